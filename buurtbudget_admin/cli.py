@@ -1,0 +1,92 @@
+"""The `buurtbudget` command: one typer app, commands grouped per module.
+
+Every command module has `register(app)`. `main()` is the console script: it
+turns every failure into a Dutch sentence and an exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from ledger.loading import LedgerReadError
+
+app = typer.Typer(
+    name="buurtbudget",
+    help="Boekhouding, regels en verantwoording van Amsterdamse buurtbudgetten.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Each module adds its commands; add a module here to add commands.
+COMMAND_MODULES = [
+    "buurtbudget_admin.commands_ledger",
+]
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A failure the user can fix; the message is Dutch and names file and line where known."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="buurtbudget")
+        return result if isinstance(result, int) else 0
+    except SystemExit as exc:  # typer raises this for --help and explicit exits
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except UserError as exc:
+        err_console.print(f"fout: {exc}", markup=False)
+        return exc.exit_code
+    except LedgerReadError as exc:
+        where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
+        err_console.print(f"fout: {where}: {exc.message}", markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("afgebroken", markup=False)
+        return 130
+    except Exception as exc:  # click's usage errors and everything unforeseen
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.ClickException):
+            err_console.print(f"fout: {exc.format_message()}", markup=False)
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            err_console.print("afgebroken", markup=False)
+            return 1
+        if os.environ.get("BUURTBUDGET_DEBUG"):
+            raise
+        err_console.print(
+            f"interne fout ({type(exc).__name__}: {exc}). Er is niets gewijzigd dat niet al was "
+            "opgeslagen; meld dit met de opdracht die u gaf (BUURTBUDGET_DEBUG=1 toont details).",
+            markup=False,
+        )
+        return 3
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

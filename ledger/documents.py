@@ -1,0 +1,82 @@
+"""Where a receipt (`document:` metadata) lives.
+
+A receipt resolves when its value is
+  - a path relative to the ledger file that holds the entry (or absolute), or
+  - the file name of a Document entry (what Fava writes after an upload), or
+  - a file of that name inside one of the ledger's `option "documents"` folders.
+
+Directory listings are cached per resolver so that 100k bookings cost one
+listing per folder, not one stat per booking.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from beancount.core import data
+
+
+def document_values(meta: Mapping[str, Any] | None) -> list[str]:
+    """Every receipt named in metadata: any key that starts with `document`."""
+    if not meta:
+        return []
+    return [str(v) for k, v in meta.items() if k.startswith("document") and v not in (None, "")]
+
+
+def documents_folders(options_map: Mapping[str, Any]) -> list[Path]:
+    base = Path(options_map.get("filename") or ".").resolve().parent
+    return [(base / folder).resolve() for folder in options_map.get("documents", [])]
+
+
+class DocumentResolver:
+    def __init__(self, entries: Iterable[data.Directive], options_map: Mapping[str, Any]):
+        self._listings: dict[str, frozenset[str]] = {}
+        self._by_name: dict[str, str] = {}
+        for entry in entries:
+            if isinstance(entry, data.Document):
+                self._by_name.setdefault(os.path.basename(entry.filename), entry.filename)
+        self._folders = documents_folders(options_map)
+        self._folder_index: dict[str, str] | None = None
+
+    def _exists(self, path: str) -> bool:
+        folder, name = os.path.split(path)
+        listing = self._listings.get(folder)
+        if listing is None:
+            try:
+                listing = frozenset(os.listdir(folder))
+            except OSError:
+                listing = frozenset()
+            self._listings[folder] = listing
+        return name in listing and os.path.isfile(path)
+
+    def _in_documents_folders(self, name: str) -> str | None:
+        if self._folder_index is None:
+            index: dict[str, str] = {}
+            for folder in self._folders:
+                for root, _dirs, files in os.walk(folder):
+                    for file in files:
+                        index.setdefault(file, os.path.join(root, file))
+            self._folder_index = index
+        return self._folder_index.get(name)
+
+    def resolve(self, value: str, meta: Mapping[str, Any] | None) -> str | None:
+        """The file a `document:` value points at, or None when it points nowhere."""
+        if not value:
+            return None
+        filename = (meta or {}).get("filename") or ""
+        base = os.path.dirname(os.path.abspath(filename)) if filename and not filename.startswith("<") else os.getcwd()
+        candidate = os.path.normpath(os.path.join(base, value))
+        if self._exists(candidate):
+            return candidate
+        name = os.path.basename(value)
+        if name in self._by_name and os.path.isfile(self._by_name[name]):
+            return self._by_name[name]
+        for folder in self._folders:
+            direct = os.path.normpath(os.path.join(folder, value))
+            if self._exists(direct):
+                return direct
+        if os.sep not in value and "/" not in value:
+            return self._in_documents_folders(name)
+        return None

@@ -1,0 +1,147 @@
+"""The city framework (kader): the defaults every rule starts from.
+
+A ledger's header overrides a value for that ledger (`ondersteuning-max: 0.10`);
+a stadsdeel narrows or widens the categories in a rules file at the workspace
+root (`regels.toml`):
+
+    [stadsdeel.West]
+    categorieen = ["Materiaal", "Activiteiten", "Huur"]   # replaces the list
+    extra-categorieen = ["Vervoer"]                       # adds to it
+    uurtarief-max = "45.00"
+
+Categories that the kader never allows (`Alcohol`, `Salaris`, ...) cannot be
+widened back in: a rules file that tries is an error.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CATEGORIES: tuple[str, ...] = (
+    "Materiaal",
+    "Activiteiten",
+    "Huur",
+    "Communicatie",
+    "Inhuur",
+    "Vrijwilligers",
+    "Catering",
+    "Onderhoud",
+    "Verzekering",
+)
+FORBIDDEN_CATEGORIES: tuple[str, ...] = ("Alcohol", "Salaris", "Boete", "Gift", "Rente", "Prive")
+
+RULES_FILE_NAME = "regels.toml"
+
+
+class Kader(BaseModel):
+    """The parameters of the rules, with the city's defaults."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    ondersteuning_max: Decimal = Field(Decimal("0.08"), alias="ondersteuning-max", ge=0, le=1)
+    bon_vanaf: Decimal = Field(Decimal("0.00"), alias="bon-vanaf", ge=0)
+    vier_ogen_vanaf: Decimal = Field(Decimal("500.00"), alias="vier-ogen-vanaf", ge=0)
+    uurtarief_max: Decimal = Field(Decimal("50.00"), alias="uurtarief-max", ge=0)
+    categorieen: tuple[str, ...] = DEFAULT_CATEGORIES
+    verboden: tuple[str, ...] = FORBIDDEN_CATEGORIES
+    bron: str = "kader (standaard)"
+
+    @field_validator("ondersteuning_max", "bon_vanaf", "vier_ogen_vanaf", "uurtarief_max", mode="before")
+    @classmethod
+    def _decimal_not_float(cls, value: Any) -> Any:
+        # A TOML float would carry binary noise into an exact ceiling: read its text.
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return value
+
+    def category_allowed(self, category: str) -> bool:
+        folded = category.casefold()
+        if any(folded == bad.casefold() for bad in self.verboden):
+            return False
+        return any(folded == ok.casefold() for ok in self.categorieen)
+
+    def category_forbidden(self, category: str) -> bool:
+        return any(category.casefold() == bad.casefold() for bad in self.verboden)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Kader":
+        data = self.model_dump(by_alias=False)
+        data.update({key.replace("-", "_"): value for key, value in overrides.items()})
+        return Kader.model_validate(data)
+
+
+class RulesFileError(ValueError):
+    """A stadsdeel rules file that cannot be used; names file and, where known, line."""
+
+    def __init__(self, path: Path, message: str, lineno: int = 1):
+        super().__init__(message)
+        self.path = path
+        self.lineno = lineno
+
+
+_RULE_KEYS = {"ondersteuning-max", "bon-vanaf", "vier-ogen-vanaf", "uurtarief-max"}
+
+
+def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str) -> Kader:
+    unknown = set(section) - _RULE_KEYS - {"categorieen", "extra-categorieen"}
+    if unknown:
+        raise RulesFileError(path, f"onbekende sleutel(s) in {where}: {', '.join(sorted(unknown))}")
+    categories = list(section.get("categorieen", kader.categorieen))
+    for extra in section.get("extra-categorieen", []):
+        if extra not in categories:
+            categories.append(extra)
+    for category in categories:
+        if not isinstance(category, str) or not category.isidentifier() or not category[:1].isupper():
+            raise RulesFileError(path, f"ongeldige categorie {category!r} in {where}")
+        if kader.category_forbidden(category):
+            raise RulesFileError(
+                path, f"categorie '{category}' in {where} is volgens het kader nooit toegestaan"
+            )
+    overrides: dict[str, Any] = {key: section[key] for key in _RULE_KEYS if key in section}
+    overrides["categorieen"] = tuple(categories)
+    overrides["bron"] = f"{path.name} ({where})"
+    try:
+        return kader.with_overrides(overrides)
+    except ValidationError as exc:
+        raise RulesFileError(path, f"ongeldige waarde in {where}: {exc.errors()[0]['msg']}") from exc
+
+
+def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
+    """The kader that applies to a stadsdeel: defaults, then `[kader]`, then `[stadsdeel.X]`."""
+    kader = Kader()
+    if rules_file is None or not rules_file.exists():
+        return kader
+    try:
+        data = tomllib.loads(rules_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        lineno = getattr(exc, "lineno", None) or 1
+        raise RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}") from exc
+    if "kader" in data:
+        kader = _apply_section(kader, data["kader"], rules_file, "[kader]")
+    sections = data.get("stadsdeel", {})
+    if stadsdeel and stadsdeel in sections:
+        kader = _apply_section(kader, sections[stadsdeel], rules_file, f"[stadsdeel.{stadsdeel}]")
+    return kader
+
+
+def find_rules_file(ledger_file: str | Path, config: str | None = None) -> Path | None:
+    """The rules file for a ledger: the plugin's config path, else `regels.toml` at the workspace root.
+
+    The workspace root is the folder above the buurtbudget's folder
+    (`workspace/<slug>/main.beancount`); a rules file beside the ledger counts too.
+    """
+    ledger_dir = Path(ledger_file).resolve().parent
+    if config:
+        candidate = Path(config)
+        return candidate if candidate.is_absolute() else ledger_dir / candidate
+    for folder in (ledger_dir, ledger_dir.parent):
+        candidate = folder / RULES_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,109 @@
+"""Reading a buurtbudget ledger from disk.
+
+`read_ledger(path)` loads the file with beancount (and so with `plugin "rules"`
+when the ledger asks for it) and returns the entries, every error, and the view. A file that cannot be read
+at all raises `LedgerReadError` with a Dutch message; nothing else raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+
+from ledger.view import Buurtbudget, build_view
+
+
+class LedgerReadError(Exception):
+    """A ledger file that cannot be read at all (missing, not text, not beancount)."""
+
+    def __init__(self, path: str | os.PathLike, message: str, lineno: int = 0):
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+        self.message = message
+        self.lineno = lineno
+
+
+@dataclass(frozen=True)
+class LoadedLedger:
+    path: Path
+    entries: list[data.Directive]
+    errors: list[Any]
+    options_map: dict[str, Any]
+    view: Buurtbudget
+
+    @property
+    def source_files(self) -> list[str]:
+        return sorted(set(self.options_map.get("include", [])) or {str(self.path)})
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise LedgerReadError(path, "bestand bestaat niet")
+    if path.is_dir():
+        main = path / "main.beancount"
+        if main.is_file():
+            return
+        raise LedgerReadError(path, "is een map zonder main.beancount")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LedgerReadError(path, f"kan het bestand niet lezen ({exc.strerror})") from exc
+    if b"\x00" in raw[:8192]:
+        raise LedgerReadError(path, "is geen tekstbestand (binaire inhoud); verwacht een beancount-ledger", 1)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LedgerReadError(path, "is geen geldige UTF-8-tekst; verwacht een beancount-ledger", line) from exc
+
+
+def resolve_ledger_path(path: str | os.PathLike) -> Path:
+    """A ledger file, or a buurtbudget folder holding main.beancount."""
+    p = Path(path)
+    if p.is_dir() and (p / "main.beancount").is_file():
+        return p / "main.beancount"
+    return p
+
+
+def uses_rules_plugin(options_map: dict[str, Any]) -> bool:
+    return any(name == "rules" for name, _ in options_map.get("plugin", []))
+
+
+def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
+    """beancount's own load, after checking the file can be read at all."""
+    p = resolve_ledger_path(path)
+    _check_readable(p)
+    entries, errors, options_map = loader.load_file(str(p))
+    if not entries and errors and all(getattr(e, "source", None) for e in errors):
+        parse_errors = [e for e in errors if type(e).__name__ == "ParserError" or "Syntax" in e.message]
+        if parse_errors and len(parse_errors) == len(errors):
+            first = parse_errors[0]
+            raise LedgerReadError(
+                p,
+                "is geen beancount-ledger: geen enkele boeking of directive te lezen "
+                f"({first.message.strip().splitlines()[0]})",
+                first.source.get("lineno", 0) if first.source else 0,
+            )
+    return entries, errors, options_map
+
+
+def read_ledger(
+    path: str | os.PathLike,
+    *,
+    tot: datetime.date | None = None,
+    peildatum: datetime.date | None = None,
+) -> LoadedLedger:
+    """Load a ledger and build its view (the rules run only if the ledger asks for them).
+
+    Use `rules.checking.check_ledger` to be sure every rule ran.
+    """
+    p = resolve_ledger_path(path)
+    entries, errors, options_map = load_entries(p)
+    view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
+    return LoadedLedger(p.resolve(), entries, list(errors), options_map, view)

@@ -1,0 +1,484 @@
+"""The one view of a buurtbudget's figures.
+
+`build_view(entries, options_map)` walks the entries once and returns an
+immutable `Buurtbudget`: header, award, plans with budget and net costs,
+support costs, the ceiling, what is left, what would be unspent, the claims
+and invoices with their state, and the phase. Rules, reports, the landing page
+and the Fava extension all read this value; none of them sums postings again.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from beancount.core import data
+
+from ledger.accounts import Accounts
+from ledger.documents import document_values
+from ledger.header import DirectiveError, Header, PlanDeclaration, header_entries, parse_header, parse_plan
+from ledger.kader import Kader, RulesFileError, find_rules_file, load_kader
+from ledger.money import ceiling_of, within_ceiling
+
+ZERO = Decimal("0")
+CURRENCY = "EUR"
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """One posting to an expense account: a line of the annex."""
+
+    date: datetime.date
+    account: str
+    amount: Decimal
+    currency: str
+    plan: str | None  # plan account, e.g. Expenses:Plannen:Speeltuin
+    category: str | None  # last component under the plan, e.g. Materiaal
+    kind: str  # "plan" | "ondersteuning" | "overig"
+    payee: str | None
+    narration: str
+    flag: str
+    documents: tuple[str, ...]
+    links: frozenset[str]
+    entry: data.Transaction = field(repr=False, compare=False)
+    posting: data.Posting = field(repr=False, compare=False)
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return self.entry.meta
+
+    @property
+    def private(self) -> bool:
+        return bool(self.entry.meta.get("prive"))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A plan: its latest declared budget and what it has cost so far."""
+
+    account: str
+    name: str  # the last component: Speeltuin
+    titel: str
+    budget: Decimal | None  # None: costs booked but the plan was never declared
+    status: str
+    indiener: str | None
+    declarations: tuple[PlanDeclaration, ...]
+    costs: Decimal
+    costs_by_category: tuple[tuple[str, Decimal], ...]
+    lines: tuple[CostLine, ...]
+
+    @property
+    def declared(self) -> bool:
+        return self.budget is not None
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.costs > self.budget
+
+    @property
+    def remaining(self) -> Decimal:
+        return (self.budget or ZERO) - self.costs
+
+    @property
+    def used_fraction(self) -> Decimal | None:
+        if not self.budget:
+            return None
+        return self.costs / self.budget
+
+
+@dataclass(frozen=True, slots=True)
+class Payable:
+    """A claim (declaratie) or an invoice to be paid later, tied to its payment by a link."""
+
+    kind: str  # "declaratie" | "factuur"
+    link: str | None
+    date: datetime.date
+    payee: str | None
+    narration: str
+    amount: Decimal
+    flag: str
+    declarant: str | None
+    iban: str | None
+    entered_by: str | None
+    approved_by: str | None
+    status: str  # "ingediend" | "goedgekeurd" | "betaald" | "afgewezen"
+    rejection: str | None
+    payments: tuple[data.Transaction, ...] = field(repr=False, compare=False)
+    entry: data.Transaction = field(repr=False, compare=False)
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return self.entry.meta
+
+    @property
+    def approved(self) -> bool:
+        return self.flag != "!" and bool(self.approved_by)
+
+    @property
+    def paid(self) -> bool:
+        return bool(self.payments)
+
+
+@dataclass(frozen=True, slots=True)
+class AwardBooking:
+    date: datetime.date
+    amount: Decimal
+    beschikking: str | None
+    narration: str
+    entry: data.Transaction = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Buurtbudget:
+    """Everything a person asks of a buurtbudget, computed once from its entries."""
+
+    title: str
+    filename: str
+    accounts: Accounts
+    header: Header | None
+    header_errors: tuple[DirectiveError, ...]
+    header_entry: data.Custom | None
+    kader: Kader
+    kader_error: RulesFileError | None
+    peildatum: datetime.date
+    award: Decimal
+    award_bookings: tuple[AwardBooking, ...]
+    received: Decimal
+    plans: tuple[PlanView, ...]
+    plan_errors: tuple[DirectiveError, ...]
+    support_costs: Decimal
+    support_lines: tuple[CostLine, ...]
+    other_costs: Decimal
+    cost_lines: tuple[CostLine, ...]
+    foreign_lines: tuple[CostLine, ...]
+    payables: tuple[Payable, ...]
+    settled: Decimal
+    bank_balance: Decimal
+    last_date: datetime.date | None
+
+    # Derived figures: one definition each.
+    @property
+    def spent(self) -> Decimal:
+        """All costs: plans, support and any cost on another expense account."""
+        return sum((p.costs for p in self.plans), ZERO) + self.support_costs + self.other_costs
+
+    @property
+    def plan_costs(self) -> Decimal:
+        return sum((p.costs for p in self.plans), ZERO)
+
+    @property
+    def ceiling(self) -> Decimal:
+        """The most support costs may be: award x ondersteuning-max, exact."""
+        return ceiling_of(self.award, self.kader.ondersteuning_max)
+
+    @property
+    def support_within_ceiling(self) -> bool:
+        return within_ceiling(self.support_costs, self.award, self.kader.ondersteuning_max)
+
+    @property
+    def plan_budgets(self) -> Decimal:
+        return sum((p.budget or ZERO for p in self.plans), ZERO)
+
+    @property
+    def committed(self) -> Decimal:
+        """Approved plan budgets plus booked support costs (BB-TOEKENNING)."""
+        return self.plan_budgets + self.support_costs
+
+    @property
+    def remaining(self) -> Decimal:
+        """Award minus everything spent so far."""
+        return self.award - self.spent
+
+    @property
+    def uncommitted(self) -> Decimal:
+        """What is left of the award for new plans."""
+        return self.award - self.committed
+
+    @property
+    def unspent(self) -> Decimal:
+        """What would go back to the city if the books closed now (never negative)."""
+        return max(self.award - self.spent, ZERO)
+
+    @property
+    def open_claims(self) -> Decimal:
+        return sum((p.amount for p in self.payables if p.status in ("ingediend", "goedgekeurd")), ZERO)
+
+    @property
+    def period_ended(self) -> bool:
+        return self.header is not None and self.peildatum > self.header.einde
+
+    @property
+    def to_repay(self) -> Decimal:
+        """Unspent money owed to the city once the spending period has ended."""
+        return self.unspent if self.period_ended else ZERO
+
+    @property
+    def support_fraction(self) -> Decimal | None:
+        return self.support_costs / self.award if self.award else None
+
+    @property
+    def fase(self) -> str:
+        if self.header is None:
+            return "onbekend"
+        if self.header.fase:
+            return self.header.fase
+        if self.settled:
+            return "afgesloten"
+        if self.peildatum < self.header.begin:
+            return "ideeen"
+        if self.peildatum <= self.header.einde:
+            return "uitvoering"
+        return "verantwoording"
+
+    @property
+    def beschikkingen(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.beschikking for b in self.award_bookings if b.beschikking))
+
+    def plan(self, account_or_name: str) -> PlanView | None:
+        for plan in self.plans:
+            if account_or_name in (plan.account, plan.name):
+                return plan
+        return None
+
+    @property
+    def slug(self) -> str:
+        return Path(self.filename).resolve().parent.name
+
+
+def _header(entries: list[data.Directive]) -> tuple[Header | None, tuple[DirectiveError, ...], data.Custom | None]:
+    found = header_entries(entries)
+    if not found:
+        return None, (DirectiveError({}, 'geen kop: de ledger mist de regel custom "buurtbudget"'),), None
+    errors: list[DirectiveError] = []
+    for extra in found[1:]:
+        errors.append(
+            DirectiveError(
+                extra.meta,
+                f'dubbele kop: custom "buurtbudget" staat er al op regel {found[0].meta.get("lineno")}',
+            )
+        )
+    parsed = parse_header(found[0])
+    if isinstance(parsed, DirectiveError):
+        return None, (parsed, *errors), found[0]
+    return parsed, tuple(errors), found[0]
+
+
+def build_view(
+    entries: list[data.Directive],
+    options_map: Mapping[str, Any],
+    *,
+    tot: datetime.date | None = None,
+    peildatum: datetime.date | None = None,
+    rules_config: str | None = None,
+) -> Buurtbudget:
+    """The Buurtbudget of these entries, up to and including `tot` when given.
+
+    `peildatum` is the day the phase and "to repay" are judged on: `tot` when
+    given, else today.
+    """
+    accounts = Accounts.from_options(options_map)
+    filename = options_map.get("filename") or "<onbekend>"
+    if tot is not None:
+        entries = [e for e in entries if e.date <= tot]
+    header, header_errors, header_entry = _header(entries)
+
+    kader_error: RulesFileError | None = None
+    try:
+        rules_file = find_rules_file(filename, rules_config) if not filename.startswith("<") else None
+        kader = load_kader(rules_file, header.stadsdeel if header else None)
+    except RulesFileError as exc:
+        kader_error, kader = exc, Kader()
+    if header is not None and header.overrides:
+        try:
+            kader = kader.with_overrides(dict(header.overrides))
+            kader = kader.model_copy(update={"bron": kader.bron + " + kop"})
+        except Exception as exc:  # pydantic ValidationError: a value out of range
+            header_errors = (*header_errors, DirectiveError(header_entry.meta, f"ongeldige kop: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"))
+
+    declarations: dict[str, list[PlanDeclaration]] = defaultdict(list)
+    plan_errors: list[DirectiveError] = []
+    award = ZERO
+    award_bookings: list[AwardBooking] = []
+    vordering_balance = ZERO
+    settled = ZERO
+    bank_balance = ZERO
+    support = ZERO
+    other = ZERO
+    cost_lines: list[CostLine] = []
+    foreign: list[CostLine] = []
+    plan_lines: dict[str, list[CostLine]] = defaultdict(list)
+    support_lines: list[CostLine] = []
+    liability_entries: list[tuple[str, data.Transaction, Decimal]] = []
+    link_payments: dict[str, list[data.Transaction]] = defaultdict(list)
+    rejected_links: dict[str, str] = {}
+    last_date: datetime.date | None = None
+
+    expenses_prefix = accounts.expenses + ":"
+    income_award = accounts.toekenning
+    income_prefix = income_award + ":"
+    vordering = accounts.vordering
+    terug = accounts.terugbetaling
+    bank_prefix = accounts.bank + ":"
+    bank = accounts.bank
+    decl = accounts.declaraties
+    cred = accounts.crediteuren
+    ondersteuning = accounts.ondersteuning
+    ondersteuning_prefix = ondersteuning + ":"
+    plannen_prefix = accounts.plannen + ":"
+
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            last_date = entry.date
+            has_cost = False
+            liability_credit: dict[str, Decimal] = {}
+            for posting in entry.postings:
+                account = posting.account
+                units = posting.units
+                number = units.number if units is not None else None
+                if number is None:
+                    continue
+                currency = units.currency
+                if account.startswith(expenses_prefix) or account == accounts.expenses:
+                    documents = tuple(document_values(entry.meta)) + tuple(document_values(posting.meta))
+                    if account.startswith(plannen_prefix):
+                        rest = account[len(plannen_prefix):].split(":")
+                        plan = plannen_prefix + rest[0]
+                        category = rest[1] if len(rest) >= 2 else None
+                        kind = "plan"
+                    elif account == ondersteuning or account.startswith(ondersteuning_prefix):
+                        plan, category, kind = None, account.split(":")[-1] if account != ondersteuning else None, "ondersteuning"
+                    else:
+                        plan, category, kind = None, None, "overig"
+                    line = CostLine(
+                        entry.date, account, number, currency, plan, category, kind,
+                        entry.payee, entry.narration, entry.flag, documents,
+                        frozenset(entry.links or ()), entry, posting,
+                    )
+                    cost_lines.append(line)
+                    if currency != CURRENCY:
+                        foreign.append(line)
+                        continue
+                    has_cost = True
+                    if kind == "plan":
+                        plan_lines[plan].append(line)
+                    elif kind == "ondersteuning":
+                        support += number
+                        support_lines.append(line)
+                    else:
+                        other += number
+                    continue
+                if currency != CURRENCY:
+                    continue
+                if account == income_award or account.startswith(income_prefix):
+                    award -= number
+                    award_bookings.append(
+                        AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
+                    )
+                elif account == vordering:
+                    vordering_balance += number
+                elif account == terug:
+                    settled -= number
+                elif account == bank or account.startswith(bank_prefix):
+                    bank_balance += number
+                elif account == decl or account == cred:
+                    liability_credit[account] = liability_credit.get(account, ZERO) + number
+            # A rejection reverses a claim under the same link; it is no payment.
+            is_rejection = bool(entry.links) and (
+                "afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta
+            )
+            if is_rejection:
+                for link in entry.links:
+                    rejected_links[link] = str(entry.meta.get("afgewezen-reden", "afgewezen"))
+            elif liability_credit:
+                for account, amount in liability_credit.items():
+                    if amount < 0 and has_cost:
+                        liability_entries.append((account, entry, -amount))
+                    elif amount > 0:
+                        for link in entry.links or ():
+                            link_payments[link].append(entry)
+        elif isinstance(entry, data.Custom) and entry.type == "plan":
+            parsed = parse_plan(entry, CURRENCY)
+            if isinstance(parsed, DirectiveError):
+                plan_errors.append(parsed)
+            else:
+                declarations[parsed.account].append(parsed)
+
+    plans: list[PlanView] = []
+    for account in sorted(set(declarations) | set(plan_lines)):
+        decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
+        lines = tuple(plan_lines.get(account, ()))
+        by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in lines:
+            by_cat[line.category or "(geen categorie)"] += line.amount
+        latest = decls[-1] if decls else None
+        plans.append(
+            PlanView(
+                account=account,
+                name=account.split(":")[-1],
+                titel=latest.titel if latest else account.split(":")[-1],
+                budget=latest.budget if latest else None,
+                status=latest.status if latest else "niet gedeclareerd",
+                indiener=latest.indiener if latest else None,
+                declarations=decls,
+                costs=sum((l.amount for l in lines), ZERO),
+                costs_by_category=tuple(sorted(by_cat.items())),
+                lines=lines,
+            )
+        )
+
+    payables: list[Payable] = []
+    for account, entry, amount in liability_entries:
+        kind = "declaratie" if account == decl else "factuur"
+        link = next(iter(sorted(entry.links)), None) if entry.links else None
+        payments = tuple(p for l in (entry.links or ()) for p in link_payments.get(l, ()))
+        rejection = next((rejected_links[l] for l in (entry.links or ()) if l in rejected_links), None)
+        approved_by = entry.meta.get("goedgekeurd-door")
+        if rejection is not None:
+            status = "afgewezen"
+        elif payments:
+            status = "betaald"
+        elif entry.flag != "!" and approved_by:
+            status = "goedgekeurd"
+        else:
+            status = "ingediend"
+        payables.append(
+            Payable(
+                kind=kind, link=link, date=entry.date, payee=entry.payee, narration=entry.narration,
+                amount=amount, flag=entry.flag,
+                declarant=entry.meta.get("declarant"), iban=entry.meta.get("iban"),
+                entered_by=entry.meta.get("ingevoerd-door"), approved_by=approved_by,
+                status=status, rejection=rejection, payments=payments, entry=entry,
+            )
+        )
+
+    if peildatum is None:
+        peildatum = tot or datetime.date.today()
+    return Buurtbudget(
+        title=options_map.get("title") or (header.naam if header else Path(filename).stem),
+        filename=filename,
+        accounts=accounts,
+        header=header,
+        header_errors=header_errors,
+        header_entry=header_entry,
+        kader=kader,
+        kader_error=kader_error,
+        peildatum=peildatum,
+        award=award,
+        award_bookings=tuple(award_bookings),
+        received=award - vordering_balance,
+        plans=tuple(plans),
+        plan_errors=tuple(plan_errors),
+        support_costs=support,
+        support_lines=tuple(support_lines),
+        other_costs=other,
+        cost_lines=tuple(cost_lines),
+        foreign_lines=tuple(foreign),
+        payables=tuple(payables),
+        settled=settled,
+        bank_balance=bank_balance,
+        last_date=last_date,
+    )

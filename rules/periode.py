@@ -1,0 +1,50 @@
+"""BB-PERIODE: costs are made between `begin` and `einde`, both inclusive.
+
+    2025-01-01 custom "buurtbudget" "K-buurt 2025"
+      ...
+      begin: 2025-01-01
+      einde: 2025-12-31
+
+    2026-01-01 * "Bouwmarkt" "Verf"      ; one day late
+      Expenses:Plannen:Speeltuin:Materiaal   20.00 EUR
+      Assets:Bank:Betaalrekening
+
+Any posting to an expense account counts, refunds too. Without a valid header
+there is no period; BB-HEADER says so.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rules.base import Context, RuleError, run_rules, violation
+
+CODE = "BB-PERIODE"
+TITLE = "Kosten binnen de periode"
+
+__plugins__ = ("check",)
+
+
+def violations(ctx: Context) -> list[RuleError]:
+    header = ctx.view.header
+    if header is None:
+        return []
+    errors = []
+    for entry, lines in ctx.lines_by_entry:
+        if header.begin <= entry.date <= header.einde:
+            continue
+        side = "vóór het begin" if entry.date < header.begin else "na het einde"
+        errors.append(
+            violation(
+                CODE, entry.meta,
+                f"kosten op {entry.date.isoformat()} ({', '.join(sorted({l.account for l in lines}))}) "
+                f"liggen {side} van de periode {header.begin.isoformat()} t/m {header.einde.isoformat()}",
+                entry,
+            )
+        )
+    return errors
+
+
+def check(entries, options_map, config=None):
+    """Run this rule alone: `plugin "rules.periode"`."""
+    return run_rules(entries, options_map, config, [sys.modules[__name__]])

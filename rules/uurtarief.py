@@ -1,0 +1,68 @@
+"""BB-UURTARIEF: own work is paid at most `uurtarief-max` (50.00) per hour.
+
+    2025-06-01 * "Klusbedrijf De Buurt" "Schilderwerk"
+      uren: 10
+      document: "factuur-klus.pdf"
+      Expenses:Plannen:Speeltuin:Inhuur   520.00 EUR   ; 52.00 per hour: too much
+      Assets:Bank:Betaalrekening
+
+`uren:` on a posting applies to that posting; on the transaction, to its costs
+without their own `uren:`. Compared exactly: amount > hours x maximum fails.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+
+from rules.base import Context, RuleError, eur, run_rules, violation
+
+CODE = "BB-UURTARIEF"
+TITLE = "Uurtarief binnen het maximum"
+
+__plugins__ = ("check",)
+
+
+def _hours(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return hours if hours.is_finite() else None
+
+
+def violations(ctx: Context) -> list[RuleError]:
+    maximum = ctx.kader.uurtarief_max
+    errors = []
+    for entry, lines in ctx.lines_by_entry:
+        groups: list[tuple[object, Decimal]] = []
+        rest = Decimal(0)
+        for line in lines:
+            if line.posting.meta and "uren" in line.posting.meta:
+                groups.append((line.posting.meta["uren"], line.amount))
+            else:
+                rest += line.amount
+        if "uren" in entry.meta:
+            groups.append((entry.meta["uren"], rest))
+        for raw, amount in groups:
+            hours = _hours(raw)
+            if hours is None or hours <= 0:
+                errors.append(violation(CODE, entry.meta, f"uren: {raw!r} is geen positief aantal uren", entry))
+                continue
+            if amount > hours * maximum:
+                errors.append(
+                    violation(
+                        CODE, entry.meta,
+                        f"{eur(amount)} voor {hours} uur is {eur((amount / hours).quantize(Decimal('0.01')))} "
+                        f"per uur, meer dan het maximum van {eur(maximum)}",
+                        entry,
+                    )
+                )
+    return errors
+
+
+def check(entries, options_map, config=None):
+    """Run this rule alone: `plugin "rules.uurtarief"`."""
+    return run_rules(entries, options_map, config, [sys.modules[__name__]])

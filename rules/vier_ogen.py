@@ -1,0 +1,90 @@
+"""BB-VIER-OGEN: a second person approves larger payments and every claim.
+
+    2025-05-02 * "Houthandel" "Vlonder"
+      ingevoerd-door: "Henk"
+      goedgekeurd-door: "Henk"                  ; the same person: refused
+      document: "vlonder.pdf"
+      Expenses:Plannen:Groen:Materiaal   750.00 EUR
+      Assets:Bank:Betaalrekening
+
+    2025-05-02 ! "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-004
+      declarant: "Fatima el Amrani"
+      Expenses:Plannen:Groen:Materiaal   64.20 EUR
+      Liabilities:Declaraties
+
+    2025-05-09 * "Fatima el Amrani" "Uitbetaling declaratie" ^decl-2025-004
+      Liabilities:Declaraties   64.20 EUR       ; paid, but never approved: refused
+      Assets:Bank:Betaalrekening
+
+A transaction that books costs and pays at least `vier-ogen-vanaf` (500.00)
+out of a bank account needs `goedgekeurd-door:` naming someone other than
+`ingevoerd-door:`. A claim may be paid only once approved (flag `*` and
+`goedgekeurd-door:`), never approved by its declarant or by who entered it;
+an invoice at or above the threshold likewise.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+from rules.base import Context, RuleError, eur, run_rules, violation
+
+CODE = "BB-VIER-OGEN"
+TITLE = "Vier-ogenprincipe bij betalingen en declaraties"
+
+__plugins__ = ("check",)
+
+
+def _same(a: object, b: object) -> bool:
+    return a is not None and b is not None and str(a).strip().casefold() == str(b).strip().casefold()
+
+
+def violations(ctx: Context) -> list[RuleError]:
+    accounts, threshold = ctx.accounts, ctx.kader.vier_ogen_vanaf
+    errors: list[RuleError] = []
+    for entry, lines in ctx.lines_by_entry:
+        if not any(l.amount > 0 for l in lines):
+            continue
+        paid = -sum(
+            (p.units.number for p in entry.postings
+             if accounts.is_bank(p.account) and p.units is not None and p.units.number is not None),
+            Decimal(0),
+        )
+        if paid < threshold:
+            continue
+        approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")
+        if not approver:
+            errors.append(
+                violation(CODE, entry.meta,
+                          f"betaling van {eur(paid)} (vanaf {eur(threshold)}) zonder goedgekeurd-door", entry)
+            )
+        elif _same(approver, enterer):
+            errors.append(
+                violation(CODE, entry.meta,
+                          f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
+            )
+    for payable in ctx.view.payables:
+        what = f"declaratie ^{payable.link}" if payable.link else f"declaratie van {payable.date.isoformat()}"
+        if payable.kind == "factuur":
+            what = what.replace("declaratie", "factuur", 1)
+        if payable.approved_by and _same(payable.approved_by, payable.declarant):
+            errors.append(violation(CODE, payable.meta,
+                                    f"{what} is goedgekeurd door de declarant zelf ({payable.approved_by})",
+                                    payable.entry))
+        elif payable.approved_by and _same(payable.approved_by, payable.entered_by):
+            errors.append(violation(CODE, payable.meta,
+                                    f"{what} is goedgekeurd door wie hem invoerde ({payable.approved_by})",
+                                    payable.entry))
+        needs_approval = payable.kind == "declaratie" or payable.amount >= threshold
+        if payable.paid and needs_approval and not payable.approved:
+            payment = payable.payments[0]
+            errors.append(violation(CODE, payment.meta,
+                                    f"{what} ({eur(payable.amount)}) is betaald maar niet goedgekeurd",
+                                    payment))
+    return errors
+
+
+def check(entries, options_map, config=None):
+    """Run this rule alone: `plugin "rules.vier_ogen"`."""
+    return run_rules(entries, options_map, config, [sys.modules[__name__]])

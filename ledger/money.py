@@ -51,7 +51,8 @@ def format_eur(amount: Decimal | int | None) -> str:
     """`€ 1.234,56` — the way a Dutch reader expects money."""
     if amount is None:
         return "–"
-    return format_currency(Decimal(amount), "EUR", locale="nl_NL")
+    # Babel puts a no-break space after the sign; people (and searches) type a plain one.
+    return format_currency(Decimal(amount), "EUR", locale="nl_NL").replace("\xa0", " ")
 
 
 def format_percentage(part: Decimal, whole: Decimal) -> str:

@@ -55,8 +55,8 @@ def violations(ctx: Context) -> list[RuleError]:
                 errors.append(
                     violation(
                         CODE, entry.meta,
-                        f"{eur(amount)} voor {hours} uur is {eur((amount / hours).quantize(Decimal('0.01')))} "
-                        f"per uur, meer dan het maximum van {eur(maximum)}",
+                        f"{eur(amount)} voor {hours} uur is meer dan {hours} × {eur(maximum)} = "
+                        f"{eur(hours * maximum)} (maximaal uurtarief {eur(maximum)})",
                         entry,
                     )
                 )

@@ -15,6 +15,7 @@ widened back in: a rules file that tries is an error.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -115,10 +116,16 @@ def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
     kader = Kader()
     if rules_file is None or not rules_file.exists():
         return kader
+    text = ""
     try:
-        data = tomllib.loads(rules_file.read_text(encoding="utf-8"))
+        text = rules_file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        lineno = getattr(exc, "lineno", None) or 1
+        # Python 3.11's TOMLDecodeError has no lineno; its message ends "(at line N, column M)".
+        found = re.search(r"line (\d+)", str(exc))
+        lineno = getattr(exc, "lineno", None) or (int(found.group(1)) if found else 1)
+        if "end of document" in str(exc):
+            lineno = max(1, len(text.splitlines()))
         raise RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}") from exc

@@ -13,6 +13,7 @@ import sys
 import typer
 from rich.console import Console
 
+from buurtbudget_admin.errors import UserError
 from ledger.loading import LedgerReadError
 
 app = typer.Typer(
@@ -30,14 +31,6 @@ COMMAND_MODULES = [
 ]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class UserError(Exception):
-    """A failure the user can fix; the message is Dutch and names file and line where known."""
-
-    def __init__(self, message: str, exit_code: int = 2):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def _register() -> None:
@@ -88,5 +81,4 @@ def run() -> None:
     sys.exit(main())
 
 
-if __name__ == "__main__":
-    run()
+__all__ = ["UserError", "app", "main", "run"]

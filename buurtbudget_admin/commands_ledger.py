@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from buurtbudget_admin.errors import UserError
 from ledger.header import Header, _describe_validation_error
 from ledger.loading import LedgerReadError
 from ledger.money import AmountError, parse_amount
@@ -22,8 +23,6 @@ console = Console(highlight=False, soft_wrap=True)
 
 
 def _date(text: str, option: str) -> datetime.date:
-    from buurtbudget_admin.cli import UserError
-
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -44,8 +43,6 @@ def init(
     naam: Optional[str] = typer.Option(None, help="Naam van het buurtbudget; standaard 'Buurt Jaar'."),
 ) -> int:
     """Maak een nieuwe ledger: DIR/main.beancount en DIR/documents/."""
-    from buurtbudget_admin.cli import UserError
-
     begin_d, einde_d = _date(begin, "--begin"), _date(einde, "--einde")
     try:
         amount = parse_amount(toekenning)
@@ -80,8 +77,6 @@ def check(
 
     Exitcode 0: in orde; 1: overtredingen; 2: een bestand is niet te lezen.
     """
-    from buurtbudget_admin.cli import UserError
-
     if output_format not in ("tekst", "text", "json"):
         raise UserError(f"--format '{output_format}' onbekend; kies tekst of json")
     results: list[dict] = []

@@ -42,6 +42,9 @@ class LoadedLedger:
         return sorted(set(self.options_map.get("include", [])) or {str(self.path)})
 
 
+_SYNTAX_ERRORS = {"LexerError", "ParserError", "ParserSyntaxError"}
+
+
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise LedgerReadError(path, "bestand bestaat niet")
@@ -80,16 +83,16 @@ def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     p = resolve_ledger_path(path)
     _check_readable(p)
     entries, errors, options_map = loader.load_file(str(p))
-    if not entries and errors and all(getattr(e, "source", None) for e in errors):
-        parse_errors = [e for e in errors if type(e).__name__ == "ParserError" or "Syntax" in e.message]
-        if parse_errors and len(parse_errors) == len(errors):
-            first = parse_errors[0]
-            raise LedgerReadError(
-                p,
-                "is geen beancount-ledger: geen enkele boeking of directive te lezen "
-                f"({first.message.strip().splitlines()[0]})",
-                first.source.get("lineno", 0) if first.source else 0,
-            )
+    syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]
+    if not entries and syntax and len(syntax) == len(errors):
+        # Nothing at all could be read: this is not a beancount ledger.
+        first = syntax[0]
+        raise LedgerReadError(
+            p,
+            "is geen beancount-ledger: geen enkele boeking of directive te lezen "
+            f"({first.message.strip().splitlines()[0]})",
+            (first.source or {}).get("lineno", 0),
+        )
     return entries, errors, options_map
 
 

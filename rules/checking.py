@@ -37,6 +37,7 @@ class Problem:
 # beancount's own errors get a code too, so every line of `check` reads the same.
 _BEANCOUNT_CODES = {
     "ParserError": "BC-SYNTAX",
+    "LexerError": "BC-SYNTAX",
     "ParserSyntaxError": "BC-SYNTAX",
     "LoadError": "BC-LADEN",
     "ValidationError": "BC-VALIDATIE",
@@ -53,6 +54,7 @@ _GLOSSES = (
     ("Balance failed", "saldocontrole klopt niet"),
     ("Duplicate open directive", "rekening is twee keer geopend"),
     ("syntax error", "syntaxfout"),
+    ("Invalid token", "onleesbare tekst"),
 )
 
 

@@ -1,0 +1,5 @@
+"""`python -m buurtbudget_admin` is the `buurtbudget` command."""
+
+from buurtbudget_admin.cli import run
+
+run()

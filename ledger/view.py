@@ -422,7 +422,8 @@ def build_view(
                 titel=latest.titel if latest else account.split(":")[-1],
                 budget=latest.budget if latest else None,
                 status=latest.status if latest else "niet gedeclareerd",
-                indiener=latest.indiener if latest else None,
+                # A later declaration changes the budget; who proposed the plan stays known.
+                indiener=next((d.indiener for d in reversed(decls) if d.indiener), None),
                 declarations=decls,
                 costs=sum((l.amount for l in lines), ZERO),
                 costs_by_category=tuple(sorted(by_cat.items())),

@@ -1,0 +1,163 @@
+"""A small workspace of real ledgers full of private data, for the redaction and service tests.
+
+Every secret the public view must hide is listed in `SECRETS`, so a test can
+look for each of them in every response.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PRIVATE_NAMES = ("Fatima el Amrani", "Kees Jansen", "Ingrid Bakker")
+IBANS = ("NL02ABNA0123456789", "NL91ABNA0417164300", "NL44RABO0123456789", "NL44 RABO 0123 4567 89")
+RECEIPTS = ("2025-05-02-bollen.pdf", "2025-03-10-bouwmarkt.pdf", "bon-kees-taart.jpg", "2025-06-01-verf.pdf")
+SECRETS = PRIVATE_NAMES + IBANS + RECEIPTS
+
+NOORD = """\
+option "title" "Buurtbudget Testbuurt 2025"
+option "operating_currency" "EUR"
+option "name_assets" "Activa"
+option "name_liabilities" "Passiva"
+option "name_equity" "Vermogen"
+option "name_income" "Inkomsten"
+option "name_expenses" "Uitgaven"
+option "documents" "documents"
+plugin "rules"
+
+2025-01-01 custom "fava-option" "language" "nl"
+
+2025-01-01 custom "buurtbudget" "Testbuurt 2025"
+  stadsdeel: "Noord"
+  buurt: "Testbuurt"
+  model: "C"
+  begin: 2025-01-01
+  einde: 2025-12-31
+  beheerder: "Stichting Voorbeeld"
+  iban: "NL91ABNA0417164300"
+  prive-namen: "Ingrid Bakker"
+
+2025-01-01 open Activa:Bank:Betaalrekening EUR
+2025-01-01 open Activa:Vordering:Gemeente EUR
+2025-01-01 open Passiva:Crediteuren EUR
+2025-01-01 open Passiva:Declaraties EUR
+2025-01-01 open Passiva:Gemeente:Terugbetaling EUR
+2025-01-01 open Inkomsten:Buurtbudget EUR
+2025-01-01 open Uitgaven:Ondersteuning:Administratie EUR
+2025-01-01 open Uitgaven:Ondersteuning:Bankkosten EUR
+2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR
+2025-01-01 open Uitgaven:Plannen:Groen:Materiaal EUR
+2025-01-01 open Uitgaven:Plannen:Buurtfeest:Catering EUR
+
+2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning
+  beschikking: "N-2025-001"
+  Activa:Vordering:Gemeente   10000.00 EUR
+  Inkomsten:Buurtbudget
+
+2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"
+  Activa:Bank:Betaalrekening   10000.00 EUR
+  Activa:Vordering:Gemeente
+
+2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
+  status: "gekozen"
+  indiener: "Bewonersgroep Kraaiennest"
+
+2025-02-01 custom "plan" Uitgaven:Plannen:Groen "Groene buurt" 1000.00 EUR
+  indiener: "Kees Jansen"
+
+2025-02-01 custom "plan" Uitgaven:Plannen:Buurtfeest "Buurtfeest" 500.00 EUR
+
+2025-03-10 * "Bouwmarkt Noord" "Verf en hout voor de speeltuin"
+  document: "documents/2025-03-10-bouwmarkt.pdf"
+  tegenrekening: "NL44RABO0123456789"
+  Uitgaven:Plannen:Speeltuin:Materiaal   412.50 EUR
+  Activa:Bank:Betaalrekening
+
+2025-03-31 * "Stichting Voorbeeld" "Administratie eerste kwartaal"
+  document: "documents/2025-03-10-bouwmarkt.pdf"
+  Uitgaven:Ondersteuning:Administratie   300.00 EUR
+  Activa:Bank:Betaalrekening
+
+2025-05-02 * "Fatima el Amrani" "Declaratie: bloembollen, over te maken op NL02ABNA0123456789" ^decl-2025-004
+  declarant: "Fatima el Amrani"
+  iban: "NL02ABNA0123456789"
+  prive: TRUE
+  document: "documents/2025-05-02-bollen.pdf"
+  ingevoerd-door: "Henk"
+  goedgekeurd-door: "Anja"
+  Uitgaven:Plannen:Groen:Materiaal   64.20 EUR
+  Passiva:Declaraties
+
+2025-05-09 * "Fatima el Amrani" "Uitbetaling declaratie" ^decl-2025-004
+  Passiva:Declaraties   64.20 EUR
+  Activa:Bank:Betaalrekening
+
+2025-06-01 * "Ingrid Bakker" "Verf voor de bankjes"
+  document: "documents/2025-06-01-verf.pdf"
+  Uitgaven:Plannen:Speeltuin:Materiaal   35.00 EUR
+    document-extra: "bon-kees-taart.jpg"
+  Activa:Bank:Betaalrekening
+
+2025-06-02 * "Bakkerij De Zon" "Taart, voorgeschoten door Kees Jansen (rekening NL44 RABO 0123 4567 89)" ^decl-2025-007
+  Uitgaven:Plannen:Buurtfeest:Catering   42.00 EUR
+  Passiva:Declaraties
+
+2025-06-09 * "Kees Jansen" "Uitbetaling" ^decl-2025-007
+  prive: TRUE
+  Passiva:Declaraties   42.00 EUR
+  Activa:Bank:Betaalrekening
+
+2025-06-30 * "ING" "Bankkosten"
+  Uitgaven:Ondersteuning:Bankkosten   12.95 EUR
+  Activa:Bank:Betaalrekening
+
+2025-06-30 note Activa:Bank:Betaalrekening "Gebeld met Kees Jansen over de bon"
+
+2025-06-30 document Uitgaven:Plannen:Buurtfeest:Catering "documents/bon-kees-taart.jpg"
+"""
+
+# A second ledger in another stadsdeel, with a violation (plan over budget).
+ZUID = """\
+option "title" "Buurtbudget Rivierenbuurt 2025"
+option "operating_currency" "EUR"
+option "documents" "documents"
+plugin "rules"
+
+2025-01-01 custom "buurtbudget" "Rivierenbuurt 2025"
+  stadsdeel: "Zuid"
+  buurt: "Rivierenbuurt"
+  model: "A"
+  begin: 2025-01-01
+  einde: 2025-12-31
+
+2025-01-01 open Assets:Bank:Betaalrekening EUR
+2025-01-01 open Assets:Vordering:Gemeente EUR
+2025-01-01 open Income:Buurtbudget EUR
+2025-01-01 open Expenses:Plannen:Bankjes:Materiaal EUR
+2025-01-01 open Expenses:Ondersteuning:Administratie EUR
+
+2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget"
+  Assets:Vordering:Gemeente   2000.00 EUR
+  Income:Buurtbudget
+
+2025-02-01 custom "plan" Expenses:Plannen:Bankjes "Bankjes in het park" 100.00 EUR
+
+2025-03-01 * "Houthandel" "Hout voor bankjes"
+  document: "documents/hout.pdf"
+  Expenses:Plannen:Bankjes:Materiaal   150.00 EUR
+  Assets:Vordering:Gemeente
+"""
+
+
+def write_workspace(root: Path) -> Path:
+    """workspace/testbuurt-2025 and workspace/rivierenbuurt-2025, with their receipts."""
+    for slug, text, receipts in (
+        ("testbuurt-2025", NOORD, ("2025-03-10-bouwmarkt.pdf", "2025-05-02-bollen.pdf", "2025-06-01-verf.pdf",
+                                   "bon-kees-taart.jpg")),
+        ("rivierenbuurt-2025", ZUID, ("hout.pdf",)),
+    ):
+        folder = root / slug
+        (folder / "documents").mkdir(parents=True, exist_ok=True)
+        for name in receipts:
+            (folder / "documents" / name).write_bytes(b"%PDF-1.4\n% bon\n")
+        (folder / "main.beancount").write_text(text, encoding="utf-8")
+    return root

@@ -28,6 +28,7 @@ app = typer.Typer(
 # Each module adds its commands; add a module here to add commands.
 COMMAND_MODULES = [
     "buurtbudget_admin.commands_ledger",
+    "buurtbudget_admin.commands_demo",
 ]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,622 @@
+"""The embedded demo workspace: three buurtbudgetten shaped like real ones.
+
+    demo-werkruimte/
+      regels.toml                 <- West adds the category Vervoer
+      k-buurt-2025/               <- Zuidoost, model C: clean
+        main.beancount
+        documents/*.pdf           <- one small generated receipt per cost
+      geuzenveld-2025/            <- Nieuw-West, model A, plans chosen by vote: clean
+      de-baarsjes-2025/           <- West, model B: a few deliberate violations
+
+Everything is generated from fixed seeds and fixed dates: two runs give
+byte-identical trees. `write_demo_workspace(target)` is the one entry point.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import random
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+
+from schwifty import IBAN
+
+from ledger.header import Header
+from ledger.money import format_eur
+from ledger.nieuw import DUTCH_ROOTS, ledger_text
+
+CENT = Decimal("0.01")
+YEAR = 2025
+ROOTS = DUTCH_ROOTS
+BANK = f"{ROOTS.bank}:Betaalrekening"
+
+RULES_TOML = """\
+# Regels per stadsdeel voor de demo-werkruimte (opbouw: zie ledger/kader.py).
+# West vergoedt ook vervoer, bijvoorbeeld de bus voor een uitje met de kinderen.
+[stadsdeel.West]
+extra-categorieen = ["Vervoer"]
+"""
+
+
+class DemoExistsError(Exception):
+    """The target folder already holds something; the demo never writes over it."""
+
+
+# ---------------------------------------------------------------------------
+# What the three buurtbudgetten look like.
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    name: str  # account component: Uitgaven:Plannen:<name>
+    titel: str
+    budget: Decimal
+    indiener: str
+    categories: tuple[str, ...]
+    start: datetime.date  # first cost
+    stemmen: int | None = None
+    herzien: tuple[datetime.date, Decimal, str] | None = None  # a later budget change
+
+
+@dataclass(frozen=True)
+class Special:
+    """A booking written as given: the deliberate violations of the faulty ledger."""
+
+    date: datetime.date
+    kind: str  # "geen-bon" | "bon-weg" | "alcohol" | "vier-ogen" | "over-budget"
+    plan: str
+    category: str
+    payee: str
+    narration: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    slug: str
+    naam: str
+    stadsdeel: str
+    buurt: str
+    model: str
+    beheerder: str
+    bank_code: str
+    account_code: str
+    awards: tuple[tuple[datetime.date, Decimal, str, str], ...]  # date, amount, beschikking, narration
+    receipts: tuple[tuple[datetime.date, Decimal], ...]  # money arriving from the city
+    plans: tuple[PlanSpec, ...]
+    admin_fee: Decimal  # monthly handling costs
+    bank_fee: Decimal  # monthly bank costs
+    enterers: tuple[str, ...]
+    approvers: tuple[str, ...]
+    residents: tuple[str, ...]
+    seed: int
+    plan_date: datetime.date
+    specials: tuple[Special, ...] = ()
+    comment: str = ""
+
+
+D = Decimal
+d = datetime.date
+
+K_BUURT = BudgetSpec(
+    slug="k-buurt-2025", naam="K-buurt 2025", stadsdeel="Zuidoost", buurt="K-buurt", model="C",
+    beheerder="Stichting Buurtkracht Zuidoost", bank_code="ABNA", account_code="0417164300",
+    awards=(
+        (d(YEAR, 1, 10), D("45000.00"), "ZO-2025-017", "Toekenning buurtbudget"),
+        (d(YEAR, 6, 16), D("5000.00"), "ZO-2025-044", "Aanvullende toekenning buurtbudget"),
+    ),
+    receipts=((d(YEAR, 1, 20), D("45000.00")), (d(YEAR, 7, 1), D("5000.00"))),
+    plans=(
+        PlanSpec("Speeltuin", "Speeltuin Kraaiennest opknappen", D("12000.00"), "Bewonersgroep Kraaiennest",
+                 ("Materiaal", "Inhuur", "Onderhoud"), d(YEAR, 2, 17)),
+        PlanSpec("Moestuin", "Moestuin Gooioord", D("6000.00"), "Tuingroep Gooioord",
+                 ("Materiaal", "Activiteiten", "Vrijwilligers"), d(YEAR, 3, 3)),
+        PlanSpec("KetiKoti", "Keti Koti buurtfeest", D("8000.00"), "Stichting Kraaiennest Viert",
+                 ("Catering", "Activiteiten", "Huur", "Communicatie"), d(YEAR, 4, 1),
+                 herzien=(d(YEAR, 6, 20), D("10000.00"), "verhoogd na de aanvullende toekenning ZO-2025-044")),
+        PlanSpec("Huiswerkklas", "Huiswerkklas in het buurthuis", D("7000.00"), "Moeders van de K-buurt",
+                 ("Huur", "Inhuur", "Materiaal"), d(YEAR, 2, 10)),
+        PlanSpec("Buurtkrant", "Buurtkrant K-buurt Nieuws", D("3500.00"), "Redactie K-buurt Nieuws",
+                 ("Communicatie",), d(YEAR, 2, 24)),
+        PlanSpec("Sportdag", "Sportdag voor jong en oud", D("5000.00"), "Sportvereniging Zuidoost United",
+                 ("Huur", "Catering", "Activiteiten"), d(YEAR, 5, 5)),
+    ),
+    admin_fee=D("275.00"), bank_fee=D("11.35"),
+    enterers=("Marlon Doelwijt", "Gerda Pinas"), approvers=("Joyce Sedney", "Kwame Mensah"),
+    residents=("Fatima el Amrani", "Rinaldo Kartodikromo", "Esther Asante", "Jerrel Vlijter",
+               "Sharon Tjon-A-Fat", "Mohamed Bah", "Claudia Pinas"),
+    seed=2025_0101, plan_date=d(YEAR, 2, 1),
+    comment="Model C: de bewonersgroep voert het proces zelf; een externe penvoerder houdt de boeken.",
+)
+
+GEUZENVELD = BudgetSpec(
+    slug="geuzenveld-2025", naam="Geuzenveld 2025", stadsdeel="Nieuw-West", buurt="Geuzenveld", model="A",
+    beheerder="Penvoerder Nieuw-West Samen", bank_code="INGB", account_code="0006834127",
+    awards=((d(YEAR, 1, 8), D("60000.00"), "NW-2025-102", "Toekenning buurtbudget (Amsterdam begroot)"),),
+    receipts=((d(YEAR, 1, 17), D("45000.00")), (d(YEAR, 7, 15), D("15000.00"))),
+    plans=(
+        PlanSpec("Pluktuin", "Pluktuin Geuzenveld", D("9500.00"), "Buurtbewoners Lambertus Zijlplein",
+                 ("Materiaal", "Vrijwilligers", "Onderhoud"), d(YEAR, 3, 10), stemmen=612),
+        PlanSpec("Buurtkeuken", "Buurtkeuken De Ontmoeting", D("14000.00"), "Vrouwengroep Geuzenveld",
+                 ("Catering", "Huur", "Materiaal"), d(YEAR, 2, 17), stemmen=587),
+        PlanSpec("Voetbalkooi", "Voetbalkooi Sam van Houtenstraat opknappen", D("11000.00"), "Jongeren van Geuzenveld",
+                 ("Onderhoud", "Materiaal", "Inhuur"), d(YEAR, 4, 7), stemmen=533),
+        PlanSpec("Taalcafe", "Taalcafé in de bibliotheek", D("4500.00"), "Taalmaatjes Nieuw-West",
+                 ("Huur", "Catering", "Vrijwilligers", "Communicatie"), d(YEAR, 2, 10), stemmen=401,
+                 herzien=(d(YEAR, 7, 1), D("5000.00"), "extra avond per week; besloten in de buurtraad")),
+        PlanSpec("Winterlichtjes", "Winterlichtjesroute", D("6000.00"), "Ondernemers Confuciusplein",
+                 ("Materiaal", "Activiteiten", "Communicatie"), d(YEAR, 9, 1), stemmen=388),
+        PlanSpec("Fietsles", "Fietsles voor vrouwen", D("5200.00"), "Stichting Fietsvrij",
+                 ("Inhuur", "Materiaal", "Verzekering"), d(YEAR, 3, 17), stemmen=356),
+        PlanSpec("Seniorenuitjes", "Uitjes voor senioren", D("4800.00"), "Seniorensoos De Eendracht",
+                 ("Activiteiten", "Catering"), d(YEAR, 4, 14), stemmen=290),
+    ),
+    admin_fee=D("325.00"), bank_fee=D("12.95"),
+    enterers=("Ilse de Vries", "Samir Amrani"), approvers=("Fatma Yilmaz", "Peter Koster"),
+    residents=("Hatice Demir", "Jan Willem Bos", "Khadija Ouali", "Ria Smit", "Abdel Haddou",
+               "Monique Brouwer", "Yusuf Kaya"),
+    seed=2025_0202, plan_date=d(YEAR, 1, 27),
+    comment="Model A: elke bewoner van 12+ stemde; de plannen met de meeste stemmen zijn gekozen.",
+)
+
+DE_BAARSJES = BudgetSpec(
+    slug="de-baarsjes-2025", naam="De Baarsjes 2025", stadsdeel="West", buurt="De Baarsjes", model="B",
+    beheerder="Administratiekantoor De Kolk", bank_code="RABO", account_code="0302158761",
+    awards=((d(YEAR, 1, 14), D("35000.00"), "W-2025-031", "Toekenning buurtbudget (co-creatie)"),),
+    receipts=((d(YEAR, 1, 24), D("35000.00")),),
+    plans=(
+        PlanSpec("Geveltuinen", "Groene Baarsjes: geveltuinen", D("8000.00"), "Werkgroep Groene Baarsjes",
+                 ("Materiaal", "Vrijwilligers", "Onderhoud"), d(YEAR, 3, 3)),
+        PlanSpec("Buurtfestival", "Buurtfestival Mercatorplein", D("9000.00"), "Festivalcomité Mercatorplein",
+                 ("Catering", "Huur", "Activiteiten", "Communicatie"), d(YEAR, 4, 7)),
+        PlanSpec("RepairCafe", "Repair café De Baarsjes", D("4000.00"), "Repair Café West",
+                 ("Huur", "Materiaal", "Vrijwilligers"), d(YEAR, 2, 17),
+                 herzien=(d(YEAR, 5, 12), D("4500.00"), "meer bezoekers dan verwacht; tweede werkplaats")),
+        PlanSpec("Kunstlab", "Kinderkunstlab", D("5500.00"), "Atelier De Baarsjes",
+                 ("Inhuur", "Materiaal", "Vervoer"), d(YEAR, 3, 10)),
+        PlanSpec("Beweegclub", "Ouderen in beweging", D("4500.00"), "Buurtsportcoach West",
+                 ("Inhuur", "Huur"), d(YEAR, 2, 24)),
+    ),
+    admin_fee=D("200.00"), bank_fee=D("10.60"),
+    enterers=("Henk Bakker", "Naima Bouzid"), approvers=("Sanne Verhoeven", "Youssef el Idrissi"),
+    residents=("Lotte Jansen", "Ahmed Benali", "Marieke de Groot", "Stefan Nowak", "Esra Yildiz",
+               "Bram Visser"),
+    seed=2025_0303, plan_date=d(YEAR, 2, 3),
+    specials=(
+        Special(d(YEAR, 6, 14), "geen-bon", "Buurtfestival", "Catering", "Bakkerij Mercator",
+                "Broodjes voor de opbouwploeg", D("86.50")),
+        Special(d(YEAR, 9, 2), "bon-weg", "Geveltuinen", "Materiaal", "Tuincentrum De Baarsjes",
+                "Klimplanten en plantenbakken", D("212.40")),
+        Special(d(YEAR, 6, 21), "alcohol", "Buurtfestival", "Alcohol", "Slijterij De Baarsjes",
+                "Bier en wijn voor de vrijwilligersborrel", D("143.75")),
+        Special(d(YEAR, 6, 2), "vier-ogen", "Buurtfestival", "Huur", "Podiumverhuur Amsterdam",
+                "Podium en geluid voor het festival", D("1250.00")),
+        Special(d(YEAR, 11, 24), "over-budget", "Beweegclub", "Inhuur", "Buurtsportcoach West",
+                "Extra lessen stoelyoga in het najaar", D("1105.00")),
+    ),
+    comment="Model B: stadsdeel en bewoners bepaalden samen de thema's. "
+            "Deze ledger bevat met opzet een paar fouten, zodat u ziet hoe de controle ze meldt.",
+)
+
+BUDGETS = (K_BUURT, GEUZENVELD, DE_BAARSJES)
+
+# Who sells what, and what for: names as they appear on Amsterdam receipts.
+SUPPLIERS: dict[str, tuple[str, ...]] = {
+    "Materiaal": ("Bouwmarkt Zuidas", "Gamma Amsterdam", "Hornbach Amsterdam", "Tuincentrum Osdorp",
+                  "Action", "Kringloopwinkel De Lokatie", "Hubo Westerpark"),
+    "Catering": ("Toko Sranang", "Cateraar Smaak van West", "Bakkerij Oldenburg", "Albert Heijn",
+                 "Dekamarkt", "Turkse bakkerij Anatolia"),
+    "Huur": ("Buurthuis De Brug", "Buurthuis Het Anker", "Sporthal De Pijp", "Dynamo Buurtcentrum",
+             "Verhuurbedrijf Partytent Amsterdam"),
+    "Communicatie": ("Drukkerij Zuidoost", "Drukwerkdeal", "Copyshop Jan Evertsen", "Stickerfabriek Noord"),
+    "Inhuur": ("Klusbedrijf De Buurt", "Sportinstructeur Fit in West", "Muziekschool Ritme",
+               "Kunstenaar Lieke Dam", "Fietsdocent Amira Saïd"),
+    "Activiteiten": ("Springkussenverhuur Amsterdam", "Stichting Kinderkunst", "Circusschool Mundial",
+                     "Natuurmonumenten", "Rederij Kooij"),
+    "Vrijwilligers": ("Bakkerij Oldenburg", "Albert Heijn", "Bloemenkiosk Plein '40-'45"),
+    "Onderhoud": ("Hoveniersbedrijf Groen Doet Goed", "Schildersbedrijf Van Dam", "Speeltoestellen Holland",
+                  "Hekwerk Amsterdam"),
+    "Verzekering": ("Centraal Beheer Verenigingen", "Verzekeraar Unive"),
+    "Vervoer": ("Touringcars Amsterdam West", "GVB Groepsreizen", "Taxi Centrale Amsterdam"),
+}
+
+DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "Materiaal": ("Verf en kwasten", "Hout en schroeven", "Plantenbakken", "Potgrond en zaden",
+                  "Gereedschap", "Knutselmateriaal", "Bloembollen", "Tuinslangen en gieters",
+                  "Opbergkisten", "Lampjes en verlengsnoeren"),
+    "Catering": ("Koffie, thee en koek", "Broodjes en soep", "Roti voor de buurtmaaltijd",
+                 "Fruit en water", "Hapjes voor de opening", "Lunch voor de deelnemers"),
+    "Huur": ("Zaalhuur", "Huur partytent", "Huur sportzaal", "Huur keuken buurthuis", "Huur stoelen en tafels"),
+    "Communicatie": ("Flyers en posters", "Drukwerk buurtkrant", "Spandoek", "Stickers en uitnodigingen"),
+    "Inhuur": ("Begeleiding workshop", "Lessen", "Klussen en montage", "Begeleiding activiteit"),
+    "Activiteiten": ("Springkussen", "Workshop voor kinderen", "Entree uitje", "Circusworkshop",
+                     "Rondvaart met senioren"),
+    "Vrijwilligers": ("Bedankje vrijwilligers", "Lunch vrijwilligers", "Bloemen voor de vrijwilligers"),
+    "Onderhoud": ("Onderhoud speeltoestel", "Snoeiwerk", "Schilderwerk hekken", "Reparatie bankjes"),
+    "Verzekering": ("Evenementenverzekering", "Ongevallenverzekering deelnemers"),
+    "Vervoer": ("Busvervoer uitje", "Groepsreis OV", "Vervoer materialen"),
+}
+
+DUTCH_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december")
+
+
+# ---------------------------------------------------------------------------
+# A tiny PDF writer: one A5 page of text, no clock, no fonts embedded.
+
+
+def _pdf_string(text: str) -> bytes:
+    raw = text.encode("cp1252", errors="replace")
+    out = bytearray(b"(")
+    for byte in raw:
+        if byte in (0x28, 0x29, 0x5C):
+            out += b"\\" + bytes([byte])
+        elif 32 <= byte < 127:
+            out.append(byte)
+        else:
+            out += b"\\%03o" % byte
+    return bytes(out + b")")
+
+
+def receipt_pdf(title: str, lines: list[str]) -> bytes:
+    """A valid one-page PDF with a bold title and lines of text (WinAnsi, so `€` and `é` print)."""
+    content = bytearray(b"BT\n/F2 14 Tf\n40 540 Td\n18 TL\n" + _pdf_string(title) + b" Tj\nT*\n/F1 10 Tf\n14 TL\n")
+    for line in lines:
+        content += _pdf_string(line) + b" Tj\nT*\n"
+    content += b"ET\n"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] "
+        b"/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + bytes(content) + b"endstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# ---------------------------------------------------------------------------
+# Writing one buurtbudget.
+
+
+def _q(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _slugify(text: str) -> str:
+    text = text.lower().replace("é", "e").replace("ë", "e").replace("ï", "i").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:32]
+
+
+def _iban(bank_code: str, account_code: str) -> str:
+    return str(IBAN.generate("NL", bank_code=bank_code, account_code=account_code).compact)
+
+
+@dataclass
+class _Cost:
+    date: datetime.date
+    plan: PlanSpec
+    category: str
+    amount: Decimal
+
+
+@dataclass
+class _Book:
+    spec: BudgetSpec
+    rng: random.Random
+    bookings: list[tuple[datetime.date, int, str]] = field(default_factory=list)
+    documents: dict[str, bytes] = field(default_factory=dict)
+    seq: int = 0
+    claims: int = 0
+    invoices: int = 0
+
+    def add(self, date: datetime.date, text: str) -> None:
+        self.seq += 1
+        self.bookings.append((date, self.seq, text))
+
+    def receipt(self, date: datetime.date, payee: str, what: str, amount: Decimal, kind: str = "Kassabon",
+                extra: tuple[str, ...] = ()) -> str:
+        name = f"{date.isoformat()}-{_slugify(payee)}-{len(self.documents) + 1:03d}.pdf"
+        lines = [
+            f"{kind} — {date.strftime('%d-%m-%Y')}",
+            "",
+            what,
+            *extra,
+            "",
+            f"Totaal: {format_eur(amount)}",
+            "",
+            f"Buurtbudget {self.spec.naam} ({self.spec.stadsdeel})",
+            "Voorbeeldbon uit de demo-werkruimte van buurtbudget-admin.",
+        ]
+        self.documents[name] = receipt_pdf(payee, lines)
+        return name
+
+    def enterer(self) -> str:
+        return self.rng.choice(self.spec.enterers)
+
+    def approver(self, not_: tuple[str | None, ...] = ()) -> str:
+        choices = [a for a in self.spec.approvers if a not in not_]
+        return self.rng.choice(choices)
+
+
+def _txn(date: datetime.date, flag: str, payee: str, narration: str, meta: list[tuple[str, str]],
+         postings: list[tuple[str, Decimal | None]], tags: tuple[str, ...] = (), links: tuple[str, ...] = ()) -> str:
+    head = f"{date.isoformat()} {flag} {_q(payee)} {_q(narration)}"
+    head += "".join(f" #{t}" for t in tags) + "".join(f" ^{l}" for l in links)
+    lines = [head] + [f"  {k}: {v}" for k, v in meta]
+    for account, amount in postings:
+        lines.append(f"  {account}  {amount:.2f} EUR" if amount is not None else f"  {account}")
+    return "\n".join(lines)
+
+
+def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def _split(rng: random.Random, total: Decimal, parts: int) -> list[Decimal]:
+    """`parts` amounts of at least a few euros whose sum never exceeds `total`."""
+    weights = [rng.uniform(0.25, 1.75) for _ in range(parts)]
+    scale = sum(weights)
+    return [max((total * Decimal(repr(w / scale))).quantize(CENT, ROUND_DOWN), D("4.95")) for w in weights]
+
+
+def _plan_costs(book: _Book, plan: PlanSpec, reserved: Decimal, end: datetime.date) -> list[_Cost]:
+    rng = book.rng
+    budget = plan.herzien[1] if plan.herzien else plan.budget
+    target = (budget * Decimal(str(round(rng.uniform(0.82, 0.95), 3)))).quantize(CENT, ROUND_DOWN) - reserved
+    parts = max(8, min(26, int(budget / 420)))
+    amounts = _split(rng, target, parts)
+    while sum(amounts) > target:  # the floor of 4.95 may push it over: trim the largest
+        largest = max(range(len(amounts)), key=amounts.__getitem__)
+        amounts[largest] -= sum(amounts) - target
+    costs = []
+    for amount in amounts:
+        costs.append(_Cost(_random_date(rng, plan.start, end), plan, rng.choice(plan.categories), amount))
+    return sorted(costs, key=lambda c: (c.date, c.amount))
+
+
+def _book_cost(book: _Book, cost: _Cost) -> None:
+    rng = book.rng
+    account = f"{ROOTS.plannen}:{cost.plan.name}:{cost.category}"
+    payee = rng.choice(SUPPLIERS[cost.category])
+    what = rng.choice(DESCRIPTIONS[cost.category])
+    narration = f"{what} ({cost.plan.titel})"
+    enterer = book.enterer()
+    roll = rng.random()
+    if cost.category == "Inhuur":
+        rate = rng.choice((D("35.00"), D("40.00"), D("42.50"), D("45.00"), D("50.00")))
+        hours = Decimal(math.ceil(cost.amount / rate * 2)) / 2
+        doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur",
+                           (f"{hours} uur à {format_eur(rate)} (maximaal {format_eur(D('50'))})",))
+        meta = [("uren", f"{hours}"), ("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+        if cost.amount >= D("500"):
+            meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+        book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
+        return
+    if cost.amount < D("150") and roll < 0.45:
+        _book_claim(book, cost, account, what, narration, enterer)
+        return
+    if cost.amount >= D("350") and roll > 0.45:
+        book.invoices += 1
+        link = f"fact-{YEAR}-{book.invoices:03d}"
+        number = f"{rng.randrange(1000, 9999)}"
+        doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur", (f"Factuurnummer {number}",))
+        approver = book.approver((enterer,))
+        meta = [("factuurnummer", _q(number)), ("document", _q(doc)), ("ingevoerd-door", _q(enterer)),
+                ("goedgekeurd-door", _q(approver))]
+        book.add(cost.date, _txn(cost.date, "*", payee, f"Factuur {number}: {narration}", meta,
+                                 [(account, cost.amount), (ROOTS.crediteuren, None)], links=(link,)))
+        paid = min(cost.date + datetime.timedelta(days=rng.randrange(7, 29)), datetime.date(YEAR, 12, 31))
+        book.add(paid, _txn(paid, "*", payee, f"Betaling factuur {number}", [("ingevoerd-door", _q(enterer))],
+                            [(ROOTS.crediteuren, cost.amount), (BANK, None)], links=(link,)))
+        return
+    doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur" if cost.amount >= 250 else "Kassabon")
+    meta = [("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+    if cost.amount >= D("500"):
+        meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+    book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
+    if cost.category == "Materiaal" and cost.amount > D("60") and rng.random() < 0.18:
+        back = (cost.amount * Decimal(str(round(rng.uniform(0.1, 0.4), 2)))).quantize(CENT)
+        when = min(cost.date + datetime.timedelta(days=rng.randrange(2, 12)), datetime.date(YEAR, 12, 31))
+        credit = book.receipt(when, payee, f"Retour: {what.lower()}", -back, "Creditnota")
+        book.add(when, _txn(when, "*", payee, f"Retour: {what.lower()} ({cost.plan.titel})",
+                            [("document", _q(credit)), ("ingevoerd-door", _q(enterer))],
+                            [(account, -back), (BANK, None)]))
+
+
+def _book_claim(book: _Book, cost: _Cost, account: str, what: str, narration: str, enterer: str) -> None:
+    spec, rng = book.spec, book.rng
+    book.claims += 1
+    link = f"decl-{YEAR}-{book.claims:03d}"
+    declarant = rng.choice(spec.residents)
+    iban = _resident_iban(spec, declarant)
+    shop = rng.choice(SUPPLIERS[cost.category])
+    doc = book.receipt(cost.date, shop, what, cost.amount, "Kassabon", (f"Voorgeschoten door {declarant}",))
+    meta = [("declarant", _q(declarant)), ("iban", _q(iban)), ("prive", "TRUE"), ("document", _q(doc)),
+            ("ingevoerd-door", _q(enterer))]
+    book.add(cost.date, (cost, link, declarant, meta, account, narration))  # type: ignore[arg-type]
+
+
+def _resident_iban(spec: BudgetSpec, name: str) -> str:
+    index = spec.residents.index(name)
+    number = (spec.seed * 7919 + index * 104729) % 10**9
+    return _iban(("INGB", "RABO", "ABNA", "SNSB", "TRIO")[index % 5], f"{number:010d}")
+
+
+def _finish_claims(book: _Book) -> None:
+    """Claims: the last two still wait (`!`); the others are approved and paid with the same link."""
+    claims = [(i, b) for i, b in enumerate(book.bookings) if not isinstance(b[2], str)]
+    pending = {i for i, _ in claims[-2:]}
+    for index, (date, seq, (cost, link, declarant, meta, account, narration)) in claims:
+        rng = book.rng
+        title = f"Declaratie: {narration}"
+        postings = [(account, cost.amount), (ROOTS.declaraties, None)]
+        if index in pending:
+            text = _txn(date, "!", declarant, title, meta, postings, links=(link,))
+            book.bookings[index] = (date, seq, text)
+            continue
+        enterer = meta[-1][1].strip('"')
+        approver = book.approver((enterer, declarant))
+        text = _txn(date, "*", declarant, title, meta + [("goedgekeurd-door", _q(approver))], postings, links=(link,))
+        book.bookings[index] = (date, seq, text)
+        paid = min(date + datetime.timedelta(days=rng.randrange(3, 15)), datetime.date(YEAR, 12, 31))
+        book.add(paid, _txn(paid, "*", declarant, "Uitbetaling declaratie", [("ingevoerd-door", _q(enterer))],
+                            [(ROOTS.declaraties, cost.amount), (BANK, None)], links=(link,)))
+
+
+def _book_special(book: _Book, special: Special) -> None:
+    account = f"{ROOTS.plannen}:{special.plan}:{special.category}"
+    enterer = book.spec.enterers[0]
+    meta: list[tuple[str, str]] = []
+    if special.kind == "bon-weg":
+        meta.append(("document", _q(f"{special.date.isoformat()}-{_slugify(special.payee)}-zoek.pdf")))
+    elif special.kind != "geen-bon":
+        meta.append(("document", _q(book.receipt(special.date, special.payee, special.narration,
+                                                   special.amount, "Factuur"))))
+    meta.append(("ingevoerd-door", _q(enterer)))
+    if special.kind == "vier-ogen":
+        meta.append(("goedgekeurd-door", _q(enterer)))  # the deliberate fault: approved by who entered it
+    elif special.amount >= D("500"):
+        meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+    if special.kind == "over-budget":
+        meta.insert(0, ("uren", f"{(special.amount / D('42.50')).quantize(D('0.1'))}"))
+    book.add(special.date, _txn(special.date, "*", special.payee, special.narration, meta,
+                                [(account, special.amount), (BANK, None)]))
+
+
+def _support(book: _Book, spec: BudgetSpec) -> None:
+    for month in range(1, 13):
+        last = (datetime.date(YEAR + (month == 12), month % 12 + 1, 1) - datetime.timedelta(days=1))
+        fee_day = datetime.date(YEAR, month, 25)
+        what = f"Handelingskosten {DUTCH_MONTHS[month - 1]} {YEAR}"
+        doc = book.receipt(fee_day, spec.beheerder, what, spec.admin_fee, "Factuur",
+                           ("Administratie, betalingen en verantwoording",))
+        book.add(fee_day, _txn(fee_day, "*", spec.beheerder, what,
+                               [("document", _q(doc)), ("ingevoerd-door", _q(spec.enterers[1]))],
+                               [(f"{ROOTS.ondersteuning}:Administratie", spec.admin_fee), (BANK, None)]))
+        book.add(last, _txn(last, "*", _bank_name(spec), f"Kosten zakelijke rekening {DUTCH_MONTHS[month - 1]}", [],
+                            [(ROOTS.bankkosten, spec.bank_fee), (BANK, None)]))
+
+
+def _bank_name(spec: BudgetSpec) -> str:
+    return {"ABNA": "ABN AMRO", "INGB": "ING", "RABO": "Rabobank"}.get(spec.bank_code, spec.bank_code)
+
+
+def _plan_declarations(spec: BudgetSpec) -> list[tuple[datetime.date, int, str]]:
+    out = []
+    for i, plan in enumerate(spec.plans):
+        lines = [f'{spec.plan_date.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} '
+                 f"{plan.budget:.2f} EUR",
+                 '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}"]
+        if plan.stemmen is not None:
+            lines.append(f"  stemmen: {plan.stemmen}")
+        out.append((spec.plan_date, -100 + i, "\n".join(lines)))
+        if plan.herzien:
+            when, amount, why = plan.herzien
+            out.append((when, -50 + i, "\n".join([
+                f'{when.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} {amount:.2f} EUR',
+                '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}", f"  toelichting: {_q(why)}",
+            ])))
+    return out
+
+
+def budget_files(spec: BudgetSpec) -> dict[str, bytes]:
+    """The files of one buurtbudget, relative to its folder: main.beancount and documents/*.pdf."""
+    rng = random.Random(spec.seed)
+    book = _Book(spec, rng)
+    bank_iban = _iban(spec.bank_code, spec.account_code)
+    first_date, first_amount, first_beschikking, _ = spec.awards[0]
+    header = Header.model_validate({
+        "naam": spec.naam, "datum": datetime.date(YEAR, 1, 1), "stadsdeel": spec.stadsdeel, "buurt": spec.buurt,
+        "model": spec.model, "begin": datetime.date(YEAR, 1, 1), "einde": datetime.date(YEAR, 12, 31),
+        "beheerder": spec.beheerder, "iban": bank_iban,
+    })
+    text = ledger_text(header, toekenning=first_amount, beschikking=first_beschikking,
+                       toekenning_datum=first_date)
+    opened = datetime.date(YEAR, 1, 1).isoformat()
+    accounts = sorted({f"{ROOTS.plannen}:{p.name}:{c}" for p in spec.plans for c in p.categories}
+                      | {f"{ROOTS.plannen}:{s.plan}:{s.category}" for s in spec.specials})
+    parts = [text.rstrip("\n"), "", f"; {spec.comment}", "", "; Rekeningen van de plannen"]
+    parts += [f"{opened} open {a} EUR" for a in accounts]
+    parts.append("")
+
+    for date, amount, beschikking, narration in spec.awards[1:]:
+        book.add(date, _txn(date, "*", "Gemeente Amsterdam", narration, [("beschikking", _q(beschikking))],
+                            [(ROOTS.vordering, amount), (ROOTS.toekenning, None)], tags=("toekenning",)))
+    for date, amount in spec.receipts:
+        book.add(date, _txn(date, "*", "Gemeente Amsterdam", "Ontvangst buurtbudget van de gemeente", [],
+                            [(BANK, amount), (ROOTS.vordering, None)]))
+    _support(book, spec)
+    end = datetime.date(YEAR, 12, 19)
+    reserved: dict[str, Decimal] = {}
+    for special in spec.specials:
+        if special.kind != "over-budget":
+            reserved[special.plan] = reserved.get(special.plan, D(0)) + special.amount
+    costs = [c for plan in spec.plans for c in _plan_costs(book, plan, reserved.get(plan.name, D(0)), end)]
+    for cost in sorted(costs, key=lambda c: (c.date, c.plan.name, c.amount)):
+        _book_cost(book, cost)
+    _finish_claims(book)
+    for special in spec.specials:
+        _book_special(book, special)
+
+    body = sorted(book.bookings + _plan_declarations(spec), key=lambda b: (b[0], b[1]))
+    parts += [text + "\n" for _, _, text in body]
+    files = {"main.beancount": ("\n".join(parts)).encode("utf-8")}
+    for name, content in book.documents.items():
+        files[f"documents/{name}"] = content
+    return files
+
+
+def workspace_files() -> dict[str, bytes]:
+    """Every file of the demo workspace, relative to its root."""
+    files = {"regels.toml": RULES_TOML.encode("utf-8")}
+    for spec in BUDGETS:
+        for name, content in budget_files(spec).items():
+            files[f"{spec.slug}/{name}"] = content
+    return files
+
+
+def write_demo_workspace(target: Path) -> list[Path]:
+    """Write the demo workspace into `target` (new or empty); return the ledgers written.
+
+    Written beside the target first and renamed into place, so a failure leaves nothing half-done.
+    """
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DemoExistsError(f"{target} bestaat al en is niet leeg; de demo schrijft nooit over bestaande bestanden")
+    files = workspace_files()
+    parent = target.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    try:
+        for name, content in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        for spec in BUDGETS:
+            (staging / spec.slug / "documents").mkdir(exist_ok=True)
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    os.chmod(target, 0o755)
+    return [target / spec.slug / "main.beancount" for spec in BUDGETS]

@@ -32,9 +32,11 @@ need_venv() {
     local stamp="$VENV/.buurtbudget-$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)$extras"
     if [ ! -f "$stamp" ]; then
         echo ">> Python-pakketten installeren (requirements.lock)"
-        "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.lock"
-        "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
+        "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.lock" 2>&1 | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT" 2>&1 | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -c "import beancount, fava, weasyprint, buurtbudget_admin" \
+            || { echo "fout: de Python-pakketten zijn niet volledig geïnstalleerd" >&2; exit 2; }
         touch "$stamp"
     fi
 }

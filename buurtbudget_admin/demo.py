@@ -317,6 +317,20 @@ class _Cost:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A resident's claim, written once it is known whether it still waits."""
+
+    seq: int
+    cost: _Cost
+    link: str
+    declarant: str
+    enterer: str
+    meta: tuple[tuple[str, str], ...]
+    account: str
+    narration: str
+
+
 @dataclass
 class _Book:
     spec: BudgetSpec
@@ -324,8 +338,9 @@ class _Book:
     bookings: list[tuple[datetime.date, int, str]] = field(default_factory=list)
     documents: dict[str, bytes] = field(default_factory=dict)
     seq: int = 0
-    claims: int = 0
+    claims: list[_Claim] = field(default_factory=list)
     invoices: int = 0
+    refundable: int = 0
 
     def add(self, date: datetime.date, text: str) -> None:
         self.seq += 1
@@ -381,7 +396,7 @@ def _plan_costs(book: _Book, plan: PlanSpec, reserved: Decimal, end: datetime.da
     rng = book.rng
     budget = plan.herzien[1] if plan.herzien else plan.budget
     target = (budget * Decimal(str(round(rng.uniform(0.82, 0.95), 3)))).quantize(CENT, ROUND_DOWN) - reserved
-    parts = max(8, min(26, int(budget / 420)))
+    parts = max(10, min(30, int(budget / 320)))
     amounts = _split(rng, target, parts)
     while sum(amounts) > target:  # the floor of 4.95 may push it over: trim the largest
         largest = max(range(len(amounts)), key=amounts.__getitem__)
@@ -410,7 +425,7 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
             meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
         book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
         return
-    if cost.amount < D("150") and roll < 0.45:
+    if cost.amount < D("200") and roll < 0.55:
         _book_claim(book, cost, account, what, narration, enterer)
         return
     if cost.amount >= D("350") and roll > 0.45:
@@ -432,7 +447,9 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
     if cost.amount >= D("500"):
         meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
     book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
-    if cost.category == "Materiaal" and cost.amount > D("60") and rng.random() < 0.18:
+    if cost.category == "Materiaal" and cost.amount > D("60"):
+        book.refundable += 1
+    if cost.category == "Materiaal" and cost.amount > D("60") and (rng.random() < 0.1 or book.refundable % 6 == 2):
         back = (cost.amount * Decimal(str(round(rng.uniform(0.1, 0.4), 2)))).quantize(CENT)
         when = min(cost.date + datetime.timedelta(days=rng.randrange(2, 12)), datetime.date(YEAR, 12, 31))
         credit = book.receipt(when, payee, f"Retour: {what.lower()}", -back, "Creditnota")
@@ -443,15 +460,14 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
 
 def _book_claim(book: _Book, cost: _Cost, account: str, what: str, narration: str, enterer: str) -> None:
     spec, rng = book.spec, book.rng
-    book.claims += 1
-    link = f"decl-{YEAR}-{book.claims:03d}"
+    book.seq += 1
+    link = f"decl-{YEAR}-{len(book.claims) + 1:03d}"
     declarant = rng.choice(spec.residents)
-    iban = _resident_iban(spec, declarant)
     shop = rng.choice(SUPPLIERS[cost.category])
     doc = book.receipt(cost.date, shop, what, cost.amount, "Kassabon", (f"Voorgeschoten door {declarant}",))
-    meta = [("declarant", _q(declarant)), ("iban", _q(iban)), ("prive", "TRUE"), ("document", _q(doc)),
-            ("ingevoerd-door", _q(enterer))]
-    book.add(cost.date, (cost, link, declarant, meta, account, narration))  # type: ignore[arg-type]
+    meta = [("declarant", _q(declarant)), ("iban", _q(_resident_iban(spec, declarant))), ("prive", "TRUE"),
+            ("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+    book.claims.append(_Claim(book.seq, cost, link, declarant, enterer, tuple(meta), account, narration))
 
 
 def _resident_iban(spec: BudgetSpec, name: str) -> str:
@@ -461,24 +477,23 @@ def _resident_iban(spec: BudgetSpec, name: str) -> str:
 
 
 def _finish_claims(book: _Book) -> None:
-    """Claims: the last two still wait (`!`); the others are approved and paid with the same link."""
-    claims = [(i, b) for i, b in enumerate(book.bookings) if not isinstance(b[2], str)]
-    pending = {i for i, _ in claims[-2:]}
-    for index, (date, seq, (cost, link, declarant, meta, account, narration)) in claims:
-        rng = book.rng
-        title = f"Declaratie: {narration}"
-        postings = [(account, cost.amount), (ROOTS.declaraties, None)]
-        if index in pending:
-            text = _txn(date, "!", declarant, title, meta, postings, links=(link,))
-            book.bookings[index] = (date, seq, text)
+    """Claims: the last ones still wait (`!`); the others are approved and paid under the same link."""
+    waiting = 2 if len(book.claims) >= 6 else 1
+    for number, claim in enumerate(book.claims):
+        date, title = claim.cost.date, f"Declaratie: {claim.narration}"
+        postings = [(claim.account, claim.cost.amount), (ROOTS.declaraties, None)]
+        if number >= len(book.claims) - waiting:
+            book.bookings.append((date, claim.seq, _txn(date, "!", claim.declarant, title, list(claim.meta),
+                                                        postings, links=(claim.link,))))
             continue
-        enterer = meta[-1][1].strip('"')
-        approver = book.approver((enterer, declarant))
-        text = _txn(date, "*", declarant, title, meta + [("goedgekeurd-door", _q(approver))], postings, links=(link,))
-        book.bookings[index] = (date, seq, text)
-        paid = min(date + datetime.timedelta(days=rng.randrange(3, 15)), datetime.date(YEAR, 12, 31))
-        book.add(paid, _txn(paid, "*", declarant, "Uitbetaling declaratie", [("ingevoerd-door", _q(enterer))],
-                            [(ROOTS.declaraties, cost.amount), (BANK, None)], links=(link,)))
+        approver = book.approver((claim.enterer, claim.declarant))
+        meta = list(claim.meta) + [("goedgekeurd-door", _q(approver))]
+        book.bookings.append((date, claim.seq, _txn(date, "*", claim.declarant, title, meta, postings,
+                                                    links=(claim.link,))))
+        paid = min(date + datetime.timedelta(days=book.rng.randrange(3, 15)), datetime.date(YEAR, 12, 31))
+        book.add(paid, _txn(paid, "*", claim.declarant, "Uitbetaling declaratie",
+                            [("ingevoerd-door", _q(claim.enterer))],
+                            [(ROOTS.declaraties, claim.cost.amount), (BANK, None)], links=(claim.link,)))
 
 
 def _book_special(book: _Book, special: Special) -> None:
@@ -530,10 +545,12 @@ def _plan_declarations(spec: BudgetSpec) -> list[tuple[datetime.date, int, str]]
         out.append((spec.plan_date, -100 + i, "\n".join(lines)))
         if plan.herzien:
             when, amount, why = plan.herzien
-            out.append((when, -50 + i, "\n".join([
-                f'{when.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} {amount:.2f} EUR',
-                '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}", f"  toelichting: {_q(why)}",
-            ])))
+            lines = [f'{when.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} {amount:.2f} EUR',
+                     '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}"]
+            if plan.stemmen is not None:
+                lines.append(f"  stemmen: {plan.stemmen}")
+            lines.append(f"  toelichting: {_q(why)}")
+            out.append((when, -50 + i, "\n".join(lines)))
     return out
 
 

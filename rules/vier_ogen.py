@@ -19,8 +19,9 @@
 A transaction that books costs and pays at least `vier-ogen-vanaf` (500.00)
 out of a bank account needs `goedgekeurd-door:` naming someone other than
 `ingevoerd-door:`. A claim may be paid only once approved (flag `*` and
-`goedgekeurd-door:`), never approved by its declarant or by who entered it;
-an invoice at or above the threshold likewise.
+`goedgekeurd-door:`), never approved by its declarant or by who entered it.
+An invoice (`^fact-...` on `Liabilities:Crediteuren`) works the same way: not
+paid while it waits (`!`), and from the threshold on only once approved.
 """
 
 from __future__ import annotations
@@ -76,8 +77,13 @@ def violations(ctx: Context) -> list[RuleError]:
             errors.append(violation(CODE, payable.meta,
                                     f"{what} is goedgekeurd door wie hem invoerde ({payable.approved_by})",
                                     payable.entry))
-        needs_approval = payable.kind == "declaratie" or payable.amount >= threshold
-        if payable.paid and needs_approval and not payable.approved:
+        if payable.kind == "declaratie":
+            unapproved = not payable.approved
+        else:
+            # An invoice "works the same way": not paid while it waits (flag !), and
+            # from the threshold on only with a second person's approval.
+            unapproved = payable.flag == "!" or (payable.amount >= threshold and not payable.approved_by)
+        if payable.paid and unapproved:
             payment = payable.payments[0]
             errors.append(violation(CODE, payment.meta,
                                     f"{what} ({eur(payable.amount)}) is betaald maar niet goedgekeurd",

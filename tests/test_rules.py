@@ -782,3 +782,69 @@ def test_non_eur_cost(result):
     """
     assert "BB-VALUTA" in result.codes
     assert any("30.00 USD" in m for m in result.messages)
+
+
+@books()
+def test_invoice_paid_while_waiting(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+    2025-05-02 ! "Drukkerij Oost" "Factuur flyers" ^fact-2025-001
+      document: "bon.pdf"
+      ingevoerd-door: "Henk"
+      Expenses:Plannen:Speeltuin:Materiaal   120.00 EUR
+      Liabilities:Crediteuren
+
+    2025-05-20 * "Drukkerij Oost" "Betaling factuur" ^fact-2025-001
+      Liabilities:Crediteuren   120.00 EUR
+      Assets:Bank:Betaalrekening
+    """
+    assert result.codes == ["BB-VIER-OGEN"]
+    assert "factuur ^fact-2025-001" in result.messages[0]
+
+
+@books()
+def test_invoices_small_booked_and_large_approved_pass(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+    2025-05-02 * "Drukkerij Oost" "Factuur flyers" ^fact-2025-001
+      document: "bon.pdf"
+      ingevoerd-door: "Henk"
+      Expenses:Plannen:Speeltuin:Materiaal   120.00 EUR
+      Liabilities:Crediteuren
+
+    2025-05-03 * "Houthandel" "Factuur vlonder" ^fact-2025-002
+      document: "bon.pdf"
+      ingevoerd-door: "Henk"
+      goedgekeurd-door: "Els"
+      Expenses:Plannen:Speeltuin:Materiaal   800.00 EUR
+      Liabilities:Crediteuren
+
+    2025-05-20 * "Drukkerij Oost" "Betaling factuur" ^fact-2025-001
+      Liabilities:Crediteuren   120.00 EUR
+      Assets:Bank:Betaalrekening
+
+    2025-05-21 * "Houthandel" "Betaling factuur" ^fact-2025-002
+      Liabilities:Crediteuren   800.00 EUR
+      Assets:Bank:Betaalrekening
+    """
+    assert result.errors == []
+
+
+@books()
+def test_large_invoice_paid_without_approval(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+    2025-05-03 * "Houthandel" "Factuur vlonder" ^fact-2025-002
+      document: "bon.pdf"
+      ingevoerd-door: "Henk"
+      Expenses:Plannen:Speeltuin:Materiaal   500.00 EUR
+      Liabilities:Crediteuren
+
+    2025-05-21 * "Houthandel" "Betaling factuur" ^fact-2025-002
+      Liabilities:Crediteuren   500.00 EUR
+      Assets:Bank:Betaalrekening
+    """
+    assert result.codes == ["BB-VIER-OGEN"]

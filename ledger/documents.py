@@ -38,6 +38,7 @@ class DocumentResolver:
             if isinstance(entry, data.Document):
                 self._by_name.setdefault(os.path.basename(entry.filename), entry.filename)
         self._folders = documents_folders(options_map)
+        self._main_dir = str(Path(options_map.get("filename") or ".").resolve().parent)
         self._folder_index: dict[str, str] | None = None
 
     def _exists(self, path: str) -> bool:
@@ -70,6 +71,10 @@ class DocumentResolver:
         candidate = os.path.normpath(os.path.join(base, value))
         if self._exists(candidate):
             return candidate
+        # A file included from a subfolder may still name its receipt relative to the main ledger.
+        main_relative = os.path.normpath(os.path.join(self._main_dir, value))
+        if main_relative != candidate and self._exists(main_relative):
+            return main_relative
         name = os.path.basename(value)
         if name in self._by_name and os.path.isfile(self._by_name[name]):
             return self._by_name[name]

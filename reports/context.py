@@ -1,0 +1,200 @@
+"""From a ledger to the values its statement shows.
+
+Every figure comes from the one view (`ledger.view.Buurtbudget`) and every
+verdict from the rules (`rules.checking`); nothing here sums postings. What
+this module adds is arrangement: the statement date, the sources and their
+hashes, the verdict of every rule with its violations' dates and lines, the
+accountability tier and the annex grouped per plan (the subtotals are the
+view's plan costs, support costs and other costs).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import rules
+from ledger.loading import LoadedLedger
+from ledger.view import Buurtbudget, CostLine, build_view
+from reports.labels import labels_for
+from reports.sources import Sources, read_sources
+from reports.tier import Tier, accountability_tier
+from rules.checking import Problem, check_ledger, to_problem, verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    date: datetime.date | None
+    message: str
+    location: str  # main.beancount:42
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    code: str
+    title: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+
+@dataclass(frozen=True, slots=True)
+class AnnexGroup:
+    """A block of the annex: the bookings of one plan (or support, other, foreign) and its subtotal."""
+
+    key: str
+    title: str
+    account: str | None
+    lines: tuple[CostLine, ...]
+    subtotal: Decimal | None  # the view's figure; None for costs in another currency
+
+
+@dataclass(frozen=True)
+class Statement:
+    view: Buurtbudget
+    statement_date: datetime.date
+    taal: str
+    ledger_path: Path
+    sources: Sources
+    verdicts: tuple[RuleVerdict, ...]
+    other_problems: tuple[Violation, ...]
+    tier: Tier
+    annex: tuple[AnnexGroup, ...]
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return labels_for(self.taal)
+
+    @property
+    def violation_count(self) -> int:
+        return sum(len(v.violations) for v in self.verdicts)
+
+    @property
+    def title(self) -> str:
+        return f"{self.labels['statement']}: {self.view.title}"
+
+    @property
+    def author(self) -> str:
+        header = self.view.header
+        if header is None:
+            return self.view.title
+        return header.beheerder or f"{self.labels['stadsdeel']} {header.stadsdeel}"
+
+    @property
+    def subject(self) -> str:
+        header = self.view.header
+        where = f"{header.buurt}, {header.stadsdeel}, {header.begin.isoformat()} – {header.einde.isoformat()}" if header else self.view.title
+        return f"{self.labels['statement']} {where}; {self.labels['statement-date'].lower()} {self.statement_date.isoformat()}"
+
+    @property
+    def keywords(self) -> list[str]:
+        header = self.view.header
+        words = ["buurtbudget", self.view.slug]
+        if header:
+            words += [header.stadsdeel, header.buurt]
+        return words
+
+
+class StatementError(ValueError):
+    """A ledger no statement can be made of (e.g. it holds no entries at all)."""
+
+
+def last_entry_date(entries: Iterable[Any]) -> datetime.date | None:
+    return max((e.date for e in entries), default=None)
+
+
+def _relative(filename: str, base: Path) -> str:
+    if not filename or filename.startswith("<"):
+        return filename or "<onbekend>"
+    try:
+        return Path(os.path.relpath(Path(filename).resolve(), base)).as_posix()
+    except ValueError:  # another drive
+        return filename
+
+
+def _dates_by_line(entries: Iterable[Any]) -> dict[tuple[str, int], datetime.date]:
+    index: dict[tuple[str, int], datetime.date] = {}
+    for entry in entries:
+        meta = entry.meta or {}
+        filename, lineno = meta.get("filename"), meta.get("lineno")
+        if filename and lineno:
+            index.setdefault((str(Path(filename).resolve()) if not str(filename).startswith("<") else filename, int(lineno)), entry.date)
+    return index
+
+
+def _violation(problem: Problem, base: Path, dates: Mapping[tuple[str, int], datetime.date]) -> Violation:
+    key_file = problem.filename if problem.filename.startswith("<") else str(Path(problem.filename).resolve())
+    location = _relative(problem.filename, base)
+    if problem.lineno:
+        location += f":{problem.lineno}"
+    return Violation(problem.code, dates.get((key_file, problem.lineno)), problem.message, location)
+
+
+def _rules_config(options_map: Mapping[str, Any]) -> str | None:
+    return next((cfg for name, cfg in options_map.get("plugin", []) if name == "rules" and cfg), None)
+
+
+def _problems_up_to(loaded: LoadedLedger, problems: list[Problem], tot: datetime.date) -> list[Problem]:
+    """The rules judged on the entries up to `tot` (beancount's own errors stay as they are)."""
+    kept = [p for p in problems if not p.code.startswith("BB-")]
+    entries = [e for e in loaded.entries if e.date <= tot]
+    _, errors = rules.run_all(entries, loaded.options_map, _rules_config(loaded.options_map))
+    return list(dict.fromkeys(kept + [to_problem(e) for e in errors]))
+
+
+def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGroup, ...]:
+    """Every cost line once: per plan, then support, other costs and costs in another currency."""
+    groups = [
+        AnnexGroup(plan.account, plan.titel, plan.account, plan.lines, plan.costs)
+        for plan in view.plans
+    ]
+    if view.support_lines:
+        groups.append(AnnexGroup("ondersteuning", labels["support"], view.accounts.ondersteuning,
+                                 view.support_lines, view.support_costs))
+    foreign_ids = {id(line) for line in view.foreign_lines}
+    other = tuple(l for l in view.cost_lines if l.kind == "overig" and id(l) not in foreign_ids)
+    if other:
+        groups.append(AnnexGroup("overig", labels["other"], None, other, view.other_costs))
+    if view.foreign_lines:
+        groups.append(AnnexGroup("valuta", labels["foreign"], None, view.foreign_lines, None))
+    return tuple(groups)
+
+
+def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None, taal: str = "nl") -> Statement:
+    """Load and check a ledger and arrange what its statement shows. No clock is read."""
+    labels = labels_for(taal)
+    loaded, problems = check_ledger(path, tot=tot, peildatum=tot)
+    statement_date = tot or last_entry_date(loaded.entries)
+    if statement_date is None:
+        raise StatementError(f"{loaded.path}: de ledger bevat nog geen enkele boeking of directive")
+    # The statement is judged on its own date (the last entry's, or --tot), never on today's.
+    view = build_view(loaded.entries, loaded.options_map, tot=tot, peildatum=statement_date,
+                      rules_config=_rules_config(loaded.options_map))
+    if tot is not None:
+        problems = _problems_up_to(loaded, problems, tot)
+    base = loaded.path.parent
+    dates = _dates_by_line(loaded.entries)
+    rule_verdicts = tuple(
+        RuleVerdict(rule.CODE, rule.TITLE, tuple(_violation(p, base, dates) for p in found))
+        for rule, found in verdicts(problems)
+    )
+    rule_codes = {rule.CODE for rule in rules.ALL_RULES}
+    others = tuple(_violation(p, base, dates) for p in problems if p.code not in rule_codes)
+    return Statement(
+        view=view,
+        statement_date=statement_date,
+        taal=taal,
+        ledger_path=loaded.path,
+        sources=read_sources(loaded.path, loaded.source_files),
+        verdicts=rule_verdicts,
+        other_problems=others,
+        tier=accountability_tier(view.award),
+        annex=annex_groups(view, labels),
+    )

@@ -1,0 +1,230 @@
+"""Statement -> HTML (Jinja2, autoescaped) -> PDF/A-3b (WeasyPrint), byte-identical per input.
+
+Templates are looked up in order (a Jinja ChoiceLoader):
+  1. a folder given with `--sjablonen DIR`;
+  2. `<workspace>/sjablonen/<stadsdeel>/` (the stadsdeel's own logo and colours);
+  3. the project's `templates/rapporten/`.
+A stadsdeel overrides a file by putting one of the same name in its folder:
+`kleuren.html` (colours), `logo.svg` / `logo.png` (logo), `huisstijl.css` (any
+extra CSS), or a whole template.
+
+Determinism: no clock is read. The PDF's creation and modification dates,
+and those of the attached source files, are the statement date; the PDF file
+identifier is WeasyPrint's MD5 of the content; fonts are subset the same way
+every time. Two renders of the same books give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import functools
+import io
+import os
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from babel.dates import format_date
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from ledger.money import format_eur, format_percentage
+from reports.labels import BABEL_LOCALE, labels_for
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "rapporten"
+OVERRIDES_FOLDER = "sjablonen"
+ASSET_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+PDF_VARIANT = "pdf/a-3b"
+MAX_TEXT = 400  # characters of one ledger text shown in a table cell; the full text is in the attachment
+
+
+def stadsdeel_folder(ledger_path: str | os.PathLike | None, stadsdeel: str | None) -> Path | None:
+    """`<workspace>/sjablonen/<stadsdeel>/` when it exists (and the name is no path trick)."""
+    if ledger_path is None or not stadsdeel:
+        return None
+    workspace = Path(ledger_path).resolve().parent.parent
+    return workspace_stadsdeel_folder(workspace, stadsdeel)
+
+
+def workspace_stadsdeel_folder(workspace: str | os.PathLike, stadsdeel: str | None) -> Path | None:
+    if not stadsdeel or "/" in stadsdeel or "\\" in stadsdeel or stadsdeel.startswith("."):
+        return None
+    root = Path(workspace).resolve() / OVERRIDES_FOLDER
+    candidate = root / stadsdeel
+    return candidate if candidate.is_dir() else None
+
+
+def template_dirs(*, sjablonen: str | os.PathLike | None = None, stadsdeel_dir: Path | None = None) -> list[Path]:
+    dirs: list[Path] = []
+    if sjablonen is not None:
+        dirs.append(Path(sjablonen))
+    if stadsdeel_dir is not None:
+        dirs.append(stadsdeel_dir)
+    dirs.append(TEMPLATES_DIR)
+    return dirs
+
+
+def format_datum(value: datetime.date | None, taal: str = "nl") -> str:
+    """`10 maart 2025` (nl) / `10 March 2025` (en)."""
+    if value is None:
+        return "–"
+    return format_date(value, "d MMMM y", locale=BABEL_LOCALE.get(taal, "nl"))
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal that no text can break out of."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:-" else f"\\{ord(ch):06x}" for ch in str(value))
+    return Markup(f'"{escaped}"')
+
+
+@functools.cache
+def font_coverage() -> frozenset[int] | None:
+    """Code points that both DejaVu Sans and DejaVu Sans Bold can draw (None: fonts not found).
+
+    A character no installed font has would be drawn as the .notdef glyph, which
+    PDF/A forbids and which garbles text extraction; `printable` names it instead.
+    """
+    from fontTools.ttLib import TTFont
+
+    covered: frozenset[int] | None = None
+    for pattern in ("DejaVu Sans:style=Book", "DejaVu Sans:style=Bold"):
+        try:
+            path = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True,
+                                  text=True, timeout=10, check=True).stdout.strip()
+            cmap = frozenset(TTFont(path, lazy=True).getBestCmap())
+        except Exception:  # noqa: BLE001 - no fontconfig or no such font: do not filter
+            return None
+        covered = cmap if covered is None else covered & cmap
+    return covered
+
+
+def printable(text: str) -> str:
+    """Text with every character the fonts cannot draw written as [U+XXXX]."""
+    if text.isascii():
+        return text
+    covered = font_coverage()
+    if covered is None:
+        return text
+    out = []
+    for ch in text:
+        if ord(ch) in covered or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn"):
+            out.append(ch)
+        else:
+            out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
+
+
+def shorten(value: Any, limit: int = MAX_TEXT) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def make_env(dirs: Sequence[Path], taal: str = "nl") -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    env.filters["eur"] = format_eur
+    env.filters["datum"] = lambda d: format_datum(d, taal)
+    env.filters["pct"] = format_percentage
+    env.filters["css_string"] = css_string
+    env.filters["kort"] = shorten
+    env.globals["L"] = labels_for(taal)
+    env.globals["taal"] = taal
+    env.globals["asset"] = lambda *names: asset_uri(dirs, names)
+    return env
+
+
+def asset_uri(dirs: Sequence[Path], names: Iterable[str]) -> str:
+    """The first of `names` found in the template folders, as a data: URI ('' when none)."""
+    for name in names:
+        if "/" in name or name.startswith("."):
+            continue
+        mime = ASSET_TYPES.get(Path(name).suffix.lower())
+        if mime is None:
+            continue
+        for folder in dirs:
+            candidate = Path(folder) / name
+            if candidate.is_file():
+                data = base64.b64encode(candidate.read_bytes()).decode("ascii")
+                return f"data:{mime};base64,{data}"
+    return ""
+
+
+def render_html(env: Environment, template: str, **context: Any) -> str:
+    return env.get_template(template).render(**context)
+
+
+def pdf_timestamp(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+
+
+def html_to_pdf(html: str, *, attachments: Iterable[Any] = (), date: datetime.date) -> tuple[bytes, int]:
+    """Render HTML to PDF/A-3b bytes with the given source files attached; returns (bytes, pages).
+
+    `attachments` are `reports.sources.SourceFile`s (name, content, sha256).
+    Nothing is fetched from outside: only data: URIs are allowed.
+    """
+    from weasyprint import HTML, Attachment
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    stamp = pdf_timestamp(date)
+    document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render()
+    files = [
+        Attachment(
+            file_obj=io.BytesIO(source.content),
+            name=source.name,
+            description=f"SHA-256 {source.sha256}",
+            created=stamp,
+            modified=stamp,
+            relationship="Source",
+            url_fetcher=fetcher,
+        )
+        for source in attachments
+    ]
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+    return pdf, len(document.pages)
+
+
+def statement_html(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> str:
+    header = statement.view.header
+    dirs = template_dirs(
+        sjablonen=sjablonen,
+        stadsdeel_dir=stadsdeel_folder(statement.ledger_path, header.stadsdeel if header else None),
+    )
+    env = make_env(dirs, statement.taal)
+    return render_html(env, "verantwoording.html", s=statement, v=statement.view, h=header,
+                       created=pdf_timestamp(statement.statement_date).isoformat())
+
+
+def render_statement(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> tuple[bytes, int]:
+    """The statement as PDF/A-3b bytes with the ledger's source files attached; (bytes, pages)."""
+    html = statement_html(statement, sjablonen=sjablonen)
+    return html_to_pdf(html, attachments=statement.sources.files, date=statement.statement_date)
+
+
+def write_atomic(target: str | os.PathLike, content: bytes) -> Path:
+    """Write bytes to target via a temporary file beside it, so no half file is ever left."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(content)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

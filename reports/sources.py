@@ -1,0 +1,49 @@
+"""The ledger's source files and their SHA-256, as printed on the cover.
+
+Each file loaded for the ledger (beancount's `options_map["include"]`: the main
+file and every file it includes) is hashed on its own. The combined hash is the
+SHA-256 of the lines `sha256sum` prints for them, sorted by name relative to
+the ledger's folder, so an auditor can check it with standard tools:
+
+    cd k-buurt-2025 && sha256sum main.beancount | sha256sum
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    name: str  # relative to the ledger's folder, with forward slashes
+    path: Path
+    sha256: str
+    size: int
+    content: bytes
+
+    @property
+    def sha256sum_line(self) -> str:
+        return f"{self.sha256}  {self.name}\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    files: tuple[SourceFile, ...]
+    combined: str
+
+
+def read_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.PathLike]) -> Sources:
+    """Hash every source file once; the bytes are kept for the PDF attachments."""
+    base = Path(ledger_file).resolve().parent
+    files: list[SourceFile] = []
+    for path in sorted({Path(p).resolve() for p in paths}):
+        content = path.read_bytes()
+        name = Path(os.path.relpath(path, base)).as_posix()
+        files.append(SourceFile(name, path, hashlib.sha256(content).hexdigest(), len(content), content))
+    files.sort(key=lambda f: f.name)
+    combined = hashlib.sha256("".join(f.sha256sum_line for f in files).encode("utf-8")).hexdigest()
+    return Sources(tuple(files), combined)

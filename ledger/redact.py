@@ -41,7 +41,7 @@ IBAN_PATTERN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 # folders, plugins, includes, importers) stays behind.
 _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
 # Fava options that would point into the private workspace.
-_DROPPED_FAVA_OPTIONS = {"import-config", "import-dirs", "language"}
+_DROPPED_FAVA_OPTIONS = {"import-config", "import-dirs", "language", "default-page"}
 
 
 def _is_receipt_key(key: str) -> bool:
@@ -250,6 +250,7 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any])
     first = min((e.date for e in entries), default=None)
     start = first.isoformat() if first else "2000-01-01"
     out.append(f'{start} custom "fava-option" "language" "nl"')
+    out.append(f'{start} custom "fava-option" "default-page" "extension/Buurtbudget/"')
     out.append(f'{start} custom "fava-extension" "{EXTENSION_MODULE}"')
     out.append("")
 

@@ -1,0 +1,260 @@
+"""The Fava extension "Buurtbudget": plans, the support ceiling and the rules' verdict.
+
+Declared in a ledger with
+
+    2025-01-01 custom "fava-extension" "buurtbudget_admin.fava_ext"
+
+(the service adds it to every ledger it serves). It reads the same view as the
+landing page and the reports (`ledger.view.build_view`), computed once per
+load of the ledger, never per request.
+
+In the public view (`/buurt/...`) the verdict comes from `oordeel.json` beside
+the redacted copy (the real ledger's verdict in public words); in beheer it is
+the rules' errors of the real ledger. Only beheer shows the PDF button.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fava.beans.funcs import hash_entry
+from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import current_app, request
+
+from ledger.money import format_eur, format_percentage
+from ledger.view import Buurtbudget, build_view
+
+FASE_LABELS = {
+    "ideeen": "Ideeën verzamelen",
+    "stemmen": "Stemmen",
+    "uitvoering": "Uitvoering",
+    "verantwoording": "Verantwoording",
+    "afgesloten": "Afgesloten",
+    "onbekend": "Onbekend",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    context_hash: str | None  # Fava's #context-<hash>
+    filename: str | None
+    lineno: int | None
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    code: str
+    title: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class PlanBar:
+    titel: str
+    account: str
+    budget: str
+    costs: str
+    percent: str
+    width: int  # 0..100, of the widest of budget and costs
+    budget_width: int
+    over: bool
+    declared: bool
+
+
+class Buurtbudget(FavaExtensionBase):
+    """Budget per plan, the support ceiling and the verdict of the rules."""
+
+    report_title = "Buurtbudget"
+
+    def __init__(self, ledger: Any, config: str | None = None) -> None:
+        super().__init__(ledger, config)
+        self._view: Buurtbudget | None = None
+        self._verdict: dict[str, tuple[RuleVerdict, ...]] = {}
+
+    # -- per load ---------------------------------------------------------
+    def after_load_file(self) -> None:
+        self._view = None
+        self._verdict = {}
+
+    @property
+    def view(self) -> Buurtbudget:
+        if self._view is None:
+            self._view = build_view(list(self.ledger.all_entries), self.ledger.options)
+        return self._view
+
+    # -- who is looking ---------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """"publiek", "beheer", or "fava" (a plain Fava outside the service)."""
+        return current_app.config.get("BUURTBUDGET_MODE", "fava")
+
+    @property
+    def user(self) -> Any:
+        return request.environ.get("buurtbudget.gebruiker")
+
+    @property
+    def may_download_pdf(self) -> bool:
+        return self.mode != "publiek"
+
+    # -- figures ----------------------------------------------------------
+    def eur(self, amount: Decimal | None) -> str:
+        return format_eur(amount)
+
+    def fase_label(self) -> str:
+        return FASE_LABELS.get(self.view.fase, self.view.fase)
+
+    def plan_bars(self) -> list[PlanBar]:
+        bars = []
+        for plan in self.view.plans:
+            budget = plan.budget or Decimal(0)
+            top = max(budget, plan.costs, Decimal("0.01"))
+            bars.append(PlanBar(
+                titel=plan.titel, account=plan.account,
+                budget=format_eur(plan.budget) if plan.declared else "niet vastgesteld",
+                costs=format_eur(plan.costs),
+                percent=format_percentage(plan.costs, budget) if budget else "–",
+                width=max(0, min(100, int(plan.costs * 100 / top))),
+                budget_width=max(0, min(100, int(budget * 100 / top))),
+                over=plan.over_budget or not plan.declared,
+                declared=plan.declared,
+            ))
+        return bars
+
+    def gauge(self) -> dict[str, Any]:
+        """The support costs against the ceiling, as a half circle (0..1.25 of the ceiling)."""
+        import math
+
+        view = self.view
+        fraction = (view.support_costs / view.ceiling) if view.ceiling else Decimal(0)
+        shown = float(max(Decimal(0), min(fraction, Decimal("1.25")))) / 1.25
+        angle = math.pi * (1 - shown)
+        limit = math.pi * (1 - 1 / 1.25)
+        return {
+            "x": round(100 + 80 * math.cos(angle), 2),
+            "y": round(100 - 80 * math.sin(angle), 2),
+            "lx": round(100 + 80 * math.cos(limit), 2),
+            "ly": round(100 - 80 * math.sin(limit), 2),
+            "ok": view.support_within_ceiling,
+            "support": format_eur(view.support_costs),
+            "ceiling": format_eur(view.ceiling),
+            "max_pct": format_percentage(view.kader.ondersteuning_max, Decimal(1)),
+            "pct": format_percentage(view.support_costs, view.award),
+            "of_ceiling": format_percentage(view.support_costs, view.ceiling),
+        }
+
+    # -- verdict ----------------------------------------------------------
+    def _entry_index(self) -> dict[tuple[str, int], Any]:
+        index = {}
+        for entry in self.ledger.all_entries:
+            meta = entry.meta or {}
+            if "filename" in meta and "lineno" in meta:
+                index[(str(meta["filename"]), int(meta["lineno"]))] = entry
+        return index
+
+    def _public_verdict(self) -> tuple[RuleVerdict, ...]:
+        import rules
+
+        path = Path(self.ledger.beancount_file_path).with_name("oordeel.json")
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            items = []
+        index = self._entry_index()
+        filename = str(Path(self.ledger.beancount_file_path))
+        found: dict[str, list[Violation]] = {}
+        for item in items:
+            entry = index.get((filename, item.get("regel"))) if item.get("regel") else None
+            found.setdefault(item["code"], []).append(
+                Violation(item["melding"], hash_entry(entry) if entry is not None else None, None, None)
+            )
+        return self._by_rule(found, rules)
+
+    def _beheer_verdict(self) -> tuple[RuleVerdict, ...]:
+        import rules
+        from rules.checking import to_problem
+
+        errors = list(self.ledger.load_errors)
+        if not any(name == "rules" for name, _ in self.ledger.options.get("plugin", [])):
+            _, extra = rules.run_all(list(self.ledger.all_entries), self.ledger.options)
+            errors.extend(extra)
+        index = self._entry_index()
+        found: dict[str, list[Violation]] = {}
+        seen = set()
+        for error in errors:
+            problem = to_problem(error)
+            if not problem.code.startswith("BB-") or problem in seen:
+                continue
+            seen.add(problem)
+            entry = getattr(error, "entry", None)
+            if entry is None or not hasattr(entry, "meta"):
+                entry = index.get((problem.filename, problem.lineno))
+            found.setdefault(problem.code, []).append(Violation(
+                problem.message, hash_entry(entry) if entry is not None else None,
+                problem.filename, problem.lineno,
+            ))
+        return self._by_rule(found, rules)
+
+    @staticmethod
+    def _by_rule(found: dict[str, list[Violation]], rules: Any) -> tuple[RuleVerdict, ...]:
+        out = [RuleVerdict(rule.CODE, rule.TITLE, tuple(found.pop(rule.CODE, ()))) for rule in rules.ALL_RULES]
+        for code, violations in sorted(found.items()):
+            out.append(RuleVerdict(code, code, tuple(violations)))
+        return tuple(out)
+
+    def verdict(self) -> tuple[RuleVerdict, ...]:
+        mode = "publiek" if self.mode == "publiek" else "beheer"
+        if mode not in self._verdict:
+            self._verdict[mode] = self._public_verdict() if mode == "publiek" else self._beheer_verdict()
+        return self._verdict[mode]
+
+    def violation_count(self) -> int:
+        return sum(len(v.violations) for v in self.verdict())
+
+    # -- the PDF statement ------------------------------------------------
+    @extension_endpoint("pdf")
+    def pdf(self) -> Any:
+        from flask import Response
+
+        if self.mode == "publiek":
+            return Response("De verantwoording als PDF is alleen voor beheerders en auditors.", 403,
+                            content_type="text/plain; charset=utf-8")
+        renderer = _statement_renderer()
+        if renderer is None:
+            return Response(
+                "De PDF-verantwoording is nog niet beschikbaar op deze server (de rapportmodule ontbreekt). "
+                "Probeer het later opnieuw of gebruik 'buurtbudget rapport' op de opdrachtregel.",
+                503, content_type="text/plain; charset=utf-8",
+            )
+        pdf_bytes = renderer(self.ledger.beancount_file_path)
+        slug = Path(self.ledger.beancount_file_path).parent.name
+        return Response(pdf_bytes, 200, content_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="verantwoording-{slug}-{datetime.date.today().isoformat()}.pdf"',
+        })
+
+
+def _statement_renderer():
+    """`reports`' function that turns a ledger path into PDF bytes, if the reports package has one."""
+    try:
+        import reports
+    except ImportError:
+        return None
+    for name in ("statement_pdf", "render_statement_pdf", "render_statement"):
+        func = getattr(reports, name, None)
+        if callable(func):
+            def render(path: str, _func=func) -> bytes:
+                result = _func(path)
+                if isinstance(result, tuple):
+                    result = result[0]
+                return bytes(result)
+            return render
+    return None

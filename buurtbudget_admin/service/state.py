@@ -1,0 +1,256 @@
+"""What the service knows of a workspace: each ledger's view, verdict and public copy.
+
+A ledger is loaded (with every rule) once per change of its files, never per
+request: a request only compares file stamps, and at most once per
+`check_interval` seconds per ledger. On a change the ledger is checked again,
+its public copy (see `ledger.redact`) is written again, and its version goes up.
+
+The public copies live in a cache folder outside the workspace:
+
+    <cache>/publiek/regels.toml            copy of the workspace's rules file (same kader)
+    <cache>/publiek/<slug>/main.beancount  the redacted ledger Fava serves at /buurt/<slug>/
+    <cache>/publiek/<slug>/oordeel.json    the verdict of the real ledger, in public words
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.kader import RULES_FILE_NAME
+from ledger.loading import LedgerReadError
+from ledger.redact import redact_ledger
+from ledger.view import Buurtbudget
+from rules import RULES_BY_CODE
+from rules.checking import Problem, check_ledger
+
+LEDGER_FILE = "main.beancount"
+
+
+def default_cache_dir(workspace: Path) -> Path:
+    """Per workspace, under $BUURTBUDGET_CACHE or ~/.cache/buurtbudget (never inside the workspace)."""
+    base = os.environ.get("BUURTBUDGET_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "buurtbudget"
+    )
+    digest = hashlib.sha256(str(Path(workspace).resolve()).encode()).hexdigest()[:16]
+    return Path(base) / f"{Path(workspace).resolve().name}-{digest}"
+
+
+def discover(workspace: Path) -> list[str]:
+    """The slugs of a workspace: every folder holding main.beancount."""
+    try:
+        names = sorted(os.listdir(workspace))
+    except OSError:
+        return []
+    return [n for n in names if not n.startswith(".") and os.path.isfile(os.path.join(workspace, n, LEDGER_FILE))]
+
+
+def _stamp(path: str) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+        return (path, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (path, 0, -1)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One load of one ledger: what the landing page, the extension and the public copy read."""
+
+    slug: str
+    path: Path
+    version: int
+    view: Buurtbudget | None
+    problems: tuple[Problem, ...]
+    read_error: str | None
+    public_path: Path
+    files: tuple[str, ...] = field(repr=False)
+    folders: tuple[str, ...] = field(repr=False)
+
+
+def _fingerprint(files: tuple[str, ...], folders: tuple[str, ...]) -> tuple:
+    stamps = [_stamp(f) for f in files]
+    for folder in folders:
+        for dirpath, _dirs, _files in os.walk(folder):
+            stamps.append(_stamp(dirpath))
+    return tuple(stamps)
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    try:
+        if path.read_bytes() == content:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.replace(tmp, path)
+    return True
+
+
+def verdict_items(problems: tuple[Problem, ...], redacted) -> list[dict]:
+    """The verdict in public words: no receipt, IBAN or private name; lines point into the copy."""
+    items = []
+    for problem in problems:
+        rule = RULES_BY_CODE.get(problem.code)
+        items.append({
+            "code": problem.code,
+            "titel": getattr(rule, "TITLE", problem.code),
+            "melding": redacted.scrub(problem.message),
+            "regel": redacted.lines.get((problem.filename, problem.lineno)),
+        })
+    return items
+
+
+class WorkspaceState:
+    def __init__(self, workspace: Path, cache_dir: Path | None = None, *, check_interval: float = 1.0):
+        self.workspace = Path(workspace).resolve()
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir(self.workspace)
+        self.public_root = self.cache_dir / "publiek"
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._slug_locks: dict[str, threading.Lock] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+        self._fingerprints: dict[str, tuple] = {}
+        self._checked: dict[str, float] = {}
+        self._slugs: list[str] = []
+        self._slugs_checked = 0.0
+        self._versions = 0
+
+    # -- discovery --------------------------------------------------------
+    def slugs(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._slugs_checked >= self.check_interval or not self._slugs_checked:
+            self._slugs = discover(self.workspace)
+            self._slugs_checked = now
+        return list(self._slugs)
+
+    def ledger_path(self, slug: str) -> Path | None:
+        if slug not in self.slugs():
+            return None
+        return self.workspace / slug / LEDGER_FILE
+
+    # -- loading ----------------------------------------------------------
+    def _lock_for(self, slug: str) -> threading.Lock:
+        with self._lock:
+            return self._slug_locks.setdefault(slug, threading.Lock())
+
+    def snapshot(self, slug: str, *, wait: bool = True) -> Snapshot | None:
+        """The current snapshot of a ledger, reloaded first if its files changed.
+
+        With wait=False a ledger that another thread is reloading answers with
+        its previous snapshot (when there is one) instead of waiting.
+        """
+        path = self.ledger_path(slug)
+        if path is None:
+            return None
+        current = self._snapshots.get(slug)
+        now = time.monotonic()
+        if current is not None and now - self._checked.get(slug, 0.0) < self.check_interval:
+            return current
+        lock = self._lock_for(slug)
+        if not lock.acquire(blocking=wait or current is None):
+            return current
+        try:
+            current = self._snapshots.get(slug)
+            if current is not None and time.monotonic() - self._checked.get(slug, 0.0) < self.check_interval:
+                return current
+            if current is not None and _fingerprint(current.files, current.folders) == self._fingerprints.get(slug):
+                self._checked[slug] = time.monotonic()
+                return current
+            snap = self._load(slug, path)
+            self._snapshots[slug] = snap
+            self._checked[slug] = time.monotonic()
+            return snap
+        finally:
+            lock.release()
+
+    def _watch_list(self, path: Path, options_map: dict | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        files = {str(path)}
+        folders: set[str] = set()
+        if options_map:
+            files.update(str(Path(f).resolve()) for f in options_map.get("include", []))
+            base = Path(options_map.get("filename") or path).resolve().parent
+            for folder in options_map.get("documents", []):
+                candidate = (base / folder).resolve()
+                if candidate.is_dir():
+                    folders.add(str(candidate))
+        files.add(str(path.parent / RULES_FILE_NAME))
+        files.add(str(self.workspace / RULES_FILE_NAME))
+        return tuple(sorted(files)), tuple(sorted(folders))
+
+    def _load(self, slug: str, path: Path) -> Snapshot:
+        public_dir = self.public_root / slug
+        public_path = public_dir / LEDGER_FILE
+        # Stamp before reading: a change while loading is seen next time.
+        files, folders = self._watch_list(path, None)
+        try:
+            loaded, problems = check_ledger(path)
+        except LedgerReadError as exc:
+            where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
+            self._fingerprints[slug] = _fingerprint(files, folders)
+            self._copy_rules(path, public_dir)
+            _write_if_changed(public_path, _unreadable_copy(slug).encode("utf-8"))
+            _write_if_changed(public_dir / "oordeel.json", b"[]")
+            with self._lock:
+                self._versions += 1
+                version = self._versions
+            return Snapshot(slug, path, version, None, (), f"{where}: {exc.message}", public_path, files, folders)
+        files, folders = self._watch_list(path, loaded.options_map)
+        fingerprint = _fingerprint(files, folders)
+        redacted = redact_ledger(loaded.entries, loaded.options_map)
+        self._copy_rules(path, public_dir)
+        _write_if_changed(public_path, redacted.text.encode("utf-8"))
+        verdict = verdict_items(tuple(problems), redacted)
+        _write_if_changed(public_dir / "oordeel.json",
+                          json.dumps(verdict, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._fingerprints[slug] = fingerprint
+        with self._lock:
+            self._versions += 1
+            version = self._versions
+        return Snapshot(slug, path, version, loaded.view, tuple(problems), None, public_path, files, folders)
+
+    def _copy_rules(self, path: Path, public_dir: Path) -> None:
+        """The public copy finds the same rules file, so its kader (and ceiling) is the same."""
+        for source, target in ((path.parent / RULES_FILE_NAME, public_dir / RULES_FILE_NAME),
+                               (self.workspace / RULES_FILE_NAME, self.public_root / RULES_FILE_NAME)):
+            if source.is_file():
+                _write_if_changed(target, source.read_bytes())
+            elif target.exists():
+                target.unlink()
+
+    def public_path(self, slug: str) -> Path | None:
+        snap = self.snapshot(slug)
+        return snap.public_path if snap else None
+
+    def snapshots(self, *, wait: bool = True) -> list[Snapshot]:
+        out = []
+        for slug in self.slugs():
+            snap = self.snapshot(slug, wait=wait)
+            if snap is not None:
+                out.append(snap)
+        return out
+
+    def warm(self) -> list[Snapshot]:
+        """Load every ledger now (at start-up), so no first visitor waits."""
+        return self.snapshots()
+
+    def clear_cache(self) -> None:
+        shutil.rmtree(self.public_root, ignore_errors=True)
+
+
+def _unreadable_copy(slug: str) -> str:
+    return (
+        f'option "title" "{slug} (niet te lezen)"\n'
+        'option "operating_currency" "EUR"\n'
+        '2000-01-01 custom "fava-option" "language" "nl"\n'
+    )

@@ -264,3 +264,196 @@ def afsluiting_tekst(*, datum: datetime.date, bedrag_: Decimal, accounts: Accoun
 def terugbetaling_tegenrekening(accounts: Accounts) -> str:
     """The settlement's other side: lowers the income, but is not part of the award itself."""
     return f"{accounts.income}:Terugbetaling"
+
+
+# --------------------------------------------------------------------------- whole changes
+# Builders for `schrijven.schrijf`: they read the ledger as it is under the lock,
+# check the input against it (Dutch errors) and return the Wijziging.
+
+
+class InvoerFout(ValueError):
+    """Input that does not fit this ledger (unknown plan, date outside the period, ...); Dutch."""
+
+
+def check_iban(iban: str) -> str:
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return str(IBAN(iban).compact)
+    except SchwiftyException as exc:
+        raise InvoerFout(f"IBAN '{iban}' is ongeldig ({exc})") from exc
+
+
+def _check_period(stand: Stand, datum: datetime.date) -> None:
+    header = stand.view.header
+    if header is None:
+        raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop (custom \"buurtbudget\"); los dat eerst op")
+    if not header.begin <= datum <= header.einde:
+        raise InvoerFout(
+            f"datum {datum.isoformat()} ligt buiten de periode van dit buurtbudget "
+            f"({header.begin.isoformat()} t/m {header.einde.isoformat()})"
+        )
+
+
+def expense_account(stand: Stand, plan: str, categorie: str) -> str:
+    """`Speeltuin` + `Materiaal` -> `Uitgaven:Plannen:Speeltuin:Materiaal`; `ondersteuning` -> support costs."""
+    view, accounts = stand.view, stand.view.accounts
+    categorie = categorie.strip()
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
+        raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
+    if plan.strip().casefold() in ("ondersteuning", accounts.ondersteuning.casefold()):
+        return f"{accounts.ondersteuning}:{categorie}"
+    found = view.plan(plan.strip())
+    if found is None or not found.declared:
+        known = ", ".join(p.name for p in view.plans if p.declared) or "(geen)"
+        raise InvoerFout(f"onbekend plan '{plan}'; gedeclareerde plannen: {known}")
+    if not view.kader.category_allowed(categorie):
+        allowed = ", ".join(view.kader.categorieen)
+        raise InvoerFout(f"categorie '{categorie}' is niet toegestaan ({view.kader.bron}); kies uit: {allowed}")
+    return f"{found.account}:{categorie}"
+
+
+def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, tuple[tuple[Path, Path], ...]]:
+    if bon is None:
+        return None, ()
+    bon = Path(bon)
+    if not bon.is_file():
+        raise InvoerFout(f"bonbestand '{bon}' bestaat niet")
+    doel = document_naam(datum, bon, documents_folder(stand))
+    return document_ref(stand, doel), ((bon, doel),)
+
+
+@dataclass(frozen=True)
+class KostenInvoer:
+    datum: datetime.date
+    bedrag: Decimal
+    plan: str
+    categorie: str
+    begunstigde: str
+    omschrijving: str
+    door: str
+    bon: Path | None = None
+    goedgekeurd_door: str | None = None
+    factuur_iban: str | None = None  # an invoice to pay later: ^fact-..., Crediteuren
+
+
+def maak_kosten(stand: Stand, invoer: KostenInvoer):
+    from ledger.schrijven import Wijziging
+
+    _check_period(stand, invoer.datum)
+    if invoer.bedrag <= 0:
+        raise InvoerFout("het bedrag moet groter dan nul zijn")
+    rekening = expense_account(stand, invoer.plan, invoer.categorie)
+    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    accounts = stand.view.accounts
+    link, meta, flag = None, (), "*"
+    if invoer.factuur_iban:
+        iban = check_iban(invoer.factuur_iban)
+        link = next_link(stand.entries, "fact", invoer.datum.year)
+        meta = (("iban", iban),)
+        tegen = accounts.crediteuren
+        flag = "*" if invoer.goedgekeurd_door else "!"
+    else:
+        tegen = bank_account(stand)
+    text = opens_tekst(stand, [rekening, tegen], invoer.datum) + kosten_tekst(Kosten(
+        datum=invoer.datum, begunstigde=invoer.begunstigde, omschrijving=invoer.omschrijving, rekening=rekening,
+        bedrag=invoer.bedrag, tegenrekening=tegen, ingevoerd_door=invoer.door, document=document,
+        goedgekeurd_door=invoer.goedgekeurd_door, flag=flag, link=link, meta=meta,
+    ))
+    what = f"factuur ^{link}" if link else "kosten"
+    return Wijziging(
+        f"Boek {what}: {invoer.begunstigde} — {invoer.omschrijving} € {bedrag(invoer.bedrag)} op {rekening}",
+        text, bestanden=files,
+    )
+
+
+@dataclass(frozen=True)
+class DeclaratieInvoer:
+    datum: datetime.date
+    declarant: str
+    iban: str
+    bedrag: Decimal
+    plan: str
+    categorie: str
+    omschrijving: str
+    door: str
+    bon: Path | None = None
+
+
+def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
+    from ledger.schrijven import Wijziging
+
+    iban = check_iban(invoer.iban)
+    if not invoer.declarant.strip():
+        raise InvoerFout("de naam van de declarant ontbreekt")
+    _check_period(stand, invoer.datum)
+    if invoer.bedrag <= 0:
+        raise InvoerFout("het bedrag moet groter dan nul zijn")
+    rekening = expense_account(stand, invoer.plan, invoer.categorie)
+    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    accounts = stand.view.accounts
+    link = next_link(stand.entries, "decl", invoer.datum.year)
+    text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
+        datum=invoer.datum, declarant=invoer.declarant.strip(), iban=iban, omschrijving=invoer.omschrijving,
+        rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
+        ingevoerd_door=invoer.door,
+    )
+    return Wijziging(f"Declaratie ^{link} ingediend: € {bedrag(invoer.bedrag)} ({invoer.omschrijving})",
+                     text, bestanden=files)
+
+
+def find_payable(stand: Stand, link: str) -> Payable:
+    link = link.strip().lstrip("^")
+    for payable in stand.view.payables:
+        if payable.link == link:
+            return payable
+    known = ", ".join(p.link for p in stand.view.payables if p.link) or "(geen)"
+    raise InvoerFout(f"geen declaratie of factuur met link ^{link} in {stand.pad}; bekend: {known}")
+
+
+def _same(a: object, b: object) -> bool:
+    return a is not None and b is not None and str(a).strip().casefold() == str(b).strip().casefold()
+
+
+def maak_goedkeuring(stand: Stand, link: str, door: str):
+    from ledger.schrijven import Wijziging
+
+    payable = find_payable(stand, link)
+    where = f"{payable.meta.get('filename')}:{payable.meta.get('lineno')}"
+    if payable.status == "afgewezen":
+        raise InvoerFout(f"{where}: ^{payable.link} is afgewezen ({payable.rejection}); goedkeuren kan niet meer")
+    if payable.status in ("goedgekeurd", "betaald") or payable.approved_by:
+        raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}")
+    if _same(door, payable.declarant):
+        raise InvoerFout(f"{where}: {door} is de declarant van ^{payable.link} en mag die niet zelf goedkeuren")
+    if _same(door, payable.entered_by):
+        raise InvoerFout(f"{where}: {door} heeft ^{payable.link} ingevoerd en mag die niet ook goedkeuren "
+                         "(vier-ogenprincipe)")
+    return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {door}" if payable.kind == "declaratie"
+                     else f"Factuur ^{payable.link} goedgekeurd door {door}",
+                     bewerkingen=(goedkeuring_bewerking(stand, payable, door),))
+
+
+def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: datetime.date | None = None):
+    from ledger.schrijven import Wijziging
+
+    payable = find_payable(stand, link)
+    where = f"{payable.meta.get('filename')}:{payable.meta.get('lineno')}"
+    if not reden.strip():
+        raise InvoerFout("geef een reden voor de afwijzing (--reden)")
+    if payable.status == "afgewezen":
+        raise InvoerFout(f"{where}: ^{payable.link} is al afgewezen ({payable.rejection})")
+    if payable.status == "betaald":
+        raise InvoerFout(f"{where}: ^{payable.link} is al betaald; afwijzen kan niet meer")
+    if datum is None:
+        datum = datetime.date.today()
+        header = stand.view.header
+        if header is not None:
+            datum = min(datum, header.einde)
+        datum = max(datum, payable.date)
+    if datum < payable.date:
+        raise InvoerFout(f"de afwijzing ({datum.isoformat()}) kan niet vóór de declaratie ({payable.date.isoformat()}) liggen")
+    _check_period(stand, datum)
+    return Wijziging(f"Declaratie ^{payable.link} afgewezen door {door}: {reden.strip()}",
+                     afwijzing_tekst(payable, datum=datum, reden=reden.strip(), door=door))

@@ -29,6 +29,8 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "buurtbudget_admin.commands_ledger",
     "buurtbudget_admin.commands_demo",
+    "buurtbudget_admin.commands_service",
+    "buurtbudget_admin.commands_dagelijks",
 ]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,179 @@
+"""`buurtbudget serve` and `buurtbudget gebruiker toevoegen|verwijderen|lijst`."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from buurtbudget_admin.errors import UserError
+from buurtbudget_admin.service.state import discover
+from buurtbudget_admin.service.users import (
+    ROLES, UsersFileError, add_user, load_users, random_password, remove_user, users_path,
+)
+
+PASSWORD_ENV = "BUURTBUDGET_WACHTWOORD"
+
+
+def _workspace(path: Path) -> Path:
+    if not path.exists():
+        raise UserError(f"{path}: de werkruimte bestaat niet (maak er een met 'buurtbudget demo {path}')")
+    if not path.is_dir():
+        raise UserError(f"{path}: is geen map; geef de map van de werkruimte (met een map per buurtbudget)")
+    return path
+
+
+def ensure_first_users(workspace: Path) -> list[tuple[str, str, str]]:
+    """Without a users file, make one beheerder (all ledgers) and one auditor with random passwords.
+
+    Returns (name, role, password) of the users made, so they can be shown once.
+    """
+    path = users_path(workspace)
+    if path.exists():
+        return []
+    made = []
+    for name, role, ledgers in (("beheerder", "beheerder", ("*",)), ("auditor", "auditor", ())):
+        password = random_password()
+        add_user(path, name, role, ledgers, password)
+        made.append((name, role, password))
+    return made
+
+
+def serve(
+    workspace: Path = typer.Argument(Path("."), help="Map van de werkruimte (een map per buurtbudget)."),
+    host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
+    port: int = typer.Option(5000, help="Poort (0 = een vrije poort)."),
+    threads: int = typer.Option(8, help="Aantal verzoeken tegelijk."),
+    cache: Optional[Path] = typer.Option(None, help="Map voor de openbare kopieën (standaard ~/.cache/buurtbudget)."),
+) -> int:
+    """Start de website: overzicht per buurt, openbare boeken en beheer (Fava)."""
+    import waitress
+
+    from buurtbudget_admin.service.wsgi import create_service
+
+    workspace = _workspace(workspace).resolve()
+    slugs = discover(workspace)
+    if not slugs:
+        raise UserError(f"{workspace}: geen buurtbudgetten gevonden (verwacht <map>/main.beancount)")
+    try:
+        made = ensure_first_users(workspace)
+    except (UsersFileError, OSError) as exc:
+        raise UserError(f"{users_path(workspace)}: kan het gebruikersbestand niet maken ({exc})")
+    service = create_service(workspace, cache_dir=cache)
+    print(f"{len(slugs)} buurtbudget(ten) laden uit {workspace} ...", flush=True)
+    for snap in service.state.warm():
+        status = "niet te lezen: " + snap.read_error if snap.read_error else (
+            f"{sum(1 for p in snap.problems if p.code.startswith('BB-'))} overtreding(en)")
+        print(f"  {snap.slug}: {status}", flush=True)
+    try:
+        server = waitress.create_server(service, host=host, port=port, threads=threads, ident="buurtbudget")
+    except OSError as exc:
+        raise UserError(f"kan niet luisteren op {host}:{port} ({exc.strerror or exc}); kies een andere --port")
+    address = f"http://{host if ':' not in host else '[' + host + ']'}:{server.effective_port}/"
+    if made:
+        print(f"Nieuw gebruikersbestand {users_path(workspace)} (alleen hashes). Wachtwoorden, nu eenmalig getoond:")
+        for name, role, password in made:
+            print(f"  {name} ({role}): {password}")
+        print("  Wijzig ze met: buurtbudget gebruiker toevoegen NAAM --rol ... --werkruimte ...")
+    print(f"Overzicht per buurt:  {address}")
+    print(f"Openbare boeken:      {address}buurt/<slug>/   (bijv. {address}buurt/{slugs[0]}/)")
+    print(f"Beheer (inloggen):    {address}beheer/<slug>/")
+    print(f"Open {address} in uw browser. Stoppen: Ctrl+C", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        print("gestopt")
+    finally:
+        server.close()
+    return 0
+
+
+gebruiker_app = typer.Typer(help="Gebruikers van de beheeromgeving (gebruikers.toml in de werkruimte).",
+                            no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+
+def _password(given: Optional[str]) -> str:
+    if given:
+        return given
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise UserError(f"geen wachtwoord: geef --wachtwoord of zet {PASSWORD_ENV}")
+    first = getpass.getpass("Wachtwoord: ")
+    second = getpass.getpass("Nog een keer: ")
+    if first != second:
+        raise UserError("de wachtwoorden zijn niet gelijk")
+    return first
+
+
+@gebruiker_app.command("toevoegen")
+def toevoegen(
+    naam: str = typer.Argument(..., help="Gebruikersnaam (kleine letters, cijfers, . _ -)."),
+    rol: str = typer.Option(..., help="beheerder of auditor."),
+    ledger: List[str] = typer.Option([], "--ledger", help="Slug van een buurtbudget (herhaalbaar; '*' = alle). Alleen voor beheerders."),
+    werkruimte: Path = typer.Option(Path("."), "--werkruimte", "-w", help="Map van de werkruimte."),
+    wachtwoord: Optional[str] = typer.Option(None, help=f"Wachtwoord (anders {PASSWORD_ENV} of een vraag)."),
+) -> int:
+    """Voeg een gebruiker toe of wijzig hem (rol, buurtbudgetten, wachtwoord)."""
+    workspace = _workspace(werkruimte)
+    if rol not in ROLES:
+        raise UserError(f"--rol '{rol}' onbekend; kies beheerder of auditor")
+    if rol == "auditor" and ledger:
+        raise UserError("een auditor leest alle buurtbudgetten; laat --ledger weg")
+    known = set(discover(workspace))
+    for slug in ledger:
+        if slug != "*" and slug not in known:
+            raise UserError(f"--ledger '{slug}': geen buurtbudget met die naam in {workspace} "
+                            f"(wel: {', '.join(sorted(known)) or 'geen'})")
+    try:
+        user = add_user(users_path(workspace), naam, rol, tuple(ledger), _password(wachtwoord))
+    except UsersFileError as exc:
+        raise UserError(str(exc))
+    scope = "alle buurtbudgetten" if rol == "auditor" or "*" in user.ledgers else ", ".join(user.ledgers)
+    print(f"Gebruiker '{user.name}' ({user.role}, {scope}) opgeslagen in {users_path(workspace)}")
+    return 0
+
+
+@gebruiker_app.command("verwijderen")
+def verwijderen(
+    naam: str = typer.Argument(..., help="Gebruikersnaam."),
+    werkruimte: Path = typer.Option(Path("."), "--werkruimte", "-w", help="Map van de werkruimte."),
+) -> int:
+    """Verwijder een gebruiker."""
+    workspace = _workspace(werkruimte)
+    try:
+        remove_user(users_path(workspace), naam)
+    except UsersFileError as exc:
+        raise UserError(str(exc), exit_code=1)
+    print(f"Gebruiker '{naam}' verwijderd uit {users_path(workspace)}")
+    return 0
+
+
+@gebruiker_app.command("lijst")
+def lijst(
+    werkruimte: Path = typer.Option(Path("."), "--werkruimte", "-w", help="Map van de werkruimte."),
+) -> int:
+    """Toon de gebruikers en hun rollen (nooit wachtwoorden)."""
+    workspace = _workspace(werkruimte)
+    try:
+        users = load_users(users_path(workspace))
+    except UsersFileError as exc:
+        raise UserError(str(exc))
+    if not users:
+        print(f"Geen gebruikers in {users_path(workspace)}")
+        return 0
+    for name in sorted(users):
+        user = users[name]
+        scope = "alle buurtbudgetten (alleen lezen)" if user.role == "auditor" else (
+            "alle buurtbudgetten" if "*" in user.ledgers else ", ".join(user.ledgers))
+        print(f"{name}\t{user.role}\t{scope}")
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(gebruiker_app, name="gebruiker")

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_demo",
     "buurtbudget_admin.commands_service",
     "buurtbudget_admin.commands_dagelijks",
+    "buurtbudget_admin.commands_reports",
 ]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

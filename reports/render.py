@@ -228,3 +228,19 @@ def write_atomic(target: str | os.PathLike, content: bytes) -> Path:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def overview_html(overview: Any, *, sjablonen: str | os.PathLike | None = None) -> str:
+    dirs = template_dirs(
+        sjablonen=sjablonen,
+        stadsdeel_dir=workspace_stadsdeel_folder(overview.workspace, overview.stadsdeel),
+    )
+    env = make_env(dirs, overview.taal)
+    return render_html(env, "overzicht.html", o=overview,
+                       created=pdf_timestamp(overview.statement_date).isoformat())
+
+
+def render_overview(overview: Any, *, sjablonen: str | os.PathLike | None = None) -> tuple[bytes, int]:
+    """The overview as PDF/A-3b bytes with every ledger's source files attached; (bytes, pages)."""
+    html = overview_html(overview, sjablonen=sjablonen)
+    return html_to_pdf(html, attachments=overview.sources, date=overview.statement_date)

@@ -1,0 +1,122 @@
+"""`buurtbudget report`, `buurtbudget report-stadsdeel` and `buurtbudget export`."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from buurtbudget_admin.errors import UserError
+
+
+def _date(text: Optional[str], option: str) -> Optional[datetime.date]:
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} '{text}' is geen datum; schrijf JJJJ-MM-DD, bijvoorbeeld 2025-12-31")
+
+
+def _taal(text: str) -> str:
+    if text not in ("nl", "en"):
+        raise UserError(f"--taal '{text}' onbekend; kies nl of en")
+    return text
+
+
+def _output(path: Path) -> Path:
+    if path.is_dir():
+        raise UserError(f"{path}: is een map; geef een bestandsnaam, bijvoorbeeld {path}/verantwoording.pdf")
+    return path
+
+
+def _sjablonen(path: Optional[Path]) -> Optional[Path]:
+    if path is not None and not path.is_dir():
+        raise UserError(f"--sjablonen {path}: map bestaat niet")
+    return path
+
+
+def _statement(ledger: Path, tot: Optional[datetime.date], taal: str):
+    from reports.context import StatementError, build_statement
+
+    try:
+        return build_statement(ledger, tot=tot, taal=taal)
+    except StatementError as exc:
+        raise UserError(str(exc))
+
+
+def report(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    output: Path = typer.Option(..., "-o", "--output", help="Het PDF-bestand dat wordt geschreven."),
+    tot: Optional[str] = typer.Option(None, "--tot", help="Verantwoording tot en met deze datum (JJJJ-MM-DD); "
+                                      "standaard de datum van de laatste boeking."),
+    taal: str = typer.Option("nl", "--taal", help="nl (standaard) of en."),
+    sjablonen: Optional[Path] = typer.Option(None, "--sjablonen", help="Map met eigen sjablonen (logo, kleuren)."),
+) -> int:
+    """Schrijf de verantwoording van een buurtbudget als PDF/A-3b, met de ledger als bijlage."""
+    from reports.render import render_statement, write_atomic
+
+    statement = _statement(ledger, _date(tot, "--tot"), _taal(taal))
+    pdf, pages = render_statement(statement, sjablonen=_sjablonen(sjablonen))
+    target = write_atomic(_output(output), pdf)
+    count = statement.violation_count
+    verdict = "alle regels voldaan" if not count else f"{count} overtreding(en) van de regels"
+    print(f"Verantwoording geschreven: {target} ({pages} pagina's; {len(statement.view.cost_lines)} boekingen; "
+          f"{verdict}; SHA-256 bronnen {statement.sources.combined})")
+    return 0
+
+
+def report_stadsdeel(
+    workspace: Path = typer.Argument(..., help="Werkruimte met een map per buurtbudget."),
+    output: Path = typer.Option(..., "-o", "--output", help="Het PDF-bestand dat wordt geschreven."),
+    stadsdeel: Optional[str] = typer.Option(None, "--stadsdeel", help="Alleen de buurtbudgetten van dit stadsdeel."),
+    tot: Optional[str] = typer.Option(None, "--tot", help="Alles tot en met deze datum (JJJJ-MM-DD)."),
+    taal: str = typer.Option("nl", "--taal", help="nl (standaard) of en."),
+    werkers: Optional[int] = typer.Option(None, "--werkers", min=1, help="Aantal processen; standaard één per kern."),
+    sjablonen: Optional[Path] = typer.Option(None, "--sjablonen", help="Map met eigen sjablonen (logo, kleuren)."),
+) -> int:
+    """Schrijf één overzicht van alle buurtbudgetten van een werkruimte (of één stadsdeel) als PDF/A-3b."""
+    from reports.context import StatementError
+    from reports.overview import build_overview
+    from reports.render import render_overview, write_atomic
+
+    try:
+        overview = build_overview(workspace, stadsdeel=stadsdeel, tot=_date(tot, "--tot"), taal=_taal(taal),
+                                  workers=werkers)
+    except StatementError as exc:
+        raise UserError(str(exc))
+    if not overview.rows:
+        raise UserError(f"{workspace}: geen buurtbudgetten van stadsdeel '{stadsdeel}' gevonden")
+    pdf, pages = render_overview(overview, sjablonen=_sjablonen(sjablonen))
+    target = write_atomic(_output(output), pdf)
+    unreadable = sum(1 for r in overview.rows if r.error)
+    extra = f"; {unreadable} niet te lezen" if unreadable else ""
+    print(f"Overzicht geschreven: {target} ({pages} pagina's; {len(overview.rows)} buurtbudgetten; "
+          f"{overview.total_violations} overtreding(en){extra})")
+    return 0
+
+
+def export(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    output_format: str = typer.Option(..., "--format", help="csv of xlsx."),
+    output: Path = typer.Option(..., "-o", "--output", help="Het bestand dat wordt geschreven."),
+    tot: Optional[str] = typer.Option(None, "--tot", help="Boekingen tot en met deze datum (JJJJ-MM-DD)."),
+) -> int:
+    """Exporteer de bijlage (alle boekingen) als CSV of XLSX, veilig te openen in een spreadsheet."""
+    from reports.export import export_annex
+    from reports.render import write_atomic
+
+    if output_format not in ("csv", "xlsx"):
+        raise UserError(f"--format '{output_format}' onbekend; kies csv of xlsx")
+    statement = _statement(ledger, _date(tot, "--tot"), "nl")
+    target = write_atomic(_output(output), export_annex(statement, output_format))
+    print(f"Bijlage geschreven: {target} ({len(statement.view.cost_lines)} boekingen, {output_format})")
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("report-stadsdeel")(report_stadsdeel)
+    app.command("export")(export)

@@ -1,0 +1,258 @@
+"""The composed service, through werkzeug's test client: real Fava, real ledgers, real files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from fava.beans.funcs import hash_entry
+from werkzeug.test import Client
+
+from buurtbudget_admin.cli import main
+from buurtbudget_admin.service.users import add_user, load_users, users_path
+from buurtbudget_admin.service.wsgi import create_service
+from tests.service_workspace import SECRETS, write_workspace
+
+SLUG = "testbuurt-2025"
+OTHER = "rivierenbuurt-2025"
+
+
+def basic(name: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+ANJA = basic("anja", "geheim-anja")
+AUDITOR = basic("stadsdeel", "geheim-auditor")
+
+
+@pytest.fixture()
+def service(tmp_path):
+    workspace = write_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", (SLUG,), "geheim-anja")
+    add_user(users_path(workspace), "stadsdeel", "auditor", (), "geheim-auditor")
+    svc = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    return svc, Client(svc), workspace
+
+
+def assert_clean(body: bytes, where: str) -> None:
+    text = body.decode("utf-8", "replace")
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} in {where}"
+        assert json.dumps(secret)[1:-1] not in text, f"{secret!r} (escaped) in {where}"
+
+
+def test_landing_page_groups_by_stadsdeel_with_figures(service):
+    _svc, client, _ws = service
+    response = client.get("/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "actuele stand van zaken per buurt" in text.lower()
+    assert text.index("Stadsdeel Noord") < text.index("Stadsdeel Zuid")
+    assert "Testbuurt 2025" in text and "Rivierenbuurt 2025" in text
+    assert "€ 10.000,00" in text and "€ 866,65" in text  # award and spent of testbuurt
+    assert "€ 312,95 (3,13%) van maximaal € 800,00" in text
+    assert f'href="/buurt/{SLUG}/' in text and f'href="/beheer/{SLUG}/' in text
+    assert "2 aandachtspunten" in text and "1 aandachtspunt " in text
+    assert_clean(response.data, "/")
+
+
+def test_landing_page_is_cached_until_a_ledger_changes(service):
+    svc, client, workspace = service
+    first = client.get("/")
+    versions = [s.version for s in svc.state.snapshots()]
+    again = client.get("/", headers={"If-None-Match": first.headers["ETag"].strip('"')})
+    assert again.status_code == 304
+    assert [s.version for s in svc.state.snapshots()] == versions  # nothing reloaded
+    ledger = workspace / SLUG / "main.beancount"
+    time.sleep(0.01)
+    with ledger.open("a", encoding="utf-8") as handle:
+        handle.write('\n2025-07-01 * "Drukkerij" "Flyers"\n  document: "documents/2025-03-10-bouwmarkt.pdf"\n'
+                     "  Uitgaven:Plannen:Buurtfeest:Catering   100.00 EUR\n  Activa:Bank:Betaalrekening\n")
+    changed = client.get("/")
+    assert "€ 966,65" in changed.get_data(as_text=True)
+    public = client.get(f"/buurt/{SLUG}/extension/Buurtbudget/").get_data(as_text=True)
+    assert "€ 966,65" in public
+
+
+def _public_urls(svc, client) -> list[str]:
+    client.get(f"/buurt/{SLUG}/")  # loads the copy
+    ledger = svc.public_fava.config["LEDGERS"][SLUG]
+    hashes = [hash_entry(e) for e in ledger.all_entries]
+    base = f"/buurt/{SLUG}"
+    urls = [f"{base}/{page}/" for page in (
+        "income_statement", "balance_sheet", "trial_balance", "journal", "documents", "query", "editor",
+        "errors", "events", "statistics", "commodities", "holdings", "options", "extension/Buurtbudget")]
+    urls += [f"{base}/account/Uitgaven:Plannen:Groen:Materiaal/", f"{base}/download-journal/",
+             f"{base}/help/", f"{base}/api/source", f"{base}/api/journal", f"{base}/api/documents",
+             f"{base}/api/errors", f"{base}/api/options", f"{base}/api/narrations", f"{base}/api/events",
+             f"{base}/api/income_statement", f"{base}/api/balance_sheet", f"{base}/api/trial_balance",
+             f"{base}/api/statistics", f"{base}/api/commodities",
+             f"{base}/api/account_report?a=Passiva:Declaraties",
+             f"{base}/api/journal_page?page=1&order=asc",
+             f"{base}/api/payee_accounts?payee=Bewoner", f"{base}/api/payee_transaction?payee=Bewoner",
+             f"{base}/api/query?query_string=SELECT+date,+payee,+narration,+entry_meta('iban'),+entry_meta('document')",
+             f"{base}/api/query?query_string=SELECT+filename,+any_meta('declarant')",
+             f"{base}/download-query/query_result.csv?query_string=SELECT+*",
+             f"{base}/extension/Buurtbudget/?partial=true"]
+    for h in hashes:
+        urls += [f"{base}/api/context?entry_hash={h}", f"{base}/api/source_slice?entry_hash={h}"]
+    return urls
+
+
+def test_no_public_endpoint_shows_a_receipt_iban_or_private_name(service):
+    svc, client, workspace = service
+    urls = _public_urls(svc, client)
+    assert len(urls) > 60
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        assert_clean(response.data, url)
+    # The main pages answer and the extension shows the plan bars.
+    assert client.get(f"/buurt/{SLUG}/journal/").status_code == 200
+    ext = client.get(f"/buurt/{SLUG}/extension/Buurtbudget/").get_data(as_text=True)
+    assert ext.count('class="plan bb-plan"') == 3 and 'id="bb-gauge"' in ext
+    assert "2 overtredingen gevonden" in ext and 'href="#context-' in ext
+    assert 'id="bb-pdf"' not in ext
+    # The source endpoint serves the copy, not the real file, whatever path is asked.
+    real = workspace / SLUG / "main.beancount"
+    response = client.get(f"/buurt/{SLUG}/api/source?filename={real}")
+    assert_clean(response.data, "api/source?filename=real")
+    source = json.loads(client.get(f"/buurt/{SLUG}/api/source").data)["data"]
+    assert source["file_path"] != str(real) and "Openbare kopie" in source["source"]
+
+
+def test_receipts_statements_and_imports_are_refused(service):
+    svc, client, workspace = service
+    receipt = workspace / SLUG / "documents" / "2025-05-02-bollen.pdf"
+    for url in (f"/buurt/{SLUG}/document/?filename={receipt}",
+                f"/buurt/{SLUG}/statement/?entry_hash=x&key=document",
+                f"/buurt/{SLUG}/import/", f"/buurt/{SLUG}/api/imports",
+                f"/buurt/{SLUG}/api/extract?filename={receipt}&importer=x",
+                f"/buurt/{SLUG}/extension/Buurtbudget/pdf"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"%PDF" not in response.data
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("PUT", "api/source", {"file_path": "x", "source": "", "sha256sum": ""}),
+    ("PUT", "api/add_entries", {"entries": []}),
+    ("PUT", "api/format_source", {"source": ""}),
+    ("DELETE", "api/source_slice?entry_hash=x&sha256sum=y", None),
+    ("DELETE", "api/document?filename=x", None),
+    ("PUT", "api/attach_document", {"filename": "x", "entry_hash": "y"}),
+    ("POST", "journal/", None),
+])
+def test_public_writes_are_refused(service, method, path, body):
+    _svc, client, workspace = service
+    before = {p: p.read_bytes() for p in (workspace / SLUG).rglob("*") if p.is_file()}
+    response = client.open(f"/buurt/{SLUG}/{path}", method=method, json=body)
+    assert response.status_code == 403
+    after = {p: p.read_bytes() for p in (workspace / SLUG).rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_beheer_needs_a_login(service):
+    _svc, client, _ws = service
+    response = client.get(f"/beheer/{SLUG}/extension/Buurtbudget/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    assert "Inloggen" in response.get_data(as_text=True)
+    assert client.get(f"/beheer/{SLUG}/api/source", headers=basic("anja", "fout")).status_code == 401
+    assert client.get(f"/beheer/{SLUG}/api/source", headers=basic("onbekend", "geheim-anja")).status_code == 401
+    bad = {"Authorization": "Basic !!!"}
+    assert client.get(f"/beheer/{SLUG}/api/source", headers=bad).status_code == 401
+
+
+def test_beheerder_reads_and_edits_only_her_ledger(service):
+    _svc, client, workspace = service
+    page = client.get(f"/beheer/{SLUG}/extension/Buurtbudget/", headers=ANJA)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="bb-pdf"' in text and "2 overtredingen gevonden" in text
+    assert "in de editor (regel" in text
+    assert client.get(f"/beheer/{OTHER}/income_statement/", headers=ANJA).status_code == 403
+    # A real edit through Fava's API.
+    real = workspace / SLUG / "main.beancount"
+    source = json.loads(client.get(f"/beheer/{SLUG}/api/source", headers=ANJA).data)["data"]
+    assert "Fatima el Amrani" in source["source"]  # the real file
+    new = source["source"] + "\n; bijgewerkt door anja\n"
+    response = client.put(f"/beheer/{SLUG}/api/source", headers=ANJA,
+                          json={"file_path": source["file_path"], "source": new, "sha256sum": source["sha256sum"]})
+    assert response.status_code == 200, response.data
+    assert real.read_text(encoding="utf-8").endswith("; bijgewerkt door anja\n")
+
+
+def test_auditor_reads_everything_and_writes_nothing(service):
+    _svc, client, workspace = service
+    for slug in (SLUG, OTHER):
+        assert client.get(f"/beheer/{slug}/extension/Buurtbudget/", headers=AUDITOR).status_code == 200
+    page = client.get(f"/beheer/{OTHER}/extension/Buurtbudget/", headers=AUDITOR).get_data(as_text=True)
+    assert "BB-PLAN" in page and 'id="bb-pdf"' in page
+    real = workspace / SLUG / "main.beancount"
+    before = real.read_bytes()
+    source = json.loads(client.get(f"/beheer/{SLUG}/api/source", headers=AUDITOR).data)["data"]
+    for method, path, body in (
+        ("PUT", "api/source", {"file_path": source["file_path"], "source": "", "sha256sum": source["sha256sum"]}),
+        ("PUT", "api/add_entries", {"entries": []}),
+        ("DELETE", "api/source_slice?entry_hash=x&sha256sum=y", None),
+        ("POST", "api/source", None),
+    ):
+        response = client.open(f"/beheer/{SLUG}/{path}", method=method, json=body, headers=AUDITOR)
+        assert response.status_code == 403, (method, path)
+        assert "alleen lezen" in response.get_data(as_text=True).lower()
+    assert real.read_bytes() == before
+
+
+def test_pdf_endpoint_in_beheer(service):
+    _svc, client, _ws = service
+    response = client.get(f"/beheer/{SLUG}/extension/Buurtbudget/pdf", headers=AUDITOR)
+    if response.status_code == 503:
+        assert "niet beschikbaar" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_unknown_ledgers_and_paths(service):
+    _svc, client, _ws = service
+    assert client.get("/buurt/bestaat-niet/income_statement/").status_code == 404
+    assert client.get("/beheer/bestaat-niet/", headers=AUDITOR).status_code == 404
+    assert client.get("/buurt/").headers["Location"] == "/"
+    assert client.get("/nergens").status_code == 404
+    assert client.post("/").status_code == 405
+
+
+def test_gebruiker_commands(tmp_path, capsys):
+    workspace = write_workspace(tmp_path / "ws")
+    os.environ.pop("BUURTBUDGET_WACHTWOORD", None)
+    assert main(["gebruiker", "toevoegen", "piet", "--rol", "beheerder", "--ledger", SLUG,
+                 "--werkruimte", str(workspace), "--wachtwoord", "lang-genoeg"]) == 0
+    assert main(["gebruiker", "toevoegen", "audit", "--rol", "auditor", "--werkruimte", str(workspace),
+                 "--wachtwoord", "ook-lang-genoeg"]) == 0
+    text = users_path(workspace).read_text(encoding="utf-8")
+    assert "lang-genoeg" not in text and "scrypt:" in text
+    assert oct(users_path(workspace).stat().st_mode & 0o777) == "0o600"
+    users = load_users(users_path(workspace))
+    assert users["piet"].may_write(SLUG) and not users["piet"].may_read(OTHER)
+    assert users["audit"].may_read(OTHER) and not users["audit"].may_write(SLUG)
+    capsys.readouterr()
+    assert main(["gebruiker", "lijst", "--werkruimte", str(workspace)]) == 0
+    listing = capsys.readouterr().out
+    assert "piet\tbeheerder\t" + SLUG in listing and "audit\tauditor" in listing
+    # Mistakes give a Dutch message and a non-zero status.
+    assert main(["gebruiker", "toevoegen", "x", "--rol", "beheerder", "--ledger", "onbekend",
+                 "--werkruimte", str(workspace), "--wachtwoord", "lang-genoeg"]) == 2
+    assert main(["gebruiker", "toevoegen", "x", "--rol", "baas", "--werkruimte", str(workspace),
+                 "--wachtwoord", "lang-genoeg"]) == 2
+    assert main(["gebruiker", "toevoegen", "x", "--rol", "auditor", "--werkruimte", str(workspace),
+                 "--wachtwoord", "kort"]) == 2
+    assert "minstens 8 tekens" in capsys.readouterr().err
+    assert main(["gebruiker", "verwijderen", "piet", "--werkruimte", str(workspace)]) == 0
+    assert main(["gebruiker", "verwijderen", "piet", "--werkruimte", str(workspace)]) == 1
+    assert "piet" not in load_users(users_path(workspace))
+    assert main(["serve", str(tmp_path / "bestaat-niet")]) == 2
+    assert "bestaat niet" in capsys.readouterr().err

@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 from beancount.core import data
 
 from ledger.accounts import Accounts
+from ledger.money import format_eur
 from ledger.schrijven import Bewerking, Stand
 from ledger.view import Payable
 
@@ -147,6 +148,8 @@ def _meta_value(value: object) -> str:
         return "TRUE"
     if value is False:
         return "FALSE"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, Decimal):
         return bedrag(value)
     if isinstance(value, datetime.date):
@@ -363,7 +366,7 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
     ))
     what = f"factuur ^{link}" if link else "kosten"
     return Wijziging(
-        f"Boek {what}: {invoer.begunstigde} — {invoer.omschrijving} € {bedrag(invoer.bedrag)} op {rekening}",
+        f"Boek {what}: {invoer.begunstigde} — {invoer.omschrijving} {format_eur(invoer.bedrag)} op {rekening}",
         text, bestanden=files,
     )
 
@@ -399,7 +402,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
         rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
         ingevoerd_door=invoer.door,
     )
-    return Wijziging(f"Declaratie ^{link} ingediend: € {bedrag(invoer.bedrag)} ({invoer.omschrijving})",
+    return Wijziging(f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} ({invoer.omschrijving})",
                      text, bestanden=files)
 
 

@@ -1,0 +1,359 @@
+"""The administrator's daily commands: boek, declaratie, betaal, import, plannen stemming, afsluiten.
+
+Every command that changes a ledger goes through `ledger.schrijven.schrijf`
+(lock, validation with the rules, atomic write, git commit). The acting user
+is `--door NAME` or the environment variable BUURTBUDGET_GEBRUIKER.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+import rules
+from ledger.boekingen import (
+    DeclaratieInvoer, InvoerFout, KostenInvoer, bank_account, maak_afwijzing, maak_declaratie,
+    maak_goedkeuring, maak_kosten,
+)
+from ledger.money import AmountError, format_eur, parse_amount
+from ledger.schrijven import BewerkingVerouderd, Resultaat, WijzigingGeweigerd, lees_stand, schrijf
+from rules.checking import to_problem
+
+console = Console(highlight=False, soft_wrap=True)
+
+DOOR_HELP = "Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."
+
+
+def _error(message: str, code: int = 2):
+    from buurtbudget_admin.cli import UserError
+
+    return UserError(message, code)
+
+
+def _door(door: Optional[str]) -> str:
+    value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
+    if not value:
+        raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
+    return value
+
+
+def _date(text: Optional[str], option: str, default: datetime.date | None = None) -> datetime.date:
+    if text is None:
+        if default is None:
+            raise _error(f"{option} ontbreekt (JJJJ-MM-DD)")
+        return default
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise _error(f"{option} '{text}' is geen datum; schrijf JJJJ-MM-DD, bijvoorbeeld 2025-03-10")
+
+
+def _amount(text: str, option: str = "--bedrag"):
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise _error(f"{option}: {exc}")
+
+
+def _write(ledger: Path, build, door: str) -> Resultaat:
+    """One safe write; every expected failure becomes a Dutch UserError (nothing changed)."""
+    try:
+        return schrijf(ledger, build, door=door, regels=rules.run_all)
+    except InvoerFout as exc:
+        raise _error(str(exc))
+    except WijzigingGeweigerd as exc:
+        lines = "\n".join("  " + to_problem(f).format() for f in exc.fouten)
+        raise _error(f"wijziging geweigerd, de ledger is niet gewijzigd ({exc.omschrijving}):\n{lines}", 1)
+    except BewerkingVerouderd as exc:
+        raise _error(f"{ledger}: {exc}")
+
+
+def _report(result: Resultaat) -> None:
+    if not result.gewijzigd:
+        console.print(result.omschrijving)
+        return
+    console.print(f"{result.omschrijving}")
+    console.print(f"  opgeslagen in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""))
+
+
+# --------------------------------------------------------------------------- boek
+
+
+def boek(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    datum: str = typer.Option(..., help="Datum van de kosten (JJJJ-MM-DD)."),
+    bedrag: str = typer.Option(..., help="Bedrag, bijv. 12,50 of 1.234,56."),
+    plan: str = typer.Option(..., help="Plan (bijv. Speeltuin) of 'ondersteuning' voor handelingskosten."),
+    categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal (of Administratie bij ondersteuning)."),
+    begunstigde: str = typer.Option(..., help="Leverancier of ontvanger."),
+    omschrijving: str = typer.Option(..., help="Wat er is gekocht of betaald."),
+    bon: Optional[Path] = typer.Option(None, help="Bonbestand; wordt gekopieerd naar documents/."),
+    goedgekeurd_door: Optional[str] = typer.Option(None, "--goedgekeurd-door", help="Tweede persoon (vier ogen)."),
+    factuur_iban: Optional[str] = typer.Option(None, "--factuur-iban",
+                                                help="Nog te betalen factuur: IBAN van de leverancier."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
+    who = _door(door)
+    invoer = KostenInvoer(
+        datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
+        begunstigde=begunstigde, omschrijving=omschrijving, door=who, bon=bon,
+        goedgekeurd_door=goedgekeurd_door, factuur_iban=factuur_iban,
+    )
+    _report(_write(ledger, lambda stand: maak_kosten(stand, invoer), who))
+    return 0
+
+
+# --------------------------------------------------------------------------- declaratie
+
+declaratie_app = typer.Typer(help="Declaraties van bewoners: indienen, goedkeuren, afwijzen, lijst.",
+                             no_args_is_help=True, rich_markup_mode=None)
+
+
+@declaratie_app.command("indienen")
+def indienen(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    datum: str = typer.Option(..., help="Datum van de uitgave (JJJJ-MM-DD)."),
+    declarant: str = typer.Option(..., help="Naam van de bewoner die declareert."),
+    iban: str = typer.Option(..., help="IBAN waarop de bewoner het geld terugkrijgt."),
+    bedrag: str = typer.Option(..., help="Bedrag, bijv. 64,20."),
+    plan: str = typer.Option(..., help="Plan, bijv. Groen."),
+    categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal."),
+    omschrijving: str = typer.Option(..., help="Waarvoor, bijv. bloembollen."),
+    bon: Path = typer.Option(..., help="Bonbestand; wordt gekopieerd naar documents/."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
+    who = _door(door)
+    invoer = DeclaratieInvoer(
+        datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
+        categorie=categorie, omschrijving=omschrijving, door=who, bon=bon,
+    )
+    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), who))
+    return 0
+
+
+@declaratie_app.command("goedkeuren")
+def goedkeuren(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    link: str = typer.Argument(..., help="De declaratie, bijv. decl-2025-004."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Keur een declaratie (of factuur) goed; niet door de declarant of wie hem invoerde."""
+    who = _door(door)
+    _report(_write(ledger, lambda stand: maak_goedkeuring(stand, link, who), who))
+    return 0
+
+
+@declaratie_app.command("afwijzen")
+def afwijzen(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    link: str = typer.Argument(..., help="De declaratie, bijv. decl-2025-004."),
+    reden: str = typer.Option(..., help="Waarom de declaratie wordt afgewezen."),
+    datum: Optional[str] = typer.Option(None, help="Datum van de afwijzing (standaard vandaag, binnen de periode)."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Wijs een declaratie af; ze blijft in de ledger staan, met de reden."""
+    who = _door(door)
+    when = _date(datum, "--datum") if datum else None
+    _report(_write(ledger, lambda stand: maak_afwijzing(stand, link, reden, who, when), who))
+    return 0
+
+
+@declaratie_app.command("lijst")
+def lijst(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    status: Optional[str] = typer.Option(None, help="Alleen: ingediend, goedgekeurd, betaald of afgewezen."),
+) -> int:
+    """Toon declaraties en facturen met hun status."""
+    stand = lees_stand(ledger, regels=rules.run_all)
+    payables = [p for p in stand.view.payables if status is None or p.status == status]
+    if status is not None and status not in ("ingediend", "goedgekeurd", "betaald", "afgewezen"):
+        raise _error(f"--status '{status}' onbekend; kies ingediend, goedgekeurd, betaald of afgewezen")
+    if not payables:
+        console.print("geen declaraties of facturen" + (f" met status {status}" if status else ""))
+        return 0
+    for p in payables:
+        who = p.declarant or p.payee or ""
+        extra = ""
+        if p.status == "goedgekeurd" or p.approved_by:
+            extra = f" goedgekeurd door {p.approved_by}"
+        if p.status == "afgewezen":
+            extra = f" reden: {p.rejection}"
+        console.print(f"^{p.link}  {p.date.isoformat()}  {p.status:<11}  {format_eur(p.amount):>12}  "
+                      f"{who} — {p.narration}{extra}", markup=False)
+    return 0
+
+
+# --------------------------------------------------------------------------- betaal
+
+
+def betaal(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    uitvoer: Path = typer.Option(..., "-o", "--uitvoer", help="Het SEPA-bestand (pain.001.001.03) om te schrijven."),
+    datum: Optional[str] = typer.Option(None, help="Gewenste uitvoerdatum (standaard vandaag)."),
+) -> int:
+    """Maak één SEPA-betaalbestand voor alle goedgekeurde, onbetaalde declaraties en facturen."""
+    from ledger.betalingen import BetaalFout, opdrachten, sepa_betaalbestand
+    from ledger.schrijven import atomic_write_bytes
+
+    stand = lees_stand(ledger, regels=rules.run_all)
+    when = _date(datum, "--datum", datetime.date.today())
+    try:
+        xml = sepa_betaalbestand(stand.view, when)
+        lijstje = opdrachten(stand.view) if xml else []
+    except BetaalFout as exc:
+        raise _error(str(exc))
+    if xml is None:
+        console.print("Niets te betalen: geen goedgekeurde declaraties of facturen zonder betaling. "
+                      "Er is geen bestand geschreven.")
+        return 0
+    uitvoer = uitvoer.resolve()
+    if not uitvoer.parent.is_dir():
+        raise _error(f"map {uitvoer.parent} bestaat niet")
+    atomic_write_bytes(uitvoer, xml)
+    totaal = sum((o.bedrag for o in lijstje), Decimal(0))
+    console.print(f"SEPA-bestand {uitvoer}: {len(lijstje)} betaling(en), samen {format_eur(totaal)}")
+    for o in lijstje:
+        console.print(f"  {o.link}  {format_eur(o.bedrag):>12}  {o.naam}  {o.iban}", markup=False)
+    console.print("Upload het bestand bij de bank; de betalingen worden geboekt bij de import van het afschrift.")
+    return 0
+
+
+# --------------------------------------------------------------------------- import
+
+
+def importeer(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    afschrift: Path = typer.Argument(..., help="Bankafschrift: CAMT.053 (XML), MT940 of CSV."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Importeer een bankafschrift: betalingen koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle."""
+    from ledger.importers import AfschriftFout, entries_tekst, importers_voor, kies_importer
+    from ledger.schrijven import Wijziging
+
+    who = _door(door)
+    if not afschrift.is_file():
+        raise _error(f"afschrift '{afschrift}' bestaat niet")
+    summary: dict[str, int] = {}
+
+    def build(stand):
+        view = stand.view
+        header = view.header
+        if header is None:
+            raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop")
+        importers = importers_voor(header.iban, bank_account(stand), view.accounts, str(stand.pad))
+        try:
+            importer = kies_importer(importers, str(afschrift))
+            entries = importer.extract(str(afschrift), stand.entries)
+        except AfschriftFout as exc:
+            raise InvoerFout(str(exc))
+        from beancount.core import data
+
+        txns = [e for e in entries if isinstance(e, data.Transaction)]
+        paid = [e for e in txns if e.links]
+        summary.update(regels=len(txns), betalingen=len(paid), onverwerkt=len(txns) - len(paid),
+                       saldo=sum(1 for e in entries if isinstance(e, data.Balance)))
+        if not entries:
+            return Wijziging(f"Import {afschrift.name}: niets nieuws (alles staat al in de ledger)")
+        accounts = {p.account for e in txns for p in e.postings}
+        from ledger.boekingen import opens_tekst
+
+        first = min(e.date for e in entries)
+        text = opens_tekst(stand, sorted(accounts), first) + entries_tekst(entries)
+        return Wijziging(
+            f"Import {afschrift.name} ({importer.formaat}): {len(txns)} regel(s), waarvan {len(paid)} "
+            f"betaling(en) van declaraties/facturen" + (", eindsaldo gecontroleerd" if summary["saldo"] else ""),
+            text,
+        )
+
+    result = _write(ledger, build, who)
+    _report(result)
+    if result.gewijzigd and summary.get("onverwerkt"):
+        console.print(f"  {summary['onverwerkt']} regel(s) staan op Onverwerkt: verwerk ze met een boeking.")
+    return 0
+
+
+# --------------------------------------------------------------------------- plannen stemming
+
+plannen_app = typer.Typer(help="Plannen van een buurtbudget.", no_args_is_help=True, rich_markup_mode=None)
+
+
+@plannen_app.command("stemming")
+def stemming(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    uitslag: Path = typer.Argument(..., help="Uitslag als CSV: plan, titel, bedrag, stemmen."),
+    proef: bool = typer.Option(False, "--proef", help="Toon alleen de rangorde; schrijf niets."),
+    datum: Optional[str] = typer.Option(None, help="Datum van de plan-declaraties (standaard vandaag)."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Kies plannen uit een stemuitslag (model A): op stemmen, zolang ze passen."""
+    from ledger.stemming import UitslagFout, kies_plannen, lees_uitslag, stemming_wijziging
+
+    try:
+        kandidaten = lees_uitslag(uitslag)
+    except UitslagFout as exc:
+        raise _error(str(exc))
+    when = _date(datum, "--datum", datetime.date.today())
+
+    def show(view, keuze) -> None:
+        if view.header is not None and view.header.model != "A":
+            console.print(f"let op: dit buurtbudget heeft model {view.header.model}, stemmen hoort bij model A")
+        console.print(f"Beschikbaar voor plannen: {format_eur(keuze.beschikbaar)} "
+                      f"(toekenning {format_eur(view.award)} − plafond ondersteuning {format_eur(view.ceiling)} "
+                      f"− al gedeclareerde plannen {format_eur(view.plan_budgets)})")
+        for k in keuze.keuzes:
+            c = k.kandidaat
+            mark = "✔" if k.gekozen else "✘"
+            console.print(f"{k.rang:>3}. {mark} {c.plan:<24} {c.stemmen:>6} stemmen {format_eur(c.bedrag):>14}  "
+                          f"{c.titel} — {k.reden}", markup=False)
+        console.print(f"Gekozen: {len(keuze.gekozen)} plan(nen), samen {format_eur(keuze.totaal)}")
+
+    if proef:
+        stand = lees_stand(ledger, regels=rules.run_all)
+        show(stand.view, kies_plannen(stand.view, kandidaten))
+        console.print("--proef: er is niets geschreven.")
+        return 0
+    who = _door(door)
+
+    def build(stand):
+        keuze = kies_plannen(stand.view, kandidaten)
+        show(stand.view, keuze)
+        if not keuze.gekozen:
+            return None
+        return stemming_wijziging(stand.view, keuze, when, uitslag.name)
+
+    _report(_write(ledger, build, who))
+    return 0
+
+
+# --------------------------------------------------------------------------- afsluiten
+
+
+def afsluiten(
+    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+    datum: str = typer.Option(..., help="Datum van de afsluiting (na het einde van de periode)."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+) -> int:
+    """Sluit het buurtbudget af: het niet bestede deel staat als terugbetaling aan de gemeente."""
+    from ledger.afsluiten import maak_afsluiting
+
+    who = _door(door)
+    when = _date(datum, "--datum")
+    _report(_write(ledger, lambda stand: maak_afsluiting(stand, when, who), who))
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("boek")(boek)
+    app.add_typer(declaratie_app, name="declaratie")
+    app.command("betaal")(betaal)
+    app.command("import")(importeer)
+    app.add_typer(plannen_app, name="plannen")
+    app.command("afsluiten")(afsluiten)

@@ -1,0 +1,183 @@
+"""Helpers for the daily-work tests: a fresh ledger, bank statements of our own making, the CLI.
+
+The statements are written here from scratch (CAMT.053.001.02 and MT940), the
+way a Dutch bank exports them, so the importers are tested against files we
+understand line by line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from beancount import loader
+
+IBAN = "NL91ABNA0417164300"
+FOREIGN_IBAN = "NL20INGB0001234567"
+RESIDENT_IBAN = "NL02ABNA0123456789"
+
+LEDGER = """\
+option "title" "Buurtbudget Testbuurt 2025"
+option "operating_currency" "EUR"
+option "name_assets" "Activa"
+option "name_liabilities" "Passiva"
+option "name_equity" "Vermogen"
+option "name_income" "Inkomsten"
+option "name_expenses" "Uitgaven"
+option "documents" "documents"
+plugin "rules"
+
+2025-01-01 custom "buurtbudget" "Testbuurt 2025"
+  stadsdeel: "West"
+  buurt: "Testbuurt"
+  model: "A"
+  begin: 2025-01-01
+  einde: 2025-12-31
+  iban: "NL91ABNA0417164300"
+
+2025-01-01 open Activa:Bank:Betaalrekening EUR
+2025-01-01 open Activa:Vordering:Gemeente EUR
+2025-01-01 open Activa:Onverwerkt EUR
+2025-01-01 open Passiva:Crediteuren EUR
+2025-01-01 open Passiva:Declaraties EUR
+2025-01-01 open Passiva:Gemeente:Terugbetaling EUR
+2025-01-01 open Inkomsten:Buurtbudget EUR
+2025-01-01 open Uitgaven:Ondersteuning:Administratie EUR
+2025-01-01 open Uitgaven:Ondersteuning:Bankkosten EUR
+
+2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning
+  beschikking: "W-2025-001"
+  Activa:Vordering:Gemeente   10000.00 EUR
+  Inkomsten:Buurtbudget
+
+2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"
+  bank-ref: "START-0001"
+  Activa:Bank:Betaalrekening   10000.00 EUR
+  Activa:Vordering:Gemeente
+
+2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
+  status: "gekozen"
+
+2025-02-01 custom "plan" Uitgaven:Plannen:Groen "Groen in de buurt" 3000.00 EUR
+  status: "gekozen"
+"""
+
+
+def make_ledger(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "documents").mkdir(exist_ok=True)
+    path = folder / "main.beancount"
+    path.write_text(LEDGER, encoding="utf-8")
+    return path
+
+
+def receipt(folder: Path, name: str = "bon.pdf") -> Path:
+    path = folder / name
+    path.write_bytes(b"%PDF-1.4\n% bon\n")
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def bean_errors(path: Path) -> list:
+    """What bean-check would say (plugin "rules" included)."""
+    _, errors, _ = loader.load_file(str(path))
+    return errors
+
+
+def bean_check(path: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("bean-check")
+    return subprocess.run([str(exe), str(path)], capture_output=True, text=True,
+                          env={**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"})
+
+
+def cli(*args: str, door: str | None = "Henk", cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real console script in a subprocess."""
+    env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
+    env.pop("BUURTBUDGET_GEBRUIKER", None)
+    if door:
+        env["BUURTBUDGET_GEBRUIKER"] = door
+    exe = Path(sys.executable).with_name("buurtbudget")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+# --------------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Line:
+    datum: datetime.date
+    bedrag: Decimal  # negative: money out
+    ref: str
+    naam: str = "Tegenpartij"
+    omschrijving: str = ""
+    end_to_end: str | None = None
+    tegen_iban: str = RESIDENT_IBAN
+
+
+def camt053(iban: str, lines: list[Line], opening: Decimal, closing_date: datetime.date,
+            version: str = "001.02") -> bytes:
+    """A CAMT.053 statement as a Dutch bank would export it."""
+    closing = opening + sum((l.bedrag for l in lines), Decimal(0))
+    ns = f"urn:iso:std:iso:20022:tech:xsd:camt.053.{version}"
+
+    def bal(code: str, amount: Decimal, day: datetime.date) -> str:
+        return (f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
+                f"<Amt Ccy=\"EUR\">{abs(amount):.2f}</Amt><CdtDbtInd>{'CRDT' if amount >= 0 else 'DBIT'}</CdtDbtInd>"
+                f"<Dt><Dt>{day.isoformat()}</Dt></Dt></Bal>")
+
+    entries = []
+    for l in lines:
+        debit = l.bedrag < 0
+        party = "Cdtr" if debit else "Dbtr"
+        e2e = escape(l.end_to_end or "NOTPROVIDED")
+        entries.append(
+            f"<Ntry><Amt Ccy=\"EUR\">{abs(l.bedrag):.2f}</Amt><CdtDbtInd>{'DBIT' if debit else 'CRDT'}</CdtDbtInd>"
+            f"<Sts>BOOK</Sts><BookgDt><Dt>{l.datum.isoformat()}</Dt></BookgDt><ValDt><Dt>{l.datum.isoformat()}</Dt></ValDt>"
+            f"<AcctSvcrRef>{escape(l.ref)}</AcctSvcrRef>"
+            "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+            f"<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>"
+            f"<RltdPties><{party}><Nm>{escape(l.naam)}</Nm></{party}><{party}Acct><Id><IBAN>{l.tegen_iban}</IBAN></Id></{party}Acct></RltdPties>"
+            f"<RmtInf><Ustrd>{escape(l.omschrijving)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )
+    first = min((l.datum for l in lines), default=closing_date)
+    xml = (
+        f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"{ns}\"><BkToCstmrStmt>"
+        f"<GrpHdr><MsgId>TEST-{closing_date.isoformat()}</MsgId><CreDtTm>{closing_date.isoformat()}T18:00:00</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>STMT-{closing_date.isoformat()}</Id><CreDtTm>{closing_date.isoformat()}T18:00:00</CreDtTm>"
+        f"<Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        + bal("OPBD", opening, first) + bal("CLBD", closing, closing_date)
+        + "".join(entries) + "</Stmt></BkToCstmrStmt></Document>\n"
+    )
+    return xml.encode("utf-8")
+
+
+def mt940(iban: str, lines: list[Line], opening: Decimal, closing_date: datetime.date) -> str:
+    """An MT940 statement with structured :86: fields (/EREF/ /NAME/ /REMI/)."""
+    closing = opening + sum((l.bedrag for l in lines), Decimal(0))
+
+    def amt(value: Decimal) -> str:
+        return f"{abs(value):.2f}".replace(".", ",")
+
+    def cd(value: Decimal) -> str:
+        return "C" if value >= 0 else "D"
+
+    first = min((l.datum for l in lines), default=closing_date)
+    out = [":20:TEST", f":25:{iban}", ":28C:00001/001", f":60F:{cd(opening)}{first:%y%m%d}EUR{amt(opening)}"]
+    for l in lines:
+        cust = (l.end_to_end or "NONREF")[:16]
+        out.append(f":61:{l.datum:%y%m%d}{l.datum:%m%d}{cd(l.bedrag)}{amt(l.bedrag)}NTRF{cust}//{l.ref}")
+        eref = f"/EREF/{l.end_to_end}/" if l.end_to_end else ""
+        out.append(f":86:{eref}/NAME/{l.naam}/REMI/{l.omschrijving}/")
+    out.append(f":62F:{cd(closing)}{closing_date:%y%m%d}EUR{amt(closing)}")
+    out.append("-")
+    return "\n".join(out) + "\n"

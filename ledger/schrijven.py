@@ -244,11 +244,15 @@ def _copy_atomic(bron: Path, doel: Path) -> None:
 
 def _clean_stale_tmp(pad: Path) -> None:
     """Temp files of a writer that was killed (we hold the lock, so none is in use)."""
-    prefix = _tmp_prefix(pad)
-    for name in os.listdir(pad.parent):
-        if name.startswith(prefix) and name.endswith(".tmp"):
-            with contextlib.suppress(OSError):
-                os.unlink(pad.parent / name)
+    for folder, prefix in ((pad.parent, _tmp_prefix(pad)), (pad.parent / CACHE_DIR, f".{pad.name}.pickle.")):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
 
 
 def _sha(pad: str) -> str | None:

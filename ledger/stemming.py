@@ -109,6 +109,9 @@ def lees_uitslag(path: str | Path) -> list[Kandidaat]:
     for n, row in enumerate(reader, start=2):
         if not any((v or "").strip() for v in row.values()):
             continue
+        if row.get(None):  # csv puts surplus fields under the key None
+            raise UitslagFout(f"{path}:{n}: meer kolommen dan de kopregel (een bedrag met een komma? "
+                              f"zet het tussen aanhalingstekens of gebruik ; als scheidingsteken)")
         raw_plan = (row.get(cols["plan"]) or "").strip()
         if not raw_plan:
             raise UitslagFout(f"{path}:{n}: plan ontbreekt")

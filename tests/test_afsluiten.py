@@ -1,0 +1,36 @@
+"""The settlement: award minus costs (claims counted) owed back to the city."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from ledger.loading import read_ledger
+from tests.dagelijks_helpers import RESIDENT_IBAN, bean_check, cli, digest, make_ledger, receipt
+
+
+def test_settlement_books_the_unspent_amount_and_closes_the_budget(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    bon = receipt(tmp_path)
+    assert cli("boek", str(ledger), "--datum", "2025-03-10", "--bedrag", "400", "--plan", "Speeltuin",
+               "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt", "--omschrijving", "Hout",
+               "--bon", str(bon)).returncode == 0
+    # An open claim counts as spent.
+    assert cli("declaratie", "indienen", str(ledger), "--datum", "2025-06-01", "--declarant", "Fatima",
+               "--iban", RESIDENT_IBAN, "--bedrag", "100", "--plan", "Groen", "--categorie", "Materiaal",
+               "--omschrijving", "bollen", "--bon", str(bon)).returncode == 0
+    before = digest(ledger)
+    r = cli("afsluiten", str(ledger), "--datum", "2025-12-31")
+    assert r.returncode != 0 and "na het einde" in r.stderr and digest(ledger) == before
+    r = cli("afsluiten", str(ledger), "--datum", "2026-01-31")
+    assert r.returncode == 0, r.stderr
+    assert "€ 9.500,00" in r.stdout
+    view = read_ledger(ledger).view
+    assert view.settled == Decimal("9500.00") and view.fase == "afgesloten"
+    assert view.award == Decimal("10000.00")  # the settlement does not change the award
+    text = ledger.read_text(encoding="utf-8")
+    assert "Passiva:Gemeente:Terugbetaling   -9500.00 EUR" in text
+    assert bean_check(ledger).returncode == 0
+    before = digest(ledger)
+    r = cli("afsluiten", str(ledger), "--datum", "2026-02-01")
+    assert r.returncode != 0 and "al afgesloten" in r.stderr and digest(ledger) == before

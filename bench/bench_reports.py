@@ -1,0 +1,117 @@
+"""Benchmark of the reports: statement time against size and pages, and the overview with 1 and 2 workers.
+
+    /work/venv/bin/python bench/bench_reports.py            # 100, 500, 1,000, 10,000 bookings; 100 ledgers
+    /work/venv/bin/python bench/bench_reports.py --quick    # 100 and 500 bookings; 20 ledgers
+
+Ledgers come from bench/generate_ledger.py (seeded, valid under every rule).
+Each statement is measured in phases: load + rules + view (`build_statement`),
+HTML (Jinja2), and WeasyPrint (layout + PDF/A-3b write). "Rendering" in the
+target (500 bookings in at most 1 s) is the HTML + WeasyPrint part. Every
+size is rendered once to warm up fonts and caches, then timed (best of
+--repeat). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reports.context import build_statement  # noqa: E402
+from reports.overview import build_overview  # noqa: E402
+from reports.render import html_to_pdf, render_overview, statement_html  # noqa: E402
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("generate_ledger", ROOT / "bench" / "generate_ledger.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ledger(gen, n: int, folder: Path, seed: int = 7) -> Path:
+    """A buurtbudget folder with main.beancount of n transactions (and its receipts)."""
+    with_rules, _ = gen.write(n, folder, seed)
+    main = folder / "main.beancount"
+    with_rules.rename(main)
+    (folder / "zonder-regels.beancount").unlink()
+    return main
+
+
+def bench_statement(gen, n: int, tmp: Path, repeat: int) -> dict:
+    path = _ledger(gen, n, tmp / f"bench-{n}")
+    best: dict | None = None
+    for _ in range(repeat + 1):  # the first run warms up
+        t0 = time.perf_counter()
+        statement = build_statement(path)
+        t1 = time.perf_counter()
+        html = statement_html(statement)
+        t2 = time.perf_counter()
+        pdf, pages = html_to_pdf(html, attachments=statement.sources.files, date=statement.statement_date)
+        t3 = time.perf_counter()
+        run = {"n": n, "rows": len(statement.view.cost_lines), "pages": pages, "load": t1 - t0,
+               "html": t2 - t1, "pdf": t3 - t2, "bytes": len(pdf)}
+        if best is None or run["html"] + run["pdf"] < best["html"] + best["pdf"]:
+            best = run
+    return best
+
+
+def bench_overview(gen, ledgers: int, size: int, tmp: Path) -> list[dict]:
+    workspace = tmp / "werkruimte"
+    template = _ledger(gen, size, tmp / "sjabloon")
+    for i in range(ledgers):
+        folder = workspace / f"buurt-{i:03d}"
+        shutil.copytree(template.parent, folder)
+    results = []
+    build_overview(workspace, workers=1, progress=False)  # warm up
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        overview = build_overview(workspace, workers=workers, progress=False)
+        t1 = time.perf_counter()
+        pdf, pages = render_overview(overview)
+        t2 = time.perf_counter()
+        results.append({"workers": workers, "ledgers": len(overview.rows), "collect": t1 - t0,
+                        "render": t2 - t1, "pages": pages})
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args(argv)
+    sizes = (100, 500) if args.quick else (100, 500, 1000, 10000)
+    ledgers = 20 if args.quick else 100
+    gen = _generator()
+    print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        print("\n| transactions | annex rows | pages | load+rules+view s | HTML s | WeasyPrint s | render s | render ms/page |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n in sizes:
+            r = bench_statement(gen, n, tmp, args.repeat)
+            render = r["html"] + r["pdf"]
+            print(f"| {r['n']:,} | {r['rows']:,} | {r['pages']} | {r['load']:.2f} | {r['html']:.2f} | "
+                  f"{r['pdf']:.2f} | {render:.2f} | {1000 * render / r['pages']:.0f} |", flush=True)
+        print(f"\n| overview of {ledgers} ledgers (30 transactions each) | collect s | render s | pages |")
+        print("|---|---:|---:|---:|")
+        results = bench_overview(gen, ledgers, 30, tmp)
+        for r in results:
+            print(f"| {r['workers']} worker(s) | {r['collect']:.2f} | {r['render']:.2f} | {r['pages']} |")
+        speedup = results[0]["collect"] / results[1]["collect"]
+        print(f"\nspeed-up of collecting with 2 workers: {speedup:.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,6 +31,8 @@ def documents_folders(options_map: Mapping[str, Any]) -> list[Path]:
 
 
 class DocumentResolver:
+    """Resolves receipts for one load of a ledger: a snapshot, so make a new one per load."""
+
     def __init__(self, entries: Iterable[data.Directive], options_map: Mapping[str, Any]):
         self._listings: dict[str, frozenset[str]] = {}
         self._by_name: dict[str, str] = {}
@@ -40,6 +42,9 @@ class DocumentResolver:
         self._folders = documents_folders(options_map)
         self._main_dir = str(Path(options_map.get("filename") or ".").resolve().parent)
         self._folder_index: dict[str, str] | None = None
+        # One answer per (ledger file, value): many bookings share a file and often a receipt.
+        self._resolved: dict[tuple[str, str], str | None] = {}
+        self._bases: dict[str, str] = {}
 
     def _exists(self, path: str) -> bool:
         folder, name = os.path.split(path)
@@ -67,7 +72,21 @@ class DocumentResolver:
         if not value:
             return None
         filename = (meta or {}).get("filename") or ""
-        base = os.path.dirname(os.path.abspath(filename)) if filename and not filename.startswith("<") else os.getcwd()
+        key = (filename, value)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(value, filename)
+        return self._resolved[key]
+
+    def _base(self, filename: str) -> str:
+        base = self._bases.get(filename)
+        if base is None:
+            base = self._bases[filename] = (
+                os.path.dirname(os.path.abspath(filename)) if filename and not filename.startswith("<") else os.getcwd()
+            )
+        return base
+
+    def _resolve(self, value: str, filename: str) -> str | None:
+        base = self._base(filename)
         candidate = os.path.normpath(os.path.join(base, value))
         if self._exists(candidate):
             return candidate

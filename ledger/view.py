@@ -25,6 +25,8 @@ from ledger.kader import Kader, RulesFileError, find_rules_file, load_kader
 from ledger.money import ceiling_of, within_ceiling
 
 ZERO = Decimal("0")
+# Posting metadata that only says where the posting stands holds no receipt.
+_POSITION_KEYS = frozenset(("filename", "lineno"))
 CURRENCY = "EUR"
 
 
@@ -317,7 +319,8 @@ def build_view(
     rejected_links: dict[str, str] = {}
     last_date: datetime.date | None = None
 
-    expenses_prefix = accounts.expenses + ":"
+    expenses_root = accounts.expenses
+    expenses_prefix = expenses_root + ":"
     income_award = accounts.toekenning
     income_prefix = income_award + ":"
     vordering = accounts.vordering
@@ -334,6 +337,7 @@ def build_view(
         if isinstance(entry, data.Transaction):
             last_date = entry.date
             has_cost = False
+            entry_documents: tuple[str, ...] | None = None  # the entry's receipts, read once
             liability_credit: dict[str, Decimal] = {}
             for posting in entry.postings:
                 account = posting.account
@@ -342,8 +346,14 @@ def build_view(
                 if number is None:
                     continue
                 currency = units.currency
-                if account.startswith(expenses_prefix) or account == accounts.expenses:
-                    documents = tuple(document_values(entry.meta)) + tuple(document_values(posting.meta))
+                if account.startswith(expenses_prefix) or account == expenses_root:
+                    if entry_documents is None:
+                        entry_documents = tuple(document_values(entry.meta))
+                    posting_meta = posting.meta
+                    if posting_meta and not posting_meta.keys() <= _POSITION_KEYS:
+                        documents = entry_documents + tuple(document_values(posting_meta))
+                    else:
+                        documents = entry_documents
                     if account.startswith(plannen_prefix):
                         rest = account[len(plannen_prefix):].split(":")
                         plan = plannen_prefix + rest[0]

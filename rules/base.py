@@ -9,6 +9,8 @@ and runs them all.
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import traceback
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -100,7 +102,34 @@ def run_guarded(rule: Any, ctx: Context) -> list[RuleError]:
         ]
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while the view and the rules run.
+
+    They allocate an object per cost; with a large ledger in memory each automatic
+    collection scans every entry again (a third of the plugin's time on 100k
+    bookings). Nothing here makes reference cycles, so nothing waits for collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_rules(
+    entries: list[data.Directive],
+    options_map: Mapping[str, Any],
+    config: str | None,
+    rules: Iterable[Any],
+) -> tuple[list[data.Directive], list[RuleError]]:
+    with _collector_paused():
+        return _run_rules(entries, options_map, config, rules)
+
+
+def _run_rules(
     entries: list[data.Directive],
     options_map: Mapping[str, Any],
     config: str | None,

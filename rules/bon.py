@@ -27,9 +27,11 @@ __plugins__ = ("check",)
 
 def violations(ctx: Context) -> list[RuleError]:
     accounts, threshold = ctx.accounts, ctx.kader.bon_vanaf
+    bank_costs = accounts.bankkosten  # accounts.is_bank_costs(), inlined: this loop sees every cost
+    bank_costs_prefix = bank_costs + ":"
     errors = []
     for entry, lines in ctx.lines_by_entry:
-        needing = [l for l in lines if not accounts.is_bank_costs(l.account)]
+        needing = [l for l in lines if not (l.account == bank_costs or l.account.startswith(bank_costs_prefix))]
         amount = sum((l.amount for l in needing if l.amount > 0), Decimal(0))
         if amount <= 0 or amount < threshold:
             continue

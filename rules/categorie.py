@@ -31,12 +31,16 @@ def violations(ctx: Context) -> list[RuleError]:
     accounts, kader = ctx.accounts, ctx.kader
     errors: list[RuleError] = []
     seen: set[tuple[int, str]] = set()
+    fine: set[str] = set()  # accounts already found allowed: the verdict depends on the account only
     for line in ctx.view.cost_lines:
+        if line.account in fine:
+            continue
         key = (id(line.entry), line.account)
         if key in seen:
             continue
         seen.add(key)
         if line.kind == "ondersteuning":
+            fine.add(line.account)
             continue
         if line.kind == "overig":
             errors.append(
@@ -78,6 +82,8 @@ def violations(ctx: Context) -> list[RuleError]:
                     line.entry,
                 )
             )
+        else:
+            fine.add(line.account)
     return errors
 
 

@@ -43,13 +43,16 @@ def _same(a: object, b: object) -> bool:
 
 def violations(ctx: Context) -> list[RuleError]:
     accounts, threshold = ctx.accounts, ctx.kader.vier_ogen_vanaf
+    bank = accounts.bank  # accounts.is_bank(), inlined: this loop sees every cost
+    bank_prefix = bank + ":"
     errors: list[RuleError] = []
     for entry, lines in ctx.lines_by_entry:
         if not any(l.amount > 0 for l in lines):
             continue
         paid = -sum(
             (p.units.number for p in entry.postings
-             if accounts.is_bank(p.account) and p.units is not None and p.units.number is not None),
+             if (p.account == bank or p.account.startswith(bank_prefix))
+             and p.units is not None and p.units.number is not None),
             Decimal(0),
         )
         if paid < threshold:

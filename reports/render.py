@@ -20,6 +20,7 @@ import base64
 import datetime
 import functools
 import io
+import mimetypes
 import os
 import subprocess
 import unicodedata
@@ -89,15 +90,29 @@ def font_coverage() -> frozenset[int] | None:
     from fontTools.ttLib import TTFont
 
     covered: frozenset[int] | None = None
-    for pattern in ("DejaVu Sans:style=Book", "DejaVu Sans:style=Bold"):
+    for pattern, debian in (("DejaVu Sans:style=Book", "DejaVuSans.ttf"), ("DejaVu Sans:style=Bold", "DejaVuSans-Bold.ttf")):
+        path = _font_file(pattern, debian)
+        if path is None:
+            return None
         try:
-            path = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True,
-                                  text=True, timeout=10, check=True).stdout.strip()
             cmap = frozenset(TTFont(path, lazy=True).getBestCmap())
-        except Exception:  # noqa: BLE001 - no fontconfig or no such font: do not filter
+        except Exception:  # noqa: BLE001 - an unreadable font: do not filter
             return None
         covered = cmap if covered is None else covered & cmap
     return covered
+
+
+def _font_file(pattern: str, debian_name: str) -> str | None:
+    """The font file fontconfig picks for pattern, else Debian's fonts-dejavu-core path."""
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+        if found.endswith(debian_name):
+            return found
+    except (OSError, subprocess.SubprocessError):
+        pass
+    candidate = Path("/usr/share/fonts/truetype/dejavu") / debian_name
+    return str(candidate) if candidate.is_file() else None
 
 
 def printable(text: str) -> str:
@@ -180,6 +195,8 @@ def html_to_pdf(html: str, *, attachments: Iterable[Any] = (), date: datetime.da
     from weasyprint import HTML, Attachment
     from weasyprint.urls import URLFetcher
 
+    # The attachments are UTF-8 text: say so in their MIME subtype (PDF/A-3 asks for one).
+    mimetypes.add_type("text/plain", ".beancount", strict=False)
     fetcher = URLFetcher(allowed_protocols={"data"})
     stamp = pdf_timestamp(date)
     document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render()

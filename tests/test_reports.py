@@ -246,6 +246,11 @@ def test_sources_are_attached(rendered, ledger):
     assert sorted(attachments) == ["main.beancount", "q2.beancount"]
     assert attachments["main.beancount"][0] == ledger.read_bytes()
     assert attachments["q2.beancount"][0] == (ledger.parent / "q2.beancount").read_bytes()
+    # PDF/A-3: each embedded file says what it is (MIME type) and how it relates to the PDF.
+    for spec in reader.trailer["/Root"]["/AF"]:
+        spec = spec.get_object()
+        assert spec["/AFRelationship"] == "/Source"
+        assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/text/plain"
 
 
 def test_pdfa_3b_and_metadata(rendered, statement):

@@ -235,8 +235,7 @@ def importeer(
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
     """Importeer een bankafschrift: betalingen koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle."""
-    from ledger.importers import AfschriftFout, entries_tekst, importers_voor, kies_importer
-    from ledger.schrijven import Wijziging
+    from ledger.importers import maak_import
 
     who = _door(door)
     if not afschrift.is_file():
@@ -244,34 +243,7 @@ def importeer(
     summary: dict[str, int] = {}
 
     def build(stand):
-        view = stand.view
-        header = view.header
-        if header is None:
-            raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop")
-        importers = importers_voor(header.iban, bank_account(stand), view.accounts, str(stand.pad))
-        try:
-            importer = kies_importer(importers, str(afschrift))
-            entries = importer.extract(str(afschrift), stand.entries)
-        except AfschriftFout as exc:
-            raise InvoerFout(str(exc))
-        from beancount.core import data
-
-        txns = [e for e in entries if isinstance(e, data.Transaction)]
-        paid = [e for e in txns if e.links]
-        summary.update(regels=len(txns), betalingen=len(paid), onverwerkt=len(txns) - len(paid),
-                       saldo=sum(1 for e in entries if isinstance(e, data.Balance)))
-        if not entries:
-            return Wijziging(f"Import {afschrift.name}: niets nieuws (alles staat al in de ledger)")
-        accounts = {p.account for e in txns for p in e.postings}
-        from ledger.boekingen import opens_tekst
-
-        first = min(e.date for e in entries)
-        text = opens_tekst(stand, sorted(accounts), first) + entries_tekst(entries)
-        return Wijziging(
-            f"Import {afschrift.name} ({importer.formaat}): {len(txns)} regel(s), waarvan {len(paid)} "
-            f"betaling(en) van declaraties/facturen" + (", eindsaldo gecontroleerd" if summary["saldo"] else ""),
-            text,
-        )
+        return maak_import(stand, afschrift, summary)
 
     result = _write(ledger, build, who)
     _report(result)

@@ -24,30 +24,36 @@
 How validation is made fast (incremental)
 -----------------------------------------
 A full beancount load re-parses the whole file; on 100k bookings that takes
-many seconds. So after each load or write the result (entries, options, the
-errors split into beancount's and the rules') is kept in a cache keyed by the
-SHA-256 of every source file: in memory for the process and as a pickle in
-`.buurtbudget-cache/` beside the ledger (that folder ignores itself in git).
-When the cache matches the bytes on disk and the change only *appends*
-directives, the check is:
+many seconds. So the loaded entries are kept: in memory for the process, and
+as a pickled snapshot in `.buurtbudget-cache/` beside the ledger (the folder
+ignores itself in git). A snapshot covers the first N bytes of the file (their
+SHA-256 is checked); what was appended after it is parsed on its own, so the
+snapshot is rewritten only after a full load or when a quarter megabyte or a
+tenth of the file was appended since.
+
+When the change only *appends* directives, the check is:
 
 - parse only the new text (its line numbers continue the file's) and book it
-  (interpolation, balancing) against the ledger's options;
+  (interpolation, balancing) with the ledger's options;
 - beancount's validations on the new entries with the ledger's open/close
-  directives (accounts open and active, currencies, balanced transactions,
-  duplicate opens/balances), and the balance assertions of every account the
-  new entries touch, recomputed over that account's postings;
-- the rules (the ledger's own `plugin "rules..."` lines, plus `regels` when the
-  caller passes it) over the cached entries plus the new ones: the rules read
-  totals (plan budgets, the ceiling), so they always see the whole ledger, but
-  without parsing it again.
+  directives (accounts open and active, currencies, balanced transactions),
+  duplicate opens and balances compared before/after, and the balance
+  assertions of every account the new entries touch, recomputed over that
+  account's postings before and after;
+- the rules (the ledger's own `plugin "rules..."` lines, or `regels` when it has
+  none) on the part of the ledger the new entries can change, before and after:
+  every directive that is not a transaction, plus the transactions on the
+  award, the support costs, each plan (or other expense account) the new
+  entries book on or declare, and every transaction sharing one of their links.
+  A rule's verdict on anything outside that part cannot change, so comparing
+  the two runs gives exactly the errors the change adds.
 
 This equals a full load as long as the only plugins are the rules (they add or
 change no entries). Anything else takes the full path: in-place edits (an
 approval), a ledger with other plugins, text with `option`/`include`/`plugin`
-lines, or no usable cache. The full path writes the new content to a temporary
-file beside the ledger and loads that with beancount, exactly as `bean-check`
-would.
+lines. The full path writes the new content to a temporary file beside the
+ledger and loads that with beancount, exactly as `bean-check` would, and
+compares all errors with those of the ledger before.
 """
 
 from __future__ import annotations
@@ -75,11 +81,12 @@ from beancount.ops import balance as balance_ops
 from beancount.ops import validation
 from beancount.parser import booking, parser
 
+from ledger.accounts import Accounts
 from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
 from ledger.view import Buurtbudget, build_view
 
 CACHE_DIR = ".buurtbudget-cache"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 Regels = Callable[[list, dict], Any]  # like a beancount plugin: (entries, options_map) -> (entries, errors)
 
@@ -145,16 +152,22 @@ class Resultaat:
 
 
 @dataclass
-class _Geladen:
-    """A ledger as loaded (or as updated by a write): what the cache holds."""
+class _Toestand:
+    """A ledger's entries for the first `lengte` bytes of its main file: what the cache holds.
 
-    hashes: dict[str, str]
+    `fouten` are all errors of that state when known (after a full load); after
+    an incremental write they are not computed (None): the next write compares
+    before and after on the part of the ledger it touches instead.
+    """
+
+    lengte: int
+    sha: str
+    regels: int  # lines in those bytes
+    andere: dict[str, str]  # sha256 of every other source file (includes)
     entries: list
     options_map: dict
-    bc_fouten: list  # beancount's own errors (not the rules')
-    regel_fouten: list  # the rules' errors (message starts with BB-)
-    regels_extern: bool  # True: the ledger has no rules plugin; regel_fouten come from `regels`
-    regels_toegepast: bool = True  # False: extern and no `regels` were given when this was loaded
+    fouten: list | None
+    op_schijf: int = 0  # `lengte` of the snapshot last pickled to disk
 
 
 @dataclass
@@ -165,7 +178,6 @@ class Stand:
     tekst: str
     entries: list
     options_map: dict
-    fouten: list
 
     @cached_property
     def view(self) -> Buurtbudget:
@@ -265,36 +277,45 @@ def _sha(pad: str) -> str | None:
 
 # --------------------------------------------------------------------------- cache
 
-_MEMO: dict[str, _Geladen] = {}
+_MEMO: dict[str, _Toestand] = {}
+# Pickle the snapshot again once this many bytes were appended since the last one.
+SNAPSHOT_BYTES = 256 * 1024
+SNAPSHOT_FRACTION = 0.10
 
 
 def _cache_pad(pad: Path) -> Path:
     return pad.parent / CACHE_DIR / f"{pad.name}.pickle"
 
 
-def _cache_valid(geladen: _Geladen, main_hash: str, pad: Path) -> bool:
-    if geladen.hashes.get(str(pad)) != main_hash:
+def _covers(t: _Toestand, raw: bytes, pad: Path) -> bool:
+    """The state describes a prefix of `raw` (only appended to since) and the includes are unchanged."""
+    if len(raw) < t.lengte or hashlib.sha256(raw[: t.lengte]).hexdigest() != t.sha:
         return False
-    return all(_sha(name) == digest for name, digest in geladen.hashes.items() if name != str(pad))
+    return all(_sha(name) == digest for name, digest in t.andere.items())
 
 
-def _cache_lezen(pad: Path, main_hash: str) -> _Geladen | None:
+def _cache_lezen(pad: Path, raw: bytes) -> _Toestand | None:
     memo = _MEMO.get(str(pad))
-    if memo is not None and _cache_valid(memo, main_hash, pad):
+    if memo is not None and _covers(memo, raw, pad):
         return memo
     try:
         with open(_cache_pad(pad), "rb") as handle:
-            version, geladen = pickle.load(handle)
+            version, toestand = pickle.load(handle)
     except Exception:  # noqa: BLE001 - missing, truncated or from another version: a miss
         return None
-    if version != CACHE_VERSION or not isinstance(geladen, _Geladen) or not _cache_valid(geladen, main_hash, pad):
+    if version != CACHE_VERSION or not isinstance(toestand, _Toestand) or not _covers(toestand, raw, pad):
         return None
-    _MEMO[str(pad)] = geladen
-    return geladen
+    toestand.op_schijf = toestand.lengte
+    _MEMO[str(pad)] = toestand
+    return toestand
 
 
-def _cache_schrijven(pad: Path, geladen: _Geladen) -> None:
-    _MEMO[str(pad)] = geladen
+def _cache_schrijven(pad: Path, toestand: _Toestand, *, dwingend: bool = False) -> None:
+    """Keep the state in memory; pickle it when forced or when much was appended since the last pickle."""
+    _MEMO[str(pad)] = toestand
+    grown = toestand.lengte - toestand.op_schijf
+    if not dwingend and grown < max(SNAPSHOT_BYTES, int(toestand.lengte * SNAPSHOT_FRACTION)):
+        return
     folder = pad.parent / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
@@ -304,8 +325,9 @@ def _cache_schrijven(pad: Path, geladen: _Geladen) -> None:
         target = _cache_pad(pad)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump((CACHE_VERSION, geladen), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((CACHE_VERSION, toestand), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
+        toestand.op_schijf = toestand.lengte
     except OSError:
         pass  # a cache is an optimisation; a read-only folder just means full loads
 
@@ -325,11 +347,12 @@ def _is_rule_error(fout: Any) -> bool:
     return str(getattr(fout, "message", "")).startswith("BB-")
 
 
-def _run_regels(entries: list, options_map: dict, regels: Regels | None, extern: bool) -> list:
+def _run_regels(entries: list, options_map: dict, regels: Regels | None) -> list:
     """The rules' errors: the ledger's own rules plugins, or `regels` when the ledger has none."""
     fouten: list = []
-    if not extern:
-        for name, config in _rules_plugins(options_map):
+    plugins = _rules_plugins(options_map)
+    if plugins:
+        for name, config in plugins:
             module = importlib.import_module(name)
             for fn_name in getattr(module, "__plugins__", ()):
                 fn = getattr(module, fn_name)
@@ -349,22 +372,18 @@ def _load_path(pad: str) -> tuple[list, list, dict]:
     return loader.load_file(pad)  # pragma: no cover - older/newer beancount
 
 
-def _full_load(pad: Path, regels: Regels | None, *, als: Path | None = None) -> _Geladen:
-    """Load `als` (a temp file holding the new content) or the ledger itself, fully."""
+def _full_load(pad: Path, regels: Regels | None, raw: bytes, *, als: Path | None = None) -> _Toestand:
+    """Load `als` (a temp file holding `raw`, the new content) or the ledger itself (holding `raw`), fully."""
     bron = als or pad
     entries, errors, options_map = _load_path(str(bron))
-    extern = not _rules_plugins(options_map)
-    bc = [e for e in errors if not _is_rule_error(e)]
-    regel = [e for e in errors if _is_rule_error(e)]
-    if extern and regels is not None:
+    errors = list(errors)
+    if not _rules_plugins(options_map) and regels is not None:
         _, errs = regels(entries, options_map)
-        regel.extend(errs)
+        errors.extend(errs)
     if als is not None:
-        _rename_source(entries, errors + regel, options_map, str(als), str(pad))
-    includes = options_map.get("include") or [str(pad)]
-    hashes = {name: _sha(name) or "" for name in includes}
-    hashes[str(pad)] = _sha(str(als or pad)) or ""
-    return _Geladen(hashes, entries, options_map, bc, regel, extern, not extern or regels is not None)
+        _rename_source(entries, errors, options_map, str(als), str(pad))
+    andere = {name: _sha(name) or "" for name in options_map.get("include") or [] if name not in (str(pad), str(bron))}
+    return _Toestand(len(raw), hashlib.sha256(raw).hexdigest(), raw.count(b"\n"), andere, entries, options_map, errors)
 
 
 def _rename_source(entries: list, errors: list, options_map: dict, old: str, new: str) -> None:
@@ -430,81 +449,139 @@ def nieuwe_fouten(voor: Iterable[Any], na: Iterable[Any]) -> list:
 # --------------------------------------------------------------------------- incremental check
 
 _FULL_ONLY = re.compile(r"^(option|plugin|include|pushtag|poptag|pushmeta|popmeta)\b", re.M)
+_ROOT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
+
+
+def _parse_appended(pad: Path, options_map: dict, tekst: str, first_line: int) -> tuple[list, list] | None:
+    """Parse and book text that continues the ledger at line `first_line`; None: only a full load will do."""
+    if _FULL_ONLY.search(tekst):
+        return None
+    # The grammar checks account roots against the options: give the snippet the ledger's names,
+    # on lines "before" the snippet so the line numbers of the new entries stay the file's.
+    roots = [f'option "{k}" "{options_map[k]}"' for k in _ROOT_OPTIONS if k in options_map]
+    if first_line <= len(roots):
+        return None
+    entries, errors, _ = parser.parse_string(
+        "\n".join(roots) + "\n" + tekst, report_filename=str(pad), report_firstline=first_line - len(roots)
+    )
+    entries.sort(key=data.entry_sortkey)
+    entries, booking_errors = booking.book(entries, options_map)
+    return entries, list(errors) + list(booking_errors)
+
+
+def _merge(old: list, new: list) -> list:
+    return sorted(old + new, key=data.entry_sortkey) if new else old
+
+
+_SIMPLE_TYPES = (data.Transaction, data.Open, data.Balance, data.Note, data.Document, data.Event)
+
+
+def _rule_scope(entries: list, new_entries: list, options_map: dict) -> list:
+    """The part of the ledger the rules need to judge new entries, before and after, the same way.
+
+    Every directive that is not a transaction (header, plans, opens, documents) and
+    every transaction that feeds a figure the new entries can change: the award
+    (`Income:Buurtbudget`), the support costs (`Expenses:Ondersteuning`), each plan
+    they book on or declare, any other expense account they use, and every
+    transaction sharing one of their links (a claim, its approval, its payment).
+    A rule's verdict on anything else is the same before and after the change.
+    """
+    accounts = Accounts.from_options(options_map)
+    if any(not isinstance(e, _SIMPLE_TYPES) and not (isinstance(e, data.Custom) and e.type == "plan")
+           for e in new_entries):
+        return entries  # e.g. a second header: let the rules see everything
+    prefixes = {accounts.toekenning, accounts.ondersteuning}
+    exact: set[str] = set()
+    links: set[str] = set()
+    for e in new_entries:
+        if isinstance(e, data.Transaction):
+            links |= set(e.links or ())
+            for p in e.postings:
+                plan = accounts.plan_of(p.account)
+                if plan:
+                    prefixes.add(plan)
+                elif accounts.is_expense(p.account):
+                    exact.add(p.account)
+        elif isinstance(e, data.Custom) and e.values:
+            prefixes.add(str(e.values[0].value))
+    starts = tuple(prefixes) + tuple(p + ":" for p in prefixes)
+
+    def keep(e: Any) -> bool:
+        if not isinstance(e, data.Transaction):
+            return True
+        if links and e.links and not links.isdisjoint(e.links):
+            return True
+        for p in e.postings:
+            a = p.account
+            if a in exact or a in prefixes or a.startswith(starts):
+                return True
+        return False
+
+    return [e for e in entries if keep(e)]
+
+
+def _balance_checks(entries: list, touched: set[str], options_map: dict) -> list:
+    """beancount's balance assertions of every account (or parent) touched, on just their entries."""
+    if not touched:
+        return []
+
+    def covers(account: str) -> bool:
+        return any(t == account or t.startswith(account + ":") for t in touched)
+
+    asserted = {e.account for e in entries if isinstance(e, data.Balance) and covers(e.account)}
+    if not asserted:
+        return []
+    starts = tuple(a + ":" for a in asserted)
+
+    def relevant(e: Any) -> bool:
+        if isinstance(e, data.Transaction):
+            return any(p.account in asserted or p.account.startswith(starts) for p in e.postings)
+        if isinstance(e, data.Balance):
+            return e.account in asserted
+        return isinstance(e, (data.Open, data.Close))
+
+    _, errors = balance_ops.check([e for e in entries if relevant(e)], options_map)
+    return list(errors)
 
 
 def _incremental(
-    pad: Path, oud: _Geladen, oude_tekst: str, toevoeging: str, regels: Regels | None
-) -> tuple[list, list, _Geladen] | None:
-    """Check appended text against the cached ledger; None: take the full path."""
-    if _other_plugins(oud.options_map) or _FULL_ONLY.search(toevoeging):
-        return None
-    first_line = oude_tekst.count("\n") + 1
-    # The grammar checks account roots against the options: give the snippet the ledger's names,
-    # on lines "before" the snippet so the line numbers of the new entries stay the file's.
-    roots = [
-        f'option "{key}" "{oud.options_map[key]}"'
-        for key in ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
-        if key in oud.options_map
-    ]
-    if first_line <= len(roots):
-        return None
-    new_entries, parse_errors, _ = parser.parse_string(
-        "\n".join(roots) + "\n" + toevoeging, report_filename=str(pad), report_firstline=first_line - len(roots)
-    )
-    new_entries.sort(key=data.entry_sortkey)
-    new_entries, booking_errors = booking.book(new_entries, oud.options_map)
+    pad: Path, oud: _Toestand, oude_entries: list, first_line: int, toevoeging: str, regels: Regels | None
+) -> tuple[list, list, list] | None:
+    """Check appended text against the cached entries: (new errors, new entries, all entries after); None: full path."""
     options_map = oud.options_map
-    bc_nieuw: list = list(parse_errors) + list(booking_errors)
+    if _other_plugins(options_map):
+        return None
+    parsed = _parse_appended(pad, options_map, toevoeging, first_line)
+    if parsed is None:
+        return None
+    new_entries, nieuw = parsed
+    combined = _merge(oude_entries, new_entries)
 
-    # beancount's validations, on the new entries with the accounts they refer to.
-    open_close = [e for e in oud.entries if isinstance(e, (data.Open, data.Close))]
+    # beancount's validations on the new entries, with the accounts they refer to.
+    old_oc = [e for e in oude_entries if isinstance(e, (data.Open, data.Close))]
     new_oc = [e for e in new_entries if isinstance(e, (data.Open, data.Close))]
-    scope = sorted(open_close + new_entries, key=data.entry_sortkey)
-    bc_nieuw += validation.validate_open_close(sorted(open_close + new_oc, key=data.entry_sortkey), options_map)
-    bc_nieuw += validation.validate_active_accounts(scope, options_map)
-    bc_nieuw += validation.validate_currency_constraints(scope, options_map)
-    bc_nieuw += validation.validate_check_transaction_balances(new_entries, options_map)
+    if new_oc:
+        nieuw += nieuwe_fouten(validation.validate_open_close(old_oc, options_map),
+                               validation.validate_open_close(_merge(old_oc, new_oc), options_map))
+    scope = _merge(old_oc + new_oc, [e for e in new_entries if not isinstance(e, (data.Open, data.Close))])
+    nieuw += validation.validate_active_accounts(scope, options_map)
+    nieuw += validation.validate_currency_constraints(scope, options_map)
+    nieuw += validation.validate_check_transaction_balances(new_entries, options_map)
     new_balances = [e for e in new_entries if isinstance(e, data.Balance)]
     if new_balances:
-        old_balances = [e for e in oud.entries if isinstance(e, data.Balance)]
-        bc_nieuw += validation.validate_duplicate_balances(
-            sorted(old_balances + new_balances, key=data.entry_sortkey), options_map
-        )
-
-    # Balance assertions of every account the new entries touch.
+        old_balances = [e for e in oude_entries if isinstance(e, data.Balance)]
+        nieuw += nieuwe_fouten(validation.validate_duplicate_balances(old_balances, options_map),
+                               validation.validate_duplicate_balances(_merge(old_balances, new_balances), options_map))
     touched = {p.account for e in new_entries if isinstance(e, data.Transaction) for p in e.postings}
     touched |= {e.account for e in new_balances}
-    combined = sorted(oud.entries + new_entries, key=data.entry_sortkey)
-    bal_before: list = []
-    bal_after: list = []
-    if touched:
-        def relevant_balance(account: str) -> bool:
-            return any(t == account or t.startswith(account + ":") for t in touched)
+    nieuw += nieuwe_fouten(_balance_checks(oude_entries, touched, options_map),
+                           _balance_checks(combined, touched, options_map))
 
-        asserted = {e.account for e in combined if isinstance(e, data.Balance) and relevant_balance(e.account)}
-        if asserted:
-            def relevant(e: Any) -> bool:
-                if isinstance(e, data.Transaction):
-                    return any(p.account == a or p.account.startswith(a + ":") for p in e.postings for a in asserted)
-                if isinstance(e, data.Balance):
-                    return e.account in asserted
-                return isinstance(e, (data.Open, data.Close))
-
-            subset = [e for e in combined if relevant(e)]
-            replaced, bal_after = balance_ops.check(subset, options_map)
-            # Keep the checked Balance entries (a failing one is replaced by a flagged copy).
-            by_id = {id(old): new for old, new in zip(subset, replaced)} if len(replaced) == len(subset) else {}
-            if by_id:
-                combined = [by_id.get(id(e), e) for e in combined]
-            bal_before = [f for f in oud.bc_fouten if isinstance(getattr(f, "entry", None), data.Balance)
-                          and f.entry.account in asserted]
-    bc_after_total = [f for f in oud.bc_fouten if f not in bal_before] + bc_nieuw + list(bal_after)
-
-    regel_na = _run_regels(combined, options_map, regels, oud.regels_extern)
-    nieuw = nieuwe_fouten(oud.bc_fouten, bc_nieuw + list(bal_after)) + nieuwe_fouten(oud.regel_fouten, regel_na)
-    nieuw_geladen = _Geladen(dict(oud.hashes), combined, options_map, bc_after_total, regel_na,
-                             oud.regels_extern, oud.regels_toegepast or regels is not None)
-    return nieuw, new_entries, nieuw_geladen
+    # The rules, on the part of the ledger the new entries can change, before and after.
+    voor = _rule_scope(oude_entries, new_entries, options_map)
+    na = _merge(voor, new_entries)
+    nieuw += nieuwe_fouten(_run_regels(voor, options_map, regels), _run_regels(na, options_map, regels))
+    return nieuw, new_entries, combined
 
 
 # --------------------------------------------------------------------------- edits
@@ -589,27 +666,33 @@ def lees_stand(pad: str | os.PathLike, regels: Regels | None = None) -> Stand:
     """The current ledger through the same cache as the writes (no lock: a snapshot)."""
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
-    geladen, tekst = _current(p, regels)
-    return Stand(p, tekst, geladen.entries, geladen.options_map, geladen.bc_fouten + geladen.regel_fouten)
+    with ledger_lock(p):  # a consistent read: no writer replaces the file halfway
+        raw = p.read_bytes()
+        t, entries, tekst = _current(p, raw, regels)
+    return Stand(p, tekst, entries, t.options_map)
 
 
-def _current(p: Path, regels: Regels | None) -> tuple[_Geladen, str]:
-    raw = p.read_bytes()
+def _current(p: Path, raw: bytes, regels: Regels | None) -> tuple[_Toestand, list, str]:
+    """The ledger's state for exactly `raw`: (state, entries, text); a full load only when the cache can't serve."""
     try:
         tekst = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LedgerReadError(p, "is geen geldige UTF-8-tekst") from exc
-    main_hash = hashlib.sha256(raw).hexdigest()
-    geladen = _cache_lezen(p, main_hash)
-    if geladen is None:
-        geladen = _full_load(p, regels)
-        if geladen.hashes.get(str(p)) == main_hash:
-            _cache_schrijven(p, geladen)
-    elif geladen.regels_extern and regels is not None and not geladen.regels_toegepast:
-        # Cached by a reader that did not run the rules; this ledger has no rules plugin.
-        _, errs = regels(geladen.entries, geladen.options_map)
-        geladen.regel_fouten, geladen.regels_toegepast = list(errs), True
-    return geladen, tekst
+    t = _cache_lezen(p, raw)
+    if t is not None and t.lengte < len(raw):
+        # Appended since the snapshot (by our own writes): parse just that part.
+        parsed = _parse_appended(p, t.options_map, raw[t.lengte:].decode("utf-8"), t.regels + 1)
+        if parsed is not None and not parsed[1]:
+            entries = _merge(t.entries, parsed[0])
+            t = _Toestand(len(raw), hashlib.sha256(raw).hexdigest(), raw.count(b"\n"), t.andere, entries,
+                          t.options_map, None, t.op_schijf)
+            _MEMO[str(p)] = t
+        else:
+            t = None
+    if t is None:
+        t = _full_load(p, regels, raw)
+        _cache_schrijven(p, t, dwingend=True)
+    return t, t.entries, tekst
 
 
 def schrijf(
@@ -629,8 +712,9 @@ def schrijf(
         raise ValueError("wie de wijziging doet is onbekend (--door of BUURTBUDGET_GEBRUIKER)")
     with ledger_lock(p):
         _clean_stale_tmp(p)
-        oud, oude_tekst = _current(p, regels)
-        stand = Stand(p, oude_tekst, oud.entries, oud.options_map, oud.bc_fouten + oud.regel_fouten)
+        raw = p.read_bytes()
+        oud, oude_entries, oude_tekst = _current(p, raw, regels)
+        stand = Stand(p, oude_tekst, oude_entries, oud.options_map)
         wijziging = maak_wijziging(stand)
         if wijziging is None or wijziging.leeg:
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen", True,
@@ -647,27 +731,31 @@ def schrijf(
             toevoeging = _joined(oude_tekst, wijziging.toevoegen)
             result = None
             if incrementeel and not wijziging.bewerkingen and toevoeging:
-                result = _incremental(p, oud, oude_tekst, toevoeging, regels)
+                result = _incremental(p, oud, oude_entries, oude_tekst.count("\n") + 1, toevoeging, regels)
             if result is not None:
-                nieuw, new_entries, nieuw_geladen = result
+                nieuw, new_entries, combined = result
                 nieuwe_tekst = oude_tekst + toevoeging
+                inhoud = nieuwe_tekst.encode("utf-8")
+                nieuw_toestand = _Toestand(len(inhoud), hashlib.sha256(inhoud).hexdigest(), inhoud.count(b"\n"),
+                                           oud.andere, combined, oud.options_map, None, oud.op_schijf)
                 used_incremental = True
             else:
+                if oud.fouten is None:  # the errors before are not known yet: load the ledger as it is
+                    oud = _full_load(p, regels, raw)
                 nieuwe_tekst = _apply_edits(oude_tekst, wijziging.bewerkingen) + toevoeging
+                inhoud = nieuwe_tekst.encode("utf-8")
                 fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(p), suffix=".tmp", dir=p.parent)
                 try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                        handle.write(nieuwe_tekst)
-                    nieuw_geladen = _full_load(p, regels, als=Path(tmp))
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(inhoud)
+                    nieuw_toestand = _full_load(p, regels, inhoud, als=Path(tmp))
                 finally:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp)
-                nieuw = nieuwe_fouten(oud.bc_fouten, nieuw_geladen.bc_fouten) + nieuwe_fouten(
-                    oud.regel_fouten, nieuw_geladen.regel_fouten
-                )
+                nieuw = nieuwe_fouten(oud.fouten or [], nieuw_toestand.fouten or [])
                 first = oude_tekst.count("\n") + 1
                 new_entries = [
-                    e for e in nieuw_geladen.entries
+                    e for e in nieuw_toestand.entries
                     if e.meta.get("filename") == str(p) and (e.meta.get("lineno") or 0) > first
                 ] if toevoeging else []
                 used_incremental = False
@@ -679,10 +767,8 @@ def schrijf(
                     doel.unlink()
             raise
 
-        inhoud = nieuwe_tekst.encode("utf-8")
         atomic_write_bytes(p, inhoud)
-        nieuw_geladen.hashes[str(p)] = hashlib.sha256(inhoud).hexdigest()
-        _cache_schrijven(p, nieuw_geladen)
+        _cache_schrijven(p, nieuw_toestand, dwingend=not used_incremental)
         commit = None
         if git:
             commit = git_commit(p, [p, *copied], door, wijziging.omschrijving, wijziging.details)

@@ -9,6 +9,8 @@ For Fava's import page, list `importers_voor(...)` in an import config.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ledger.accounts import Accounts
 from ledger.importers.camt053 import Camt053Importer
 from ledger.importers.common import AfschriftFout, BankImporter, VreemdeRekening, entries_tekst
@@ -29,5 +31,43 @@ def kies_importer(importers: list[BankImporter], filepath: str) -> BankImporter:
                         "rekening;datum;bedrag)")
 
 
+def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
+    """The Wijziging that imports a statement into the ledger of `stand` (for `schrijven.schrijf`).
+
+    `samenvatting`, when given, is filled with counts: regels, betalingen, onverwerkt, saldo.
+    """
+    from beancount.core import data
+
+    from ledger.boekingen import InvoerFout, bank_account, opens_tekst
+    from ledger.schrijven import Wijziging
+
+    afschrift = Path(afschrift)
+    view = stand.view
+    if view.header is None:
+        raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop")
+    importers = importers_voor(view.header.iban, bank_account(stand), view.accounts, str(stand.pad))
+    try:
+        importer = kies_importer(importers, str(afschrift))
+        entries = importer.extract(str(afschrift), stand.entries)
+    except AfschriftFout as exc:
+        raise InvoerFout(str(exc)) from exc
+    txns = [e for e in entries if isinstance(e, data.Transaction)]
+    paid = [e for e in txns if e.links]
+    counts = dict(regels=len(txns), betalingen=len(paid), onverwerkt=len(txns) - len(paid),
+                  saldo=sum(1 for e in entries if isinstance(e, data.Balance)))
+    if samenvatting is not None:
+        samenvatting.update(counts)
+    if not entries:
+        return Wijziging(f"Import {afschrift.name}: niets nieuws (alles staat al in de ledger)")
+    accounts = sorted({p.account for e in txns for p in e.postings})
+    first = min(e.date for e in entries)
+    text = opens_tekst(stand, accounts, first) + entries_tekst(entries)
+    return Wijziging(
+        f"Import {afschrift.name} ({importer.formaat}): {len(txns)} regel(s), waarvan {len(paid)} "
+        "betaling(en) van declaraties/facturen" + (", eindsaldo gecontroleerd" if counts["saldo"] else ""),
+        text,
+    )
+
+
 __all__ = ["AfschriftFout", "BankImporter", "Camt053Importer", "CsvBankImporter", "Mt940Importer",
-           "VreemdeRekening", "entries_tekst", "importers_voor", "kies_importer"]
+           "VreemdeRekening", "entries_tekst", "importers_voor", "kies_importer", "maak_import"]

@@ -34,7 +34,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_reports",
 ]
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":Bank:" is an account, not 🏦
 
 
 def _register() -> None:

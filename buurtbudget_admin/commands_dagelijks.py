@@ -25,7 +25,7 @@ from ledger.money import AmountError, format_eur, parse_amount
 from ledger.schrijven import BewerkingVerouderd, Resultaat, WijzigingGeweigerd, lees_stand, schrijf
 from rules.checking import to_problem
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, emoji=False)
 
 DOOR_HELP = "Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."
 
@@ -173,7 +173,8 @@ def lijst(
 ) -> int:
     """Toon declaraties en facturen met hun status."""
     stand = lees_stand(ledger, regels=rules.run_all)
-    payables = [p for p in stand.view.payables if status is None or p.status == status]
+    payables = sorted((p for p in stand.view.payables if status is None or p.status == status),
+                      key=lambda p: (p.date, p.link or ""))
     if status is not None and status not in ("ingediend", "goedgekeurd", "betaald", "afgewezen"):
         raise _error(f"--status '{status}' onbekend; kies ingediend, goedgekeurd, betaald of afgewezen")
     if not payables:

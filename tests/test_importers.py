@@ -162,5 +162,5 @@ def test_balance_mismatch_refuses_the_whole_import(tmp_path: Path) -> None:
     statement.write_bytes(camt053(IBAN, LINES[1:2], Decimal("500.00"), D(2025, 5, 10)))
     before = digest(ledger)
     r = cli("import", str(ledger), str(statement))
-    assert r.returncode == 1 and "saldocontrole klopt niet" in r.stderr
+    assert r.returncode == 1 and "saldocontrole klopt niet" in r.stderr and BANK in r.stderr
     assert digest(ledger) == before

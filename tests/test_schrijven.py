@@ -192,3 +192,40 @@ def test_writer_killed_at_random_moments_never_leaves_a_broken_ledger(tmp_path: 
     one(ledger, "na", 0)
     assert not [n for n in os.listdir(ledger.parent) if n.endswith(".tmp")]
     assert bean_check(ledger).returncode == 0
+
+
+def test_incremental_verdict_equals_full_verdict(tmp_path: Path) -> None:
+    """On a ledger that already has errors, both paths accept and refuse the same changes."""
+    base = _ledger(tmp_path)
+    with base.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + OPEN + "2025-01-01 open Uitgaven:Plannen:Groen:Materiaal EUR\n\n"
+                     + _cost(doc=None, omschrijving="oud zonder bon") + "\n"
+                     + _cost(plan="Groen", bedrag="3000.50", approver="Ria", omschrijving="Groen te duur"))
+    assert sorted(e.message.split()[0] for e in bean_errors(base)) == ["BB-BON", "BB-PLAN"]
+    original = base.read_bytes()
+    candidates = [
+        _cost(omschrijving="goed"),
+        _cost(plan="Groen", bedrag="1.00", omschrijving="nog meer groen"),  # plan already over: same error
+        _cost(plan="Groen", bedrag="-0.50", omschrijving="retour"),          # refund, still over budget
+        _cost(plan="Groen", bedrag="-0.50", doc=None, omschrijving="retour zonder bon"),
+        _cost(doc=None, omschrijving="weer zonder bon"),
+        _cost(bedrag="4990.01", approver="Ria", omschrijving="Speeltuin vol"),
+        _cost(datum="2024-12-31", omschrijving="te vroeg"),
+        '2025-03-01 custom "plan" Uitgaven:Plannen:Zwembad "Zwembad" 2000.01 EUR\n',  # over the award
+        '2025-03-01 custom "plan" Uitgaven:Plannen:Zwembad "Zwembad" 100.00 EUR\n',
+    ]
+    verdicts = {}
+    for inc in (True, False):
+        for i, text in enumerate(candidates):
+            base.write_bytes(original)
+            schrijven._MEMO.clear()
+            try:
+                result = _write(base, text, incrementeel=inc)
+                assert result.incrementeel == inc
+                verdicts[inc, i] = "ok"
+            except WijzigingGeweigerd as exc:
+                verdicts[inc, i] = sorted(f.message.split()[0] for f in exc.fouten)
+    assert [verdicts[True, i] for i in range(len(candidates))] == [verdicts[False, i] for i in range(len(candidates))]
+    assert [verdicts[True, i] for i in range(len(candidates))] == [
+        "ok", "ok", "ok", "ok", ["BB-BON"], ["BB-PLAN"], ["BB-PERIODE", "Invalid", "Invalid"], ["BB-TOEKENNING"], "ok",
+    ]

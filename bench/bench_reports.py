@@ -14,6 +14,7 @@ size is rendered once to warm up fonts and caches, then timed (best of
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import os
 import shutil
@@ -29,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 from reports.context import build_statement  # noqa: E402
 from reports.overview import build_overview  # noqa: E402
 from reports.render import html_to_pdf, render_overview, statement_html  # noqa: E402
+
+
+OVERVIEW_SIZE = 200
 
 
 def _generator():
@@ -51,6 +55,8 @@ def bench_statement(gen, n: int, tmp: Path, repeat: int) -> dict:
     path = _ledger(gen, n, tmp / f"bench-{n}")
     best: dict | None = None
     for _ in range(repeat + 1):  # the first run warms up
+        statement = html = pdf = None  # noqa: F841 - free the previous run before timing the next
+        gc.collect()
         t0 = time.perf_counter()
         statement = build_statement(path)
         t1 = time.perf_counter()
@@ -102,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             render = r["html"] + r["pdf"]
             print(f"| {r['n']:,} | {r['rows']:,} | {r['pages']} | {r['load']:.2f} | {r['html']:.2f} | "
                   f"{r['pdf']:.2f} | {render:.2f} | {1000 * render / r['pages']:.0f} |", flush=True)
-        print(f"\n| overview of {ledgers} ledgers (30 transactions each) | collect s | render s | pages |")
+        print(f"\n| overview of {ledgers} ledgers ({OVERVIEW_SIZE} transactions each) | collect s | render s | pages |")
         print("|---|---:|---:|---:|")
-        results = bench_overview(gen, ledgers, 30, tmp)
+        results = bench_overview(gen, ledgers, OVERVIEW_SIZE, tmp)
         for r in results:
             print(f"| {r['workers']} worker(s) | {r['collect']:.2f} | {r['render']:.2f} | {r['pages']} |")
         speedup = results[0]["collect"] / results[1]["collect"]

@@ -27,6 +27,7 @@ from ledger.money import ceiling_of, within_ceiling
 ZERO = Decimal("0")
 # Posting metadata that only says where the posting stands holds no receipt.
 _POSITION_KEYS = frozenset(("filename", "lineno"))
+_NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
 CURRENCY = "EUR"
 
 
@@ -332,6 +333,7 @@ def build_view(
     ondersteuning = accounts.ondersteuning
     ondersteuning_prefix = ondersteuning + ":"
     plannen_prefix = accounts.plannen + ":"
+    account_kinds: dict[str, tuple[str | None, str | None, str]] = {}
 
     for entry in entries:
         if isinstance(entry, data.Transaction):
@@ -354,19 +356,27 @@ def build_view(
                         documents = entry_documents + tuple(document_values(posting_meta))
                     else:
                         documents = entry_documents
-                    if account.startswith(plannen_prefix):
-                        rest = account[len(plannen_prefix):].split(":")
-                        plan = plannen_prefix + rest[0]
-                        category = rest[1] if len(rest) >= 2 else None
-                        kind = "plan"
-                    elif account == ondersteuning or account.startswith(ondersteuning_prefix):
-                        plan, category, kind = None, account.split(":")[-1] if account != ondersteuning else None, "ondersteuning"
-                    else:
-                        plan, category, kind = None, None, "overig"
+                    # Split each account once: the strings are shared by all its lines.
+                    split = account_kinds.get(account)
+                    if split is None:
+                        if account.startswith(plannen_prefix):
+                            rest = account[len(plannen_prefix):].split(":")
+                            split = (plannen_prefix + rest[0], rest[1] if len(rest) >= 2 else None, "plan")
+                        elif account == ondersteuning or account.startswith(ondersteuning_prefix):
+                            split = (None, account.split(":")[-1] if account != ondersteuning else None, "ondersteuning")
+                        else:
+                            split = (None, None, "overig")
+                        account_kinds[account] = split
+                    plan, category, kind = split
+                    links = entry.links
+                    if not links:
+                        links = _NO_LINKS
+                    elif type(links) is not frozenset:
+                        links = frozenset(links)
                     line = CostLine(
                         entry.date, account, number, currency, plan, category, kind,
                         entry.payee, entry.narration, entry.flag, documents,
-                        frozenset(entry.links or ()), entry, posting,
+                        links, entry, posting,
                     )
                     cost_lines.append(line)
                     if currency != CURRENCY:

@@ -50,15 +50,17 @@ class Context:
         return DocumentResolver(self.entries, self.options_map)
 
     @cached_property
-    def lines_by_entry(self) -> list[tuple[data.Transaction, list[CostLine]]]:
+    def lines_by_entry(self) -> list[tuple[data.Transaction, tuple[CostLine, ...]]]:
         """Cost lines grouped per transaction, in ledger order."""
-        grouped: dict[int, tuple[data.Transaction, list[CostLine]]] = {}
-        for line in self.view.cost_lines:
-            key = id(line.entry)
-            if key not in grouped:
-                grouped[key] = (line.entry, [])
-            grouped[key][1].append(line)
-        return list(grouped.values())
+        # The view appends an entry's lines one after the other: group the runs, as tuples.
+        lines = self.view.cost_lines
+        grouped: list[tuple[data.Transaction, tuple[CostLine, ...]]] = []
+        start = 0
+        for index in range(1, len(lines) + 1):
+            if index == len(lines) or lines[index].entry is not lines[start].entry:
+                grouped.append((lines[start].entry, lines[start:index]))
+                start = index
+        return grouped
 
     def ledger_source(self) -> dict[str, Any]:
         return {"filename": self.options_map.get("filename", "<onbekend>"), "lineno": 1}

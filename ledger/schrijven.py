@@ -58,6 +58,7 @@ compares all errors with those of the ledger before.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
@@ -470,7 +471,15 @@ def _parse_appended(pad: Path, options_map: dict, tekst: str, first_line: int) -
 
 
 def _merge(old: list, new: list) -> list:
-    return sorted(old + new, key=data.entry_sortkey) if new else old
+    """`old` (sorted) with `new` inserted in beancount's order; `old` itself is not changed."""
+    if not new:
+        return old
+    if len(new) > 64:
+        return sorted(old + new, key=data.entry_sortkey)
+    result = list(old)
+    for entry in sorted(new, key=data.entry_sortkey):
+        result.insert(bisect.bisect_right(result, data.entry_sortkey(entry), key=data.entry_sortkey), entry)
+    return result
 
 
 _SIMPLE_TYPES = (data.Transaction, data.Open, data.Balance, data.Note, data.Document, data.Event)
@@ -506,14 +515,19 @@ def _rule_scope(entries: list, new_entries: list, options_map: dict) -> list:
             prefixes.add(str(e.values[0].value))
     starts = tuple(prefixes) + tuple(p + ":" for p in prefixes)
 
+    relevant: dict[str, bool] = {}  # per account name: a ledger has few accounts and many postings
+
     def keep(e: Any) -> bool:
-        if not isinstance(e, data.Transaction):
+        if type(e) is not data.Transaction:
             return True
         if links and e.links and not links.isdisjoint(e.links):
             return True
         for p in e.postings:
             a = p.account
-            if a in exact or a in prefixes or a.startswith(starts):
+            hit = relevant.get(a)
+            if hit is None:
+                hit = relevant[a] = a in exact or a in prefixes or a.startswith(starts)
+            if hit:
                 return True
         return False
 

@@ -451,6 +451,8 @@ def test_report_commands(tmp_path, ledger, capsys):
     # The period has ended on --tot 2026-01-31: what is unspent is to be repaid.
     statement = build_statement(ledger, tot=datetime.date(2026, 1, 31))
     assert statement.view.to_repay == statement.view.award - statement.view.spent
+    html = statement_html(statement)
+    assert re.search(re.escape(NL["to-repay"]) + r"</th>\s*<td[^>]*>" + re.escape(format_eur(statement.view.to_repay)), html)
     assert main(["report", str(ledger), "-o", str(out), "--taal", "fr"]) == 2
     assert main(["report", str(ledger), "-o", str(out), "--tot", "31-12-2025"]) == 2
     assert main(["report", str(tmp_path / "bestaat-niet"), "-o", str(out)]) == 2

@@ -121,11 +121,14 @@ def _relative(filename: str, base: Path) -> str:
 
 def _dates_by_line(entries: Iterable[Any]) -> dict[tuple[str, int], datetime.date]:
     index: dict[tuple[str, int], datetime.date] = {}
+    resolved: dict[str, str] = {}
     for entry in entries:
         meta = entry.meta or {}
         filename, lineno = meta.get("filename"), meta.get("lineno")
         if filename and lineno:
-            index.setdefault((str(Path(filename).resolve()) if not str(filename).startswith("<") else filename, int(lineno)), entry.date)
+            if filename not in resolved:
+                resolved[filename] = filename if str(filename).startswith("<") else str(Path(filename).resolve())
+            index.setdefault((resolved[filename], int(lineno)), entry.date)
     return index
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pytest
 from beancount import loader
 
 IBAN = "NL91ABNA0417164300"
@@ -181,3 +182,14 @@ def mt940(iban: str, lines: list[Line], opening: Decimal, closing_date: datetime
     out.append(f":62F:{cd(closing)}{closing_date:%y%m%d}EUR{amt(closing)}")
     out.append("-")
     return "\n".join(out) + "\n"
+
+
+@pytest.fixture(autouse=False)
+def geen_ongeldige_ledgers(tmp_path: Path):
+    """After the test: every ledger it left under tmp_path passes bean-check (with the rules)."""
+    yield
+    for path in sorted(tmp_path.rglob("*.beancount")):
+        if path.name.startswith("."):
+            continue
+        errors = bean_errors(path)
+        assert errors == [], f"{path} is na de test ongeldig: {[e.message for e in errors][:3]}"

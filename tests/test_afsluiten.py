@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from ledger.loading import read_ledger
+from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import RESIDENT_IBAN, bean_check, cli, digest, make_ledger, receipt
 
 
@@ -34,3 +37,9 @@ def test_settlement_books_the_unspent_amount_and_closes_the_budget(tmp_path: Pat
     before = digest(ledger)
     r = cli("afsluiten", str(ledger), "--datum", "2026-02-01")
     assert r.returncode != 0 and "al afgesloten" in r.stderr and digest(ledger) == before
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
+    """No test in this file leaves a ledger that bean-check rejects."""
+    yield

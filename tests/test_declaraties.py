@@ -13,6 +13,7 @@ from lxml import etree
 
 from ledger.betalingen import SCHEMA_PATH
 from ledger.loading import read_ledger
+from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import (
     FOREIGN_IBAN, IBAN, RESIDENT_IBAN, Line, bean_check, bean_errors, camt053, cli, digest, make_ledger, receipt,
 )
@@ -217,3 +218,9 @@ def test_missing_user_is_refused(tmp_path: Path) -> None:
     before = digest(ledger)
     r = cli("declaratie", "goedkeuren", str(ledger), "decl-2025-001", door=None)
     assert r.returncode != 0 and "--door" in r.stderr and digest(ledger) == before
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
+    """No test in this file leaves a ledger that bean-check rejects."""
+    yield

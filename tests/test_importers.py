@@ -16,6 +16,7 @@ from ledger.importers import (
 )
 from ledger.importers.camt053 import parse_camt053
 from ledger.loading import read_ledger
+from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import (
     FOREIGN_IBAN, IBAN, RESIDENT_IBAN, Line, bean_check, bean_errors, camt053, cli, digest, make_ledger, mt940, receipt,
 )
@@ -164,3 +165,9 @@ def test_balance_mismatch_refuses_the_whole_import(tmp_path: Path) -> None:
     r = cli("import", str(ledger), str(statement))
     assert r.returncode == 1 and "saldocontrole klopt niet" in r.stderr and BANK in r.stderr
     assert digest(ledger) == before
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
+    """No test in this file leaves a ledger that bean-check rejects."""
+    yield

@@ -20,6 +20,7 @@ from ledger import schrijven
 from ledger.boekingen import Kosten, kosten_tekst
 from ledger.loading import read_ledger
 from ledger.schrijven import Bewerking, BewerkingVerouderd, Wijziging, WijzigingGeweigerd, schrijf
+from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import bean_check, bean_errors, digest, make_ledger, receipt
 from tests.dagelijks_writer import one
 
@@ -86,6 +87,7 @@ def test_change_that_adds_an_error_is_refused_and_the_file_is_byte_identical(
 
 def test_existing_errors_do_not_block_unrelated_changes(tmp_path: Path) -> None:
     ledger = _ledger(tmp_path)
+    clean = ledger.read_bytes()
     with ledger.open("a", encoding="utf-8") as handle:  # an old booking without receipt
         handle.write("\n" + OPEN + "\n" + _cost(doc=None, omschrijving="oud"))
     assert [e.message.split()[0] for e in bean_errors(ledger)] == ["BB-BON"]
@@ -93,6 +95,7 @@ def test_existing_errors_do_not_block_unrelated_changes(tmp_path: Path) -> None:
     assert result.gewijzigd
     with pytest.raises(WijzigingGeweigerd):  # a second one without receipt is a new error
         _write(ledger, _cost(doc=None, omschrijving="nog een"))
+    ledger.write_bytes(clean)  # leave no invalid ledger behind
 
 
 def test_incremental_and_full_validation_agree_with_bean_check(tmp_path: Path) -> None:
@@ -197,6 +200,7 @@ def test_writer_killed_at_random_moments_never_leaves_a_broken_ledger(tmp_path: 
 def test_incremental_verdict_equals_full_verdict(tmp_path: Path) -> None:
     """On a ledger that already has errors, both paths accept and refuse the same changes."""
     base = _ledger(tmp_path)
+    clean = base.read_bytes()
     with base.open("a", encoding="utf-8") as handle:
         handle.write("\n" + OPEN + "2025-01-01 open Uitgaven:Plannen:Groen:Materiaal EUR\n\n"
                      + _cost(doc=None, omschrijving="oud zonder bon") + "\n"
@@ -229,3 +233,10 @@ def test_incremental_verdict_equals_full_verdict(tmp_path: Path) -> None:
     assert [verdicts[True, i] for i in range(len(candidates))] == [
         "ok", "ok", "ok", "ok", ["BB-BON"], ["BB-PLAN"], ["BB-PERIODE", "Invalid", "Invalid"], ["BB-TOEKENNING"], "ok",
     ]
+    base.write_bytes(clean)  # leave no invalid ledger behind
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
+    """No test in this file leaves a ledger that bean-check rejects."""
+    yield

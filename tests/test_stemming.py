@@ -11,6 +11,7 @@ from beancount.core import data
 
 from ledger.loading import read_ledger
 from ledger.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag, plan_component
+from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import bean_check, cli, digest, make_ledger
 
 VOTE = (
@@ -105,3 +106,9 @@ def test_openstad_export_shape(tmp_path: Path) -> None:
     uitslag.write_text("id,title,budget,yes\n17,Meer groen,1.250,33\n", encoding="utf-8")
     (k,) = lees_uitslag(uitslag)
     assert (k.plan, k.titel, k.bedrag, k.stemmen) == ("Plan17", "Meer groen", Decimal("1250.00"), 33)
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
+    """No test in this file leaves a ledger that bean-check rejects."""
+    yield

@@ -269,11 +269,22 @@ def test_pdfa_3b_and_metadata(rendered, statement):
     assert rendered[1] == len(reader.pages)
 
 
-def test_two_renders_are_byte_identical(ledger, rendered):
+def test_two_renders_are_byte_identical(ledger, rendered, tmp_path):
     # A new load, a new render, and the files touched in between: the same bytes.
     os.utime(ledger, (1_000_000_000, 1_000_000_000))
     again, _ = render_statement(build_statement(ledger))
     assert again == rendered[0]
+    # Another process with another hash seed, on a copy of the books elsewhere: the same bytes.
+    import shutil
+    import sys
+
+    copy = tmp_path / "elders" / ledger.parent.name
+    shutil.copytree(ledger.parent, copy)
+    out = tmp_path / "elders.pdf"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "buurtbudget_admin", "report", str(copy), "-o", str(out)],
+                   check=True, env=env, capture_output=True)
+    assert out.read_bytes() == rendered[0]
 
 
 def test_page_header_footer_and_headings(pages):

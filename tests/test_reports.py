@@ -311,6 +311,8 @@ def test_repeated_table_header_and_unsplit_rows(tmp_path):
     header = f"{NL['date']} {NL['payee']} {NL['description']} {NL['category']} {NL['amount']} {NL['receipt']}"
     for text in annex_pages:
         assert header in _squash(text)
+    for text in annex_pages[1:]:  # a continued plan is named in the running header
+        assert f"{NL['annex']} · Groen" in text
     # Each booking is on exactly one page: no row is split over two.
     for i in range(150):
         assert sum(f"Plantjes {i} " in _squash(t) + " " for t in annex_pages) == 1

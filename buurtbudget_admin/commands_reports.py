@@ -58,9 +58,10 @@ def report(
     """Schrijf de verantwoording van een buurtbudget als PDF/A-3b, met de ledger als bijlage."""
     from reports.render import render_statement, write_atomic
 
+    folder, target = _sjablonen(sjablonen), _output(output)
     statement = _statement(ledger, _date(tot, "--tot"), _taal(taal))
-    pdf, pages = render_statement(statement, sjablonen=_sjablonen(sjablonen))
-    target = write_atomic(_output(output), pdf)
+    pdf, pages = render_statement(statement, sjablonen=folder)
+    target = write_atomic(target, pdf)
     count = statement.violation_count
     verdict = "alle regels voldaan" if not count else f"{count} overtreding(en) van de regels"
     print(f"Verantwoording geschreven: {target} ({pages} pagina's; {len(statement.view.cost_lines)} boekingen; "
@@ -82,6 +83,7 @@ def report_stadsdeel(
     from reports.overview import build_overview
     from reports.render import render_overview, write_atomic
 
+    folder, target = _sjablonen(sjablonen), _output(output)
     try:
         overview = build_overview(workspace, stadsdeel=stadsdeel, tot=_date(tot, "--tot"), taal=_taal(taal),
                                   workers=werkers)
@@ -89,8 +91,8 @@ def report_stadsdeel(
         raise UserError(str(exc))
     if not overview.rows:
         raise UserError(f"{workspace}: geen buurtbudgetten van stadsdeel '{stadsdeel}' gevonden")
-    pdf, pages = render_overview(overview, sjablonen=_sjablonen(sjablonen))
-    target = write_atomic(_output(output), pdf)
+    pdf, pages = render_overview(overview, sjablonen=folder)
+    target = write_atomic(target, pdf)
     unreadable = sum(1 for r in overview.rows if r.error)
     extra = f"; {unreadable} niet te lezen" if unreadable else ""
     print(f"Overzicht geschreven: {target} ({pages} pagina's; {len(overview.rows)} buurtbudgetten; "
@@ -110,8 +112,9 @@ def export(
 
     if output_format not in ("csv", "xlsx"):
         raise UserError(f"--format '{output_format}' onbekend; kies csv of xlsx")
+    target = _output(output)
     statement = _statement(ledger, _date(tot, "--tot"), "nl")
-    target = write_atomic(_output(output), export_annex(statement, output_format))
+    target = write_atomic(target, export_annex(statement, output_format))
     print(f"Bijlage geschreven: {target} ({len(statement.view.cost_lines)} boekingen, {output_format})")
     return 0
 

@@ -470,6 +470,7 @@ def test_report_commands(tmp_path, ledger, capsys):
     assert main(["report", str(ledger), "-o", str(out), "--tot", "31-12-2025"]) == 2
     assert main(["report", str(tmp_path / "bestaat-niet"), "-o", str(out)]) == 2
     assert main(["report", str(ledger), "-o", str(tmp_path)]) == 2
+    assert main(["report", str(ledger), "-o", str(out), "--sjablonen", str(tmp_path / "geen")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "--taal 'fr' onbekend" in err and "bestand bestaat niet" in err
     assert main(["report-stadsdeel", str(tmp_path / "leeg"), "-o", str(out)]) == 2

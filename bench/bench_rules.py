@@ -62,12 +62,13 @@ def measure(path: Path) -> dict:
     return figures
 
 
-def bench(sizes: list[int], repeat: int, workdir: Path, seed: int) -> list[dict]:
+def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
     from generate_ledger import write
 
     rows = []
     for n in sizes:
-        with_rules, without = write(n, workdir / f"ledger-{n}", seed)
+        folder = workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}")
+        with_rules, without = write(n, folder, seed, unique_receipts)
         runs: dict[str, list[dict]] = {"zonder": [], "met": []}
         for i in range(repeat):
             order = (("zonder", without), ("met", with_rules)) if i % 2 == 0 else (
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="where the ledgers go (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--unique-receipts", action="store_true",
+                        help="every booking names its own receipt file (default: a handful of shared files)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
-        rows = bench(args.sizes, args.repeat, args.workdir or Path(tmp), args.seed)
+        rows = bench(args.sizes, args.repeat, args.workdir or Path(tmp), args.seed, args.unique_receipts)
     print(table(rows))
     print()
     for line in verdict(rows):

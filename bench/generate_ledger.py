@@ -47,8 +47,12 @@ def _cents(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randrange(low * 100, high * 100)) / 100
 
 
-def generate(n: int, seed: int = 7) -> tuple[str, str]:
-    """The ledger text with and without `plugin "rules"`; exactly n transactions."""
+def generate(n: int, seed: int = 7, unique_receipts: bool = False) -> tuple[str, str, list[str]]:
+    """The ledger text with and without `plugin "rules"` (exactly n transactions), and the receipts named.
+
+    Receipts: by default every cost names one of a handful of files; with
+    `unique_receipts` each booking names its own file (as in a real ledger).
+    """
     rng = random.Random(seed)
     plans = [f"Plan{i:04d}" for i in range(max(20, n // 500))]
     start = datetime.date(YEAR, 1, 1)
@@ -57,6 +61,7 @@ def generate(n: int, seed: int = 7) -> tuple[str, str]:
     support = Decimal(0)
     count = 0
     claims = invoices = 0
+    receipts: list[str] = []
     monthly = 24 + 2  # fees and bank costs, award and its receipt
     budget_n = n - monthly
 
@@ -72,6 +77,9 @@ def generate(n: int, seed: int = 7) -> tuple[str, str]:
         category = rng.choice(CATEGORIES)
         account = f"Uitgaven:Plannen:{plan}:{category}"
         doc = f"bon-{rng.randrange(1, RECEIPTS + 1)}.pdf"
+        if unique_receipts:
+            doc = f"bon-{count:07d}.pdf"
+            receipts.append(doc)
         enterer = rng.choice(ENTERERS)
         roll = rng.random()
         if roll < 0.14 and count + 2 <= budget_n:  # a resident's claim and its payment
@@ -159,16 +167,20 @@ def generate(n: int, seed: int = 7) -> tuple[str, str]:
         f'{start} * "Gemeente Amsterdam" "Ontvangst"\n  {BANK}  {award}.00 EUR\n  Activa:Vordering:Gemeente\n',
     ]
     text = "\n".join(head) + "\n" + "\n".join(body)
-    return text.replace("@PLUGIN@", 'plugin "rules"', 1), text.replace("@PLUGIN@\n", "", 1)
+    return text.replace("@PLUGIN@", 'plugin "rules"', 1), text.replace("@PLUGIN@\n", "", 1), receipts
 
 
-def write(n: int, outdir: Path, seed: int = 7) -> tuple[Path, Path]:
+def write(n: int, outdir: Path, seed: int = 7, unique_receipts: bool = False) -> tuple[Path, Path]:
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "documents").mkdir(exist_ok=True)
+    documents = outdir / "documents"
+    documents.mkdir(exist_ok=True)
     for i in range(1, RECEIPTS + 1):
-        (outdir / "documents" / f"bon-{i}.pdf").write_bytes(
+        (documents / f"bon-{i}.pdf").write_bytes(
             receipt_pdf(f"Bon {i}", ["Voorbeeldbon voor de benchmark", "Totaal: € 12,34"]))
-    with_rules, without = generate(n, seed)
+    with_rules, without, receipts = generate(n, seed, unique_receipts)
+    for i, name in enumerate(receipts):  # one real file per booking: hard links, cheap to make
+        if not (documents / name).exists():
+            (documents / name).hardlink_to(documents / f"bon-{i % RECEIPTS + 1}.pdf")
     a, b = outdir / "met-regels.beancount", outdir / "zonder-regels.beancount"
     a.write_text(with_rules, encoding="utf-8")
     b.write_text(without, encoding="utf-8")
@@ -180,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of transactions, e.g. 10000 or 100000")
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--unique-receipts", action="store_true", help="one receipt file per booking")
     args = parser.parse_args(argv)
-    for path in write(args.n, args.outdir, args.seed):
+    for path in write(args.n, args.outdir, args.seed, args.unique_receipts):
         print(path)
     return 0
 

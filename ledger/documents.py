@@ -42,20 +42,27 @@ class DocumentResolver:
         self._folders = documents_folders(options_map)
         self._main_dir = str(Path(options_map.get("filename") or ".").resolve().parent)
         self._folder_index: dict[str, str] | None = None
-        # One answer per (ledger file, value): many bookings share a file and often a receipt.
-        self._resolved: dict[tuple[str, str], str | None] = {}
-        self._bases: dict[str, str] = {}
+        self._bases: dict[str, str] = {}  # the folder of each ledger file, computed once
 
     def _exists(self, path: str) -> bool:
+        """Is `path` a file? One listing per folder (files only), then no system call per receipt."""
         folder, name = os.path.split(path)
         listing = self._listings.get(folder)
         if listing is None:
             try:
-                listing = frozenset(os.listdir(folder))
+                with os.scandir(folder) as found:
+                    listing = frozenset(e.name for e in found if e.is_file())
             except OSError:
                 listing = frozenset()
             self._listings[folder] = listing
-        return name in listing and os.path.isfile(path)
+        return name in listing
+
+    @staticmethod
+    def _join(base: str, value: str) -> str:
+        """os.path.normpath(os.path.join(base, value)), without the work for a plain file name."""
+        if "/" not in value and os.sep not in value and value not in (".", ".."):
+            return (base if base.endswith(os.sep) else base + os.sep) + value
+        return os.path.normpath(os.path.join(base, value))
 
     def _in_documents_folders(self, name: str) -> str | None:
         if self._folder_index is None:
@@ -72,10 +79,7 @@ class DocumentResolver:
         if not value:
             return None
         filename = (meta or {}).get("filename") or ""
-        key = (filename, value)
-        if key not in self._resolved:
-            self._resolved[key] = self._resolve(value, filename)
-        return self._resolved[key]
+        return self._resolve(value, filename)
 
     def _base(self, filename: str) -> str:
         base = self._bases.get(filename)
@@ -87,18 +91,18 @@ class DocumentResolver:
 
     def _resolve(self, value: str, filename: str) -> str | None:
         base = self._base(filename)
-        candidate = os.path.normpath(os.path.join(base, value))
+        candidate = self._join(base, value)
         if self._exists(candidate):
             return candidate
         # A file included from a subfolder may still name its receipt relative to the main ledger.
-        main_relative = os.path.normpath(os.path.join(self._main_dir, value))
+        main_relative = self._join(self._main_dir, value)
         if main_relative != candidate and self._exists(main_relative):
             return main_relative
         name = os.path.basename(value)
         if name in self._by_name and os.path.isfile(self._by_name[name]):
             return self._by_name[name]
         for folder in self._folders:
-            direct = os.path.normpath(os.path.join(folder, value))
+            direct = self._join(str(folder), value)
             if self._exists(direct):
                 return direct
         if os.sep not in value and "/" not in value:

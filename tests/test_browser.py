@@ -1,0 +1,240 @@
+"""The service in a real browser: Debian's chromium through Playwright, on the demo workspace.
+
+The server is the real `buurtbudget serve` (waitress) in a subprocess on a free
+loopback port. Screenshots of every page go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from buurtbudget_admin.demo import write_demo_workspace
+from buurtbudget_admin.service.users import add_user, users_path
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SLUGS = ("k-buurt-2025", "geuzenveld-2025", "de-baarsjes-2025")
+BEHEERDER = {"username": "marieke", "password": "demo-beheer-2025"}
+AUDITOR = {"username": "stadsdeel", "password": "demo-audit-2025"}
+
+
+def _secrets(workspace: Path) -> set[str]:
+    found: set[str] = set()
+    for slug in SLUGS:
+        text = (workspace / slug / "main.beancount").read_text(encoding="utf-8")
+        values = set(re.findall(r'(?:declarant|iban|document): "([^"]+)"', text))
+        found |= values | {v.rsplit("/", 1)[-1] for v in values}
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    workspace = root / "demo"
+    write_demo_workspace(workspace)
+    add_user(users_path(workspace), BEHEERDER["username"], "beheerder", ("de-baarsjes-2025",), BEHEERDER["password"])
+    add_user(users_path(workspace), AUDITOR["username"], "auditor", (), AUDITOR["password"])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "buurtbudget_admin", "serve", str(workspace), "--host", "127.0.0.1",
+         "--port", "0", "--cache", str(root / "cache")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    address = None
+    deadline = time.monotonic() + 90
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        match = re.match(r"Open (http://\S+) in uw browser", line)
+        if match:
+            address = match.group(1).rstrip("/")
+            break
+    if address is None:
+        process.kill()
+        raise AssertionError("de server startte niet:\n" + "".join(lines))
+    try:
+        yield address, workspace, "".join(lines)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_serve_prints_the_address_and_loads_the_demo(server):
+    address, _ws, output = server
+    assert f"Overzicht per buurt:  {address}/" in output
+    assert "de-baarsjes-2025: 5 overtreding(en)" in output
+    assert "Wachtwoorden" not in output  # the users file existed: no new passwords
+
+
+def test_landing_page_lists_the_three_buurtbudgetten(server, browser):
+    address, _ws, _out = server
+    page = browser.new_page()
+    response = page.goto(address + "/")
+    assert response.status == 200
+    cards = page.locator("article.kaart")
+    assert cards.count() == 3
+    assert sorted(cards.evaluate_all("els => els.map(e => e.dataset.slug)")) == sorted(SLUGS)
+    text = page.inner_text("body")
+    assert "actuele stand van zaken per buurt" in text.lower()
+    assert "€ 50.000,00" in text and "€ 60.000,00" in text and "€ 35.000,00" in text
+    for card in cards.all():
+        assert re.search(r"Uitgegeven\s+€ [\d.]+,\d\d", card.inner_text())
+    assert page.locator("h2.stadsdeel").count() >= 1
+    shot(page, "01-overzicht")
+    page.close()
+
+
+def test_public_view_shows_plan_bars_and_nothing_private(server, browser):
+    address, workspace, _out = server
+    secrets = _secrets(workspace)
+    assert len(secrets) > 50
+    context = browser.new_context()
+    page = context.new_page()
+    bodies: list[tuple[str, str]] = []
+
+    def keep(response):
+        if "/buurt/" in response.url and response.request.resource_type in ("fetch", "xhr", "document"):
+            try:
+                bodies.append((response.url, response.text()))
+            except Exception:  # redirects have no body
+                pass
+
+    page.on("response", keep)
+    slug = "de-baarsjes-2025"
+    page.goto(f"{address}/buurt/{slug}/")  # the default page is the extension
+    page.wait_for_selector(".bb-plan")
+    assert page.locator(".bb-plan").count() == 5
+    assert page.locator("#bb-gauge").is_visible()
+    assert page.locator("#bb-pdf").count() == 0
+    assert "5 overtredingen gevonden" in page.inner_text("#bb-oordeel-samenvatting")
+    shot(page, "02-openbaar-extensie")
+    texts = [page.inner_text("body")]
+    for name, path in (("03-openbaar-journaal", "journal/"), ("04-openbaar-resultaat", "income_statement/"),
+                       ("05-openbaar-documenten", "documents/"), ("06-openbaar-editor", "editor/")):
+        page.goto(f"{address}/buurt/{slug}/{path}")
+        page.wait_for_load_state("networkidle")
+        shot(page, name)
+        texts.append(page.inner_text("body"))
+    page.goto(f"{address}/buurt/{slug}/query/?query_string=" +
+              "SELECT date, payee, narration, entry_meta('iban'), entry_meta('document') WHERE account ~ 'Declaraties'")
+    page.wait_for_load_state("networkidle")
+    shot(page, "07-openbaar-query")
+    texts.append(page.inner_text("body"))
+    assert "Bewoner" in texts[1]  # the journal shows the claims, without names
+    everything = "\n".join(texts + [b for _u, b in bodies])
+    assert len(bodies) >= 5
+    leaks = sorted(s for s in secrets if s in everything or json.dumps(s)[1:-1] in everything)
+    assert leaks == []
+    context.close()
+
+
+def test_public_api_refuses_a_write(server, browser):
+    address, workspace, _out = server
+    real = workspace / "k-buurt-2025" / "main.beancount"
+    before = real.read_bytes()
+    page = browser.new_page()
+    page.goto(f"{address}/buurt/k-buurt-2025/")
+    status = page.evaluate("""async () => {
+        const r = await fetch('api/source', {method: 'PUT', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({file_path: 'main.beancount', source: '', sha256sum: ''})});
+        return r.status;
+    }""")
+    assert status == 403
+    assert real.read_bytes() == before
+    page.close()
+
+
+def test_beheer_asks_for_a_login_and_shows_the_violations(server, browser):
+    address, _ws, _out = server
+    anonymous = browser.new_context()
+    # Chromium turns a login prompt it cannot show into a network error (or a
+    # wait); what the server answers is seen through the context's own requests.
+    response = anonymous.request.get(f"{address}/beheer/de-baarsjes-2025/extension/Buurtbudget/")
+    assert response.status == 401
+    assert response.headers["www-authenticate"].startswith("Basic")
+    page = anonymous.new_page()
+    page.set_content(response.text())
+    assert "Inloggen nodig" in page.inner_text("body")
+    shot(page, "08-beheer-zonder-login")
+    anonymous.close()
+    wrong = browser.new_context(http_credentials={"username": "marieke", "password": "fout"})
+    assert wrong.request.get(f"{address}/beheer/de-baarsjes-2025/").status == 401
+    wrong.close()
+
+    context = browser.new_context(http_credentials=BEHEERDER)
+    page = context.new_page()
+    response = page.goto(f"{address}/beheer/de-baarsjes-2025/extension/Buurtbudget/")
+    assert response.status == 200
+    page.wait_for_selector("#bb-oordeel")
+    assert "5 overtredingen gevonden" in page.inner_text("#bb-oordeel-samenvatting")
+    for code in ("BB-CATEGORIE", "BB-PLAN", "BB-BON", "BB-VIER-OGEN"):
+        assert "✗" in page.inner_text(f"#bb-oordeel li[data-code='{code}']")
+    assert "✓" in page.inner_text("#bb-oordeel li[data-code='BB-ONDERSTEUNING']")
+    assert page.locator("#bb-pdf").is_visible()
+    page.locator("#bb-oordeel").scroll_into_view_if_needed()
+    shot(page, "09-beheer-extensie")
+    # A violation's link opens the entry in Fava's context view.
+    page.locator("#bb-oordeel li[data-code='BB-PLAN'] a", has_text="bekijk de boeking").first.click()
+    page.wait_for_selector("text=Context")
+    page.wait_for_function("!document.body.innerText.includes('Loading entry slice')")
+    assert "Beweegclub" in page.inner_text("body")
+    shot(page, "10-beheer-boeking")
+    assert page.goto(f"{address}/beheer/k-buurt-2025/").status == 403
+    context.close()
+
+
+def test_auditor_reads_but_cannot_write(server, browser):
+    address, workspace, _out = server
+    real = workspace / "geuzenveld-2025" / "main.beancount"
+    before = real.read_bytes()
+    context = browser.new_context(http_credentials=AUDITOR)
+    page = context.new_page()
+    for slug in SLUGS:
+        assert page.goto(f"{address}/beheer/{slug}/extension/Buurtbudget/").status == 200
+    page.goto(f"{address}/beheer/geuzenveld-2025/journal/")
+    page.wait_for_load_state("networkidle")
+    shot(page, "11-auditor-journaal")
+    result = page.evaluate("""async () => {
+        const got = await (await fetch('../api/source')).json();
+        const r = await fetch('../api/source', {method: 'PUT', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({file_path: got.data.file_path, source: got.data.source + '\\n; auditor\\n',
+                                  sha256sum: got.data.sha256sum})});
+        return [got.data.source.length, r.status, await r.text()];
+    }""")
+    length, status, text = result
+    assert length > 1000 and status == 403 and "Alleen lezen" in text
+    assert real.read_bytes() == before
+    context.close()

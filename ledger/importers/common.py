@@ -165,17 +165,19 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
     open_payables: dict[str, Payable] = {p.link: p for p in view.payables if p.link and p.status == "goedgekeurd"}
 
     # Hand-typed bookings on the bank account (no bank-ref): candidates for the amount-and-date match.
-    manual: list[tuple[datetime.date, Decimal, int]] = []
+    manual: dict[Decimal, list[tuple[datetime.date, int]]] = {}  # amount -> (date, id): one lookup per line
+    count = 0
     for e in existing:
         if isinstance(e, data.Transaction) and not e.meta.get("bank-ref"):
             for p in e.postings:
                 if p.account == account and p.units is not None and p.units.number is not None:
-                    manual.append((e.date, p.units.number, len(manual)))
+                    manual.setdefault(p.units.number, []).append((e.date, count))
+                    count += 1
     used: set[int] = set()
 
     def matches_manual(line: Bankregel) -> bool:
-        for date, number, idx in manual:
-            if idx not in used and number == line.bedrag and abs((date - line.datum).days) <= DEDUP_DAYS:
+        for date, idx in manual.get(line.bedrag, ()):
+            if idx not in used and abs((date - line.datum).days) <= DEDUP_DAYS:
                 used.add(idx)
                 return True
         return False

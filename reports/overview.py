@@ -10,6 +10,7 @@ order the workers finish in, so the PDF is the same bytes for the same books.
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -136,11 +137,17 @@ def _run(paths: Sequence[Path], workspace: Path, tot: datetime.date | None, taal
             advance()
         return rows
     results: dict[int, OverviewRow] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(summarize, *a): i for i, a in enumerate(args)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            advance()
+    # Forked workers share the parent's memory until they write to it; keep the
+    # collector from touching (and so copying) every inherited object.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(summarize, *a): i for i, a in enumerate(args)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                advance()
+    finally:
+        gc.unfreeze()
     return [results[i] for i in range(len(args))]
 
 

@@ -10,7 +10,8 @@ For each size it measures, in one run:
 - write, warm: the next bookings in the same process (the cache is in memory);
 - write, other process: the cache comes from `.buurtbudget-cache/` (pickle), as for a new CLI call;
 - write, full path: the same booking validated by a full load of the ledger with the change
-  (what every write would cost without the incremental check).
+  (what every write would cost without the incremental check);
+- approval: a claim's first line rewritten in place (incremental edit; the snapshot is pickled again).
 
 Then it imports a CAMT.053 statement of `--import-lines` lines into the 10k ledger
 (dedup, matching, Onverwerkt, balance assertion) through the same safe write.
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import rules  # noqa: E402
 from bench.generate_ledger import write as generate  # noqa: E402
 from ledger import schrijven  # noqa: E402
-from ledger.boekingen import Kosten, kosten_tekst  # noqa: E402
+from ledger.boekingen import Kosten, declaratie_tekst, kosten_tekst, maak_goedkeuring  # noqa: E402
 from ledger.importers import maak_import  # noqa: E402
 from ledger.schrijven import Wijziging, schrijf  # noqa: E402
 
@@ -84,6 +85,21 @@ def bench_size(n: int, folder: Path) -> dict:
 
     row["other_process"] = statistics.median(_timed(cold) for _ in range(3))
     row["full_path"] = _timed(lambda: write(incrementeel=False))
+
+    # An approval: the claim's first line is rewritten in place (flag ! -> *, goedgekeurd-door:).
+    def claim(stand):
+        return Wijziging("bench claim", declaratie_tekst(
+            datum=datetime.date(2025, 6, 15), declarant="Bench Bewoner", iban="NL02ABNA0123456789",
+            omschrijving="bench", rekening="Uitgaven:Plannen:Plan0000:Materiaal", bedrag_=Decimal("2.00"),
+            accounts=stand.view.accounts, link="decl-2099-001", document="bon-1.pdf", ingevoerd_door="Bench"))
+
+    schrijf(ledger, claim, door="Bench", regels=rules.run_all, git=False)
+
+    def approve():
+        return schrijf(ledger, lambda s: maak_goedkeuring(s, "decl-2099-001", "Tweede"), door="Tweede",
+                       regels=rules.run_all, git=False)
+
+    row["approval"] = _timed(approve)
     errors = _full_load(ledger)
     assert errors == [], errors[:3]
     return row
@@ -150,14 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"n={n}: full load {row['full_load']:.2f}s, first write {row['first_write']:.2f}s, "
               f"warm {row['warm'] * 1000:.0f}ms, other process {row['other_process'] * 1000:.0f}ms, "
-              f"full path {row['full_path']:.2f}s", flush=True)
+              f"full path {row['full_path']:.2f}s, approval {row['approval']:.2f}s", flush=True)
     print()
     print("| bookings | file | full load (bean-check) | first write (no cache) | write, warm | "
-          "write, new process | write, full path | full load / warm write |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "write, new process | write, full path | approval (edit) | full load / warm write |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {r['full_load']:.2f} s | {r['first_write']:.2f} s | "
               f"{r['warm'] * 1000:.0f} ms | {r['other_process'] * 1000:.0f} ms | {r['full_path']:.2f} s | "
+              f"{r['approval']:.2f} s | "
               f"{r['full_load'] / r['warm']:.0f}x |")
     imp = bench_import(args.import_size, args.import_lines, base / "import")
     print()

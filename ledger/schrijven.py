@@ -558,6 +558,38 @@ def _balance_checks(entries: list, touched: set[str], options_map: dict) -> list
     return list(errors)
 
 
+def _judge(oude_entries: list, removed: list, added: list, combined: list, options_map: dict,
+           regels: Regels | None) -> list:
+    """The errors that replacing `removed` by `added` adds (beancount's checks and the rules), judged locally."""
+    nieuw: list = []
+    # beancount's validations on the added entries, with the accounts they refer to.
+    old_oc = [e for e in oude_entries if isinstance(e, (data.Open, data.Close))]
+    new_oc = [e for e in added if isinstance(e, (data.Open, data.Close))]
+    if new_oc:
+        nieuw += nieuwe_fouten(validation.validate_open_close(old_oc, options_map),
+                               validation.validate_open_close(_merge(old_oc, new_oc), options_map))
+    scope = _merge(old_oc + new_oc, [e for e in added if not isinstance(e, (data.Open, data.Close))])
+    nieuw += validation.validate_active_accounts(scope, options_map)
+    nieuw += validation.validate_currency_constraints(scope, options_map)
+    nieuw += validation.validate_check_transaction_balances(added, options_map)
+    new_balances = [e for e in added if isinstance(e, data.Balance)]
+    if new_balances:
+        old_balances = [e for e in oude_entries if isinstance(e, data.Balance)]
+        nieuw += nieuwe_fouten(validation.validate_duplicate_balances(old_balances, options_map),
+                               validation.validate_duplicate_balances(_merge(old_balances, new_balances), options_map))
+    touched = {p.account for e in added + removed if isinstance(e, data.Transaction) for p in e.postings}
+    touched |= {e.account for e in new_balances}
+    nieuw += nieuwe_fouten(_balance_checks(oude_entries, touched, options_map),
+                           _balance_checks(combined, touched, options_map))
+
+    # The rules, on the part of the ledger the change can affect, before and after.
+    voor = _rule_scope(oude_entries, removed + added, options_map)
+    gone = {id(e) for e in removed}
+    na = _merge([e for e in voor if id(e) not in gone], added)
+    nieuw += nieuwe_fouten(_run_regels(voor, options_map, regels), _run_regels(na, options_map, regels))
+    return nieuw
+
+
 def _incremental(
     pad: Path, oud: _Toestand, oude_entries: list, first_line: int, toevoeging: str, regels: Regels | None
 ) -> tuple[list, list, list] | None:
@@ -570,32 +602,58 @@ def _incremental(
         return None
     new_entries, nieuw = parsed
     combined = _merge(oude_entries, new_entries)
-
-    # beancount's validations on the new entries, with the accounts they refer to.
-    old_oc = [e for e in oude_entries if isinstance(e, (data.Open, data.Close))]
-    new_oc = [e for e in new_entries if isinstance(e, (data.Open, data.Close))]
-    if new_oc:
-        nieuw += nieuwe_fouten(validation.validate_open_close(old_oc, options_map),
-                               validation.validate_open_close(_merge(old_oc, new_oc), options_map))
-    scope = _merge(old_oc + new_oc, [e for e in new_entries if not isinstance(e, (data.Open, data.Close))])
-    nieuw += validation.validate_active_accounts(scope, options_map)
-    nieuw += validation.validate_currency_constraints(scope, options_map)
-    nieuw += validation.validate_check_transaction_balances(new_entries, options_map)
-    new_balances = [e for e in new_entries if isinstance(e, data.Balance)]
-    if new_balances:
-        old_balances = [e for e in oude_entries if isinstance(e, data.Balance)]
-        nieuw += nieuwe_fouten(validation.validate_duplicate_balances(old_balances, options_map),
-                               validation.validate_duplicate_balances(_merge(old_balances, new_balances), options_map))
-    touched = {p.account for e in new_entries if isinstance(e, data.Transaction) for p in e.postings}
-    touched |= {e.account for e in new_balances}
-    nieuw += nieuwe_fouten(_balance_checks(oude_entries, touched, options_map),
-                           _balance_checks(combined, touched, options_map))
-
-    # The rules, on the part of the ledger the new entries can change, before and after.
-    voor = _rule_scope(oude_entries, new_entries, options_map)
-    na = _merge(voor, new_entries)
-    nieuw += nieuwe_fouten(_run_regels(voor, options_map, regels), _run_regels(na, options_map, regels))
+    nieuw += _judge(oude_entries, [], new_entries, combined, options_map, regels)
     return nieuw, new_entries, combined
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """Last line (1-based) of the directive that starts on line `start`: its indented lines follow it."""
+    end = start
+    while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
+        end += 1
+    return end
+
+
+def _incremental_edit(
+    pad: Path, oud: _Toestand, oude_entries: list, oude_tekst: str, bewerking: "Bewerking", regels: Regels | None
+) -> tuple[list, str, list, list] | None:
+    """An in-place edit of one transaction (an approval), judged like an append; None: full path.
+
+    Returns (new errors, new text, all entries after, [the edited entry]). The entries
+    after the edit get their line numbers moved (their postings' metadata keeps the old ones).
+    """
+    options_map = oud.options_map
+    if _other_plugins(options_map):
+        return None
+    found = [e for e in oude_entries
+             if e.meta.get("filename") == str(pad) and e.meta.get("lineno") == bewerking.start]
+    if len(found) != 1 or not isinstance(found[0], data.Transaction):
+        return None
+    old_entry = found[0]
+    lines = oude_tekst.splitlines(keepends=True)
+    end = _block_end(lines, bewerking.start)
+    if bewerking.einde > end:
+        return None
+    nieuwe_tekst = _apply_edits(oude_tekst, (bewerking,))
+    new_lines = nieuwe_tekst.splitlines(keepends=True)
+    delta = len(new_lines) - len(lines)
+    block = "".join(new_lines[bewerking.start - 1 : end + delta])
+    parsed = _parse_appended(pad, options_map, block, bewerking.start)
+    if parsed is None or parsed[1] or len(parsed[0]) != 1 or not isinstance(parsed[0][0], data.Transaction):
+        return None
+    new_entry = parsed[0][0]
+    name = str(pad)
+    moved = []
+    for e in oude_entries:
+        if e is old_entry:
+            continue
+        ln = e.meta.get("lineno")
+        if delta and e.meta.get("filename") == name and isinstance(ln, int) and ln > end:
+            e = e._replace(meta={**e.meta, "lineno": ln + delta})
+        moved.append(e)
+    combined = _merge(moved, [new_entry])
+    nieuw = _judge(oude_entries, [old_entry], [new_entry], combined, options_map, regels)
+    return nieuw, nieuwe_tekst, combined, [new_entry]
 
 
 # --------------------------------------------------------------------------- edits
@@ -746,12 +804,20 @@ def schrijf(
             result = None
             if incrementeel and not wijziging.bewerkingen and toevoeging:
                 result = _incremental(p, oud, oude_entries, oude_tekst.count("\n") + 1, toevoeging, regels)
+                if result is not None:
+                    nieuw, new_entries, combined = result
+                    nieuwe_tekst = oude_tekst + toevoeging
+                    op_schijf = oud.op_schijf
+            elif incrementeel and len(wijziging.bewerkingen) == 1 and not toevoeging:
+                edit = _incremental_edit(p, oud, oude_entries, oude_tekst, wijziging.bewerkingen[0], regels)
+                if edit is not None:
+                    nieuw, nieuwe_tekst, combined, new_entries = edit
+                    op_schijf = 0  # the pickled snapshot no longer describes a prefix of the file
+                    result = edit
             if result is not None:
-                nieuw, new_entries, combined = result
-                nieuwe_tekst = oude_tekst + toevoeging
                 inhoud = nieuwe_tekst.encode("utf-8")
                 nieuw_toestand = _Toestand(len(inhoud), hashlib.sha256(inhoud).hexdigest(), inhoud.count(b"\n"),
-                                           oud.andere, combined, oud.options_map, None, oud.op_schijf)
+                                           oud.andere, combined, oud.options_map, None, op_schijf)
                 used_incremental = True
             else:
                 if oud.fouten is None:  # the errors before are not known yet: load the ledger as it is

@@ -17,7 +17,7 @@ from ledger.boekingen import Kosten, kosten_tekst, opens_tekst
 from ledger.schrijven import Wijziging, schrijf
 
 
-def one(ledger: Path, name: str, i: int) -> None:
+def one(ledger: Path, name: str, i: int):
     def build(stand):
         account = f"{stand.view.accounts.plannen}:Speeltuin:Materiaal"
         text = opens_tekst(stand, [account], datetime.date(2025, 3, 1)) + kosten_tekst(Kosten(
@@ -27,7 +27,7 @@ def one(ledger: Path, name: str, i: int) -> None:
         ))
         return Wijziging(f"{name} boeking {i}", text)
 
-    schrijf(ledger, build, door=name, regels=rules.run_all)
+    return schrijf(ledger, build, door=name, regels=rules.run_all)
 
 
 def main(argv: list[str]) -> int:

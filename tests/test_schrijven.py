@@ -144,7 +144,9 @@ def test_each_change_is_a_git_commit_by_the_acting_user(tmp_path: Path) -> None:
 
 def _writer(ledger: str, name: str, n: int) -> None:
     for i in range(n):
-        one(Path(ledger), name, i)
+        result = one(Path(ledger), name, i)
+        if not result.incrementeel:  # the check must not reload the whole ledger for every booking
+            raise SystemExit(f"{name} {i}: volledige controle gebruikt")
 
 
 def test_eight_processes_times_a_hundred_bookings(tmp_path: Path) -> None:
@@ -163,7 +165,8 @@ def test_eight_processes_times_a_hundred_bookings(tmp_path: Path) -> None:
     assert text.count("open Uitgaven:Plannen:Speeltuin:Materiaal") == 1
     assert bean_errors(ledger) == []
     assert read_ledger(ledger).view.plan("Speeltuin").costs == Decimal("800.00")
-    assert elapsed < 60, f"800 veilige schrijfacties duurden {elapsed:.1f}s"
+    # ~20 s on two shared cores; the bound only catches a pathological slowdown on a busy machine.
+    assert elapsed < 120, f"800 veilige schrijfacties duurden {elapsed:.1f}s"
 
 
 def _endless_writer(ledger: str) -> None:
@@ -240,3 +243,50 @@ def test_incremental_verdict_equals_full_verdict(tmp_path: Path) -> None:
 def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
     """No test in this file leaves a ledger that bean-check rejects."""
     yield
+
+
+def test_approval_edit_is_judged_incrementally_like_a_full_load(tmp_path: Path) -> None:
+    from ledger.boekingen import goedkeuring_bewerking
+
+    ledger = _ledger(tmp_path)
+    claim = ('2025-05-02 ! "Fatima" "Declaratie: bollen" ^decl-2025-001\n  declarant: "Fatima"\n'
+             '  iban: "NL02ABNA0123456789"\n  prive: TRUE\n  document: "documents/bon.pdf"\n'
+             '  ingevoerd-door: "Henk"\n  Uitgaven:Plannen:Groen:Materiaal   64.20 EUR\n  Passiva:Declaraties\n')
+    _write(ledger, "2025-01-01 open Uitgaven:Plannen:Groen:Materiaal EUR\n\n" + claim)
+    _write(ledger, OPEN + "\n" + _cost(omschrijving="erna"))  # an entry after the claim: its line moves
+    clean = ledger.read_bytes()
+    outcomes = {}
+    for inc in (True, False):
+        for approver in ("Ria", "Henk"):
+            ledger.write_bytes(clean)
+            schrijven._MEMO.clear()
+
+            def build(stand, approver=approver):
+                (payable,) = stand.view.payables
+                return Wijziging("goedkeuren", bewerkingen=(goedkeuring_bewerking(stand, payable, approver),))
+
+            try:
+                result = schrijf(ledger, build, door=approver, regels=rules.run_all, incrementeel=inc)
+                assert result.incrementeel == inc
+                outcomes[inc, approver] = ledger.read_bytes()
+                # The cache now describes the new file: every transaction's line number points at its first line.
+                stand = schrijven.lees_stand(ledger, regels=rules.run_all)
+                lines = ledger.read_text(encoding="utf-8").splitlines()
+                for e in stand.entries:
+                    if hasattr(e, "postings") and e.meta.get("filename") == str(ledger):
+                        assert lines[e.meta["lineno"] - 1].startswith(e.date.isoformat()), e
+                assert bean_errors(ledger) == []
+            except WijzigingGeweigerd as exc:
+                outcomes[inc, approver] = sorted(f.message.split()[0] for f in exc.fouten)
+                assert ledger.read_bytes() == clean
+    assert outcomes[True, "Ria"] == outcomes[False, "Ria"] and isinstance(outcomes[True, "Ria"], bytes)
+    assert b'2025-05-02 * "Fatima" "Declaratie: bollen" ^decl-2025-001\n  goedgekeurd-door: "Ria"' in outcomes[True, "Ria"]
+    assert outcomes[True, "Henk"] == outcomes[False, "Henk"] == ["BB-VIER-OGEN"]
+    # A write after the incremental approval still lands on the right lines.
+    ledger.write_bytes(clean)
+    schrijven._MEMO.clear()
+    schrijf(ledger, lambda s: Wijziging("g", bewerkingen=(goedkeuring_bewerking(s, s.view.payables[0], "Ria"),)),
+            door="Ria", regels=rules.run_all)
+    result = _write(ledger, _cost(omschrijving="daarna"))
+    (txn,) = [e for e in result.nieuwe_entries if hasattr(e, "postings")]
+    assert ledger.read_text(encoding="utf-8").splitlines()[txn.meta["lineno"] - 1].startswith("2025-03-01 *")

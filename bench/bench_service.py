@@ -13,7 +13,8 @@ connections:
     extensie       /buurt/<groot>/extension/Buurtbudget/     (server-rendered plan bars, verdict)
     fava-api       /buurt/<groot>/api/income_statement       (Fava's JSON for that page)
 
-and reports p50/p95/max latency, errors (must be 0) and the server's peak
+(`--api-requests`, default 400, for the JSON API, which Fava computes per
+request) and reports p50/p95/max latency, errors (must be 0) and the server's peak
 memory (VmHWM). Bounded: at most `--limit` seconds per target, then it stops.
 Results also go to bench/out/bench_service.json.
 """
@@ -150,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--api-requests", type=int, default=400,
+                        help="requests for the heavy fava-api target (Fava computes the tree per request)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--limit", type=float, default=240.0, help="seconds per target at most")
@@ -193,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                 conn.request("GET", path)
                 conn.getresponse().read()  # warm this path once
                 conn.close()
-                results[name] = load(host, port, path, args.requests, args.clients, args.limit)
+                count = args.api_requests if name == "fava-api" else args.requests
+                results[name] = load(host, port, path, count, args.clients, args.limit)
                 r = results[name]
                 print(f"{name:12s} {r['requests']:5d} verzoeken  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                       f"max {r['max_ms']:7.1f} ms  {r['rps']:6.1f}/s  fouten {r['errors']}", flush=True)
@@ -213,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"piekgeheugen server (VmHWM): {peak:.0f} MB met {args.ledgers} ledgers geladen")
     landing_ok = results["landing"]["p95_ms"] < 200
-    no_errors = all(r["errors"] == 0 and r["requests"] == args.requests for r in results.values())
+    no_errors = all(r["errors"] == 0 for r in results.values()) and all(
+        r["requests"] == (args.api_requests if name == "fava-api" else args.requests) for name, r in results.items())
     print(f"doel p95 landing < 200 ms: {'gehaald' if landing_ok else 'NIET gehaald'}; "
           f"fouten: {'geen' if no_errors else 'WEL'}")
     out = ROOT / "bench" / "out"

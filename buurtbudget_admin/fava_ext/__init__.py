@@ -235,7 +235,11 @@ class Buurtbudget(FavaExtensionBase):
                 "Probeer het later opnieuw of gebruik 'buurtbudget rapport' op de opdrachtregel.",
                 503, content_type="text/plain; charset=utf-8",
             )
-        pdf_bytes = renderer(self.ledger.beancount_file_path)
+        try:
+            pdf_bytes = renderer(self.ledger.beancount_file_path)
+        except Exception as exc:  # the ledger cannot be read or rendered: say so, in Dutch
+            return Response(f"De verantwoording kon niet worden gemaakt: {exc}", 500,
+                            content_type="text/plain; charset=utf-8")
         slug = Path(self.ledger.beancount_file_path).parent.name
         return Response(pdf_bytes, 200, content_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="verantwoording-{slug}-{datetime.date.today().isoformat()}.pdf"',
@@ -243,18 +247,15 @@ class Buurtbudget(FavaExtensionBase):
 
 
 def _statement_renderer():
-    """`reports`' function that turns a ledger path into PDF bytes, if the reports package has one."""
+    """A function ledger path -> PDF bytes from the `reports` package, or None when it has none (yet)."""
     try:
-        import reports
+        from reports.context import build_statement
+        from reports.render import render_statement
     except ImportError:
         return None
-    for name in ("statement_pdf", "render_statement_pdf", "render_statement"):
-        func = getattr(reports, name, None)
-        if callable(func):
-            def render(path: str, _func=func) -> bytes:
-                result = _func(path)
-                if isinstance(result, tuple):
-                    result = result[0]
-                return bytes(result)
-            return render
-    return None
+
+    def render(path: str) -> bytes:
+        pdf, _pages = render_statement(build_statement(path))
+        return bytes(pdf)
+
+    return render

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -125,9 +126,14 @@ class LandingPage:
         self._key: tuple | None = None
         self._body: bytes = b""
         self._etag = ""
+        self._checked = 0.0
 
     def _page(self) -> tuple[bytes, str]:
         have = self._key is not None
+        now = time.monotonic()
+        if have and now - self._checked < self.state.check_interval:
+            return self._body, self._etag  # every ledger was looked at less than a check interval ago
+        self._checked = now
         snapshots = self.state.snapshots(wait=not have)
         key = (self.today(), tuple((s.slug, s.version) for s in snapshots))
         if key == self._key:

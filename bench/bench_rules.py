@@ -1,6 +1,6 @@
 """What `plugin "rules"` costs: load time and peak memory, with and without the plugin, in one run.
 
-    python bench/bench_rules.py                       # 10k and 100k transactions, 3 repetitions
+    python bench/bench_rules.py                       # 10k and 100k transactions, 5 repetitions
     python bench/bench_rules.py --sizes 10000 --repeat 5
 
 For each size, bench/generate_ledger.py writes one ledger twice (byte for byte
@@ -121,7 +121,7 @@ def verdict(rows: list[dict]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="where the ledgers go (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")

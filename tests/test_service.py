@@ -126,6 +126,16 @@ def test_no_public_endpoint_shows_a_receipt_iban_or_private_name(service):
     assert source["file_path"] != str(real) and "Openbare kopie" in source["source"]
 
 
+def test_fava_itself_is_read_only_and_knows_no_receipt_behind_the_guard(service):
+    svc, client, workspace = service
+    client.get(f"/buurt/{SLUG}/")
+    bare = Client(svc.public_fava)  # the public Fava without the guard in front
+    response = bare.put(f"/{SLUG}/api/source", json={"file_path": "x", "source": "", "sha256sum": ""})
+    assert response.status_code == 401  # Fava's own read_only=True
+    receipt = workspace / SLUG / "documents" / "2025-05-02-bollen.pdf"
+    assert bare.get(f"/{SLUG}/document/?filename={receipt}").status_code == 404
+
+
 def test_receipts_statements_and_imports_are_refused(service):
     svc, client, workspace = service
     receipt = workspace / SLUG / "documents" / "2025-05-02-bollen.pdf"
@@ -133,7 +143,8 @@ def test_receipts_statements_and_imports_are_refused(service):
                 f"/buurt/{SLUG}/statement/?entry_hash=x&key=document",
                 f"/buurt/{SLUG}/import/", f"/buurt/{SLUG}/api/imports",
                 f"/buurt/{SLUG}/api/extract?filename={receipt}&importer=x",
-                f"/buurt/{SLUG}/extension/Buurtbudget/pdf"):
+                f"/buurt/{SLUG}/extension/Buurtbudget/pdf",
+                f"/buurt/{SLUG}//document/?filename={receipt}"):
         response = client.get(url)
         assert response.status_code == 403, url
         assert b"%PDF" not in response.data
@@ -232,6 +243,24 @@ def test_unknown_ledgers_and_paths(service):
     assert client.get("/buurt/").headers["Location"] == "/"
     assert client.get("/nergens").status_code == 404
     assert client.post("/").status_code == 405
+
+
+def test_first_start_makes_a_beheerder_and_an_auditor_with_random_passwords(tmp_path):
+    from buurtbudget_admin.commands_service import ensure_first_users
+    from buurtbudget_admin.service.users import UserStore
+
+    workspace = write_workspace(tmp_path / "ws")
+    made = ensure_first_users(workspace)
+    assert [(name, role) for name, role, _pw in made] == [("beheerder", "beheerder"), ("auditor", "auditor")]
+    text = users_path(workspace).read_text(encoding="utf-8")
+    store = UserStore(users_path(workspace))
+    for name, _role, password in made:
+        assert len(password) >= 12 and password not in text
+        assert store.authenticate(name, password).name == name
+        assert store.authenticate(name, password + "x") is None
+    assert store.authenticate("beheerder", made[0][2]).may_write(OTHER)
+    assert ensure_first_users(workspace) == []  # never twice, never over an existing file
+    assert made[0][2] != ensure_first_users(write_workspace(tmp_path / "ws2"))[0][2]
 
 
 def test_gebruiker_commands(tmp_path, capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import re
 from typing import Callable, Iterable
 
 from werkzeug.wrappers import Request, Response
@@ -60,8 +61,8 @@ def _credentials(request: Request) -> tuple[str, str] | None:
 
 
 def _slug_of(path: str) -> tuple[str, str]:
-    """`/k-buurt-2025/api/source` -> ("k-buurt-2025", "api/source")."""
-    stripped = path.lstrip("/")
+    """`/k-buurt-2025/api/source` -> ("k-buurt-2025", "api/source"); repeated slashes count as one."""
+    stripped = re.sub(r"/+", "/", path).lstrip("/")
     slug, _, rest = stripped.partition("/")
     return slug, rest
 

@@ -48,10 +48,14 @@ When the change only *appends* directives, the check is:
   A rule's verdict on anything outside that part cannot change, so comparing
   the two runs gives exactly the errors the change adds.
 
+An in-place edit of one transaction (an approval: flag and `goedgekeurd-door:`)
+is judged the same way: the edited block is parsed on its own, replaces the old
+entry, and the entries after it get their line numbers moved (their postings'
+metadata keeps the old ones, which only error messages about postings read).
+
 This equals a full load as long as the only plugins are the rules (they add or
-change no entries). Anything else takes the full path: in-place edits (an
-approval), a ledger with other plugins, text with `option`/`include`/`plugin`
-lines. The full path writes the new content to a temporary file beside the
+change no entries). Anything else takes the full path: other edits, a ledger
+with other plugins, text with `option`/`include`/`plugin` lines. The full path writes the new content to a temporary file beside the
 ledger and loads that with beancount, exactly as `bean-check` would, and
 compares all errors with those of the ledger before.
 """

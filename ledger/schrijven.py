@@ -154,6 +154,7 @@ class Resultaat:
     commit: str | None = None
     nieuwe_entries: tuple = ()
     duur: float = 0.0
+    waarschuwing: str | None = None  # e.g. written, but the git commit failed
 
 
 @dataclass
@@ -853,8 +854,11 @@ def schrijf(
 
         atomic_write_bytes(p, inhoud)
         _cache_schrijven(p, nieuw_toestand, dwingend=not used_incremental)
-        commit = None
+        commit, waarschuwing = None, None
         if git:
-            commit = git_commit(p, [p, *copied], door, wijziging.omschrijving, wijziging.details)
+            try:
+                commit = git_commit(p, [p, *copied], door, wijziging.omschrijving, wijziging.details)
+            except (RuntimeError, OSError) as exc:  # the change is safely written; only the audit commit failed
+                waarschuwing = f"de wijziging is opgeslagen, maar niet in git vastgelegd: {exc}"
         return Resultaat(p, True, wijziging.omschrijving, used_incremental, commit, tuple(new_entries),
-                         time.perf_counter() - start)
+                         time.perf_counter() - start, waarschuwing)

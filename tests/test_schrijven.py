@@ -290,3 +290,12 @@ def test_approval_edit_is_judged_incrementally_like_a_full_load(tmp_path: Path) 
     result = _write(ledger, _cost(omschrijving="daarna"))
     (txn,) = [e for e in result.nieuwe_entries if hasattr(e, "postings")]
     assert ledger.read_text(encoding="utf-8").splitlines()[txn.meta["lineno"] - 1].startswith("2025-03-01 *")
+
+
+def test_a_failing_git_commit_keeps_the_written_change_and_warns(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text("b/\n", encoding="utf-8")  # git refuses to add an ignored path
+    result = _write(ledger, OPEN + "\n" + _cost())
+    assert result.gewijzigd and result.commit is None and "niet in git vastgelegd" in result.waarschuwing
+    assert ledger.read_text(encoding="utf-8").endswith(_cost())

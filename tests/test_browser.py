@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from buurtbudget_admin.demo import write_demo_workspace
 from buurtbudget_admin.service.users import add_user, users_path
+from ledger.redact import IBAN_PATTERN
 
 pytestmark = pytest.mark.browser
 
@@ -154,6 +155,15 @@ def test_public_view_shows_plan_bars_and_nothing_private(server, browser):
     shot(page, "07-openbaar-query")
     texts.append(page.inner_text("body"))
     assert "Bewoner" in texts[1]  # the journal shows the claims, without names
+    for other in SLUGS:
+        if other == slug:
+            continue
+        for path in ("extension/Buurtbudget/", "journal/"):
+            page.goto(f"{address}/buurt/{other}/{path}")
+            page.wait_for_load_state("networkidle")
+            texts.append(page.inner_text("body"))
+        assert page.locator("a", has_text="Buurtbudget").count() >= 1
+    assert not any(IBAN_PATTERN.search(text) for text in texts)
     everything = "\n".join(texts + [b for _u, b in bodies])
     assert len(bodies) >= 5
     leaks = sorted(s for s in secrets if s in everything or json.dumps(s)[1:-1] in everything)

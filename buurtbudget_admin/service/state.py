@@ -229,7 +229,8 @@ class WorkspaceState:
                 target.unlink()
 
     def public_path(self, slug: str) -> Path | None:
-        snap = self.snapshot(slug)
+        """The public copy of a ledger; while it is being made again, the previous copy serves."""
+        snap = self.snapshot(slug, wait=False)
         return snap.public_path if snap else None
 
     def snapshots(self, *, wait: bool = True) -> list[Snapshot]:

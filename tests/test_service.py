@@ -79,6 +79,20 @@ def test_landing_page_is_cached_until_a_ledger_changes(service):
     assert "€ 966,65" in public
 
 
+def test_an_unreadable_ledger_does_not_take_the_site_down(service):
+    svc, client, workspace = service
+    broken = workspace / "kapot-2025"
+    broken.mkdir()
+    (broken / "main.beancount").write_bytes(b"\x00\x01binary")
+    landing = client.get("/")
+    assert landing.status_code == 200
+    text = landing.get_data(as_text=True)
+    assert 'data-slug="kapot-2025"' in text and "niet te lezen" in text
+    assert "Testbuurt 2025" in text
+    assert client.get("/buurt/kapot-2025/").status_code in (200, 302)
+    assert client.get(f"/buurt/{SLUG}/extension/Buurtbudget/").status_code == 200
+
+
 def _public_urls(svc, client) -> list[str]:
     client.get(f"/buurt/{SLUG}/")  # loads the copy
     ledger = svc.public_fava.config["LEDGERS"][SLUG]

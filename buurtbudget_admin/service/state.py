@@ -14,6 +14,7 @@ The public copies live in a cache folder outside the workspace:
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -73,6 +74,7 @@ class Snapshot:
     public_path: Path
     files: tuple[str, ...] = field(repr=False)
     folders: tuple[str, ...] = field(repr=False)
+    day: datetime.date = field(default_factory=datetime.date.today)  # the phase is judged on this day
 
 
 def _fingerprint(files: tuple[str, ...], folders: tuple[str, ...]) -> tuple:
@@ -164,7 +166,8 @@ class WorkspaceState:
             current = self._snapshots.get(slug)
             if current is not None and time.monotonic() - self._checked.get(slug, 0.0) < self.check_interval:
                 return current
-            if current is not None and _fingerprint(current.files, current.folders) == self._fingerprints.get(slug):
+            if (current is not None and current.day == datetime.date.today()
+                    and _fingerprint(current.files, current.folders) == self._fingerprints.get(slug)):
                 self._checked[slug] = time.monotonic()
                 return current
             snap = self._load(slug, path)

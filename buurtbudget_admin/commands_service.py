@@ -82,6 +82,9 @@ def serve(
     print(f"Overzicht per buurt:  {address}")
     print(f"Openbare boeken:      {address}buurt/<slug>/   (bijv. {address}buurt/{slugs[0]}/)")
     print(f"Beheer (inloggen):    {address}beheer/<slug>/")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print("Let op: de inlog voor beheer gaat mee in elk verzoek; zet de dienst achter HTTPS "
+              "(een reverse proxy) als hij buiten deze computer bereikbaar is.")
     print(f"Open {address} in uw browser. Stoppen: Ctrl+C", flush=True)
     try:
         server.run()

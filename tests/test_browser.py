@@ -248,3 +248,59 @@ def test_auditor_reads_but_cannot_write(server, browser):
     assert length > 1000 and status == 403 and "Alleen lezen" in text
     assert real.read_bytes() == before
     context.close()
+
+
+def test_first_start_prints_passwords_that_open_beheer(tmp_path):
+    """The README's first command: serve a fresh demo workspace, log in with what it printed."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    workspace = tmp_path / "demo"
+    write_demo_workspace(workspace)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "buurtbudget_admin", "serve", str(workspace), "--port", "0",
+         "--cache", str(tmp_path / "cache")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Open "):
+                break
+        output = "".join(lines)
+        address = re.search(r"Open (http://\S+) in uw browser", output).group(1)
+        passwords = dict(re.findall(r"^  (beheerder|auditor) \(\w+\): (\S+)$", output, re.M))
+        assert set(passwords) == {"beheerder", "auditor"}
+        assert (workspace / "gebruikers.toml").exists()
+        assert passwords["beheerder"] not in (workspace / "gebruikers.toml").read_text(encoding="utf-8")
+
+        def status(path: str, user: str | None = None, password: str | None = None, method: str = "GET") -> int:
+            request = urllib.request.Request(address + path, method=method, data=b"{}" if method != "GET" else None)
+            if user:
+                token = base64.b64encode(f"{user}:{password}".encode()).decode()
+                request.add_header("Authorization", "Basic " + token)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert status("") == 200
+        assert status("buurt/k-buurt-2025/extension/Buurtbudget/") == 200
+        assert status("beheer/k-buurt-2025/extension/Buurtbudget/") == 401
+        assert status("beheer/k-buurt-2025/extension/Buurtbudget/", "beheerder", passwords["beheerder"]) == 200
+        assert status("beheer/geuzenveld-2025/extension/Buurtbudget/", "auditor", passwords["auditor"]) == 200
+        assert status("beheer/geuzenveld-2025/api/source", "auditor", passwords["auditor"], "PUT") == 403
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -34,21 +34,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import rules  # noqa: E402
 from bench.generate_ledger import write as generate  # noqa: E402
 from ledger import schrijven  # noqa: E402
-from ledger.boekingen import Kosten, declaratie_tekst, kosten_tekst, maak_goedkeuring  # noqa: E402
+from ledger.boekingen import KostenInvoer, declaratie_tekst, maak_goedkeuring, maak_kosten  # noqa: E402
 from ledger.importers import maak_import  # noqa: E402
 from ledger.schrijven import Wijziging, schrijf  # noqa: E402
 
 BANK = "Activa:Bank:Betaalrekening"
 
 
-def _booking(i: int):
-    def build(stand):
-        return Wijziging(f"bench {i}", kosten_tekst(Kosten(
-            datum=datetime.date(2025, 6, 15), begunstigde="Bouwmarkt", omschrijving=f"Benchmark {i}",
-            rekening="Uitgaven:Plannen:Plan0000:Materiaal", bedrag=Decimal("1.00"), tegenrekening=BANK,
-            ingevoerd_door="Bench", document="bon-1.pdf",
-        )))
-    return build
+def _booking(i: int, bon: Path):
+    """What `buurtbudget boek` does: the real builder (checks, receipt copied in), then the safe write."""
+    invoer = KostenInvoer(datum=datetime.date(2025, 6, 15), bedrag=Decimal("1.00"), plan="Plan0000",
+                          categorie="Materiaal", begunstigde="Bouwmarkt", omschrijving=f"Benchmark {i}",
+                          door="Bench", bon=bon)
+    return lambda stand: maak_kosten(stand, invoer)
 
 
 def _timed(fn) -> float:
@@ -73,7 +71,8 @@ def bench_size(n: int, folder: Path) -> dict:
     def write(**kw):
         nonlocal i
         i += 1
-        return schrijf(ledger, _booking(i), door="Bench", regels=rules.run_all, git=False, **kw)
+        return schrijf(ledger, _booking(i, ledger.parent / "documents" / "bon-1.pdf"), door="Bench",
+                       regels=rules.run_all, git=False, **kw)
 
     schrijven._MEMO.clear()
     row["first_write"] = _timed(write)

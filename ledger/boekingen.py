@@ -96,8 +96,8 @@ def opens_tekst(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> 
 
     Dated at the header's `begin` (or the booking's date when that is earlier).
     """
-    already = open_accounts(stand.entries)
-    header = stand.view.header
+    already = open_accounts(stand.directieven)
+    header = stand.structuur.header
     when = min(header.begin, datum) if header else datum
     lines = [f"{when.isoformat()} open {a} {CURRENCY}" for a in dict.fromkeys(accounts) if a not in already]
     return "\n".join(lines) + ("\n\n" if lines else "")
@@ -105,8 +105,8 @@ def opens_tekst(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> 
 
 def bank_account(stand: Stand) -> str:
     """The budget's bank account: the first open account under `<Assets>:Bank`."""
-    accounts = stand.view.accounts
-    banks = sorted(a for a in open_accounts(stand.entries) if accounts.is_bank(a) and a != accounts.bank)
+    accounts = stand.structuur.accounts
+    banks = sorted(a for a in open_accounts(stand.directieven) if accounts.is_bank(a) and a != accounts.bank)
     return banks[0] if banks else f"{accounts.bank}:Betaalrekening"
 
 
@@ -289,7 +289,7 @@ def check_iban(iban: str) -> str:
 
 
 def _check_period(stand: Stand, datum: datetime.date) -> None:
-    header = stand.view.header
+    header = stand.structuur.header
     if header is None:
         raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop (custom \"buurtbudget\"); los dat eerst op")
     if not header.begin <= datum <= header.einde:
@@ -301,7 +301,7 @@ def _check_period(stand: Stand, datum: datetime.date) -> None:
 
 def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     """`Speeltuin` + `Materiaal` -> `Uitgaven:Plannen:Speeltuin:Materiaal`; `ondersteuning` -> support costs."""
-    view, accounts = stand.view, stand.view.accounts
+    view, accounts = stand.structuur, stand.structuur.accounts
     categorie = categorie.strip()
     if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
         raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
@@ -349,7 +349,7 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
         raise InvoerFout("het bedrag moet groter dan nul zijn")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
     document, files = _receipt(stand, invoer.datum, invoer.bon)
-    accounts = stand.view.accounts
+    accounts = stand.structuur.accounts
     link, meta, flag = None, (), "*"
     if invoer.factuur_iban:
         iban = check_iban(invoer.factuur_iban)
@@ -395,7 +395,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
         raise InvoerFout("het bedrag moet groter dan nul zijn")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
     document, files = _receipt(stand, invoer.datum, invoer.bon)
-    accounts = stand.view.accounts
+    accounts = stand.structuur.accounts
     link = next_link(stand.entries, "decl", invoer.datum.year)
     text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
         datum=invoer.datum, declarant=invoer.declarant.strip(), iban=iban, omschrijving=invoer.omschrijving,
@@ -408,7 +408,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
 
 def find_payable(stand: Stand, link: str) -> Payable:
     link = link.strip().lstrip("^")
-    for payable in stand.view.payables:
+    for payable in stand.view_voor_link(link).payables:
         if payable.link == link:
             return payable
     known = ", ".join(p.link for p in stand.view.payables if p.link) or "(geen)"
@@ -451,7 +451,7 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
         raise InvoerFout(f"{where}: ^{payable.link} is al betaald; afwijzen kan niet meer")
     if datum is None:
         datum = datetime.date.today()
-        header = stand.view.header
+        header = stand.structuur.header
         if header is not None:
             datum = min(datum, header.einde)
         datum = max(datum, payable.date)

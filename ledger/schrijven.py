@@ -187,7 +187,27 @@ class Stand:
 
     @cached_property
     def view(self) -> Buurtbudget:
+        """The whole view: every figure (one pass over all entries)."""
         return build_view(self.entries, self.options_map)
+
+    @cached_property
+    def directieven(self) -> list:
+        """Every entry that is not a transaction: header, plans, opens, documents, balances."""
+        return [e for e in self.entries if type(e) is not data.Transaction]
+
+    @cached_property
+    def structuur(self) -> Buurtbudget:
+        """The view without transactions: header, kader, accounts, declared plans (no figures).
+
+        Enough to check a new booking's date, plan and category; cheap on a large ledger.
+        """
+        return build_view(self.directieven, self.options_map)
+
+    def view_voor_link(self, link: str) -> Buurtbudget:
+        """The view of one claim or invoice: the directives plus the transactions with that link."""
+        link = link.strip().lstrip("^")
+        linked = [e for e in self.entries if type(e) is data.Transaction and e.links and link in e.links]
+        return build_view(sorted(self.directieven + linked, key=data.entry_sortkey), self.options_map)
 
     @cached_property
     def regels(self) -> list[str]:

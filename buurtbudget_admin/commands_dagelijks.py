@@ -18,7 +18,7 @@ from rich.console import Console
 
 import rules
 from ledger.boekingen import (
-    DeclaratieInvoer, InvoerFout, KostenInvoer, bank_account, maak_afwijzing, maak_declaratie,
+    DeclaratieInvoer, InvoerFout, KostenInvoer, maak_afwijzing, maak_declaratie,
     maak_goedkeuring, maak_kosten,
 )
 from ledger.money import AmountError, format_eur, parse_amount

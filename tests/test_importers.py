@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-import rules
 from ledger.accounts import Accounts
 from ledger.importers import (
     AfschriftFout, Camt053Importer, CsvBankImporter, Mt940Importer, VreemdeRekening, importers_voor, kies_importer,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from beancount.core import data
 
 from ledger.loading import read_ledger
 from ledger.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag, plan_component

@@ -234,10 +234,29 @@ def html_to_pdf(html: str, *, attachments: Iterable[Any] = (), date: datetime.da
         return _html_to_pdf(html, attachments, fetcher, stamp)
 
 
+_FONTS = threading.local()
+
+
+def font_config() -> Any:
+    """One WeasyPrint FontConfiguration per thread and process, kept between renders.
+
+    A fresh one per render throws away Pango's font and shaping caches: keeping
+    it makes a second statement about a tenth faster, with the same bytes. Per
+    thread because Pango's font map is not thread-safe, per process because a
+    forked child must not share the parent's.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_FONTS, "pid", None) != os.getpid():
+        _FONTS.config = FontConfiguration()
+        _FONTS.pid = os.getpid()
+    return _FONTS.config
+
+
 def _html_to_pdf(html: str, attachments: Iterable[Any], fetcher: Any, stamp: datetime.datetime) -> tuple[bytes, int]:
     from weasyprint import HTML, Attachment
 
-    document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render()
+    document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render(font_config=font_config())
     files = [
         Attachment(
             file_obj=io.BytesIO(source.content),

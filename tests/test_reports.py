@@ -308,7 +308,7 @@ def test_repeated_table_header_and_unsplit_rows(tmp_path):
     texts = _text(pdf)
     annex_pages = [t for t in texts if "Plantjes" in t]
     assert len(annex_pages) >= 3
-    header = f"{NL['date']} {NL['payee']} {NL['description']} {NL['category']} {NL['amount']} {NL['receipt']}"
+    header = f"{NL['date']} {NL['payee']} · {NL['description']} {NL['category']} {NL['amount']} {NL['receipt']}"
     for text in annex_pages:
         assert header in _squash(text)
     for text in annex_pages[1:]:  # a continued plan is named in the running header

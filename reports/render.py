@@ -77,6 +77,17 @@ def format_datum(value: datetime.date | None, taal: str = "nl") -> str:
     return format_date(value, "d MMMM y", locale=BABEL_LOCALE.get(taal, "nl"))
 
 
+@functools.lru_cache(maxsize=8192)
+def _cached_eur(amount: Any) -> str:
+    """format_eur, remembered: an annex repeats amounts and Babel is slow (equal numbers print alike)."""
+    return format_eur(amount)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_datum(value: datetime.date | None, taal: str = "nl") -> str:
+    return format_datum(value, taal)
+
+
 def css_string(value: str) -> Markup:
     """A CSS string literal that no text can break out of."""
     escaped = "".join(ch if ch.isalnum() or ch in " .,:-" else f"\\{ord(ch):06x}" for ch in str(value))
@@ -146,6 +157,16 @@ def shorten(value: Any, limit: int = MAX_TEXT) -> str:
 
 
 def make_env(dirs: Sequence[Path], taal: str = "nl") -> Environment:
+    """The Jinja environment for these template folders and language, built once per process.
+
+    Compiling the templates costs more than rendering them; the loaders still
+    see a changed template file (Jinja checks its modification time).
+    """
+    return _make_env(tuple(Path(d) for d in dirs), taal)
+
+
+@functools.lru_cache(maxsize=64)
+def _make_env(dirs: tuple[Path, ...], taal: str) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
@@ -154,8 +175,8 @@ def make_env(dirs: Sequence[Path], taal: str = "nl") -> Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
-    env.filters["eur"] = format_eur
-    env.filters["datum"] = lambda d: format_datum(d, taal)
+    env.filters["eur"] = _cached_eur
+    env.filters["datum"] = functools.partial(_cached_datum, taal=taal)
     env.filters["pct"] = format_percentage
     env.filters["css_string"] = css_string
     env.filters["kort"] = shorten

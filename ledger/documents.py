@@ -22,7 +22,8 @@ def document_values(meta: Mapping[str, Any] | None) -> list[str]:
     """Every receipt named in metadata: any key that starts with `document`."""
     if not meta:
         return []
-    return [str(v) for k, v in meta.items() if k.startswith("document") and v not in (None, "")]
+    # Called once per booking: a plain loop over the keys, no str() for what is already text.
+    return [v if type(v) is str else str(v) for k, v in meta.items() if k[:8] == "document" and v]
 
 
 def documents_folders(options_map: Mapping[str, Any]) -> list[Path]:
@@ -43,6 +44,8 @@ class DocumentResolver:
         self._main_dir = str(Path(options_map.get("filename") or ".").resolve().parent)
         self._folder_index: dict[str, str] | None = None
         self._bases: dict[str, str] = {}  # the folder of each ledger file, computed once
+        self._main_file = options_map.get("filename") or ""
+        self._relative_index: dict[str, str] | None = None
 
     def _exists(self, path: str) -> bool:
         """Is `path` a file? One listing per folder (files only), then no system call per receipt."""
@@ -74,11 +77,49 @@ class DocumentResolver:
             self._folder_index = index
         return self._folder_index.get(name)
 
+    def _known_below_main(self) -> dict[str, str]:
+        """Every file in the main ledger's folder and in its documents folders, by relative path.
+
+        One walk per load; then the common receipt (`documents/x.pdf` next to the
+        main ledger) is a dictionary lookup, with no path arithmetic per booking.
+        """
+        if self._relative_index is None:
+            index: dict[str, str] = {}
+            bare_names: dict[str, str] = {}
+            main = self._main_dir
+            prefix = main.rstrip(os.sep) + os.sep
+            try:
+                with os.scandir(main) as found:
+                    for item in found:
+                        if item.is_file():
+                            index[item.name] = prefix + item.name
+            except OSError:
+                pass
+            for folder in self._folders:
+                folder_str = str(folder)
+                if not (folder_str + os.sep).startswith(prefix):
+                    continue
+                for root, _dirs, files in os.walk(folder_str):
+                    rel_root = root[len(prefix):]
+                    for file in files:
+                        path = root + os.sep + file
+                        index[rel_root + "/" + file] = path
+                        bare_names.setdefault(file, path)
+            # A bare name found in a documents folder (after one beside the ledger).
+            for name, path in bare_names.items():
+                index.setdefault(name, path)
+            self._relative_index = index
+        return self._relative_index
+
     def resolve(self, value: str, meta: Mapping[str, Any] | None) -> str | None:
         """The file a `document:` value points at, or None when it points nowhere."""
         if not value:
             return None
         filename = (meta or {}).get("filename") or ""
+        if filename == self._main_file:
+            hit = self._known_below_main().get(value)
+            if hit is not None:
+                return hit
         return self._resolve(value, filename)
 
     def _base(self, filename: str) -> str:

@@ -12,10 +12,10 @@ import collections
 import contextlib
 import gc
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from beancount.core import data
 
@@ -23,7 +23,7 @@ from ledger.accounts import Accounts
 from ledger.documents import DocumentResolver
 from ledger.kader import Kader
 from ledger.money import format_eur
-from ledger.view import Buurtbudget, CostLine, build_view
+from ledger.view import Buurtbudget, build_view
 
 RuleError = collections.namedtuple("RuleError", "source message entry")
 
@@ -48,19 +48,6 @@ class Context:
     @cached_property
     def documents(self) -> DocumentResolver:
         return DocumentResolver(self.entries, self.options_map)
-
-    @cached_property
-    def lines_by_entry(self) -> list[tuple[data.Transaction, tuple[CostLine, ...]]]:
-        """Cost lines grouped per transaction, in ledger order."""
-        # The view appends an entry's lines one after the other: group the runs, as tuples.
-        lines = self.view.cost_lines
-        grouped: list[tuple[data.Transaction, tuple[CostLine, ...]]] = []
-        start = 0
-        for index in range(1, len(lines) + 1):
-            if index == len(lines) or lines[index].entry is not lines[start].entry:
-                grouped.append((lines[start].entry, lines[start:index]))
-                start = index
-        return grouped
 
     def ledger_source(self) -> dict[str, Any]:
         return {"filename": self.options_map.get("filename", "<onbekend>"), "lineno": 1}

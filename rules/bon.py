@@ -15,8 +15,8 @@ costs below `bon-vanaf` need none.
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 
+from ledger.documents import document_values
 from rules.base import Context, RuleError, eur, run_rules, violation
 
 CODE = "BB-BON"
@@ -26,16 +26,24 @@ __plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
-    accounts, threshold = ctx.accounts, ctx.kader.bon_vanaf
-    bank_costs = accounts.bankkosten  # accounts.is_bank_costs(), inlined: this loop sees every cost
+    threshold = ctx.kader.bon_vanaf
+    resolve = ctx.documents.resolve
+    bank_costs = ctx.accounts.bankkosten
     bank_costs_prefix = bank_costs + ":"
     errors = []
-    for entry, lines in ctx.lines_by_entry:
-        needing = [l for l in lines if not (l.account == bank_costs or l.account.startswith(bank_costs_prefix))]
-        amount = sum((l.amount for l in needing if l.amount > 0), Decimal(0))
+    for cost in ctx.view.cost_entries:
+        amount = cost.receipt_amount
         if amount <= 0 or amount < threshold:
             continue
-        documents = list(dict.fromkeys(doc for l in needing for doc in l.documents))
+        entry = cost.entry
+        # The receipts of the transaction, and of its postings that need one.
+        documents = document_values(entry.meta)
+        for line in cost.lines:
+            meta = line.posting.meta
+            if meta and len(meta) > 2 and not (
+                line.account == bank_costs or line.account.startswith(bank_costs_prefix)
+            ):
+                documents += [d for d in document_values(meta) if d not in documents]
         if not documents:
             errors.append(
                 violation(
@@ -46,8 +54,8 @@ def violations(ctx: Context) -> list[RuleError]:
                 )
             )
             continue
-        for value in documents:
-            if ctx.documents.resolve(value, entry.meta) is None:
+        for value in dict.fromkeys(documents):
+            if resolve(value, entry.meta) is None:
                 errors.append(
                     violation(
                         CODE, entry.meta,

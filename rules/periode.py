@@ -30,9 +30,12 @@ def violations(ctx: Context) -> list[RuleError]:
     if header is None:
         return []
     errors = []
-    for entry, lines in ctx.lines_by_entry:
-        if header.begin <= entry.date <= header.einde:
+    begin, einde = header.begin, header.einde
+    for cost in ctx.view.cost_entries:
+        entry = cost.entry
+        if begin <= entry.date <= einde:
             continue
+        lines = cost.lines
         side = "vóór het begin" if entry.date < header.begin else "na het einde"
         errors.append(
             violation(

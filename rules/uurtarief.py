@@ -36,7 +36,10 @@ def _hours(value: object) -> Decimal | None:
 def violations(ctx: Context) -> list[RuleError]:
     maximum = ctx.kader.uurtarief_max
     errors = []
-    for entry, lines in ctx.lines_by_entry:
+    for cost in ctx.view.cost_entries:
+        if not cost.has_hours:
+            continue
+        entry, lines = cost.entry, cost.lines
         groups: list[tuple[object, Decimal]] = []
         rest = Decimal(0)
         for line in lines:

@@ -27,7 +27,6 @@ paid while it waits (`!`), and from the threshold on only once approved.
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 
 from rules.base import Context, RuleError, eur, run_rules, violation
 
@@ -42,21 +41,13 @@ def _same(a: object, b: object) -> bool:
 
 
 def violations(ctx: Context) -> list[RuleError]:
-    accounts, threshold = ctx.accounts, ctx.kader.vier_ogen_vanaf
-    bank = accounts.bank  # accounts.is_bank(), inlined: this loop sees every cost
-    bank_prefix = bank + ":"
+    threshold = ctx.kader.vier_ogen_vanaf
     errors: list[RuleError] = []
-    for entry, lines in ctx.lines_by_entry:
-        if not any(l.amount > 0 for l in lines):
+    most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
+    for cost in ctx.view.cost_entries:
+        if cost.bank_flow > most_in or not cost.books_costs:
             continue
-        paid = -sum(
-            (p.units.number for p in entry.postings
-             if (p.account == bank or p.account.startswith(bank_prefix))
-             and p.units is not None and p.units.number is not None),
-            Decimal(0),
-        )
-        if paid < threshold:
-            continue
+        paid, entry = cost.bank_out, cost.entry
         approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")
         if not approver:
             errors.append(

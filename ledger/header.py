@@ -34,6 +34,16 @@ MODEL_NAMES: dict[str, str] = {
     "C": "community based begroot",
 }
 
+# What a resident reads for each phase (`fase`).
+FASE_NAMEN: dict[str, str] = {
+    "ideeen": "Ideeën verzamelen",
+    "stemmen": "Stemmen",
+    "uitvoering": "Uitvoering",
+    "verantwoording": "Verantwoording",
+    "afgesloten": "Afgesloten",
+    "onbekend": "Onbekend",
+}
+
 # Header metadata keys that override a kader default for this ledger.
 OVERRIDE_KEYS = ("ondersteuning-max", "bon-vanaf", "vier-ogen-vanaf", "uurtarief-max")
 

@@ -26,17 +26,11 @@ from fava.beans.funcs import hash_entry
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import current_app, request
 
+from ledger.header import FASE_NAMEN
 from ledger.money import format_eur, format_percentage
 from ledger.view import Buurtbudget, build_view
 
-FASE_LABELS = {
-    "ideeen": "Ideeën verzamelen",
-    "stemmen": "Stemmen",
-    "uitvoering": "Uitvoering",
-    "verantwoording": "Verantwoording",
-    "afgesloten": "Afgesloten",
-    "onbekend": "Onbekend",
-}
+FASE_LABELS = FASE_NAMEN
 
 
 @dataclass(frozen=True)

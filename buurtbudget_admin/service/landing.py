@@ -21,18 +21,12 @@ import jinja2
 from werkzeug.wrappers import Request, Response
 
 from buurtbudget_admin.service.state import Snapshot, WorkspaceState
+from ledger.header import FASE_NAMEN
 from ledger.money import format_eur, format_percentage
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-FASE_LABELS = {
-    "ideeen": "Ideeën verzamelen",
-    "stemmen": "Stemmen",
-    "uitvoering": "Uitvoering",
-    "verantwoording": "Verantwoording",
-    "afgesloten": "Afgesloten",
-    "onbekend": "Onbekend",
-}
+FASE_LABELS = FASE_NAMEN
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from flask import current_app, request
 
 from ledger.header import FASE_NAMEN
 from ledger.money import format_eur, format_percentage
-from ledger.view import Buurtbudget, build_view
+from ledger.view import Buurtbudget as BuurtbudgetView, build_view
 
 FASE_LABELS = FASE_NAMEN
 
@@ -72,7 +72,7 @@ class Buurtbudget(FavaExtensionBase):
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)
-        self._view: Buurtbudget | None = None
+        self._view: BuurtbudgetView | None = None
         self._verdict: dict[str, tuple[RuleVerdict, ...]] = {}
 
     # -- per load ---------------------------------------------------------
@@ -81,7 +81,7 @@ class Buurtbudget(FavaExtensionBase):
         self._verdict = {}
 
     @property
-    def view(self) -> Buurtbudget:
+    def view(self) -> BuurtbudgetView:
         if self._view is None:
             self._view = build_view(list(self.ledger.all_entries), self.ledger.options)
         return self._view

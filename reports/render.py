@@ -156,6 +156,11 @@ def shorten(value: Any, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def no_break(value: Any) -> str:
+    """Text whose spaces do not break a line (`€ 1.234,56` stays on one line)."""
+    return ("" if value is None else str(value)).replace(" ", "\u00a0")
+
+
 def make_env(dirs: Sequence[Path], taal: str = "nl") -> Environment:
     """The Jinja environment for these template folders and language, built once per process.
 
@@ -180,6 +185,7 @@ def _make_env(dirs: tuple[Path, ...], taal: str) -> Environment:
     env.filters["pct"] = format_percentage
     env.filters["css_string"] = css_string
     env.filters["kort"] = shorten
+    env.filters["vast"] = no_break
     env.globals["L"] = labels_for(taal)
     env.globals["taal"] = taal
     env.globals["asset"] = lambda *names: asset_uri(dirs, names)

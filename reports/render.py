@@ -164,14 +164,28 @@ def no_break(value: Any) -> str:
 def make_env(dirs: Sequence[Path], taal: str = "nl") -> Environment:
     """The Jinja environment for these template folders and language, built once per process.
 
-    Compiling the templates costs more than rendering them; the loaders still
-    see a changed template file (Jinja checks its modification time).
+    Compiling the templates costs more than rendering them. The key holds the
+    name and modification time of every file in the folders, so a template
+    a stadsdeel adds or changes while a server runs is used at once.
     """
-    return _make_env(tuple(Path(d) for d in dirs), taal)
+    folders = tuple(Path(d) for d in dirs)
+    return _make_env(folders, taal, _folder_signature(folders))
+
+
+def _folder_signature(folders: Sequence[Path]) -> tuple:
+    signature = []
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                files = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries if e.is_file())
+        except OSError:
+            files = []
+        signature.append((str(folder), tuple(files)))
+    return tuple(signature)
 
 
 @functools.lru_cache(maxsize=64)
-def _make_env(dirs: tuple[Path, ...], taal: str) -> Environment:
+def _make_env(dirs: tuple[Path, ...], taal: str, _signature: tuple) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,

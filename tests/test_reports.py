@@ -408,6 +408,13 @@ def test_a_stadsdeel_brings_its_own_logo_and_colours(tmp_path):
     (first / "huisstijl.css").write_text("h1 { letter-spacing: 1pt; }", encoding="utf-8")
     html = statement_html(statement, sjablonen=first)
     assert "letter-spacing: 1pt" in html and "#00aa55" in html
+    # The compiled templates are kept per process; a file added to a folder later is still seen.
+    (first / "kleuren.html").write_text('{% set hoofd = "#123456" %}{% set accent = "#000000" %}'
+                                        '{% set licht = "#eeeeee" %}{% set budget = "#999999" %}'
+                                        '{% set kosten = "#123456" %}{% set over = "#aa0000" %}'
+                                        '{% set tekst = "#111111" %}', encoding="utf-8")
+    html = statement_html(statement, sjablonen=first)
+    assert "#123456" in html and "#00aa55" not in html
     pdf, _ = render_statement(statement, sjablonen=first)
     assert PdfReader(io.BytesIO(pdf)).xmp_metadata.pdfaid_part == "3"
 

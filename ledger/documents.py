@@ -45,11 +45,10 @@ class DocumentResolver:
         self._folder_index: dict[str, str] | None = None
         self._bases: dict[str, str] = {}  # the folder of each ledger file, computed once
         self._main_file = options_map.get("filename") or ""
-        self._relative_index: dict[str, str] | None = None
+        self._folder_strs = [str(folder) for folder in self._folders]
 
-    def _exists(self, path: str) -> bool:
-        """Is `path` a file? One listing per folder (files only), then no system call per receipt."""
-        folder, name = os.path.split(path)
+    def _listing(self, folder: str) -> frozenset[str]:
+        """The files (not folders) in a folder, listed once per resolver."""
         listing = self._listings.get(folder)
         if listing is None:
             try:
@@ -58,7 +57,12 @@ class DocumentResolver:
             except OSError:
                 listing = frozenset()
             self._listings[folder] = listing
-        return name in listing
+        return listing
+
+    def _exists(self, path: str) -> bool:
+        """Is `path` a file? One listing per folder, then no system call per receipt."""
+        folder, name = os.path.split(path)
+        return name in self._listing(folder)
 
     @staticmethod
     def _join(base: str, value: str) -> str:
@@ -77,49 +81,23 @@ class DocumentResolver:
             self._folder_index = index
         return self._folder_index.get(name)
 
-    def _known_below_main(self) -> dict[str, str]:
-        """Every file in the main ledger's folder and in its documents folders, by relative path.
-
-        One walk per load; then the common receipt (`documents/x.pdf` next to the
-        main ledger) is a dictionary lookup, with no path arithmetic per booking.
-        """
-        if self._relative_index is None:
-            index: dict[str, str] = {}
-            bare_names: dict[str, str] = {}
-            main = self._main_dir
-            prefix = main.rstrip(os.sep) + os.sep
-            try:
-                with os.scandir(main) as found:
-                    for item in found:
-                        if item.is_file():
-                            index[item.name] = prefix + item.name
-            except OSError:
-                pass
-            for folder in self._folders:
-                folder_str = str(folder)
-                if not (folder_str + os.sep).startswith(prefix):
-                    continue
-                for root, _dirs, files in os.walk(folder_str):
-                    rel_root = root[len(prefix):]
-                    for file in files:
-                        path = root + os.sep + file
-                        index[rel_root + "/" + file] = path
-                        bare_names.setdefault(file, path)
-            # A bare name found in a documents folder (after one beside the ledger).
-            for name, path in bare_names.items():
-                index.setdefault(name, path)
-            self._relative_index = index
-        return self._relative_index
-
     def resolve(self, value: str, meta: Mapping[str, Any] | None) -> str | None:
         """The file a `document:` value points at, or None when it points nowhere."""
         if not value:
             return None
         filename = (meta or {}).get("filename") or ""
-        if filename == self._main_file:
-            hit = self._known_below_main().get(value)
-            if hit is not None:
-                return hit
+        if filename == self._main_file and not value.startswith(("/", ".")) and "\\" not in value \
+                and "/." not in value:
+            # The common receipt, next to the main ledger or in its documents folder:
+            # the cached folder listings answer it without path arithmetic per booking.
+            head, _, name = value.rpartition("/")
+            folder = self._main_dir + "/" + head if head else self._main_dir
+            if name in self._listing(folder):
+                return folder + "/" + name
+            if not head:
+                for documents in self._folder_strs:
+                    if name in self._listing(documents):
+                        return documents + "/" + name
         return self._resolve(value, filename)
 
     def _base(self, filename: str) -> str:

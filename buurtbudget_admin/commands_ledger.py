@@ -82,6 +82,7 @@ def check(
     results: list[dict] = []
     all_problems: list[Problem] = []
     unreadable = 0
+    ledgers = _expand_workspaces(ledgers)
     for path in ledgers:
         try:
             loaded, problems = check_ledger(path)
@@ -115,6 +116,19 @@ def check(
     else:
         print(summary)
     return status
+
+
+def _expand_workspaces(paths: list[Path]) -> list[Path]:
+    """A workspace folder stands for every buurtbudget in it (`<slug>/main.beancount`)."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not (path / "main.beancount").is_file():
+            found = sorted(p for p in path.glob("*/main.beancount") if p.is_file())
+            if found:
+                expanded.extend(found)
+                continue
+        expanded.append(path)
+    return expanded
 
 
 def register(app: typer.Typer) -> None:

@@ -241,3 +241,12 @@ def test_init_bad_input(tmp_path: Path, change: tuple[str, str], expected: str):
     assert expected in proc.stderr
     assert not (target / "main.beancount").exists()
     assert_no_traceback(proc)
+
+
+def test_check_a_workspace_checks_every_buurtbudget(tmp_path: Path):
+    write_books(tmp_path / "a-2025", CLEAN)
+    write_books(tmp_path / "b-2025", FAULTY)
+    proc = buurtbudget("check", tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.strip().splitlines()[-1].startswith("2 ledger(s) gecontroleerd:")
+    assert str(tmp_path / "b-2025" / "main.beancount") in proc.stdout

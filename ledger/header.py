@@ -56,6 +56,10 @@ _FIELD_NAMES_NL = {
     "einde": "einde",
     "iban": "iban",
     "fase": "fase",
+    "ondersteuning_max": "ondersteuning-max",
+    "bon_vanaf": "bon-vanaf",
+    "vier_ogen_vanaf": "vier-ogen-vanaf",
+    "uurtarief_max": "uurtarief-max",
 }
 
 
@@ -130,13 +134,35 @@ class DirectiveError:
     message: str
 
 
+# pydantic's messages are English; the people who read ours are not.
+_DUTCH_ERRORS = {
+    "string_too_short": "mag niet leeg zijn",
+    "string_type": "moet tekst zijn (tussen aanhalingstekens)",
+    "date_parsing": "is geen datum (schrijf JJJJ-MM-DD)",
+    "date_from_datetime_parsing": "is geen datum (schrijf JJJJ-MM-DD)",
+    "date_type": "is geen datum (schrijf JJJJ-MM-DD)",
+    "less_than_equal": "moet ten hoogste {le} zijn",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "decimal_parsing": "moet een getal zijn",
+    "decimal_type": "moet een getal zijn",
+}
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A pydantic error in Dutch, one clause per field."""
+    return _describe_validation_error(exc)
+
+
 def _describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or ""
         field = _FIELD_NAMES_NL.get(loc, loc)
         msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
+        kind, ctx = err["type"], err.get("ctx") or {}
+        if kind in _DUTCH_ERRORS:
+            parts.append(f"'{field}': {_DUTCH_ERRORS[kind].format(**ctx)}")
+        elif err["type"] == "missing":
             parts.append(f"'{field}' ontbreekt")
         elif err["type"] == "literal_error" and loc == "model":
             parts.append(f"onbekend model {err.get('input')!r} (kies A, B of C)")

@@ -20,7 +20,9 @@ from beancount.core import data
 
 from ledger.accounts import Accounts
 from ledger.documents import document_values
-from ledger.header import DirectiveError, Header, PlanDeclaration, header_entries, parse_header, parse_plan
+from pydantic import ValidationError
+
+from ledger.header import DirectiveError, describe_validation_error, Header, PlanDeclaration, header_entries, parse_header, parse_plan
 from ledger.kader import Kader, RulesFileError, find_rules_file, load_kader
 from ledger.money import ceiling_of, within_ceiling
 
@@ -374,8 +376,11 @@ def build_view(
         try:
             kader = kader.with_overrides(dict(header.overrides))
             kader = kader.model_copy(update={"bron": kader.bron + " + kop"})
-        except Exception as exc:  # pydantic ValidationError: a value out of range
-            header_errors = (*header_errors, DirectiveError(header_entry.meta, f"ongeldige kop: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"))
+        except ValidationError as exc:  # a value out of range, e.g. ondersteuning-max: 8
+            header_errors = (
+                *header_errors,
+                DirectiveError(header_entry.meta, "ongeldige kop: " + describe_validation_error(exc)),
+            )
 
     declarations: dict[str, list[PlanDeclaration]] = defaultdict(list)
     plan_errors: list[DirectiveError] = []

@@ -848,3 +848,33 @@ def test_large_invoice_paid_without_approval(result):
       Assets:Bank:Betaalrekening
     """
     assert result.codes == ["BB-VIER-OGEN"]
+
+
+@books(prefix='option "operating_currency" "EUR"\nplugin "rules"\n')
+def test_header_override_out_of_range_in_dutch(result):
+    """
+    2025-01-01 custom "buurtbudget" "Acht procent als 8"
+      stadsdeel: "West"
+      buurt: "Testbuurt"
+      model: "B"
+      begin: 2025-01-01
+      einde: 2025-12-31
+      ondersteuning-max: 8
+    """
+    assert result.codes == ["BB-HEADER"]
+    assert "'ondersteuning-max': moet ten hoogste 1 zijn" in result.messages[0]
+
+
+@books(prefix='option "operating_currency" "EUR"\nplugin "rules"\n')
+def test_header_errors_are_dutch(result):
+    """
+    2025-01-01 custom "buurtbudget" "Leeg"
+      stadsdeel: ""
+      buurt: "Testbuurt"
+      model: "B"
+      begin: "gisteren"
+      einde: 2025-12-31
+    """
+    assert result.codes == ["BB-HEADER"]
+    assert "'stadsdeel': mag niet leeg zijn" in result.messages[0]
+    assert "'begin': is geen datum" in result.messages[0]

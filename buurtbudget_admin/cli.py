@@ -42,6 +42,26 @@ def _register() -> None:
         importlib.import_module(name).register(app)
 
 
+_USAGE_NL = (
+    ("No such option", "onbekende optie"),
+    ("No such command", "onbekende opdracht"),
+    ("Missing option", "optie ontbreekt"),
+    ("Missing argument", "argument ontbreekt"),
+    ("Missing parameter", "parameter ontbreekt"),
+    ("Invalid value for", "ongeldige waarde voor"),
+    ("Got unexpected extra argument", "onverwacht extra argument"),
+    ("Got unexpected extra arguments", "onverwachte extra argumenten"),
+    ("requires an argument", "vraagt een waarde"),
+    ("Did you mean", "Bedoelt u"),
+)
+
+
+def _dutch_usage(message: str) -> str:
+    for english, dutch in _USAGE_NL:
+        message = message.replace(english, dutch)
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     _register()
     try:
@@ -60,16 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("afgebroken", markup=False)
         return 130
     except Exception as exc:  # click's usage errors and everything unforeseen
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        if isinstance(exc, click.ClickException):
-            err_console.print(f"fout: {exc.format_message()}", markup=False)
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        # typer ships its own copy of click: recognise its exceptions by shape, not class.
+        name = type(exc).__name__
+        exit_code = getattr(exc, "exit_code", None)
+        if name == "Exit" and isinstance(exit_code, int):
+            return exit_code
+        if name == "Abort":
             err_console.print("afgebroken", markup=False)
             return 1
+        if hasattr(exc, "format_message") and isinstance(exit_code, int):
+            err_console.print(f"fout: {_dutch_usage(exc.format_message())}", markup=False)
+            err_console.print("Zie 'buurtbudget --help' of 'buurtbudget OPDRACHT --help'.", markup=False)
+            return exit_code
         if os.environ.get("BUURTBUDGET_DEBUG"):
             raise
         err_console.print(

@@ -250,3 +250,19 @@ def test_check_a_workspace_checks_every_buurtbudget(tmp_path: Path):
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1].startswith("2 ledger(s) gecontroleerd:")
     assert str(tmp_path / "b-2025" / "main.beancount") in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("chek",), "onbekende opdracht 'chek'"),
+        (("check", "--kleur", "x"), "onbekende optie: --kleur"),
+        (("init", "x", "--stadsdeel", "West"), "optie ontbreekt"),
+    ],
+)
+def test_usage_errors_are_dutch_and_exit_2(args, expected):
+    proc = buurtbudget(*args)
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert_no_traceback(proc)
+    assert "interne fout" not in proc.stderr

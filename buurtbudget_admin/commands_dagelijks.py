@@ -26,6 +26,7 @@ from ledger.schrijven import BewerkingVerouderd, Resultaat, WijzigingGeweigerd, 
 from rules.checking import to_problem
 
 console = Console(highlight=False, soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DOOR_HELP = "Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."
 
@@ -203,7 +204,7 @@ def betaal(
     datum: Optional[str] = typer.Option(None, help="Gewenste uitvoerdatum (standaard vandaag)."),
 ) -> int:
     """Maak één SEPA-betaalbestand voor alle goedgekeurde, onbetaalde declaraties en facturen."""
-    from ledger.betalingen import BetaalFout, opdrachten, sepa_betaalbestand
+    from ledger.betalingen import BetaalFout, niet_te_betalen, opdrachten, sepa_betaalbestand
     from ledger.schrijven import atomic_write_bytes
 
     stand = lees_stand(ledger, regels=rules.run_all)
@@ -213,7 +214,12 @@ def betaal(
         lijstje = opdrachten(stand.view) if xml else []
     except BetaalFout as exc:
         raise _error(str(exc))
+    overgeslagen = niet_te_betalen(stand.view)
+    for reden in overgeslagen:
+        err_console.print(f"let op: niet in het betaalbestand: {reden}", markup=False)
     if xml is None:
+        if overgeslagen:
+            raise _error("niets te betalen met een geldig IBAN; er is geen bestand geschreven")
         console.print("Niets te betalen: geen goedgekeurde declaraties of facturen zonder betaling. "
                       "Er is geen bestand geschreven.")
         return 0

@@ -41,24 +41,36 @@ def te_betalen(view: Buurtbudget) -> list[Payable]:
     return [p for p in view.payables if p.status == "goedgekeurd" and p.link]
 
 
-def opdrachten(view: Buurtbudget) -> list[Betaalopdracht]:
+def _opdracht(p: Payable) -> Betaalopdracht | str:
+    """The transfer for one payable, or why it cannot be paid by SEPA (Dutch, with file:line)."""
     from schwifty import IBAN
     from schwifty.exceptions import SchwiftyException
 
-    result = []
-    for p in te_betalen(view):
-        where = f"{p.meta.get('filename')}:{p.meta.get('lineno')}"
-        if not p.iban:
-            raise BetaalFout(f"{where}: ^{p.link} heeft geen iban:-regel; waarheen moet het geld?")
-        try:
-            iban = str(IBAN(str(p.iban)).compact)
-        except SchwiftyException as exc:
-            raise BetaalFout(f"{where}: ^{p.link} heeft een ongeldig IBAN '{p.iban}' ({exc})") from exc
-        naam = str(p.declarant or p.payee or "onbekend")
-        what = "Declaratie" if p.kind == "declaratie" else "Factuur"
-        omschrijving = f"{what} {p.link}: {p.narration.removeprefix('Declaratie: ')}"[:140]
-        result.append(Betaalopdracht(p.link, naam, iban, p.amount, omschrijving, p))
-    return result
+    where = f"{p.meta.get('filename')}:{p.meta.get('lineno')}"
+    if not p.iban:
+        return f"{where}: ^{p.link} heeft geen iban:-regel; waarheen moet het geld?"
+    try:
+        iban = str(IBAN(str(p.iban)).compact)
+    except SchwiftyException as exc:
+        return f"{where}: ^{p.link} heeft een ongeldig IBAN '{p.iban}' ({exc})"
+    naam = str(p.declarant or p.payee or "onbekend")
+    what = "Declaratie" if p.kind == "declaratie" else "Factuur"
+    omschrijving = f"{what} {p.link}: {p.narration.removeprefix('Declaratie: ')}"[:140]
+    return Betaalopdracht(p.link, naam, iban, p.amount, omschrijving, p)
+
+
+def opdrachten(view: Buurtbudget) -> list[Betaalopdracht]:
+    """The transfers that can be made: approved, unpaid, with a valid IBAN."""
+    return [o for o in map(_opdracht, te_betalen(view)) if isinstance(o, Betaalopdracht)]
+
+
+def niet_te_betalen(view: Buurtbudget) -> list[str]:
+    """Approved, unpaid claims and invoices that no transfer can pay, each with the reason.
+
+    One invoice without an IBAN (paid by hand, say) does not hold up every
+    resident's claim: it is left out of the file and named.
+    """
+    return [o for o in map(_opdracht, te_betalen(view)) if isinstance(o, str)]
 
 
 def sepa_betaalbestand(view: Buurtbudget, uitvoerdatum: datetime.date, *, valideren: bool = True) -> bytes | None:

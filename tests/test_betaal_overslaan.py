@@ -1,0 +1,54 @@
+"""`buurtbudget betaal`: an invoice without IBAN does not hold up the residents' claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledger.betalingen import valideer
+from tests.books import write_books
+from tests.test_cli import assert_no_traceback, buurtbudget
+
+BOOKS = """
+2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+2025-04-02 * "Houthandel" "Factuur vlonder" ^fact-2025-001
+  document: "bon.pdf"
+  ingevoerd-door: "Henk"
+  goedgekeurd-door: "Els"
+  Expenses:Plannen:Speeltuin:Materiaal   750.00 EUR
+  Liabilities:Crediteuren
+
+2025-05-02 * "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-004
+  declarant: "Fatima el Amrani"
+  iban: "NL02ABNA0123456789"
+  prive: TRUE
+  document: "bon.pdf"
+  ingevoerd-door: "Henk"
+  goedgekeurd-door: "Els"
+  Expenses:Plannen:Speeltuin:Materiaal   64.20 EUR
+  Liabilities:Declaraties
+"""
+
+
+def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
+    ledger = write_books(tmp_path / "testbuurt-2025", BOOKS)
+    before = ledger.read_bytes()
+    out = tmp_path / "betaling.xml"
+    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
+    assert proc.returncode == 0, proc.stderr
+    xml = out.read_bytes()
+    valideer(xml)
+    assert b"<EndToEndId>decl-2025-004</EndToEndId>" in xml
+    assert b"fact-2025-001" not in xml
+    assert "^fact-2025-001 heeft geen iban" in proc.stderr and f"{ledger}:" in proc.stderr
+    assert ledger.read_bytes() == before
+    assert_no_traceback(proc)
+
+
+def test_only_unpayable_items_writes_no_file(tmp_path: Path):
+    ledger = write_books(tmp_path / "testbuurt-2025", BOOKS.split("2025-05-02")[0])
+    out = tmp_path / "betaling.xml"
+    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
+    assert proc.returncode == 2
+    assert "geen bestand geschreven" in proc.stderr
+    assert not out.exists()

@@ -1,7 +1,7 @@
 """Benchmark of the reports: statement time against size and pages, and the overview with 1 and 2 workers.
 
-    /work/venv/bin/python bench/bench_reports.py            # 100, 500, 1,000, 10,000 bookings; 100 ledgers
-    /work/venv/bin/python bench/bench_reports.py --quick    # 100 and 500 bookings; 20 ledgers
+    python bench/bench_reports.py            # 100, 500, 1,000, 10,000 bookings; 100 ledgers
+    python bench/bench_reports.py --quick    # 100 and 500 bookings; 20 ledgers
 
 Ledgers come from bench/generate_ledger.py (seeded, valid under every rule).
 Each statement is measured in phases: load + rules + view (`build_statement`),

@@ -1,6 +1,6 @@
 """Generate a synthetic buurtbudget ledger of N transactions, valid under every rule.
 
-    python bench/generate_ledger.py 100000 /tmp/bench-100k [--seed 7]
+    python bench/generate_ledger.py 100000 bench/out/100k [--seed 7]
 
 writes, in OUTDIR:
     met-regels.beancount      the ledger with `plugin "rules"`

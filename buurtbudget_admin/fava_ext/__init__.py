@@ -31,6 +31,7 @@ from ledger.money import format_eur, format_percentage
 from ledger.view import Buurtbudget as BuurtbudgetView, build_view
 
 FASE_LABELS = FASE_NAMEN
+SCALE = Decimal("1.25")  # the gauge runs to 125% of the ceiling
 
 
 @dataclass(frozen=True)
@@ -125,19 +126,17 @@ class Buurtbudget(FavaExtensionBase):
         return bars
 
     def gauge(self) -> dict[str, Any]:
-        """The support costs against the ceiling, as a half circle (0..1.25 of the ceiling)."""
-        import math
+        """The support costs against the ceiling, as a half circle (0..1.25 of the ceiling).
 
+        The arc is drawn by the browser (SVG `pathLength` and a dash), so the
+        figures stay Decimal up to a whole percentage of the scale.
+        """
         view = self.view
         fraction = (view.support_costs / view.ceiling) if view.ceiling else Decimal(0)
-        shown = float(max(Decimal(0), min(fraction, Decimal("1.25")))) / 1.25
-        angle = math.pi * (1 - shown)
-        limit = math.pi * (1 - 1 / 1.25)
+        clamped = max(Decimal(0), min(fraction, SCALE))
         return {
-            "x": round(100 + 80 * math.cos(angle), 2),
-            "y": round(100 - 80 * math.sin(angle), 2),
-            "lx": round(100 + 80 * math.cos(limit), 2),
-            "ly": round(100 - 80 * math.sin(limit), 2),
+            "filled": int((clamped * 100 / SCALE).to_integral_value()),  # 0..100 of the arc
+            "limit_angle": int(180 - 180 / SCALE),  # the ceiling's place on the arc, in degrees
             "ok": view.support_within_ceiling,
             "support": format_eur(view.support_costs),
             "ceiling": format_eur(view.ceiling),

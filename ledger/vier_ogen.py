@@ -1,0 +1,34 @@
+"""The four-eyes predicates: one place for the view, the rule and the writer.
+
+Names are compared as people are, not as they were typed: Unicode-normalised
+(NFKC, so a non-breaking space or a composed é is the same as its plain form),
+case-folded, and with every run of white space collapsed to one space.
+`"Henk  Bakker"`, `"henk bakker"` and `"Henk\u00a0Bakker"` are one person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WHITE = re.compile(r"\s+")
+
+
+def naam_sleutel(naam: object) -> str:
+    """The form in which two names are compared: NFKC, case-folded, white space collapsed."""
+    if naam is None:
+        return ""
+    tekst = unicodedata.normalize("NFKC", str(naam))
+    return _WHITE.sub(" ", tekst).strip().casefold()
+
+
+def zelfde_persoon(a: object, b: object) -> bool:
+    """Both names given and, compared as names, equal."""
+    ka, kb = naam_sleutel(a), naam_sleutel(b)
+    return bool(ka) and ka == kb
+
+
+def mag_goedkeuren(goedkeurder: object, *, ingevoerd_door: object, declarant: object = None) -> bool:
+    """A second person: a name, and neither who entered the item nor its declarant."""
+    return bool(naam_sleutel(goedkeurder)) and not zelfde_persoon(goedkeurder, ingevoerd_door) \
+        and not zelfde_persoon(goedkeurder, declarant)

@@ -18,7 +18,6 @@ import datetime
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -247,9 +246,6 @@ class WorkspaceState:
     def warm(self) -> list[Snapshot]:
         """Load every ledger now (at start-up), so no first visitor waits."""
         return self.snapshots()
-
-    def clear_cache(self) -> None:
-        shutil.rmtree(self.public_root, ignore_errors=True)
 
 
 def _unreadable_copy(slug: str) -> str:

@@ -186,7 +186,11 @@ class QueryDoor:
                 return door._refusal(endpoint, str(exc), 400)
 
             def work() -> Answer:
-                response = app.make_response(view(**kwargs))
+                try:
+                    result = view(**kwargs)
+                except Exception as exc:  # noqa: BLE001 - Fava's own handlers turn its errors into answers
+                    result = app.handle_user_exception(exc)
+                response = app.make_response(result)
                 response.direct_passthrough = False
                 body = response.get_data()
                 if len(body) > MAX_ANSWER_BYTES:

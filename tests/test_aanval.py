@@ -249,6 +249,14 @@ def test_each_mount_keeps_its_own_urls_whatever_was_visited_first(site, untouche
             assert f'"/{other}/{SLUG}/' not in text
 
 
+def test_jump_only_back_into_the_public_view(site, untouched):
+    status, headers, _b = site.get("/buurt/jump?time=2025", headers={"Referer": "http://evil.example/x"})
+    assert status == 302 and headers["location"] == "/"
+    status, headers, _b = site.get("/buurt/jump?time=2025",
+                                   headers={"Referer": f"{site.address}/buurt/{SLUG}/journal/"})
+    assert status == 302 and urlsplit(headers["location"]).path == f"/buurt/{SLUG}/journal/"
+
+
 def test_security_headers_on_every_answer(site):
     for path, user in (("/", None), (f"/buurt/{SLUG}/journal/", None), (f"/beheer/{SLUG}/", None),
                        (f"/beheer/{SLUG}/journal/", ANJA), ("/nergens", None), (f"/buurt/{SLUG}/api/source", None)):
@@ -299,6 +307,9 @@ def test_documents_resolve_inside_the_ledger_folder(site, untouched, name):
     ('2025-01-01 custom "fava-option" "import-dirs" "/"\n', "import-dirs"),
     ('2025-01-01 custom "fava-option" "default-file" "../rivierenbuurt-2025/main.beancount"\n', "default-file"),
     ('2025-01-01 custom "fava-extension" "buurtbudget_admin.demo"\n', "fava-extension"),
+    ('2025-06-30 document Activa:Bank:Betaalrekening "../gebruikers.toml"\n', "document"),
+    ('2025-06-30 * "ING" "Bankkosten"\n  document: "/etc/passwd"\n  Uitgaven:Ondersteuning:Bankkosten   1.00 EUR\n'
+     '  Activa:Bank:Betaalrekening\n', "document"),
 ])
 def test_the_editor_refuses_what_widens_the_world_or_runs_code(site, untouched, addition, reason):
     source = source_of(site)

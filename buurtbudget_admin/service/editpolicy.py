@@ -10,6 +10,8 @@ widen it or run code. A new text is refused (`EditRefused`, Dutch) when it
   `plugin_processing_mode`);
 - adds a `custom "fava-option"` for `import-config`, `import-dirs` or
   `default-file`, or a `custom "fava-extension"` other than ours;
+- adds a `document` directive or `document*:` metadata naming a file outside
+  the ledger's folder (Fava would serve it as a receipt);
 - adds or changes a `goedgekeurd-door:` (approvals go through
   `buurtbudget declaratie goedkeuren`, where the approver is the one logged in).
 
@@ -19,6 +21,7 @@ Only what the edit *adds* is judged, so a ledger that already has such a line
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -76,6 +79,27 @@ def _approvals(entries: list) -> Counter:
     return found
 
 
+def _outside_documents(entries: list, base: Path, folder: Path) -> Counter:
+    """Receipt paths (document directives, `document*:` metadata) that resolve outside the folder."""
+    found: Counter = Counter()
+
+    def judge(value: object) -> None:
+        if isinstance(value, str) and value.strip() and not inside(folder, base / value):
+            found[os.path.relpath(base / value, base)] += 1  # as the editor shows it, never the server's path
+
+    for entry in entries:
+        if isinstance(entry, data.Document):
+            judge(entry.filename)
+        for key, value in (entry.meta or {}).items():
+            if key.startswith("document"):
+                judge(value)
+        for posting in getattr(entry, "postings", None) or ():
+            for key, value in (posting.meta or {}).items():
+                if key.startswith("document"):
+                    judge(value)
+    return found
+
+
 def check_edit(folder: Path, path: Path, old_text: str, new_text: str) -> None:
     """Raise EditRefused when `new_text` (replacing `old_text` of `path`) widens the world or approves."""
     folder = Path(folder)
@@ -113,6 +137,11 @@ def check_edit(folder: Path, path: Path, old_text: str, new_text: str) -> None:
         if kind == "fava-extension" and value != OUR_EXTENSION:
             raise EditRefused(f"{where}: custom \"fava-extension\" \"{value}\" is niet toegestaan: "
                               "een extensie is code die op de server draait.")
+
+    outside = _outside_documents(new_entries, path.parent, folder) - _outside_documents(old_entries, path.parent,
+                                                                                         folder)
+    if outside:
+        raise EditRefused(f"{where}: document \"{next(iter(outside))}\" ligt buiten de map van dit buurtbudget.")
 
     if _approvals(new_entries) - _approvals(old_entries):
         raise EditRefused(

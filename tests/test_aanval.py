@@ -188,6 +188,22 @@ def test_a_catastrophic_regex_is_killed_and_the_site_stays_fast(site, untouched)
     assert children == []
 
 
+def test_a_catastrophic_filter_on_any_page_is_bounded_too(site, untouched):
+    """Fava's `account` and `filter` arguments are regular expressions on every page and API call."""
+    hostile = quote("(.+)+#")
+    narration = quote('narration:"(.+)+#"')
+    for path, user in ((f"/buurt/{SLUG}/api/journal?account={hostile}", None),
+                       (f"/buurt/{SLUG}/api/income_statement?filter={narration}", None),
+                       (f"/beheer/{SLUG}/api/journal?account={hostile}", ANJA)):
+        start = time.monotonic()
+        status, _h, body = site.get(path, user=user)
+        assert status == 408, (path, status, body[:300])
+        assert time.monotonic() - start < 10
+        assert "langer dan" in json.loads(body)["error"]
+    status, _h, body = site.get(f"/buurt/{SLUG}/api/journal?account=Uitgaven")
+    assert status == 200 and b"Bankkosten" in body
+
+
 # -- 2. the public allow-list, paths, mounts -------------------------------------------------------
 
 @pytest.mark.parametrize("path,status", [

@@ -8,7 +8,10 @@ Here a query string is parsed first and accepted only when it is one
 
 An accepted query still may cost without end (Python's regular expressions
 backtrack: `narration ~ '((a|a)+)+#'`), and `re` holds the GIL while it
-matches, so a thread cannot bound it. Fava's own view therefore runs in a
+matches, so a thread cannot bound it. Fava's `filter` and `account` request
+arguments are regular expressions too (matched against payees, narrations and
+account names on any page or API call), so every read request that carries
+one is bounded the same way. Fava's own view therefore runs in a
 forked child process (it shares the loaded ledger, copy-on-write) with a
 lower priority, a CPU limit and a wall-clock limit; past the limit the child
 is killed. Only a few children run at once per mount; a request that finds
@@ -41,6 +44,7 @@ LEDGER_TABLES = frozenset({"", "transactions", "prices", "balances", "notes", "e
 MAX_QUERY_LENGTH = 4000
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 QUERY_ENDPOINTS = ("json_api.get_query", "download_query")
+REGEX_ARGUMENTS = ("filter", "account")  # Fava compiles these as regular expressions
 
 
 class QueryRefused(ValueError):
@@ -159,18 +163,22 @@ def run_in_child(work: Callable[[], Answer], seconds: float) -> Answer:
 
 
 class QueryDoor:
-    """Wraps Fava's query views on one Fava app: check, then run bounded."""
+    """Wraps the views of one Fava app: queries checked, then run bounded; regex filters run bounded.
+
+    Only reads (GET/HEAD) ever run in a child: a write never forks.
+    """
 
     def __init__(self, seconds: float = 3.0, slots: int = 2):
         self.seconds = seconds
         self._slots = threading.BoundedSemaphore(slots)
 
     def install(self, app: Flask) -> None:
-        for endpoint in QUERY_ENDPOINTS:
-            app.view_functions[endpoint] = self._wrap(app, app.view_functions[endpoint], endpoint)
+        for endpoint, view in list(app.view_functions.items()):
+            if endpoint != "static":
+                app.view_functions[endpoint] = self._wrap(app, view, endpoint)
 
     def _refusal(self, endpoint: str, message: str, status: int) -> Response:
-        if endpoint == "json_api.get_query":
+        if endpoint.startswith("json_api."):
             response = Response(json.dumps({"error": message}), status=status, content_type="application/json")
         else:
             response = Response(message, status=status, content_type="text/plain; charset=utf-8")
@@ -180,10 +188,13 @@ class QueryDoor:
         door = self
 
         def bounded(**kwargs):
-            try:
-                check_query(request.args.get("query_string", ""))
-            except QueryRefused as exc:
-                return door._refusal(endpoint, str(exc), 400)
+            if endpoint in QUERY_ENDPOINTS:
+                try:
+                    check_query(request.args.get("query_string", ""))
+                except QueryRefused as exc:
+                    return door._refusal(endpoint, str(exc), 400)
+            elif request.method not in ("GET", "HEAD") or not any(request.args.get(k) for k in REGEX_ARGUMENTS):
+                return view(**kwargs)
 
             def work() -> Answer:
                 try:
@@ -204,7 +215,8 @@ class QueryDoor:
                 answer = run_in_child(work, door.seconds)
             except QueryTimeout:
                 return door._refusal(
-                    endpoint, f"De zoekopdracht duurde langer dan {door.seconds:g} seconden en is gestopt.", 408)
+                    endpoint, f"Dit verzoek duurde langer dan {door.seconds:g} seconden en is gestopt "
+                    "(een zoekopdracht of filter die te veel werk vraagt).", 408)
             except (RuntimeError, ValueError, KeyError, OSError):
                 return door._refusal(endpoint, "De zoekopdracht kon niet worden uitgevoerd.", 500)
             finally:

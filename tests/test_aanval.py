@@ -447,6 +447,8 @@ def test_auditor_writes_nothing(site, untouched):
 
 
 def test_logout_answers_401_so_the_browser_forgets(site):
+    _s, _h, page = site.get(f"/beheer/{SLUG}/extension/Buurtbudget/", user=ANJA)
+    assert 'id="bb-uitloggen" href="/beheer/uitloggen"' in page.decode() and "ingelogd als anja" in page.decode()
     status, headers, body = site.get("/beheer/uitloggen", user=ANJA)
     assert status == 401 and headers["www-authenticate"].startswith("Basic")
     assert "uitgelogd" in body.decode()

@@ -482,6 +482,22 @@ def test_web_writes_are_commits_by_the_logged_in_user(site):
     assert len(log) == before + 2
     tracked = subprocess.run(["git", "-C", str(site.workspace), "ls-files"], capture_output=True, text=True).stdout
     assert "afschrift.pdf" in tracked
+    # A new entry from Fava's form, then deleted again: two more commits by anja.
+    entry = {"t": "Transaction", "date": "2025-07-03", "flag": "*", "payee": "ING", "narration": "Rente-kosten",
+             "tags": [], "links": [], "meta": {},
+             "postings": [{"account": "Uitgaven:Ondersteuning:Bankkosten", "amount": "1.50 EUR"},
+                          {"account": "Activa:Bank:Betaalrekening", "amount": ""}]}
+    status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_entries", user=ANJA, body={"entries": [entry]})
+    assert status == 200, answer
+    assert _git_log(site.workspace)[0] == "anja|1 boeking(en) toegevoegd via de website"
+    q = quote("SELECT id WHERE narration = 'Rente-kosten'")
+    new_hash = json.loads(site.get(f"/beheer/{SLUG}/api/query?query_string={q}", user=ANJA)[2])["data"]["rows"][0][0]
+    sliced = json.loads(site.get(f"/beheer/{SLUG}/api/source_slice?entry_hash={new_hash}", user=ANJA)[2])["data"]
+    status, _h, answer = site.request(
+        "DELETE", f"/beheer/{SLUG}/api/source_slice?entry_hash={new_hash}&sha256sum={sliced['sha256sum']}", user=ANJA)
+    assert status == 200, answer
+    assert _git_log(site.workspace)[0] == "anja|Boeking van 2025-07-03 verwijderd"
+    assert "Rente-kosten" not in (site.workspace / SLUG / "main.beancount").read_text(encoding="utf-8")
 
 
 # -- 4. logins ------------------------------------------------------------------------------------

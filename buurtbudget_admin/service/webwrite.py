@@ -92,36 +92,53 @@ class SafeFileModule(FileModule):
         return user.name
 
     def _write(self, path: Path, new_text: str, omschrijving: str,
-               bestanden: Sequence[tuple[Path, Path]] = ()) -> None:
-        path = self._source_path(Path(path))
-        old_text = path.read_text(encoding="utf-8")
+               bestanden: Sequence[tuple[Path, Path]] = (), *, basis: str | None = None) -> None:
+        """Write `new_text` over `path`, made from `basis` (the text the edit started from)."""
+        path = Path(path)
+        old_text = self._source_path(path).read_text(encoding="utf-8") if basis is None else basis
+        self._write_all(((path, old_text, new_text),), omschrijving, bestanden)
+
+    def _write_all(self, changes: Sequence[tuple[Path, str, str]], omschrijving: str,
+                   bestanden: Sequence[tuple[Path, Path]] = ()) -> None:
+        """One safe write of several (path, basis, new text): judged, validated and committed together."""
+        changes = tuple((self._source_path(Path(p)), old, new) for p, old, new in changes)
+        for path, old_text, new_text in changes:
+            try:
+                check_edit(self.folder, path, old_text, new_text)
+            except EditRefused as exc:
+                raise WebEditRefused(f"Wijziging geweigerd: {exc}") from None
+        wijziging = Wijziging(omschrijving=omschrijving, vervang=tuple((p, new) for p, _old, new in changes),
+                              bestanden=tuple(bestanden))
+
+        def maak(_stand) -> Wijziging:
+            # Under the writer's lock: each file is still the one this edit was made on.
+            for path, old_text, _new in changes:
+                if path.read_text(encoding="utf-8") != old_text:
+                    raise SchrijfFout(f"{path.name} is intussen gewijzigd; laad de pagina opnieuw.")
+            return wijziging
+
         try:
-            check_edit(self.folder, path, old_text, new_text)
-        except EditRefused as exc:
-            raise WebEditRefused(f"Wijziging geweigerd: {exc}") from None
-        wijziging = Wijziging(omschrijving=omschrijving, vervang=((path, new_text),), bestanden=tuple(bestanden))
-        try:
-            schrijf(self.ledger.beancount_file_path, lambda _stand: wijziging, door=self._user(),
-                    valideer=valideer)
+            schrijf(self.ledger.beancount_file_path, maak, door=self._user(), valideer=valideer)
         except (WijzigingGeweigerd, SchrijfFout, GitFout) as exc:
             raise WebEditRefused(_refusal_text(exc, self.folder)) from None
-        self.ledger.watcher.notify(path)
+        for path, _old, _new in changes:
+            self.ledger.watcher.notify(path)
         self.ledger.load_file()
 
     # -- Fava's writes, as whole new texts ------------------------------------
     def set_source(self, path: Path, source: str, sha256sum: str) -> str:
         with self._lock:
-            _, original = self.get_source(Path(path))
+            text, original = self.get_source(Path(path))
             if original != sha256sum:
                 raise FavaAPIError(f"{Path(path).name} is intussen gewijzigd; laad de pagina opnieuw.")
-            self._write(Path(path), source, f"Bewerkt in de editor: {Path(path).name}")
+            self._write(Path(path), source, f"Bewerkt in de editor: {Path(path).name}", basis=text)
             return _sha256_str(source)
 
     def _entry_lines(self, entry_hash: str, sha256sum: str) -> tuple[Path, list[str], int, int, str]:
         entry = self.ledger.get_entry(entry_hash)
         filename, lineno = get_position(entry)
         path = self._source_path(Path(filename))
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)  # basis: "".join(lines)
         first = lineno - 1
         entry_lines = find_entry_lines(lines, first)
         if _sha256_str("".join(entry_lines).rstrip("\n")) != sha256sum:
@@ -132,7 +149,7 @@ class SafeFileModule(FileModule):
         with self._lock:
             path, lines, first, count, day = self._entry_lines(entry_hash, sha256sum)
             new = [*lines[:first], source_slice + "\n", *lines[first + count:]]
-            self._write(path, "".join(new), f"Boeking van {day} bewerkt")
+            self._write(path, "".join(new), f"Boeking van {day} bewerkt", basis="".join(lines))
             return _sha256_str(source_slice)
 
     def delete_entry_slice(self, entry_hash: str, sha256sum: str) -> None:
@@ -141,7 +158,8 @@ class SafeFileModule(FileModule):
             last = first + count
             while last < len(lines) and not lines[last].strip():
                 last += 1
-            self._write(path, "".join(lines[:first] + lines[last:]), f"Boeking van {day} verwijderd")
+            self._write(path, "".join(lines[:first] + lines[last:]), f"Boeking van {day} verwijderd",
+                        basis="".join(lines))
 
     def insert_metadata(self, entry_hash: str, basekey: str, value: str,
                         bestanden: Sequence[tuple[Path, Path]] = ()) -> None:
@@ -151,11 +169,12 @@ class SafeFileModule(FileModule):
             key = next_key(basekey, entry.meta)
             filename, lineno = get_position(entry)
             path = self._source_path(Path(filename))
-            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            basis = path.read_text(encoding="utf-8")
+            lines = basis.splitlines(keepends=True)
             indent = self.ledger.fava_options.indent
             lines.insert(lineno, f'{" " * indent}{key}: "{value}"\n')
             self._write(path, "".join(lines), f"{key} toegevoegd aan de boeking van {entry.date.isoformat()}",
-                        bestanden)
+                        bestanden, basis=basis)
 
     def insert_entries(self, entries: Sequence) -> None:
         with self._lock:
@@ -163,18 +182,20 @@ class SafeFileModule(FileModule):
             options = self.ledger.fava_options
             default = self.ledger.beancount_file_path  # never fava's default-file: it could point anywhere
             texts: dict[Path, list[str]] = {}
+            bases: dict[Path, str] = {}
             for entry in sorted(entries, key=_incomplete_sortkey):
                 filename, lineno = find_insert_position(entry, options.insert_entry, default)
                 path = self._source_path(Path(filename))
                 if path not in texts:
-                    texts[path] = path.read_text(encoding="utf-8").splitlines(keepends=True)
+                    bases[path] = path.read_text(encoding="utf-8")
+                    texts[path] = bases[path].splitlines(keepends=True)
                 content = to_string(entry, options.currency_column, options.indent)
                 if lineno is None:
                     texts[path] += ["\n", content]
                 else:
                     texts[path].insert(lineno, content + "\n")
-            for path, lines in texts.items():
-                self._write(path, "".join(lines), f"{len(entries)} boeking(en) toegevoegd via de website")
+            self._write_all([(path, bases[path], "".join(lines)) for path, lines in texts.items()],
+                            f"{len(entries)} boeking(en) toegevoegd via de website")
 
 
 def _refusal_text(exc: Exception, folder: Path) -> str:

@@ -358,3 +358,25 @@ def test_beheer_first_then_the_public_view_works_for_a_resident(tmp_path, browse
         beheer.close()
     finally:
         served.stop()
+
+
+def test_a_refused_edit_shows_the_dutch_reason_in_fava_and_changes_nothing(server, browser):
+    address, workspace, _out = server
+    real = workspace / "de-baarsjes-2025" / "main.beancount"
+    users = workspace / "gebruikers.toml"
+    before = (real.read_bytes(), users.read_bytes())
+    context = browser.new_context(http_credentials=BEHEERDER)
+    page = context.new_page()
+    assert page.goto(f"{address}/beheer/de-baarsjes-2025/editor/").status == 200
+    page.wait_for_selector(".cm-content")
+    page.click(".cm-content")
+    page.keyboard.press("Control+End")
+    page.keyboard.type('\ninclude "../gebruikers.toml"\n')
+    page.keyboard.press("Control+s")
+    notice = page.wait_for_selector(".notifications li.error", timeout=30_000)
+    text = notice.inner_text()
+    assert "Wijziging geweigerd" in text and "include" in text and "gebruikers.toml" in text
+    assert str(workspace) not in text
+    shot(page, "13-beheer-editor-geweigerd")
+    assert (real.read_bytes(), users.read_bytes()) == before
+    context.close()

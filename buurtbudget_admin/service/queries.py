@@ -15,7 +15,8 @@ one is bounded the same way. Fava's own view therefore runs in a
 forked child process (it shares the loaded ledger, copy-on-write) with a
 lower priority, a CPU limit and a wall-clock limit; past the limit the child
 is killed. Only a few children run at once per mount; a request that finds
-no free slot within the limit gets 503. The answer comes back over a pipe as
+no free slot within half a second gets 503 (waiting longer would hold more of
+the server's threads). The answer comes back over a pipe as
 JSON (status, headers, body), never as a pickle.
 """
 
@@ -44,6 +45,7 @@ LEDGER_TABLES = frozenset({"", "transactions", "prices", "balances", "notes", "e
 MAX_QUERY_LENGTH = 4000
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 QUERY_ENDPOINTS = ("json_api.get_query", "download_query")
+SLOT_WAIT = 0.5  # seconds a bounded request waits for a free slot before it is told the site is busy
 REGEX_ARGUMENTS = ("filter", "account")  # Fava compiles these as regular expressions
 
 
@@ -209,7 +211,8 @@ class QueryDoor:
                                   "Het resultaat is te groot; beperk de zoekopdracht.".encode())
                 return Answer(response.status_code, tuple(response.headers.items()), body)
 
-            if not door._slots.acquire(timeout=door.seconds):
+            # A short wait only: a request waiting for a slot holds one of waitress's threads.
+            if not door._slots.acquire(timeout=min(SLOT_WAIT, door.seconds)):
                 return door._refusal(endpoint, "Er lopen al te veel zoekopdrachten; probeer het zo opnieuw.", 503)
             try:
                 answer = run_in_child(work, door.seconds)

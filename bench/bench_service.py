@@ -99,7 +99,7 @@ def current_memory_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) / 1024
 
 
-def load(host: str, port: int, path: str, requests: int, clients: int, limit: float) -> dict:
+def load(host: str, port: int, path: str, requests: int, clients: int, limit: float, keep: bool = False) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -149,6 +149,7 @@ def load(host: str, port: int, path: str, requests: int, clients: int, limit: fl
         "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "max_ms": round(pct(1.0), 1),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else None,
         "first_errors": errors[:3],
+        **({"_latencies": latencies} if keep else {}),
     }
 
 
@@ -173,38 +174,58 @@ def hostile_query(host: str, port: int, slug: str) -> tuple[int, float]:
     return response.status, time.perf_counter() - t0
 
 
-def measure_hostile(host: str, port: int, pid: int, slug: str, seconds: float, clients: int) -> dict:
-    """One hostile query's cost, and `/` with and without four of them running."""
+def _merged(runs: list[dict]) -> dict:
+    """p50/p95 over the latencies of several load runs (kept by `load` as `_latencies`)."""
+    ordered = sorted(x for r in runs for x in r["_latencies"])
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))] * 1000
+
+    return {"requests": len(ordered), "errors": sum(r["errors"] for r in runs),
+            "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "max_ms": round(pct(1.0), 1)}
+
+
+def measure_hostile(host: str, port: int, pid: int, slug: str, seconds: float, clients: int,
+                    rounds: int = 4) -> dict:
+    """One hostile query's cost, and `/` with and without four of them running.
+
+    The machine may be shared: quiet and attacked windows alternate (`rounds`
+    of each, `seconds / rounds` long), so both see the same background load.
+    """
     cpu0 = children_cpu_s(pid)
-    status, seconds = hostile_query(host, port, slug)
-    one = {"status": status, "answer_s": round(seconds, 2), "child_cpu_s": round(children_cpu_s(pid) - cpu0, 2)}
-    print(f"één vijandige zoekopdracht: status {status} na {seconds:.2f} s, "
+    status, took = hostile_query(host, port, slug)
+    one = {"status": status, "answer_s": round(took, 2), "child_cpu_s": round(children_cpu_s(pid) - cpu0, 2)}
+    print(f"één vijandige zoekopdracht: status {status} na {took:.2f} s, "
           f"{one['child_cpu_s']:.2f} CPU-seconden in het gestopte kindproces", flush=True)
-    quiet = load(host, port, "/", 10**9, clients, seconds)
-    stop = threading.Event()
     answers: list[tuple[int, float]] = []
+    quiet_runs, busy_runs = [], []
+    attacked_wall, attacked_cpu = 0.0, 0.0
+    for _ in range(rounds):
+        quiet_runs.append(load(host, port, "/", 10**9, clients, seconds / rounds, keep=True))
+        stop = threading.Event()
 
-    def attacker() -> None:
-        while not stop.is_set():
-            answers.append(hostile_query(host, port, slug))
+        def attacker() -> None:
+            while not stop.is_set():
+                answers.append(hostile_query(host, port, slug))
 
-    attackers = [threading.Thread(target=attacker) for _ in range(4)]
-    cpu0 = children_cpu_s(pid)
-    t0 = time.perf_counter()
-    for thread in attackers:
-        thread.start()
-    time.sleep(0.5)
-    busy = load(host, port, "/", 10**9, clients, seconds)
-    stop.set()
-    for thread in attackers:
-        thread.join()
-    wall = time.perf_counter() - t0
+        attackers = [threading.Thread(target=attacker) for _ in range(4)]
+        cpu0, t0 = children_cpu_s(pid), time.perf_counter()
+        for thread in attackers:
+            thread.start()
+        time.sleep(0.3)
+        busy_runs.append(load(host, port, "/", 10**9, clients, seconds / rounds, keep=True))
+        stop.set()
+        for thread in attackers:
+            thread.join()
+        attacked_wall += time.perf_counter() - t0
+        attacked_cpu += children_cpu_s(pid) - cpu0
+    quiet, busy = _merged(quiet_runs), _merged(busy_runs)
     statuses = sorted({s for s, _t in answers})
     result = {
         "one": one, "landing_quiet": quiet, "landing_with_4_hostile": busy,
         "hostile_answers": len(answers), "hostile_statuses": statuses,
         "hostile_max_s": round(max(t for _s, t in answers), 2),
-        "children_cpu_s_per_wall_s": round((children_cpu_s(pid) - cpu0) / wall, 2),
+        "children_cpu_s_per_wall_s": round(attacked_cpu / attacked_wall, 2),
     }
     print(f"/ zonder aanval: p50 {quiet['p50_ms']:.1f} ms  p95 {quiet['p95_ms']:.1f} ms; "
           f"met 4 vijandige zoekopdrachten: p50 {busy['p50_ms']:.1f} ms  p95 {busy['p95_ms']:.1f} ms "

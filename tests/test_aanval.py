@@ -166,7 +166,7 @@ def test_a_catastrophic_regex_is_killed_and_the_site_stays_fast(site, untouched)
         status, _h, _b = site.get(f"/buurt/{SLUG}/api/query?query_string={quote(CATASTROPHIC)}", timeout=120)
         results.append((status, time.monotonic() - start))
 
-    threads = [threading.Thread(target=hostile) for _ in range(4)]
+    threads = [threading.Thread(target=hostile) for _ in range(12)]  # more than the server's 8 threads
     for thread in threads:
         thread.start()
     time.sleep(0.5)
@@ -178,8 +178,9 @@ def test_a_catastrophic_regex_is_killed_and_the_site_stays_fast(site, untouched)
         assert status == 200
     for thread in threads:
         thread.join()
-    # Two run at a time (3 s each), the others wait for a slot or are told the site is busy.
-    assert sorted(s for s, _t in results) in ([408, 408, 408, 408], [408, 408, 503, 503], [408, 408, 408, 503])
+    # Two run at a time (3 s each, then killed); the others are told at once that the site is busy.
+    statuses = [s for s, _t in results]
+    assert len(statuses) == 12 and set(statuses) <= {408, 503} and 1 <= statuses.count(408) <= 6, statuses
     assert max(t for _s, t in results) < 15
     assert sorted(landing)[8] < 1.0  # `/` stays fast meanwhile
     # No child process is left running.
@@ -366,8 +367,6 @@ def test_the_editor_refuses_a_violation_or_an_error_through_the_writer(site, unt
 
 
 def test_slice_edits_and_new_entries_go_through_the_writer(site, untouched):
-    from fava.beans.funcs import hash_entry  # noqa: F401 - the context endpoint gives the slice and its hash
-
     q = quote("SELECT id WHERE narration = 'Bankkosten'")
     status, _h, body = site.get(f"/beheer/{SLUG}/api/query?query_string={q}", user=ANJA)
     assert status == 200
@@ -513,7 +512,7 @@ def fresh_site(tmp_path):
         served.stop()
 
 
-def test_logins_are_throttled_per_name_and_per_client(fresh_site, untouched_fresh=None):
+def test_logins_are_throttled_per_name_and_per_client(fresh_site):
     site = fresh_site
     before = fingerprint(site.workspace)
     statuses = [site.get(f"/beheer/{SLUG}/journal/", user=(ANJA[0], f"fout-{i}"))[0] for i in range(10)]

@@ -15,7 +15,7 @@ one is bounded the same way. Fava's own view therefore runs in a
 forked child process (it shares the loaded ledger, copy-on-write) with a
 lower priority, a CPU limit and a wall-clock limit; past the limit the child
 is killed. Only a few children run at once per mount; a request that finds
-no free slot within half a second gets 503 (waiting longer would hold more of
+no free slot within 0.2 seconds gets 503 (waiting longer would hold more of
 the server's threads). The answer comes back over a pipe as
 JSON (status, headers, body), never as a pickle.
 """
@@ -23,6 +23,7 @@ JSON (status, headers, body), never as a pickle.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import resource
@@ -45,7 +46,7 @@ LEDGER_TABLES = frozenset({"", "transactions", "prices", "balances", "notes", "e
 MAX_QUERY_LENGTH = 4000
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 QUERY_ENDPOINTS = ("json_api.get_query", "download_query")
-SLOT_WAIT = 0.5  # seconds a bounded request waits for a free slot before it is told the site is busy
+SLOT_WAIT = 0.2  # seconds a bounded request waits for a free slot before it is told the site is busy
 REGEX_ARGUMENTS = ("filter", "account")  # Fava compiles these as regular expressions
 
 
@@ -94,7 +95,7 @@ class QueryBusy(Exception):
 
 
 def _child_limits(seconds: float) -> None:
-    os.nice(10)  # the server's own threads (the landing page, the other pages) go first
+    os.nice(19)  # the server's own threads (the landing page, the other pages) go first
     cpu = int(seconds) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     try:
@@ -113,8 +114,41 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+class _FrozenWhileForked:
+    """gc.freeze() while any child lives: the parent's collector then leaves the pages it shares alone.
+
+    A full collection writes to every object's header; with a child alive each
+    such page would be copied (copy-on-write). Objects made later are collected
+    as usual; the frozen ones go back to the collector when the last child ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._children = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._children == 0:
+                gc.freeze()
+            self._children += 1
+
+    def __exit__(self, *_exc) -> None:
+        with self._lock:
+            self._children -= 1
+            if self._children == 0:
+                gc.unfreeze()
+
+
+_frozen = _FrozenWhileForked()
+
+
 def run_in_child(work: Callable[[], Answer], seconds: float) -> Answer:
     """`work()` in a forked child, killed after `seconds`; its Answer read back as JSON."""
+    with _frozen:
+        return _run_in_child(work, seconds)
+
+
+def _run_in_child(work: Callable[[], Answer], seconds: float) -> Answer:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, write, leave without running any parent cleanup

@@ -428,6 +428,19 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
         assert status in (413, 422), (filename, status, answer[:200])
 
 
+@pytest.mark.parametrize("folder,account", [
+    ("/", "Uitgaven:Plannen:Speeltuin:Materiaal"), ("..", "Uitgaven:Plannen:Speeltuin:Materiaal"),
+    ("documents/../..", "Uitgaven:Plannen:Speeltuin:Materiaal"), ("documents", "Uitgaven:Bestaat:Niet"),
+])
+def test_uploads_land_only_in_the_ledger_s_documents_folder(site, untouched, folder, account):
+    body, kind = _multipart({"folder": folder, "account": account}, "bon.pdf", b"%PDF-1.4\n% bon\n")
+    status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_document", user=ANJA, body=body,
+                                      headers={"Content-Type": kind})
+    assert status == 422, (folder, status, answer[:200])
+    assert "geweigerd" in json.loads(answer)["error"].lower()
+    assert not list(site.workspace.parent.rglob("bon.pdf"))
+
+
 def test_writes_check_origin(site, untouched):
     source = source_of(site)
     payload = {"file_path": source["file_path"], "source": source["source"] + "\n; x\n",

@@ -282,6 +282,8 @@ def test_security_headers_on_every_answer(site):
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+    _s, headers, _b = site.get(f"/beheer/{SLUG}/api/source", user=ANJA)
+    assert headers["cache-control"] == "private, no-store"
 
 
 # -- 3. beheer: its own folder, the editor's policy, the writer ------------------------------------

@@ -258,7 +258,18 @@ class BeheerAuth:
         if rest == "document/" and _inside(ledger.parent, request.args.get("filename", "")) is None:
             return page("Geen toegang", "Dit bestand hoort niet bij dit buurtbudget.", 403)(environ, start_response)
         environ[USER_ENVIRON_KEY] = user
-        return self.app(environ, start_response)
+        return self.app(environ, _private(start_response))
+
+
+def _private(start_response: Callable) -> Callable:
+    """Beheer's answers hold the real books: no browser or proxy keeps a copy."""
+
+    def start(status, headers, exc_info=None):
+        if not any(name.lower() == "cache-control" for name, _ in headers):
+            headers = list(headers) + [("Cache-Control", "private, no-store")]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return start
 
 
 class PublicGuard:

@@ -74,7 +74,7 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
                               query_door=QueryDoor(query_seconds, slots=2),
                               hidden_paths=_public_hidden_paths(state))
     beheer_fava = create_fava(state.ledger_path, read_only=False, mode="beheer",
-                              query_door=QueryDoor(query_seconds, slots=1))
+                              query_door=QueryDoor(query_seconds, slots=2))
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
     app = SecurityHeaders(DispatcherMiddleware(landing, {

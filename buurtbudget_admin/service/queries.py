@@ -18,6 +18,11 @@ is killed. Only a few children run at once per mount; a request that finds
 no free slot within 0.2 seconds gets 503 (waiting longer would hold more of
 the server's threads). The answer comes back over a pipe as
 JSON (status, headers, body), never as a pickle.
+
+Forking a threaded server has one known hazard: a lock another thread held at
+that moment stays locked in the child. The child only runs the view and
+serialises its answer (no logging, no ledger loading); should it still block,
+it is killed at the limit like any slow query, and the server is untouched.
 """
 
 from __future__ import annotations
@@ -72,6 +77,9 @@ def check_query(text: str) -> None:
         raise QueryRefused(f"Zoekopdracht niet te lezen: {str(exc).splitlines()[0][:200]}") from None
     if not isinstance(statement, READ_STATEMENTS):
         raise QueryRefused("Alleen SELECT, BALANCES, JOURNAL en PRINT zijn toegestaan.")
+    info = statement.parseinfo
+    if info is not None and query[info.endpos:].strip(" \t\r\n;"):
+        raise QueryRefused("Eén zoekopdracht tegelijk: na de ';' mag niets meer komen.")
     for node in ast.walk(statement):
         if isinstance(node, (ast.CreateTable, ast.Insert)):
             raise QueryRefused("CREATE en INSERT zijn niet toegestaan.")

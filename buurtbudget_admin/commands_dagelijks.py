@@ -350,19 +350,38 @@ def importeer(
     afschrift: Path = typer.Argument(..., help="Bankafschrift: CAMT.053 (XML), MT940 of CSV."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
-    """Importeer een bankafschrift: betalingen koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle."""
-    from ledger.importers import maak_import
+    """Importeer een bankafschrift: betalingen en retouren koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle.
+
+    Exitcode 0: ingelezen (of niets nieuws); 1: het eindsaldo klopt niet met de
+    ledger; 2: het afschrift is onleesbaar, van een andere rekening of in een
+    andere munt. Bij 1 en 2 is de ledger ongewijzigd.
+    """
+    from ledger.importers import SaldoFout, maak_import
 
     who = _door(door)
     if not afschrift.is_file():
-        raise _error(f"afschrift '{afschrift}' bestaat niet")
+        raise _error(f"afschrift '{afschrift}' bestaat niet (of is geen bestand)")
     summary: dict[str, int] = {}
+    saldo_fout: list[bool] = []
 
     def build(stand):
-        return maak_import(stand, afschrift, summary)
+        try:
+            return maak_import(stand, afschrift, summary)
+        except InvoerFout as exc:
+            if isinstance(exc.__cause__, SaldoFout):
+                saldo_fout.append(True)
+            raise
 
-    result = _write(ledger, build, who)
+    try:
+        result = _write(ledger, build, who)
+    except Exception as exc:
+        if saldo_fout and getattr(exc, "exit_code", None) == 2:
+            raise _error(str(exc), 1) from None
+        raise
     _report(result)
+    if result.gewijzigd and summary.get("retouren"):
+        console.print(f"  {summary['retouren']} betaling(en) kwamen terug van de bank: weer te betalen bij de "
+                      "volgende betaalopdracht (controleer het IBAN).")
     if result.gewijzigd and summary.get("onverwerkt"):
         console.print(f"  {summary['onverwerkt']} regel(s) staan op Onverwerkt: verwerk ze met een boeking.")
     return 0

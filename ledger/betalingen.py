@@ -235,7 +235,6 @@ def sepa_betaalbestand(view: Buurtbudget, batch: NieuweBatch, *, valideren: bool
         "currency": "EUR",
     }
     sepa = SepaTransfer(config, schema=SCHEMA, clean=True)
-    sepa.msg_id = batch.msgid
     for o in batch.overboekingen:
         cents = int((o.bedrag * 100).to_integral_exact())
         sepa.add_payment({
@@ -246,10 +245,22 @@ def sepa_betaalbestand(view: Buurtbudget, batch: NieuweBatch, *, valideren: bool
             "description": o.omschrijving,
             "endtoend_id": o.link,
         })
-    xml = sepa.export(validate=False)
+    xml = _met_msgid(sepa.export(validate=False), batch.msgid)
     if valideren:
         valideer(xml)
     return xml
+
+
+def _met_msgid(xml: bytes, msgid: str) -> bytes:
+    """The file's MsgId set to the batch's (sepaxml draws a random one), so file and ledger name the same batch."""
+    from lxml import etree
+
+    doc = etree.fromstring(xml)
+    nodes = doc.xpath("//*[local-name()='GrpHdr']/*[local-name()='MsgId']")
+    if len(nodes) != 1:
+        raise BetaalFout("het betaalbestand heeft geen (of meer dan één) MsgId; er is niets geschreven")
+    nodes[0].text = msgid
+    return etree.tostring(doc, xml_declaration=True, encoding="UTF-8")
 
 
 def _quote(text: object) -> str:
@@ -336,7 +347,7 @@ def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, oversc
     if resolved.is_dir():
         raise BetaalFout(f"{doel} is een map; geef de naam van het betaalbestand, bijvoorbeeld {doel}/betaling.xml")
     if not resolved.parent.is_dir():
-        raise BetaalFout(f"map {resolved.parent} bestaat niet; maak hem eerst of kies een ander pad")
+        raise BetaalFout(f"{doel}: map {resolved.parent} bestaat niet; maak hem eerst of kies een ander pad")
     if doel.is_symlink() or resolved.exists():
         if not overschrijven:
             raise BetaalFout(f"{doel} bestaat al; kies een nieuwe naam of geef --overschrijven "

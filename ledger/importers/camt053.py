@@ -79,14 +79,33 @@ def _signed(value: Decimal, indicator: str | None) -> Decimal:
     return -value if (indicator or "").upper() == "DBIT" else value
 
 
+# libxml2's reasons, in Dutch (the rest: "onverwachte tekst").
+_XML_FOUTEN = {
+    "ERR_TAG_NAME_MISMATCH": "begin- en eindtag passen niet bij elkaar",
+    "ERR_TAG_NOT_FINISHED": "het bestand houdt halverwege een element op",
+    "ERR_DOCUMENT_END": "tekst na het einde van het document",
+    "ERR_DOCUMENT_EMPTY": "het bestand is leeg",
+    "ERR_INVALID_ENCODING": "tekens die niet in de codering van het bestand (UTF-8) passen",
+    "ERR_INVALID_CHAR": "ongeldig teken",
+    "ERR_UNDECLARED_ENTITY": "onbekende entiteit",
+    "ERR_GT_REQUIRED": "'>' ontbreekt",
+    "ERR_LT_REQUIRED": "'<' ontbreekt",
+    "ERR_ATTRIBUTE_NOT_STARTED": "ongeldig attribuut",
+    "ERR_NAME_REQUIRED": "naam van een element ontbreekt",
+}
+
+
 def parse_camt053(raw: bytes, filename: str = "afschrift") -> list[Afschrift]:
     try:
         root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if getattr(exc, "position", None) else 0)
+        line = exc.lineno or 0
         where = f"{filename}:{line}" if line else filename
-        raise AfschriftFout(f"{where}: geen geldige XML ({exc.msg if hasattr(exc, 'msg') else exc}); "
-                            "is het bestand afgebroken of beschadigd? Download het afschrift opnieuw") from exc
+        last = exc.error_log.last_error if exc.error_log else None
+        reason = _XML_FOUTEN.get(last.type_name if last is not None else "", "onverwachte tekst")
+        column = f", kolom {exc.offset + 1}" if exc.offset is not None else ""
+        raise AfschriftFout(f"{where}: geen geldige XML ({reason}{column}); is het bestand afgebroken of "
+                            "beschadigd? Download het afschrift opnieuw") from exc
     container = _child(root, "BkToCstmrStmt")
     if container is None:
         raise AfschriftFout(f"{filename}: geen CAMT.053-afschrift (BkToCstmrStmt ontbreekt)")

@@ -242,6 +242,8 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
         info["wachtend"] = wachtend(stand.entries, view)
         info["retour"] = {p.link: p.returns for p in view.payables if p.returns}
         try:
+            # A ledger, documents/ or a folder is never a place for the file, even with nothing to pay.
+            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False)
             batch = nieuwe_batch(stand.entries, view, when)
             if batch is None:
                 return None
@@ -289,6 +291,9 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
             console.print(f"  in betaalopdracht {msgid} (nog niet op een afschrift gezien): {links}; "
                           f"is die niet bij de bank uitgevoerd, trek hem dan in met: "
                           f"buurtbudget betaal {ledger} --intrekken {msgid}", markup=False)
+        if uitvoer.exists():
+            console.print(f"  let op: {uitvoer} is een eerder bestand en is niet gewijzigd; upload het niet opnieuw "
+                          "als de bank het al heeft uitgevoerd.", markup=False)
         return 0
     target, tmp = info["target"], info["tmp"]
     try:

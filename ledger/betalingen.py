@@ -325,11 +325,14 @@ def _is_ledger_dir(folder: Path) -> bool:
         return False
 
 
-def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool) -> Path:
+def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool,
+                       *, bestaand: bool = True) -> Path:
     """Where the payment file may go: never over a ledger's source, into documents/, or over another file.
 
     Returns the resolved path; raises BetaalFout (Dutch, says what to do) otherwise.
     `--overschrijven` replaces only an earlier payment file (pain.001 XML).
+    `bestaand=False` leaves out the check for an existing file (asked only when
+    there is something to write).
     """
     doel = Path(uitvoer).expanduser()
     resolved = doel.resolve()
@@ -348,7 +351,7 @@ def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, oversc
         raise BetaalFout(f"{doel} is een map; geef de naam van het betaalbestand, bijvoorbeeld {doel}/betaling.xml")
     if not resolved.parent.is_dir():
         raise BetaalFout(f"{doel}: map {resolved.parent} bestaat niet; maak hem eerst of kies een ander pad")
-    if doel.is_symlink() or resolved.exists():
+    if bestaand and (doel.is_symlink() or resolved.exists()):
         if not overschrijven:
             raise BetaalFout(f"{doel} bestaat al; kies een nieuwe naam of geef --overschrijven "
                              "(alleen voor een eerder betaalbestand)")

@@ -48,12 +48,15 @@ def _refused(ledger: Path, *args: str, files: tuple[Path, ...] = ()) -> str:
     watched = [ledger, *files]
     watched = [p for p in watched if not p.is_dir()]
     before = {p: (digest(p) if p.exists() else None) for p in watched}
-    folder_before = {p.parent: sorted(x.name for x in p.parent.iterdir()) for p in watched if p.parent.is_dir()}
+    def listing(folder: Path) -> list[str]:
+        # The writer's own lock and cache may appear; anything else (a half-written file) may not.
+        return sorted(x.name for x in folder.iterdir() if x.name not in (".buurtbudget-cache", f".{ledger.name}.lock"))
+
+    folder_before = {p.parent: listing(p.parent) for p in watched if p.parent.is_dir()}
     r = cli(*args)
     assert r.returncode != 0, r.stdout
     assert {p: (digest(p) if p.exists() else None) for p in watched} == before
-    assert {p.parent: sorted(x.name for x in p.parent.iterdir())
-            for p in watched if p.parent.is_dir()} == folder_before  # no temp files
+    assert {p.parent: listing(p.parent) for p in watched if p.parent.is_dir()} == folder_before  # no temp files
     out = r.stdout + r.stderr
     assert "interne fout" not in out and "Traceback" not in out
     assert r.stderr.startswith("fout: ")
@@ -156,6 +159,10 @@ def test_the_payment_file_never_lands_on_a_ledger_a_file_or_in_documents(tmp_pat
     for target, words in cases:
         err = _refused(ledger, "betaal", str(ledger), "-o", str(target), files=(target, neighbour, included))
         assert words in err and str(target) in err, (target, err)
+    # With nothing to pay a ledger or documents/ is still refused (an existing other file is just left alone).
+    empty = make_ledger(tmp_path / "leeg")
+    for target in (empty, empty.parent / "documents" / "betaling.xml"):
+        _refused(empty, "betaal", str(empty), "-o", str(target), files=(target,))
     # --overschrijven replaces only an earlier payment file: never a ledger, never another file.
     for target in (ledger, included, existing):
         err = _refused(ledger, "betaal", str(ledger), "-o", str(target), "--overschrijven", files=(target,))

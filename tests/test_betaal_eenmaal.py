@@ -262,6 +262,22 @@ def test_a_returned_payment_reopens_the_claim_for_the_next_batch(tmp_path: Path,
     assert bean_check(ledger).returncode == 0
 
 
+def test_a_camt_return_without_end_to_end_id_is_found_by_the_link_in_its_text(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    link = _approved_claim(ledger, tmp_path)
+    assert cli("betaal", str(ledger), "-o", str(tmp_path / "a.xml"), "--datum", "2025-05-08").returncode == 0
+    assert cli("import", str(ledger), str(_payment_statement(tmp_path / "betaling.xml", link))).returncode == 0
+    statement = _return_statement(tmp_path / "retour.xml", "camt053", link)
+    xml = statement.read_text(encoding="utf-8")
+    xml = xml.replace(f"<EndToEndId>{link}</EndToEndId>", "<EndToEndId>NOTPROVIDED</EndToEndId>")
+    xml = xml.replace("<Ustrd>Retour</Ustrd>", f"<Ustrd>Retour Declaratie {link}: bollen</Ustrd>")
+    statement.write_text(xml, encoding="utf-8")
+    r = cli("import", str(ledger), str(statement))
+    assert r.returncode == 0, r.stderr
+    (claim,) = read_ledger(ledger).view.payables
+    assert claim.status == "goedgekeurd" and claim.returns[0].meta["retour-reden"] == "AC04"
+
+
 def test_a_return_nobody_can_place_goes_to_onverwerkt_with_its_reason(tmp_path: Path) -> None:
     ledger = make_ledger(tmp_path / "b")
     statement = tmp_path / "retour.csv"

@@ -119,6 +119,20 @@ def test_lines_without_reference_are_deduplicated_counted(tmp_path: Path) -> Non
     assert bean_errors(ledger) == []
 
 
+def test_csv_newest_first_takes_the_closing_balance_of_the_latest_line(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    statement = tmp_path / "nieuwste-eerst.csv"
+    statement.write_text(
+        "rekening;datum;bedrag;omschrijving;referentie;saldo\n"
+        f"{IBAN};12-05-2025;-3,50;Kosten;N-3;10.021,50\n"
+        f"{IBAN};10-05-2025;-1,00;Koffie;N-2;10.025,00\n"
+        f"{IBAN};10-05-2025;26,00;Bijdrage;N-1;10.026,00\n", encoding="utf-8")
+    r = cli("import", str(ledger), str(statement))
+    assert r.returncode == 0, r.stderr
+    (balance,) = [e for e in read_ledger(ledger).entries if isinstance(e, data.Balance)]
+    assert (balance.date, balance.amount.number) == (D(2025, 5, 13), Decimal("10021.50"))
+
+
 # --------------------------------------------------------------------------- currency
 
 

@@ -312,7 +312,12 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
                                         data.EMPTY_SET, frozenset({payable.link}),
                                         [_posting(liability, payable.amount), _posting(account, line.bedrag)]))
             continue
-        returned = paid_payables.get(e2e) if line.bedrag > 0 and line.retour_reden is not None else None
+        returned = None
+        if line.bedrag > 0 and line.retour_reden is not None:
+            # The original EndToEndId, or else a paid link named in the text (some banks drop the reference).
+            returned = paid_payables.get(e2e) or next(
+                (p for link, p in paid_payables.items() if re.search(rf"(?<![\w-]){re.escape(link)}(?![\w-])",
+                                                                       line.omschrijving)), None)
         if returned is not None and returned.amount == line.bedrag:
             del paid_payables[returned.link]
             open_payables[returned.link] = returned

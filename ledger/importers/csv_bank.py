@@ -15,8 +15,9 @@ The first row names the columns (order free, `;` or `,` as separator, UTF-8):
   line is known by its date, amount, counter-account and text (counted);
 - `retour-reden`: filled in (e.g. `AC04`) when the line is a payment the bank
   returned; its `end-to-end-id` names the claim or invoice;
-- `saldo`: the balance after the line; the last line's becomes the closing
-  balance, compared with the ledger.
+- `saldo`: the balance after the line; the latest line's (the last row, or
+  the first when the export is newest first) becomes the closing balance,
+  compared with the ledger.
 
 Every row must have exactly as many fields as the header.
 """
@@ -75,7 +76,7 @@ def parse_csv(filepath: str) -> Afschrift:
     if doubled:
         raise AfschriftFout(f"{filepath}:1: kolom(men) {', '.join(doubled)} staan er meer dan eens in")
     ibans, lines = set(), []
-    saldo, saldo_datum, saldo_regel = None, None, None
+    saldi: list[tuple[datetime.date, object, int]] = []  # (date, balance after the line, line)
     while True:
         start = reader.line_num + 1
         try:
@@ -107,13 +108,18 @@ def parse_csv(filepath: str) -> Afschrift:
                                retour, start))
         if row.get("saldo"):
             try:
-                saldo, saldo_datum, saldo_regel = signed_amount(row["saldo"]), datum, start
+                saldi.append((datum, signed_amount(row["saldo"]), start))
             except AfschriftFout as exc:
                 raise AfschriftFout(f"{where}: saldo: {exc}") from exc
     if not ibans:
         raise AfschriftFout(f"{filepath}: het afschrift bevat geen regels")
     if len(ibans) > 1:
         raise AfschriftFout(f"{filepath}: het afschrift bevat regels van meer rekeningen ({', '.join(sorted(ibans))})")
+    saldo, saldo_datum, saldo_regel = None, None, None
+    if saldi:
+        # Many banks export newest first: the closing balance is that of the latest line, in file order.
+        newest_first = lines[0].datum > lines[-1].datum
+        saldo_datum, saldo, saldo_regel = saldi[0] if newest_first else saldi[-1]
     return Afschrift(ibans.pop(), tuple(lines), saldo, saldo_datum, "EUR", saldo_regel)
 
 

@@ -127,6 +127,11 @@ def _batch_of(payment: data.Transaction) -> str | None:
     return str(value) if value else None
 
 
+def uitgevoerd(view: Buurtbudget) -> set[tuple[str, str]]:
+    """(MsgId, link) of every item whose payment from that batch is booked (`betaalopdracht:` on the payment)."""
+    return {(m, p.link) for p in view.payables if p.link for pay in p.payments if (m := _batch_of(pay))}
+
+
 def wachtend(entries: Iterable[data.Directive], view: Buurtbudget) -> dict[str, str]:
     """link -> MsgId of the batch it waits in: in a batch that is not cancelled and whose payment is not booked.
 
@@ -134,12 +139,7 @@ def wachtend(entries: Iterable[data.Directive], view: Buurtbudget) -> dict[str, 
     batch whose item has no such payment is still out at the bank, so the item
     is not paid again, whatever the dates say.
     """
-    consumed: set[tuple[str, str]] = set()
-    for p in view.payables:
-        for payment in p.payments:
-            msgid = _batch_of(payment)
-            if msgid and p.link:
-                consumed.add((msgid, p.link))
+    consumed = uitgevoerd(view)
     result: dict[str, str] = {}
     for b in batches(entries):
         if b.ingetrokken:
@@ -150,13 +150,13 @@ def wachtend(entries: Iterable[data.Directive], view: Buurtbudget) -> dict[str, 
     return result
 
 
-def batch_voor_betaling(entries: Iterable[data.Directive], view: Buurtbudget, link: str,
-                        al_gekoppeld: Iterable[tuple[str, str]] = ()) -> str | None:
-    """The batch a payment of `link` seen on a statement carries out: the oldest one it still waits in."""
-    taken = set(al_gekoppeld)
-    consumed = {(m, p.link) for p in view.payables for pay in p.payments if (m := _batch_of(pay)) and p.link}
-    for b in batches(entries):
-        if not b.ingetrokken and link in b.links and (b.msgid, link) not in consumed | taken:
+def batch_voor_betaling(alle: Iterable[Betaalbatch], consumed: set[tuple[str, str]], link: str) -> str | None:
+    """The batch a payment of `link` seen on a statement carries out: the oldest one it still waits in.
+
+    `consumed` holds the (MsgId, link) pairs already carried out; the caller adds the one it uses.
+    """
+    for b in alle:
+        if not b.ingetrokken and link in b.links and (b.msgid, link) not in consumed:
             return b.msgid
     return None
 

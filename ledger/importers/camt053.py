@@ -15,7 +15,7 @@ currency other than EUR is an error naming the file and line.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 

@@ -259,7 +259,7 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
 
     Raises SaldoFout when the closing balance is not what the ledger (with the new lines) says.
     """
-    from ledger.betalingen import BATCH_META, batch_voor_betaling
+    from ledger.betalingen import BATCH_META, batch_voor_betaling, batches, uitgevoerd
     from ledger.retouren import reden_tekst
 
     bestand = bestand or bron
@@ -268,7 +268,8 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
     view = build_view(existing, _options(accounts, ledger_filename))
     open_payables: dict[str, Payable] = {p.link: p for p in view.payables if p.link and p.status == "goedgekeurd"}
     paid_payables: dict[str, Payable] = {p.link: p for p in view.payables if p.link and p.status == "betaald"}
-    batches_taken: set[tuple[str, str]] = set()
+    alle_batches = batches(existing)
+    batches_taken = uitgevoerd(view)  # (MsgId, link) carried out, growing with this statement's payments
 
     # Hand-typed bookings on the bank account (no bank-ref): candidates for the amount-and-date match.
     manual: dict[Decimal, list[tuple[datetime.date, int]]] = {}  # amount -> (date, id): one lookup per line
@@ -304,7 +305,7 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
             paid_payables[payable.link] = payable
             liability = accounts.declaraties if payable.kind == "declaratie" else accounts.crediteuren
             what = "declaratie" if payable.kind == "declaratie" else "factuur"
-            msgid = batch_voor_betaling(existing, view, payable.link, batches_taken)
+            msgid = batch_voor_betaling(alle_batches, batches_taken, payable.link)
             if msgid:
                 batches_taken.add((msgid, payable.link))
                 meta[BATCH_META] = msgid

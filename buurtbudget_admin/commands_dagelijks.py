@@ -223,6 +223,23 @@ def betaal(
     return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
 
 
+def _betaler(door: Optional[str]) -> str:
+    """Who makes or cancels a batch: --door, $BUURTBUDGET_GEBRUIKER, or else the login name.
+
+    `betaal` wrote nothing before batches were recorded, so scripts ran it
+    without a name; the login name keeps them working and still says who it was.
+    """
+    value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
+    if value:
+        return value
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
+
+
 def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
     import contextlib
     import tempfile
@@ -232,7 +249,7 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
     )
     from ledger.schrijven import Wijziging
 
-    who = _door(door)
+    who = _betaler(door)
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 
@@ -322,7 +339,7 @@ def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Opt
     from ledger.betalingen import BetaalFout, intrekking_tekst, zoek_batch
     from ledger.schrijven import Wijziging
 
-    who = _door(door)
+    who = _betaler(door)
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 

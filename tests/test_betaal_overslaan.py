@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from ledger.betalingen import valideer
@@ -34,7 +35,8 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     ledger = write_books(tmp_path / "testbuurt-2025", BOOKS)
     before = ledger.read_text(encoding="utf-8")
     out = tmp_path / "betaling.xml"
-    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08", "--door", "Henk")
+    # No --door and no BUURTBUDGET_GEBRUIKER: the login name is recorded as who made the batch.
+    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
     assert proc.returncode == 0, proc.stderr
     xml = out.read_bytes()
     valideer(xml)
@@ -45,6 +47,7 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     added = ledger.read_text(encoding="utf-8").removeprefix(before)
     assert added.strip().startswith('2025-05-08 custom "betaalopdracht" "BB-20250508-001"')
     assert 'links: "decl-2025-004"' in added and "fact-2025-001" not in added
+    assert f'door: "{getpass.getuser()}"' in added
     assert_no_traceback(proc)
 
 

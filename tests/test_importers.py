@@ -145,6 +145,13 @@ def test_camt_batch_entry_with_several_transactions_is_split() -> None:
     ]
 
 
+def test_camt_pending_entries_are_not_booked() -> None:
+    xml = camt053(IBAN, LINES, Decimal("100.00"), D(2025, 5, 12)).decode()
+    xml = xml.replace("<Sts>BOOK</Sts>", "<Sts>PDNG</Sts>", 1)
+    (statement,) = parse_camt053(xml.encode())
+    assert [l.bank_ref for l in statement.regels] == ["REF-0002", "REF-0003"]
+
+
 def test_unreadable_statement_gets_a_dutch_error(tmp_path: Path) -> None:
     ledger = make_ledger(tmp_path / "b")
     bad = tmp_path / "kapot.xml"

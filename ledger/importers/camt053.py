@@ -130,6 +130,9 @@ def parse_camt053(raw: bytes, filename: str = "afschrift") -> list[Afschrift]:
         lines: list[Bankregel] = []
         for n, ntry in enumerate(_children(stmt, "Ntry")):
             where = f"{filename}:{ntry.sourceline}"
+            status = (_text(ntry, "Sts", "Cd") or _text(ntry, "Sts") or "BOOK").upper()
+            if status != "BOOK":
+                continue  # pending or informational: not (yet) on the account, not in the closing balance
             value, ccy = _amount(_child(ntry, "Amt"), where)
             indicator = _text(ntry, "CdtDbtInd")
             if (indicator or "").upper() not in ("CRDT", "DBIT"):

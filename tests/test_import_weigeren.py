@@ -189,12 +189,13 @@ def _malformed(tmp_path: Path) -> dict[str, tuple[str, bytes, str | None]]:
         "mt940-latin1": ("latin1.sta", sta.replace("Jan Jansen", "Jan Müller").encode("latin-1"), ":6:"),
         "mt940-kapotte-regel": ("kapot.sta", sta.replace(":61:250510", ":61:25XX10", 1).encode(), None),
         "leeg": ("leeg.xml", b"", None),
+        "csv-utf16": ("utf16.csv", f"{HEAD}\n{IBAN};2025-05-10;25,00;Jan;Bijdrage;R1\n".encode("utf-16"), ":1:"),
     }
 
 
 CASES = ["csv-nan", "csv-drie-decimalen", "csv-extra-kolom", "csv-kolom-te-weinig", "csv-latin1", "csv-afgebroken",
          "csv-datum", "csv-alleen-kop", "camt-kapot", "camt-afgebroken", "camt-nan", "camt-latin1",
-         "mt940-afgebroken", "mt940-latin1", "mt940-kapotte-regel", "leeg"]
+         "mt940-afgebroken", "mt940-latin1", "mt940-kapotte-regel", "leeg", "csv-utf16"]
 
 
 @pytest.mark.parametrize("case", CASES)

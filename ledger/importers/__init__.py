@@ -27,6 +27,16 @@ def kies_importer(importers: list[BankImporter], filepath: str) -> BankImporter:
     for importer in importers:
         if importer.identify(filepath):
             return importer
+    try:
+        with open(filepath, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise AfschriftFout(f"{filepath}: kan het afschrift niet lezen ({exc.strerror or exc})") from exc
+    if not head.strip():
+        raise AfschriftFout(f"{filepath}: het bestand is leeg; download het afschrift opnieuw")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise AfschriftFout(f"{filepath}:1: het bestand is geen UTF-8-tekst (UTF-16 of binair); "
+                            "sla het afschrift op als UTF-8 en probeer het opnieuw")
     raise AfschriftFout(f"{filepath}: onbekend afschriftformaat (verwacht CAMT.053-XML, MT940 of CSV met kolommen "
                         "rekening;datum;bedrag)")
 

@@ -12,7 +12,7 @@ it can be matched back (see `ledger.importers.common`).
 
 A batch is recorded in the ledger, so it is never paid twice:
 
-    2025-05-08 custom "betaalopdracht" "BB-20250508-001"
+    2025-05-08 custom "betaalopdracht" "BB-20250508-001-4F2A"
       links: "decl-2025-004 fact-2025-002"
       aantal: 2
       totaal: 464.20 EUR
@@ -20,10 +20,10 @@ A batch is recorded in the ledger, so it is never paid twice:
       door: "Henk"
 
 An item waits in its batch until the bank statement shows its payment (the
-import writes `betaalopdracht: "BB-20250508-001"` on that payment) or the
+import writes `betaalopdracht: "BB-20250508-001-4F2A"` on that payment) or the
 batch is cancelled:
 
-    2025-05-09 custom "betaalopdracht-ingetrokken" "BB-20250508-001"
+    2025-05-09 custom "betaalopdracht-ingetrokken" "BB-20250508-001-4F2A"
       door: "Henk"
       reden: "niet geüpload"
 
@@ -199,13 +199,21 @@ def niet_te_betalen(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -
     return [o for o in map(_opdracht, te_betalen(view, entries)) if isinstance(o, str)]
 
 
-def nieuwe_msgid(entries: Iterable[data.Directive], datum: datetime.date) -> str:
-    """`BB-20250508-003`: the date and the ledger's next batch number (unique in the ledger, ≤ 35 chars)."""
+def nieuwe_msgid(entries: Iterable[data.Directive], datum: datetime.date, ledger_id: str = "") -> str:
+    """`BB-20250508-003-4F2A`: date, the ledger's next batch number and a tag of the ledger (≤ 35 chars).
+
+    Banks refuse a MsgId they saw before from the same customer; one
+    administrator may pay for several buurtbudgetten, so the tag (a hash of
+    the ledger's title and IBAN) keeps two ledgers' first batches apart.
+    """
+    import hashlib
+
+    tag = hashlib.sha256(ledger_id.encode("utf-8")).hexdigest()[:4].upper()
     known = {b.msgid for b in batches(entries)}
     n = len(known) + 1
-    while f"BB-{datum:%Y%m%d}-{n:03d}" in known:
+    while f"BB-{datum:%Y%m%d}-{n:03d}-{tag}" in known:
         n += 1
-    return f"BB-{datum:%Y%m%d}-{n:03d}"
+    return f"BB-{datum:%Y%m%d}-{n:03d}-{tag}"
 
 
 def nieuwe_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> NieuweBatch | None:
@@ -213,7 +221,8 @@ def nieuwe_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) 
     lijst = opdrachten(view, entries)
     if not lijst:
         return None
-    return NieuweBatch(nieuwe_msgid(entries, uitvoerdatum), uitvoerdatum, tuple(lijst))
+    ledger_id = f"{view.title}|{view.header.iban if view.header else ''}"
+    return NieuweBatch(nieuwe_msgid(entries, uitvoerdatum, ledger_id), uitvoerdatum, tuple(lijst))
 
 
 def sepa_betaalbestand(view: Buurtbudget, batch: NieuweBatch, *, valideren: bool = True) -> bytes:

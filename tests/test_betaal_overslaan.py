@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from lxml import etree
+
 from ledger.betalingen import valideer
 from tests.books import write_books
 from tests.test_cli import assert_no_traceback, buurtbudget
@@ -45,7 +47,9 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     assert "^fact-2025-001 heeft geen iban" in proc.stderr and f"{ledger}:" in proc.stderr
     # Only the batch was added to the ledger: it names the claim it pays, not the invoice.
     added = ledger.read_text(encoding="utf-8").removeprefix(before)
-    assert added.strip().startswith('2025-05-08 custom "betaalopdracht" "BB-20250508-001"')
+    msgid = etree.fromstring(xml).findtext(".//{*}GrpHdr/{*}MsgId")
+    assert msgid.startswith("BB-20250508-001-")
+    assert added.strip().startswith(f'2025-05-08 custom "betaalopdracht" "{msgid}"')
     assert 'links: "decl-2025-004"' in added and "fact-2025-001" not in added
     assert f'door: "{getpass.getuser()}"' in added
     assert_no_traceback(proc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.betalingen import batches, te_betalen, wachtend
+from ledger.betalingen import batches, nieuwe_msgid, te_betalen, wachtend
 from ledger.retouren import betaalstatus, reden_tekst
 from ledger.view import build_view
 from tests.books import Result, books
@@ -115,3 +115,13 @@ def test_status_counts_payments_against_returns() -> None:
     assert betaalstatus(betalingen=1, retouren=0, afgewezen=True, goedgekeurd=True) == "afgewezen"
     assert reden_tekst("ac04") == "AC04 rekening opgeheven" and reden_tekst("ZZ99") == "ZZ99"
     assert reden_tekst("") == "reden onbekend"
+
+
+def test_two_ledgers_never_share_a_msgid() -> None:
+    import datetime
+
+    day = datetime.date(2025, 5, 8)
+    a = nieuwe_msgid([], day, "Buurtbudget K-buurt 2025|NL91ABNA0417164300")
+    b = nieuwe_msgid([], day, "Buurtbudget Geuzenveld 2025|NL91ABNA0417164300")
+    assert a.startswith("BB-20250508-001-") and b.startswith("BB-20250508-001-") and a != b
+    assert len(a) <= 35 and a == nieuwe_msgid([], day, "Buurtbudget K-buurt 2025|NL91ABNA0417164300")

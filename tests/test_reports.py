@@ -227,37 +227,54 @@ def test_tier_is_stated(statement, pages):
 
 
 def test_cover_hash_is_the_hash_of_the_sources(ledger, pages):
-    main_file, q2 = ledger, ledger.parent / "q2.beancount"
+    main_file, q2, bon = ledger, ledger.parent / "q2.beancount", ledger.parent / "bon.pdf"
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (main_file, q2)}
     combined = hashlib.sha256("".join(f"{digests[n]}  {n}\n" for n in sorted(digests)).encode()).hexdigest()
-    cover = re.sub(r"\s+", "", pages[0])
+    details = re.sub(r"\s+", "", _page_with(pages, NL["summary"]))
     for digest in digests.values():
-        assert digest in cover
-    assert combined in cover
-    # The same check with standard tools, as the cover explains.
+        assert digest in details
+    assert combined in details
+    # Page 1: one hash over the sources and the receipts, as sha256sum prints them sorted by name.
+    out = subprocess.run("sha256sum bon.pdf main.beancount q2.beancount | sha256sum", shell=True, cwd=ledger.parent,
+                         capture_output=True, text=True, check=True).stdout
+    everything = out.split()[0]
+    assert everything in re.sub(r"\s+", "", pages[0])
+    assert "buurtbudget verifieer" in pages[0] and "3 bestanden (2 bronbestanden, 1 bon(nen))" in _squash(pages[0])
+    # The sources alone, with standard tools, as the details page explains.
     out = subprocess.run("sha256sum main.beancount q2.beancount | sha256sum", shell=True, cwd=ledger.parent,
                          capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == combined
+    assert hashlib.sha256(bon.read_bytes()).hexdigest() != combined
 
 
-def test_sources_are_attached(rendered, ledger):
+def test_sources_receipts_and_manifest_are_attached(rendered, ledger):
     reader = PdfReader(io.BytesIO(rendered[0]))
     attachments = reader.attachments
-    assert sorted(attachments) == ["main.beancount", "q2.beancount"]
+    assert sorted(attachments) == ["bon.pdf", "main.beancount", "q2.beancount", "verantwoording.json"]
     assert attachments["main.beancount"][0] == ledger.read_bytes()
     assert attachments["q2.beancount"][0] == (ledger.parent / "q2.beancount").read_bytes()
-    # PDF/A-3: each embedded file says what it is (MIME type) and how it relates to the PDF.
-    for spec in reader.trailer["/Root"]["/AF"]:
-        spec = spec.get_object()
-        assert spec["/AFRelationship"] == "/Source"
-        assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/text/plain"
+    assert attachments["bon.pdf"][0] == (ledger.parent / "bon.pdf").read_bytes()
+    # PDF/A-3: each embedded file says what it is (MIME type) and how it relates to the PDF, once.
+    specs = [spec.get_object() for spec in reader.trailer["/Root"]["/AF"]]
+    assert len(specs) == 4
+    kinds = {str(spec["/UF"]): (spec["/AFRelationship"], spec["/EF"]["/F"].get_object()["/Subtype"]) for spec in specs}
+    assert kinds == {
+        "main.beancount": ("/Source", "/text/plain"),
+        "q2.beancount": ("/Source", "/text/plain"),
+        "bon.pdf": ("/Supplement", "/application/pdf"),
+        "verantwoording.json": ("/Data", "/application/json"),
+    }
+    for spec in specs:
+        if str(spec["/UF"]) != "verantwoording.json":
+            content = attachments[str(spec["/UF"])][0]
+            assert spec["/Desc"] == f"SHA-256 {hashlib.sha256(content).hexdigest()}"
 
 
-def test_pdfa_3b_and_metadata(rendered, statement):
+def test_pdfa_3a_and_metadata(rendered, statement):
     reader = PdfReader(io.BytesIO(rendered[0]))
     xmp = reader.xmp_metadata
     assert xmp is not None
-    assert xmp.pdfaid_part == "3" and xmp.pdfaid_conformance == "B"
+    assert xmp.pdfaid_part == "3" and xmp.pdfaid_conformance == "A"
     raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"pdfaid" in raw
     assert reader.trailer["/Root"]["/OutputIntents"]  # sRGB output intent

@@ -19,6 +19,7 @@ own plugins only: an embedded ledger asking for any other plugin is not run.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tempfile
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ def open_statement(path: str | Path) -> tuple[Any, Mapping[str, Any], dict[str, 
     p = Path(path)
     if not p.is_file():
         raise NotAStatement(f"{p}: bestand niet gevonden")
+    # pypdf reports repairs of damaged files in English on the log; our verdicts say what matters, in Dutch.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         with p.open("rb") as handle:
             if handle.read(5) != b"%PDF-":

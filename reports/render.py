@@ -344,7 +344,9 @@ def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp
                  links: Mapping[int, str], link_label: str) -> tuple[bytes, int]:
     from weasyprint import HTML, Attachment
 
-    from reports.pdf_finish import link_attachments, scope_table_headers, unique_associated_files
+    from reports.pdf_finish import (
+        link_attachments, scope_table_headers, store_incompressible_files, unique_associated_files,
+    )
 
     document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render(font_config=font_config())
     # Sorted by name: the EmbeddedFiles name tree must be (and the order is then the same every time).
@@ -364,6 +366,7 @@ def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp
     def finish(_document: Any, pdf: Any) -> None:
         link_attachments(pdf, links, link_label)
         unique_associated_files(pdf)
+        store_incompressible_files(pdf)
         scope_table_headers(pdf)
 
     with _source_date_epoch(stamp):

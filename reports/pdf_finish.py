@@ -101,6 +101,42 @@ def _retag(pdf: Any, annotations: set[bytes]) -> None:
                 obj["S"] = "/Annot"
 
 
+def _key(string: Any) -> bytes:
+    """How pydyf will write a string (latin-1 when it can, else UTF-16BE with a BOM): name trees sort on it."""
+    text = _text(string)
+    try:
+        return text.encode("latin-1") if text.isascii() else b"\xfe\xff" + text.encode("utf-16-be")
+    except UnicodeEncodeError:
+        return b"\xfe\xff" + text.encode("utf-16-be")
+
+
+def unicode_file_names(pdf: Any) -> None:
+    """Every embedded file named by its Unicode name, in /F, /UF and the EmbeddedFiles name tree.
+
+    WeasyPrint writes /F as the name's UTF-8 bytes, which readers decode as
+    PDFDocEncoding (`bon-café.pdf` becomes `bon-cafÃ©.pdf`), and keys the name
+    tree on it. A text string is what both fields and the tree's keys are read as.
+    """
+    import pydyf
+
+    specs = {}
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Filespec" and "UF" in obj:
+            obj["F"] = pydyf.String(_text(obj["UF"]))
+            specs[obj.reference] = obj
+    names = pdf.catalog.get("Names") if isinstance(pdf.catalog.get("Names"), dict) else None
+    tree = _object(pdf, names.get("EmbeddedFiles")) if names else None
+    if not isinstance(tree, dict) or not isinstance(tree.get("Names"), list):
+        return
+    pairs = list(zip(tree["Names"][0::2], tree["Names"][1::2]))
+    rebuilt = []
+    for key, ref in pairs:
+        spec = specs.get(ref)
+        rebuilt.append((pydyf.String(_text(spec["UF"])) if spec is not None else key, ref))
+    rebuilt.sort(key=lambda pair: _key(pair[0]))
+    tree["Names"] = pydyf.Array([item for pair in rebuilt for item in pair])
+
+
 def unique_associated_files(pdf: Any) -> None:
     """WeasyPrint lists each embedded file twice in the catalog's /AF (from the name tree and as a
     file specification): once is what PDF/A-3 means."""

@@ -345,7 +345,8 @@ def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp
     from weasyprint import HTML, Attachment
 
     from reports.pdf_finish import (
-        link_attachments, scope_table_headers, store_incompressible_files, unique_associated_files,
+        link_attachments, scope_table_headers, store_incompressible_files, unicode_file_names,
+        unique_associated_files,
     )
 
     document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render(font_config=font_config())
@@ -365,6 +366,7 @@ def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp
 
     def finish(_document: Any, pdf: Any) -> None:
         link_attachments(pdf, links, link_label)
+        unicode_file_names(pdf)
         unique_associated_files(pdf)
         store_incompressible_files(pdf)
         scope_table_headers(pdf)

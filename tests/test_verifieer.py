@@ -246,3 +246,35 @@ def test_an_embedded_ledger_asking_for_a_foreign_plugin_is_not_run(honest, tmp_p
     r = _verifieer(_tampered(pdf, tmp_path / "x.pdf", lambda w: _set_file(w, "main.beancount", evil, describe=True)))
     assert r.returncode == 1
     assert "plugin die verifieer niet uitvoert: os_system_plugin" in r.stdout
+
+
+@pytest.mark.parametrize("variant", ["en", "tot", "vaststelling", "unicode"])
+def test_statements_of_every_kind_verify(tmp_path, variant):
+    """English, up to a date, with a decision in the books, and receipts with non-ASCII names."""
+    body = BOOKS
+    if variant == "vaststelling":
+        body += ('\n2026-03-02 custom "vaststelling" 900.00 EUR\n  door: "J. \\"Jan\\" de Wit (stadsdeel West)"\n'
+                 '  kenmerk: "W-2026-0312"\n')
+    if variant == "unicode":
+        body = body.replace('"bon-a.pdf"', '"bon café €.pdf"')
+    folder = tmp_path / "testbuurt-2025"
+    _books(folder, body)
+    if variant == "unicode":
+        (folder / "bon-a.pdf").rename(folder / "bon café €.pdf")
+    args = {"en": ["--taal", "en"], "tot": ["--tot", "2025-03-31"]}.get(variant, [])
+    pdf = tmp_path / "v.pdf"
+    r = cli("report", str(folder), "-o", str(pdf), *args)
+    assert r.returncode == 0, r.stderr
+    reader = PdfReader(str(pdf))
+    manifest = json.loads(reader.attachments["verantwoording.json"][0])
+    if variant == "tot":
+        assert manifest["tot"] == "2025-03-31" and manifest["cijfers"]["besteed"] == "€ 662,50"
+    if variant == "vaststelling":
+        assert manifest["cijfers"]["vastgesteld"] == "€ 900,00"
+        assert manifest["cijfers"]["terug"] == "€ 9.100,00"  # received 10,000 − 900
+    if variant == "unicode":
+        assert "bon café €.pdf" in reader.attachments
+        assert any(f["naam"] == "bon café €.pdf" for f in manifest["bestanden"])
+    r = _verifieer(pdf)
+    assert r.returncode == 0, r.stdout
+    assert all(_verdicts(r.stdout).values()) and len(_verdicts(r.stdout)) == 6

@@ -248,10 +248,13 @@ def test_an_embedded_ledger_asking_for_a_foreign_plugin_is_not_run(honest, tmp_p
     assert "plugin die verifieer niet uitvoert: os_system_plugin" in r.stdout
 
 
-@pytest.mark.parametrize("variant", ["en", "tot", "vaststelling", "unicode"])
+@pytest.mark.parametrize("variant", ["en", "tot", "vaststelling", "unicode", "documents"])
 def test_statements_of_every_kind_verify(tmp_path, variant):
-    """English, up to a date, with a decision in the books, and receipts with non-ASCII names."""
+    """English, up to a date, with a decision in the books, receipts with non-ASCII names, Fava documents."""
     body = BOOKS
+    if variant == "documents":  # a document entry, and one beancount finds in documents/<account>/
+        body += '\n2025-03-15 document Assets:Bank:Betaalrekening "documents/afschrift-maart.pdf"\n'
+
     if variant == "vaststelling":
         body += ('\n2026-03-02 custom "vaststelling" 900.00 EUR\n  door: "J. \\"Jan\\" de Wit (stadsdeel West)"\n'
                  '  kenmerk: "W-2026-0312"\n')
@@ -261,6 +264,11 @@ def test_statements_of_every_kind_verify(tmp_path, variant):
     _books(folder, body)
     if variant == "unicode":
         (folder / "bon-a.pdf").rename(folder / "bon café €.pdf")
+    if variant == "documents":
+        (folder / "documents" / "afschrift-maart.pdf").write_bytes(b"%PDF-1.4\n% afschrift maart\n")
+        account = folder / "documents" / "Expenses" / "Plannen" / "Speeltuin" / "Materiaal"
+        account.mkdir(parents=True)
+        (account / "2025-03-10.offerte.pdf").write_bytes(b"%PDF-1.4\n% offerte\n")
     args = {"en": ["--taal", "en"], "tot": ["--tot", "2025-03-31"]}.get(variant, [])
     pdf = tmp_path / "v.pdf"
     r = cli("report", str(folder), "-o", str(pdf), *args)
@@ -272,6 +280,10 @@ def test_statements_of_every_kind_verify(tmp_path, variant):
     if variant == "vaststelling":
         assert manifest["cijfers"]["vastgesteld"] == "€ 900,00"
         assert manifest["cijfers"]["terug"] == "€ 9.100,00"  # received 10,000 − 900
+    if variant == "documents":
+        assert reader.attachments["documents/afschrift-maart.pdf"][0] == b"%PDF-1.4\n% afschrift maart\n"
+        assert "documents/Expenses/Plannen/Speeltuin/Materiaal/2025-03-10.offerte.pdf" in reader.attachments
+        assert manifest["cijfers"]["bestanden"] == "5"
     if variant == "unicode":
         assert "bon café €.pdf" in reader.attachments
         assert any(f["naam"] == "bon café €.pdf" for f in manifest["bestanden"])

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import rules
-from ledger.kader import find_rules_file
 from ledger.loading import LoadedLedger
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine, build_view
 from reports.labels import labels_for
 from reports.receipts import Receipts, collect_receipts, combined_sha256
-from reports.sources import SourceFile, Sources, read_sources
+from reports.sources import SourceFile, Sources, statement_sources
 from reports.tier import Tier, accountability_tier
 from rules.checking import Problem, check_ledger, to_problem, verdicts
 
@@ -230,12 +229,7 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
     )
     rule_codes = {rule.CODE for rule in rules.ALL_RULES}
     others = tuple(_violation(p, base, dates) for p in problems if p.code not in rule_codes)
-    source_paths = list(loaded.source_files)
-    rules_file = find_rules_file(loaded.path, _rules_config(loaded.options_map))
-    if rules_file is not None and rules_file.is_file():
-        # The stadsdeel's rules decide verdicts: the dossier carries them, so they can be checked again.
-        source_paths.append(str(rules_file))
-    sources = read_sources(loaded.path, source_paths)
+    sources = statement_sources(loaded.path, loaded.source_files, loaded.options_map)
     receipts = collect_receipts(loaded.entries, loaded.options_map, loaded.path, statement_date, embed=bonnen,
                                 exclude=[f.path for f in sources.files])
     return Statement(

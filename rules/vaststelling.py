@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 
 from ledger.vaststelling import vaststellingen
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VASTSTELLING"
 TITLE = "Geen kosten na de vaststelling"
@@ -58,4 +58,6 @@ def violations(ctx: Context) -> list[RuleError]:
 
 def check(entries, options_map, config=None):
     """Run this rule alone: `plugin "rules.vaststelling"`."""
+    from rules.base import run_rules
+
     return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -248,7 +248,7 @@ def test_an_embedded_ledger_asking_for_a_foreign_plugin_is_not_run(honest, tmp_p
     assert "plugin die verifieer niet uitvoert: os_system_plugin" in r.stdout
 
 
-@pytest.mark.parametrize("variant", ["en", "tot", "vaststelling", "unicode", "documents"])
+@pytest.mark.parametrize("variant", ["en", "tot", "vaststelling", "unicode", "documents", "regels"])
 def test_statements_of_every_kind_verify(tmp_path, variant):
     """English, up to a date, with a decision in the books, receipts with non-ASCII names, Fava documents."""
     body = BOOKS
@@ -264,6 +264,11 @@ def test_statements_of_every_kind_verify(tmp_path, variant):
     _books(folder, body)
     if variant == "unicode":
         (folder / "bon-a.pdf").rename(folder / "bon café €.pdf")
+    if variant == "regels":  # the stadsdeel allows Vervoer: the verdict depends on the workspace's rules file
+        (tmp_path / "regels.toml").write_text('[stadsdeel.West]\nextra-categorieen = ["Vervoer"]\n', encoding="utf-8")
+        with (folder / "main.beancount").open("a", encoding="utf-8") as handle:
+            handle.write('\n2025-05-01 * "Taxi" "Vervoer materiaal"\n  document: "bon-a.pdf"\n'
+                         '  Expenses:Plannen:Speeltuin:Vervoer   40.00 EUR\n  Assets:Bank:Betaalrekening\n')
     if variant == "documents":
         (folder / "documents" / "afschrift-maart.pdf").write_bytes(b"%PDF-1.4\n% afschrift maart\n")
         account = folder / "documents" / "Expenses" / "Plannen" / "Speeltuin" / "Materiaal"
@@ -284,6 +289,9 @@ def test_statements_of_every_kind_verify(tmp_path, variant):
         assert reader.attachments["documents/afschrift-maart.pdf"][0] == b"%PDF-1.4\n% afschrift maart\n"
         assert "documents/Expenses/Plannen/Speeltuin/Materiaal/2025-03-10.offerte.pdf" in reader.attachments
         assert manifest["cijfers"]["bestanden"] == "5"
+    if variant == "regels":
+        assert reader.attachments["../regels.toml"][0] == (tmp_path / "regels.toml").read_bytes()
+        assert manifest["cijfers"]["overtredingen"] == "1"  # only the missing receipt: Vervoer is allowed
     if variant == "unicode":
         assert "bon café €.pdf" in reader.attachments
         assert any(f["naam"] == "bon café €.pdf" for f in manifest["bestanden"])

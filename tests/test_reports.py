@@ -392,6 +392,8 @@ def test_tagged_structure_language_and_table_headers(rendered):
         tag = obj.get("/S")
         if tag:
             kinds[tag] = kinds.get(tag, 0) + 1
+            if tag == "/Figure":  # the chart's bars say what they show
+                assert obj.get("/Alt"), obj
             if tag == "/TH":
                 scopes[obj["/A"]["/Scope"]] = scopes.get(obj["/A"]["/Scope"], 0) + 1
             if tag == "/Annot":
@@ -399,7 +401,8 @@ def test_tagged_structure_language_and_table_headers(rendered):
         kids = obj.get("/K")
         if kids is not None:
             stack.extend(kids if isinstance(kids, list) else [kids])
-    for tag in ("/Document", "/H1", "/H2", "/P", "/Table", "/THead", "/TBody", "/TR", "/TH", "/TD", "/Link", "/Annot"):
+    for tag in ("/Document", "/H1", "/H2", "/P", "/Table", "/THead", "/TBody", "/TR", "/TH", "/TD", "/Link", "/Annot",
+                "/Figure"):
         assert kinds.get(tag), (tag, kinds)
     # Column headers in table heads, row headers in the label/value tables of page 1 and the summary.
     assert scopes.get("/Column", 0) >= 5 and scopes.get("/Row", 0) >= 10, scopes

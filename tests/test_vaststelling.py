@@ -202,3 +202,56 @@ def test_a_decision_above_what_was_received_leaves_money_to_receive(tmp_path: Pa
     assert statement.to_repay == Decimal("-3500.00")
     page = re.sub(r"\s+", " ", PdfReader(io.BytesIO(render_statement(statement)[0])).pages[0].extract_text())
     assert "Nog te ontvangen van de gemeente (ontvangen − vastgesteld) € 3.500,00" in page
+
+
+# --------------------------------------------------------------------------- in /beheer/ (the web service)
+
+
+def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tmp_path: Path):
+    import base64
+
+    from werkzeug.test import Client
+
+    from buurtbudget_admin.service.users import add_user, users_path
+    from buurtbudget_admin.service.wsgi import create_service
+    from tests.service_workspace import write_workspace
+
+    def basic(name: str, password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+    workspace = write_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja")
+    add_user(users_path(workspace), "j.dewit", "auditor", (), "geheim-auditor")
+    client = Client(create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0))
+    auditor, anja = basic("j.dewit", "geheim-auditor"), basic("anja", "geheim-anja")
+    ledger = workspace / "testbuurt-2025" / "main.beancount"
+    base = "/beheer/testbuurt-2025/extension/Buurtbudget/"
+
+    page = client.get(base, headers=auditor).get_data(as_text=True)
+    assert 'id="bb-vaststelling"' in page and "(door j.dewit)" in page
+    assert 'id="bb-vaststelling"' not in client.get(base, headers=anja).get_data(as_text=True)
+
+    before = digest(ledger)
+    form = {"bedrag": "9.000,00", "datum": "2026-03-02", "kenmerk": "N-2026-0312"}
+    for headers, data, status, says in (
+        (anja, form, 403, "Alleen een auditor"),  # the beheerder keeps the books; the stadsdeel decides
+        ({}, form, 401, ""),
+        (auditor, {**form, "datum": "2025-06-01"}, 400, "fase verantwoording of later"),
+        (auditor, {**form, "bedrag": "10.000,01"}, 400, "hoger dan de toekenning"),
+        (auditor, {**form, "datum": "2999-01-01"}, 400, "in de toekomst"),
+        (auditor, {**form, "bedrag": "veel"}, 400, "bedrag"),
+    ):
+        response = client.post(base + "vaststelling", data=data, headers=headers)
+        assert response.status_code == status, (data, response.get_data(as_text=True)[:300])
+        assert says in response.get_data(as_text=True)
+        assert digest(ledger) == before
+    assert client.post("/buurt/testbuurt-2025/extension/Buurtbudget/vaststelling", data=form).status_code == 403
+
+    response = client.post(base + "vaststelling", data=form, headers=auditor)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "Vaststelling op 2026-03-02 door j.dewit: € 9.000,00" in response.get_data(as_text=True)
+    assert ('2026-03-02 custom "vaststelling" 9000.00 EUR\n  door: "j.dewit"\n  kenmerk: "N-2026-0312"\n'
+            in ledger.read_text(encoding="utf-8"))
+    assert vaststellingen(load_entries(ledger)[0]).latest.door == "j.dewit"
+    # Every other write stays closed to an auditor.
+    assert client.put("/beheer/testbuurt-2025/api/source", json={}, headers=auditor).status_code == 403

@@ -25,6 +25,8 @@ from buurtbudget_admin.service.users import User, UserStore, UsersFileError
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REALM = "Buurtbudget beheer"
 USER_ENVIRON_KEY = "buurtbudget.gebruiker"
+# The one write an auditor may do: record the vaststelling (buurtbudget_admin/fava_ext/vaststelling.py).
+VASTSTELLING_PATH = "extension/Buurtbudget/vaststelling"
 
 # Fava paths (after /<slug>/) that read files beside the ledger, or offer imports.
 PUBLIC_REFUSED_PREFIXES = (
@@ -105,7 +107,9 @@ class BeheerAuth:
         if not user.may_read(slug):
             return page("Geen toegang", f"Gebruiker '{user.name}' is geen beheerder van '{slug}'.", 403)(
                 environ, start_response)
-        if request.method not in READ_METHODS and not user.may_write(slug):
+        # The one write of an auditor: the vaststelling (the endpoint refuses everyone else).
+        auditor_write = user.role == "auditor" and rest == VASTSTELLING_PATH
+        if request.method not in READ_METHODS and not user.may_write(slug) and not auditor_write:
             return page(
                 "Alleen lezen",
                 f"Gebruiker '{user.name}' ({user.role}) mag deze boeken lezen maar niet wijzigen.",

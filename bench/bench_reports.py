@@ -11,7 +11,7 @@ scanned JPEG or PDF), embedded and linked; against the light version
 
 Ledgers come from bench/generate_ledger.py (seeded, valid under every rule).
 Each statement is measured in phases: load + rules + view (`build_statement`),
-HTML (Jinja2), and WeasyPrint (layout + PDF/A-3b write). "Rendering" in the
+HTML (Jinja2), and WeasyPrint (layout + tagged PDF/A-3a write). "Rendering" in the
 target (500 bookings in at most 1 s) is the HTML + WeasyPrint part. Every
 size is rendered once to warm up fonts and caches, then timed (best of
 --repeat). "first render" is that warm-up run: for the first size it is

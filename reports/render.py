@@ -410,7 +410,11 @@ def receipt_cell(receipts: Any, links: Mapping[str, str], missing: str, line: An
 
 
 def statement_attachments(statement: Any) -> list[Embedded]:
-    """The ledger's sources (Source), its receipts (Supplement) and the manifest (Data)."""
+    """The ledger's sources (Source), its receipts and the manifest (Supplement).
+
+    The manifest is page 1's figures and the list of files in a form a program reads
+    more easily: a supplement in PDF/A-3's words, as the receipts are to the books.
+    """
     from reports.dossier import MANIFEST_NAME, manifest_bytes
 
     receipts = {f.name for f in statement.receipts.files}
@@ -420,7 +424,7 @@ def statement_attachments(statement: Any) -> list[Embedded]:
     ]
     files.append(Embedded(MANIFEST_NAME, manifest_bytes(statement),
                           "Cijfers van pagina 1 en de lijst van ingesloten bestanden (buurtbudget verifieer)",
-                          "Data"))
+                          "Supplement"))
     return files
 
 

@@ -262,7 +262,7 @@ def test_sources_receipts_and_manifest_are_attached(rendered, ledger):
         "main.beancount": ("/Source", "/text/plain"),
         "q2.beancount": ("/Source", "/text/plain"),
         "bon.pdf": ("/Supplement", "/application/pdf"),
-        "verantwoording.json": ("/Data", "/application/json"),
+        "verantwoording.json": ("/Supplement", "/application/json"),
     }
     for spec in specs:
         if str(spec["/UF"]) != "verantwoording.json":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -53,9 +52,7 @@ def vaststellen(
     from buurtbudget_admin.commands_dagelijks import _amount, _date, _report, _write
     from ledger.vaststelling import maak_vaststelling
 
-    when = _date(datum, "--datum")
-    if when > datetime.date.today():
-        raise UserError(f"--datum {when.isoformat()} ligt in de toekomst; een vaststelling is een genomen besluit")
+    when = _date(datum, "--datum")  # no clock: the phase on that date decides, as the rules do
     amount = _amount(bedrag)
     who = door.strip()
     if not who:

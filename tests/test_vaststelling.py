@@ -137,7 +137,6 @@ def test_vaststellen_refuses_what_cannot_be_decided_and_leaves_the_ledger_alone(
         (["--bedrag", "9500", "--datum", "2025-06-01", "--door", "J. de Wit"], "fase verantwoording of later"),
         (["--bedrag", "10.000,01", "--datum", "2026-03-02", "--door", "J. de Wit"], "hoger dan de toekenning"),
         (["--bedrag", "-1", "--datum", "2026-03-02", "--door", "J. de Wit"], ""),
-        (["--bedrag", "9500", "--datum", "2999-01-01", "--door", "J. de Wit"], "in de toekomst"),
         (["--bedrag", "9500", "--datum", "2026-03-02", "--door", "J. de\nWit"], "op één regel"),
         (["--bedrag", "9500", "--datum", "2026-13-02", "--door", "J. de Wit"], "geen datum"),
         (["--bedrag", "9500", "--datum", "2026-03-02", "--door", "  "], "--door is leeg"),
@@ -238,7 +237,7 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
         ({}, form, 401, ""),
         (auditor, {**form, "datum": "2025-06-01"}, 400, "fase verantwoording of later"),
         (auditor, {**form, "bedrag": "10.000,01"}, 400, "hoger dan de toekenning"),
-        (auditor, {**form, "datum": "2999-01-01"}, 400, "in de toekomst"),
+        (auditor, {**form, "datum": "2 maart"}, 400, "geen datum"),
         (auditor, {**form, "bedrag": "veel"}, 400, "bedrag"),
     ):
         response = client.post(base + "vaststelling", data=data, headers=headers)

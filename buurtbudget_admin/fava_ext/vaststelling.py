@@ -27,8 +27,7 @@ def may_record(mode: str, user: Any) -> bool:
     return mode == "beheer" and user is not None and getattr(user, "role", None) == "auditor"
 
 
-def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
-           today: datetime.date | None = None) -> Uitkomst:
+def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
     """Record the decision of the form; never raises for what a user can get wrong."""
     import rules
     from ledger.boekingen import InvoerFout
@@ -43,9 +42,6 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
         datum = datetime.date.fromisoformat((form.get("datum") or "").strip())
     except ValueError:
         return Uitkomst(400, "Niet vastgelegd", f"'{form.get('datum', '')}' is geen datum; schrijf JJJJ-MM-DD.")
-    if datum > (today or datetime.date.today()):
-        return Uitkomst(400, "Niet vastgelegd", f"{datum.isoformat()} ligt in de toekomst; een vaststelling is "
-                                                "een genomen besluit.")
     try:
         bedrag = parse_amount((form.get("bedrag") or "").strip())
     except AmountError as exc:

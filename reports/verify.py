@@ -286,8 +286,9 @@ def _check_page_one(figures: tuple[Any, ...], taal: str, page_text: str) -> Chec
     if decided:
         day = format_datum(datetime.date.fromisoformat(f["vastgesteld-op"]), taal)
         if len(f["vastgesteld-door"]) <= 100:  # longer names are shortened on the page
-            want("vastgesteld-door", f"{L['vastgesteld']} {day} {L['door']} {f['vastgesteld-door']}")
-        want("vastgesteld", f["vastgesteld"])
+            want("vastgesteld", f"{L['vastgesteld']} {day} {L['door']} {f['vastgesteld-door']}: {f['vastgesteld']}")
+        else:
+            want("vastgesteld", f"{L['vastgesteld']} {day} {L['door']}")
     n = int(f.get("overtredingen") or 0)
     want("overtredingen", f"{L['rules-verdict']}: {n} {L['violations-count']}" if n
          else f"{L['rules-verdict']}: {L['all-rules-passed']}")

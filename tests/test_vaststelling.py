@@ -185,8 +185,9 @@ def test_vaststellen_records_the_decision_and_the_statement_shows_it(tmp_path: P
     assert statement.to_repay == Decimal("500.00")  # received 10,000 − vastgesteld 9,500
     pdf, _ = render_statement(statement)
     page = re.sub(r"\s+", " ", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
-    assert "Vastgesteld op 9 maart 2026 door P. Jansen € 9.500,00" in page
-    assert 'eerder vastgesteld: 2 maart 2026 door J. "Jan" de Wit (stadsdeel West) (kenmerk W-2026-0312) € 9.000,00' in page
+    assert "Vastgesteld op 9 maart 2026 door P. Jansen: € 9.500,00" in page
+    assert ('eerder vastgesteld op 2 maart 2026 door J. "Jan" de Wit (stadsdeel West) (kenmerk W-2026-0312): € 9.000,00'
+            in page)
     assert "Terug te betalen aan de gemeente (ontvangen − vastgesteld) € 500,00" in page
 
 
@@ -195,11 +196,13 @@ def test_a_decision_above_what_was_received_leaves_money_to_receive(tmp_path: Pa
     # Only 6,000 of the award was paid out so far.
     ledger.write_text(ledger.read_text(encoding="utf-8").replace(
         "Activa:Bank:Betaalrekening   10000.00 EUR", "Activa:Bank:Betaalrekening   6000.00 EUR"), encoding="utf-8")
-    r = cli("vaststellen", str(ledger), "--bedrag", "9500", "--datum", "2026-03-02", "--door", "J. de Wit")
+    r = cli("vaststellen", str(ledger), "--bedrag", "9500", "--datum", "2026-03-02", "--door", "J. de Wit",
+            "--kenmerk", "W-2026-0099")
     assert r.returncode == 0, r.stderr
     statement = build_statement(ledger)
     assert statement.to_repay == Decimal("-3500.00")
     page = re.sub(r"\s+", " ", PdfReader(io.BytesIO(render_statement(statement)[0])).pages[0].extract_text())
+    assert "Vastgesteld op 2 maart 2026 door J. de Wit: € 9.500,00 kenmerk W-2026-0099" in page
     assert "Nog te ontvangen van de gemeente (ontvangen − vastgesteld) € 3.500,00" in page
 
 

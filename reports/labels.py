@@ -22,7 +22,7 @@ NL: dict[str, str] = {
     "statement-date": "Datum verantwoording",
     "phase": "Fase",
     "sources": "Bronbestanden (SHA-256)",
-    "combined-hash": "Gecombineerde SHA-256",
+    "combined-hash": "Gecombineerde SHA-256 van de bronbestanden",
     "hash-note": "De bronbestanden zijn als bijlage in deze PDF opgenomen. Controle: "
                  "sha256sum van de bestanden, gesorteerd op naam, en daarvan weer sha256sum.",
     "file": "Bestand",
@@ -133,7 +133,7 @@ NL: dict[str, str] = {
     "light-version": "Lichte versie: de bonnen zijn niet ingesloten.",
     "hash-all": "Eén SHA-256 over alle ingesloten bronbestanden en bonnen (sha256sum-regels, gesorteerd op naam)",
     "verify-note": "Controle van bestanden, hashes en cijfers van deze pagina met de ingesloten boeken:",
-    "details": "Gegevens en bronbestanden",
+    "details": "Gegevens",
     "receipts": "Bonnen",
     "receipts-embedded": "Ingesloten bonnen",
     "receipts-note": "Elke bon staat als bijlage in deze PDF, genoemd naar zijn pad in de map van de ledger; "
@@ -159,7 +159,7 @@ EN: dict[str, str] = {
     "statement-date": "Statement date",
     "phase": "Phase",
     "sources": "Source files (SHA-256)",
-    "combined-hash": "Combined SHA-256",
+    "combined-hash": "Combined SHA-256 of the source files",
     "hash-note": "The source files are attached to this PDF. To check: sha256sum of the files, "
                  "sorted by name, then sha256sum of that output.",
     "file": "File",
@@ -270,7 +270,7 @@ EN: dict[str, str] = {
     "light-version": "Light version: the receipts are not embedded.",
     "hash-all": "One SHA-256 over every embedded source file and receipt (sha256sum lines sorted by name)",
     "verify-note": "To check the files, the hashes and this page's figures against the embedded books:",
-    "details": "Details and source files",
+    "details": "Details",
     "receipts": "Receipts",
     "receipts-embedded": "Embedded receipts",
     "receipts-note": "Every receipt is attached to this PDF, named by its path in the ledger's folder; "

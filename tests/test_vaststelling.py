@@ -219,7 +219,9 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     from tests.service_workspace import write_workspace
 
     def basic(name: str, password: str) -> dict[str, str]:
-        return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+        # A write must come from a page of the site itself (Origin), as a browser's form post does.
+        return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode(),
+                "Origin": "http://localhost"}
 
     workspace = write_workspace(tmp_path / "ws")
     add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja")

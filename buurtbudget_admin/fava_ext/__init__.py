@@ -98,6 +98,13 @@ class Buurtbudget(FavaExtensionBase):
         return request.environ.get("buurtbudget.gebruiker")
 
     @property
+    def logout_url(self) -> str | None:
+        """In beheer: the service's logout address (under this mount), to forget the login."""
+        if self.mode != "beheer" or self.user is None:
+            return None
+        return request.script_root + "/uitloggen"
+
+    @property
     def may_download_pdf(self) -> bool:
         return self.mode != "publiek"
 

@@ -29,10 +29,11 @@ def may_record(mode: str, user: Any) -> bool:
 
 def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
     """Record the decision of the form; never raises for what a user can get wrong."""
-    import rules
+    from buurtbudget_admin.valideren import valideer
     from ledger.boekingen import InvoerFout
     from ledger.money import AmountError, parse_amount
-    from ledger.schrijven import BewerkingVerouderd, WijzigingGeweigerd, schrijf
+    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+    from ledger.vastleggen import GitFout
     from ledger.vaststelling import maak_vaststelling
     from rules.checking import to_problem
 
@@ -49,13 +50,13 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> U
     kenmerk = (form.get("kenmerk") or "").strip() or None
     try:
         result = schrijf(ledger_path, lambda stand: maak_vaststelling(stand, datum, bedrag, user.name, kenmerk),
-                         door=user.name, regels=rules.run_all)
+                         door=user.name, valideer=valideer)
     except InvoerFout as exc:
         return Uitkomst(400, "Niet vastgelegd", str(exc))
     except WijzigingGeweigerd as exc:
         lines = "; ".join(to_problem(f).format() for f in exc.fouten)
         return Uitkomst(409, "Niet vastgelegd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-    except BewerkingVerouderd as exc:
+    except (SchrijfFout, GitFout) as exc:
         return Uitkomst(409, "Niet vastgelegd", str(exc))
     return Uitkomst(200, "Vastgelegd", result.omschrijving)
 

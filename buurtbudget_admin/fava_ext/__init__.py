@@ -246,6 +246,24 @@ class Buurtbudget(FavaExtensionBase):
         })
 
 
+    # -- the vaststelling: an auditor records the decision ---------------
+    @property
+    def may_record_vaststelling(self) -> bool:
+        from buurtbudget_admin.fava_ext.vaststelling import may_record
+
+        return may_record(self.mode, self.user)
+
+    @extension_endpoint("vaststelling", methods=["POST"])
+    def vaststelling(self) -> Any:
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import vaststelling as v
+
+        uitkomst = v.record(self.ledger.beancount_file_path, self.mode, self.user, request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+
 def _statement_renderer():
     """A function ledger path -> PDF bytes from the `reports` package, or None when it has none (yet)."""
     try:

@@ -40,6 +40,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 REALM = "Buurtbudget beheer"
 USER_ENVIRON_KEY = "buurtbudget.gebruiker"
 LOGOUT_PATH = "uitloggen"
+# The one write an auditor may do: record the vaststelling (buurtbudget_admin/fava_ext/vaststelling.py).
+VASTSTELLING_PATH = "extension/Buurtbudget/vaststelling"
 
 SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
@@ -247,7 +249,9 @@ class BeheerAuth:
         if not user.may_read(slug):
             return page("Geen toegang", f"Gebruiker '{user.name}' is geen beheerder van '{slug}'.", 403)(
                 environ, start_response)
-        if writing and not user.may_write(slug):
+        # The one write of an auditor: the vaststelling (the endpoint refuses everyone else).
+        auditor_write = user.role == "auditor" and rest == VASTSTELLING_PATH
+        if writing and not user.may_write(slug) and not auditor_write:
             return refusal(rest, "Alleen lezen",
                            f"Gebruiker '{user.name}' ({user.role}) mag deze boeken lezen maar niet wijzigen.",
                            403)(environ, start_response)

@@ -31,8 +31,10 @@ from typing import Iterable, Sequence
 from beancount.core import data
 
 from ledger.accounts import Accounts
+from ledger.bonnen import BonFout, lees_bon
 from ledger.money import format_eur
 from ledger.schrijven import Bewerking, Stand
+from ledger.vier_ogen import zelfde_persoon
 from ledger.view import Payable
 
 CURRENCY = "EUR"
@@ -53,12 +55,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", norm.casefold()).strip("-") or "bon"
 
 
-def document_naam(datum: datetime.date, origineel: Path, folder: Path) -> Path:
-    """A free dated name for a receipt in the documents folder: `2025-03-10-bouwmarkt.pdf`."""
+def document_naam(datum: datetime.date, origineel: Path, folder: Path, extensie: str | None = None) -> Path:
+    """A free dated name for a receipt in the documents folder: `2025-03-10-bouwmarkt.pdf`.
+
+    The extension is the one of the content (`extensie`) when known, so a PNG named `bon.pdf` stays a PNG.
+    """
     stem = slug(origineel.stem)
     if stem.startswith(datum.isoformat()):
         stem = stem[len(datum.isoformat()):].strip("-") or "bon"
-    ext = re.sub(r"[^a-z0-9.]", "", origineel.suffix.lower())
+    ext = extensie or re.sub(r"[^a-z0-9.]", "", origineel.suffix.lower())
     base = f"{datum.isoformat()}-{stem}"
     candidate = folder / f"{base}{ext}"
     n = 2
@@ -305,6 +310,9 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     categorie = categorie.strip()
     if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
         raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
+    if view.kader.category_forbidden(categorie):
+        raise InvoerFout(f"categorie '{categorie}' wordt nooit vergoed volgens het kader ({view.kader.bron}), "
+                         "ook niet als ondersteuning; boek deze kosten niet op het buurtbudget")
     if plan.strip().casefold() in ("ondersteuning", accounts.ondersteuning.casefold()):
         return f"{accounts.ondersteuning}:{categorie}"
     found = view.plan(plan.strip())
@@ -320,10 +328,11 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
 def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, tuple[tuple[Path, Path], ...]]:
     if bon is None:
         return None, ()
-    bon = Path(bon)
-    if not bon.is_file():
-        raise InvoerFout(f"bonbestand '{bon}' bestaat niet")
-    doel = document_naam(datum, bon, documents_folder(stand))
+    try:
+        gelezen = lees_bon(bon)
+    except BonFout as exc:
+        raise InvoerFout(str(exc)) from None
+    doel = document_naam(datum, gelezen.pad, documents_folder(stand), gelezen.extensie)
     return document_ref(stand, doel), ((bon, doel),)
 
 
@@ -347,6 +356,9 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
+    if invoer.goedgekeurd_door is not None and zelfde_persoon(invoer.goedgekeurd_door, invoer.door):
+        raise InvoerFout(f"{invoer.goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
+                         "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
     document, files = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
@@ -415,10 +427,6 @@ def find_payable(stand: Stand, link: str) -> Payable:
     raise InvoerFout(f"geen declaratie of factuur met link ^{link} in {stand.pad}; bekend: {known}")
 
 
-def _same(a: object, b: object) -> bool:
-    return a is not None and b is not None and str(a).strip().casefold() == str(b).strip().casefold()
-
-
 def maak_goedkeuring(stand: Stand, link: str, door: str):
     from ledger.schrijven import Wijziging
 
@@ -428,9 +436,9 @@ def maak_goedkeuring(stand: Stand, link: str, door: str):
         raise InvoerFout(f"{where}: ^{payable.link} is afgewezen ({payable.rejection}); goedkeuren kan niet meer")
     if payable.status in ("goedgekeurd", "betaald") or payable.approved_by:
         raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}")
-    if _same(door, payable.declarant):
+    if zelfde_persoon(door, payable.declarant):
         raise InvoerFout(f"{where}: {door} is de declarant van ^{payable.link} en mag die niet zelf goedkeuren")
-    if _same(door, payable.entered_by):
+    if zelfde_persoon(door, payable.entered_by):
         raise InvoerFout(f"{where}: {door} heeft ^{payable.link} ingevoerd en mag die niet ook goedkeuren "
                          "(vier-ogenprincipe)")
     return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {door}" if payable.kind == "declaratie"

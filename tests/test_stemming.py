@@ -101,9 +101,19 @@ def test_openstad_column_names_and_plan_names() -> None:
 
 def test_openstad_export_shape(tmp_path: Path) -> None:
     uitslag = tmp_path / "openstad.csv"
-    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1.250,33\n", encoding="utf-8")
-    (k,) = lees_uitslag(uitslag)
+    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1250,33\n18,Bankjes,\"1.250,00\",12\n", encoding="utf-8")
+    (k, l) = lees_uitslag(uitslag)
     assert (k.plan, k.titel, k.bedrag, k.stemmen) == ("Plan17", "Meer groen", Decimal("1250.00"), 33)
+    assert (l.plan, l.bedrag) == ("Plan18", Decimal("1250.00"))
+
+
+def test_an_amount_that_reads_two_ways_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    """`1.250`: one thousand two hundred and fifty, or one and a quarter? Never guessed."""
+    uitslag = tmp_path / "openstad.csv"
+    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1250,33\n18,Bankjes,1.250,12\n", encoding="utf-8")
+    with pytest.raises(UitslagFout) as caught:
+        lees_uitslag(uitslag)
+    assert f"{uitslag}:3:" in str(caught.value) and "dubbelzinnig" in str(caught.value)
 
 
 @pytest.fixture(autouse=True)

@@ -16,13 +16,14 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-import rules
 from ledger.boekingen import (
     DeclaratieInvoer, InvoerFout, KostenInvoer, maak_afwijzing, maak_declaratie,
     maak_goedkeuring, maak_kosten,
 )
 from ledger.money import AmountError, format_eur, parse_amount
-from ledger.schrijven import BewerkingVerouderd, Resultaat, WijzigingGeweigerd, lees_stand, schrijf
+from buurtbudget_admin.valideren import valideer
+from ledger.schrijven import Resultaat, SchrijfFout, WijzigingGeweigerd, lees_stand, schrijf
+from ledger.vastleggen import GitFout
 from rules.checking import to_problem
 
 console = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -65,14 +66,16 @@ def _amount(text: str, option: str = "--bedrag"):
 def _write(ledger: Path, build, door: str) -> Resultaat:
     """One safe write; every expected failure becomes a Dutch UserError (nothing changed)."""
     try:
-        return schrijf(ledger, build, door=door, regels=rules.run_all)
+        return schrijf(ledger, build, door=door, valideer=valideer)
     except InvoerFout as exc:
         raise _error(str(exc))
     except WijzigingGeweigerd as exc:
         lines = "\n".join("  " + to_problem(f).format() for f in exc.fouten)
         raise _error(f"wijziging geweigerd, de ledger is niet gewijzigd ({exc.omschrijving}):\n{lines}", 1)
-    except BewerkingVerouderd as exc:
+    except SchrijfFout as exc:
         raise _error(f"{ledger}: {exc}")
+    except GitFout as exc:
+        raise _error(str(exc), 1)
 
 
 def _report(result: Resultaat) -> None:
@@ -175,7 +178,7 @@ def lijst(
     status: Optional[str] = typer.Option(None, help="Alleen: ingediend, goedgekeurd, betaald of afgewezen."),
 ) -> int:
     """Toon declaraties en facturen met hun status."""
-    stand = lees_stand(ledger, regels=rules.run_all)
+    stand = lees_stand(ledger, valideer=valideer)
     payables = sorted((p for p in stand.view.payables if status is None or p.status == status),
                       key=lambda p: (p.date, p.link or ""))
     if status is not None and status not in ("ingediend", "goedgekeurd", "betaald", "afgewezen"):
@@ -207,7 +210,7 @@ def betaal(
     from ledger.betalingen import BetaalFout, niet_te_betalen, opdrachten, sepa_betaalbestand
     from ledger.schrijven import atomic_write_bytes
 
-    stand = lees_stand(ledger, regels=rules.run_all)
+    stand = lees_stand(ledger, valideer=valideer)
     when = _date(datum, "--datum", datetime.date.today())
     try:
         xml = sepa_betaalbestand(stand.view, when)
@@ -297,7 +300,7 @@ def stemming(
         console.print(f"Gekozen: {len(keuze.gekozen)} plan(nen), samen {format_eur(keuze.totaal)}")
 
     if proef:
-        stand = lees_stand(ledger, regels=rules.run_all)
+        stand = lees_stand(ledger, valideer=valideer)
         show(stand.view, kies_plannen(stand.view, kandidaten))
         console.print("--proef: er is niets geschreven.")
         return 0

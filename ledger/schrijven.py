@@ -1,78 +1,43 @@
-"""Safe writes: the one way every command (and the Fava extension) changes a ledger.
+"""Safe writes: the one way every command (and the web service) changes a ledger.
 
-    resultaat = schrijf(pad, maak_wijziging, door="Henk", regels=rules.run_all)
+    resultaat = schrijf(pad, maak_wijziging, door="Henk", valideer=validator)
 
-1. **Lock.** An exclusive `fcntl.flock` on `.<ledger>.lock` beside the ledger.
-   Everything below happens while it is held, so two writers never interleave
-   and a builder that picks "the next free claim number" or deduplicates a bank
-   statement sees the ledger as it really is.
-2. **Build.** `maak_wijziging(stand)` receives the current ledger (`Stand`: text,
-   entries, options, view) and returns a `Wijziging`: text to append, in-place
-   line edits, receipt files to copy in, and a description. It may raise its own
-   (Dutch) error; then nothing is written.
-3. **Validate.** The ledger *with* the change is checked: beancount's errors and
-   the buurtbudget rules. The errors after are compared with the errors before;
-   a change that adds one is refused (`WijzigingGeweigerd`, with the reasons)
-   and the ledger stays byte-identical. Errors that were already there do not
-   block unrelated work.
-4. **Atomic write.** New content goes to a temporary file in the same folder,
-   is fsync'ed, `os.replace`d over the ledger, and the folder is fsync'ed: a
-   crash at any moment leaves either the old or the new file, never a mix.
-5. **Audit trail.** When the ledger lives in a git work tree, the change becomes
-   a commit whose author is the acting user and whose message says what changed.
+1. **Lock.** An exclusive `fcntl.flock` on `.<ledger>.lock` beside the ledger;
+   everything below happens while it is held, so two writers never interleave
+   and a builder that picks "the next free claim number" sees the ledger as it is.
+   When the ledger is in a git work tree, git must be able to commit (git on
+   PATH, no stale `index.lock`) before anything is read or written.
+2. **Before.** A full beancount load of the ledger as it is (every included
+   file; plugins, so `plugin "rules"`, run as in `bean-check`), plus the
+   caller's `valideer(entries, options_map)`: the errors it already has.
+3. **Build.** `maak_wijziging(stand)` gets that load (`Stand`) and returns a
+   `Wijziging`: text to append to the main file, files to replace by their
+   complete new text (`vervang`), receipts to copy in, a description.
+4. **The verdict (`ledger.oordeel`).** A full load of the ledger *with* the
+   change: the changed sources are parsed from their new bytes under their own
+   names (`ledger.loading.laad_bronnen`), so errors name the real files and
+   lines and the rules see `regels.toml` and the receipts as they are now.
+   The change is refused (`WijzigingGeweigerd`, byte-identical files) when it
+   adds an error the ledger did not have, or makes a measured one worse (a
+   plan further over budget). After the settlement (`afsluiten`), a change to
+   anything dated up to the settlement is refused the same way. A rule
+   violation or a change to the closed period may be forced with `toch`
+   (`--toch --reden`): the changed entries then carry `toch-reden:` and
+   `toch-door:`, and the violation stays visible to `check`. beancount's own
+   errors (syntax, balance, accounts) can never be forced.
+5. **Atomic write** of every changed file (temp file, fsync, rename, fsync the
+   folder): a crash leaves old or new bytes, never a mix.
+6. **Git** (`ledger.vastleggen`): one commit of exactly the changed files, by
+   the acting user. If that commit fails, the old bytes are put back and the
+   write fails: a change is never saved without its place in the trail.
 
-How validation is made fast (incremental)
------------------------------------------
-A full beancount load re-parses the whole file; on 100k bookings that takes
-many seconds. So the loaded entries are kept: in memory for the process, and
-as a pickled snapshot in `.buurtbudget-cache/` beside the ledger (the folder
-ignores itself in git). A snapshot covers the first N bytes of the file (their
-SHA-256 is checked); what was appended after it is parsed on its own, so the
-snapshot is rewritten only after a full load or when a quarter megabyte or a
-tenth of the file was appended since.
-
-When the change only *appends* directives, the check is:
-
-- parse only the new text (its line numbers continue the file's) and book it
-  (interpolation, balancing) with the ledger's options;
-- beancount's validations on the new entries with the ledger's open/close
-  directives (accounts open and active, currencies, balanced transactions),
-  duplicate opens and balances compared before/after, and the balance
-  assertions of every account the new entries touch, recomputed over that
-  account's postings before and after;
-- the rules (the ledger's own `plugin "rules..."` lines, or `regels` when it has
-  none) on the part of the ledger the new entries can change, before and after:
-  every directive that is not a transaction, plus the transactions on the
-  award, the support costs, each plan (or other expense account) the new
-  entries book on or declare, and every transaction sharing one of their links.
-  A rule's verdict on anything outside that part cannot change, so comparing
-  the two runs gives exactly the errors the change adds.
-
-An in-place edit of one transaction (an approval: flag and `goedgekeurd-door:`)
-is judged the same way: the edited block is parsed on its own, replaces the old
-entry, and the entries after it get their line numbers moved (their postings'
-metadata keeps the old ones, which only error messages about postings read).
-
-This equals a full load as long as the only plugins are the rules (they add or
-change no entries). Anything else takes the full path: other edits, a ledger
-with other plugins, text with `option`/`include`/`plugin` lines. The full path writes the new content to a temporary file beside the
-ledger and loads that with beancount, exactly as `bean-check` would, and
-compares all errors with those of the ledger before.
+There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import fcntl
-import hashlib
-import importlib
 import os
-import pickle
-import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -80,49 +45,51 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from beancount import loader
 from beancount.core import data
-from beancount.ops import balance as balance_ops
-from beancount.ops import validation
-from beancount.parser import booking, parser
 
 from ledger.accounts import Accounts
-from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
+from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
+    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
+)
+from ledger.loading import Bronnen, LedgerReadError, _check_readable, laad_bronnen, resolve_ledger_path
+from ledger.oordeel import entry_identiteit, formatteer_fout, nieuwe_fouten  # noqa: F401 - re-exported
+from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.view import Buurtbudget, build_view
 
-CACHE_DIR = ".buurtbudget-cache"
-CACHE_VERSION = 3
-
-Regels = Callable[[list, dict], Any]  # like a beancount plugin: (entries, options_map) -> (entries, errors)
+# The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
+# ledger has no `plugin "rules"` line. Supplied from above: `ledger/` imports no rules.
+Valideer = Callable[[list, dict], Iterable[Any]]
 
 
 class WijzigingGeweigerd(Exception):
     """The change would add errors to the ledger; nothing was written."""
 
-    def __init__(self, pad: Path, fouten: Sequence[Any], omschrijving: str = ""):
+    def __init__(self, pad: Path, fouten: Sequence[Any], omschrijving: str = "", *, te_forceren: bool = False):
         self.pad = Path(pad)
         self.fouten = list(fouten)
         self.omschrijving = omschrijving
-        regels = "\n".join("  " + formatteer_fout(f) for f in self.fouten)
+        self.te_forceren = te_forceren  # only rule violations and the closed period: `--toch --reden` may force it
+        lijst = "\n".join("  " + formatteer_fout(f) for f in self.fouten)
         super().__init__(
             f"{pad}: wijziging geweigerd{' (' + omschrijving + ')' if omschrijving else ''}: "
-            f"de ledger zou {len(self.fouten)} nieuwe fout(en) krijgen; er is niets gewijzigd:\n{regels}"
+            f"de ledger zou {len(self.fouten)} nieuwe of ergere fout(en) krijgen; er is niets gewijzigd:\n{lijst}"
         )
 
 
-class BewerkingVerouderd(Exception):
+class SchrijfFout(Exception):
+    """A change that cannot be made as asked (Dutch message); nothing was written."""
+
+
+class BewerkingVerouderd(SchrijfFout):
     """An in-place edit found other text than it expected: the ledger changed meanwhile."""
-
-
-def formatteer_fout(fout: Any) -> str:
-    source = getattr(fout, "source", None) or {}
-    message = str(getattr(fout, "message", fout)).strip().splitlines()[0] if str(getattr(fout, "message", fout)).strip() else ""
-    return f"{source.get('filename', '<onbekend>')}:{source.get('lineno', 0)}: {message}"
 
 
 @dataclass(frozen=True, slots=True)
 class Bewerking:
-    """Replace lines `start`..`einde` (1-based, inclusive) whose text is `oud` by `nieuw`."""
+    """Replace lines `start`..`einde` (1-based, inclusive, lines end in "\\n") whose text is `oud` by `nieuw`.
+
+    Deprecated: use `Wijziging.vervang` with the entry's exact text. Converted into one.
+    """
 
     start: int
     einde: int
@@ -131,18 +98,28 @@ class Bewerking:
 
 
 @dataclass(frozen=True)
+class Toch:
+    """Force a change that adds a rule violation (or touches a closed period), with the reason."""
+
+    reden: str
+
+
+@dataclass(frozen=True)
 class Wijziging:
     """What one safe write does to a ledger."""
 
     omschrijving: str  # one line, Dutch: becomes the commit message
-    toevoegen: str = ""  # directives appended at the end of the ledger
-    bewerkingen: tuple[Bewerking, ...] = ()
+    toevoegen: str = ""  # directives appended at the end of the main file
+    bewerkingen: tuple[Bewerking, ...] = ()  # deprecated: line edits of the main file
     bestanden: tuple[tuple[Path, Path], ...] = ()  # (source, target): receipts copied in
     details: str = ""  # optional commit message body
+    # (a source file of the ledger, its complete new text): the main file or one it
+    # includes, inside the ledger's folder. `toevoegen` is appended after this.
+    vervang: tuple[tuple[Path, str], ...] = ()
 
     @property
     def leeg(self) -> bool:
-        return not self.toevoegen.strip() and not self.bewerkingen
+        return not self.toevoegen.strip() and not self.bewerkingen and not self.vervang
 
 
 @dataclass(frozen=True)
@@ -150,40 +127,41 @@ class Resultaat:
     pad: Path
     gewijzigd: bool
     omschrijving: str
-    incrementeel: bool
+    incrementeel: bool = False  # always False: every verdict is a full load
     commit: str | None = None
-    nieuwe_entries: tuple = ()
+    nieuwe_entries: tuple = ()  # the entries the change added or changed, as loaded after it
     duur: float = 0.0
-    waarschuwing: str | None = None  # e.g. written, but the git commit failed
+    waarschuwing: str | None = None
+    geforceerd: tuple = ()  # the violations written anyway (`toch`)
+    bestanden: tuple[Path, ...] = ()  # every file written or copied in
 
 
-@dataclass
-class _Toestand:
-    """A ledger's entries for the first `lengte` bytes of its main file: what the cache holds.
-
-    `fouten` are all errors of that state when known (after a full load); after
-    an incremental write they are not computed (None): the next write compares
-    before and after on the part of the ledger it touches instead.
-    """
-
-    lengte: int
-    sha: str
-    regels: int  # lines in those bytes
-    andere: dict[str, str]  # sha256 of every other source file (includes)
-    entries: list
-    options_map: dict
-    fouten: list | None
-    op_schijf: int = 0  # `lengte` of the snapshot last pickled to disk
+def lijnen(tekst: str) -> list[str]:
+    """The lines of a ledger text as beancount counts them: only "\\n" ends a line."""
+    parts = tekst.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
 
 
 @dataclass
 class Stand:
-    """The ledger as a builder sees it, under the lock."""
+    """The ledger as a builder sees it, under the lock: one full load."""
 
     pad: Path
-    tekst: str
+    tekst: str  # the main file
     entries: list
     options_map: dict
+    bronnen: dict[Path, str] | None = None  # the text of every source file (main and includes)
+    fouten: tuple = ()  # every error of this load (beancount's and the validator's)
+
+    def tekst_van(self, bestand: str | os.PathLike) -> str:
+        """The current text of one source file of the ledger (e.g. the file an entry's meta names)."""
+        bestand = Path(bestand).resolve()
+        for naam, tekst in (self.bronnen or {self.pad: self.tekst}).items():
+            if Path(naam).resolve() == bestand:
+                return tekst
+        raise SchrijfFout(f"{bestand} hoort niet bij de ledger {self.pad}")
 
     @cached_property
     def view(self) -> Buurtbudget:
@@ -197,10 +175,7 @@ class Stand:
 
     @cached_property
     def structuur(self) -> Buurtbudget:
-        """The view without transactions: header, kader, accounts, declared plans (no figures).
-
-        Enough to check a new booking's date, plan and category; cheap on a large ledger.
-        """
+        """The view without transactions: header, kader, accounts, declared plans (no figures)."""
         return build_view(self.directieven, self.options_map)
 
     def view_voor_link(self, link: str) -> Buurtbudget:
@@ -211,490 +186,56 @@ class Stand:
 
     @cached_property
     def regels(self) -> list[str]:
-        return self.tekst.splitlines()
+        """Deprecated name (these are lines, not rules): the main file's lines, as beancount counts them."""
+        return lijnen(self.tekst)
 
 
-# --------------------------------------------------------------------------- files
+# --------------------------------------------------------------------------- loads
 
 
-def lock_pad(pad: Path) -> Path:
-    return pad.with_name(f".{pad.name}.lock")
+def _laad(p: Path, valideer: Valideer | None, vervangen: dict[Path, bytes] | None = None) -> tuple[Bronnen, list]:
+    bronnen = laad_bronnen(p, vervangen)
+    fouten = list(bronnen.errors)
+    if valideer is not None:
+        fouten.extend(valideer(bronnen.entries, bronnen.options_map))
+    return bronnen, fouten
 
 
-@contextlib.contextmanager
-def ledger_lock(pad: Path):
-    """Exclusive lock on the ledger (blocking); released when the block ends or the process dies."""
-    lp = lock_pad(pad)
-    fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _tmp_prefix(pad: Path) -> str:
-    return f".{pad.name}."
-
-
-def atomic_write_bytes(pad: Path, inhoud: bytes) -> None:
-    """Temp file in the same folder, fsync, rename over the target, fsync the folder."""
-    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(pad), suffix=".tmp", dir=pad.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(inhoud)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, pad.stat().st_mode & 0o777 if pad.exists() else 0o644)
-        os.replace(tmp, pad)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(pad.parent)
-
-
-def _copy_atomic(bron: Path, doel: Path) -> None:
-    doel.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=".tmp", dir=doel.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(bron, "rb") as src:
-            shutil.copyfileobj(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, doel)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(doel.parent)
-
-
-def _clean_stale_tmp(pad: Path) -> None:
-    """Temp files of a writer that was killed (we hold the lock, so none is in use)."""
-    for folder, prefix in ((pad.parent, _tmp_prefix(pad)), (pad.parent / CACHE_DIR, f".{pad.name}.pickle.")):
+def _teksten(p: Path, bronnen: Bronnen) -> dict[Path, str]:
+    teksten = {}
+    for naam, raw in bronnen.bytes_.items():
         try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith(prefix) and name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
-                    os.unlink(folder / name)
+            teksten[naam] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LedgerReadError(naam, "is geen geldige UTF-8-tekst") from exc
+    return teksten
 
 
-def _sha(pad: str) -> str | None:
-    try:
-        with open(pad, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return None
+def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
+    teksten = _teksten(p, bronnen)
+    return Stand(p, teksten.get(p, ""), bronnen.entries, bronnen.options_map, teksten, tuple(fouten))
 
 
-# --------------------------------------------------------------------------- cache
+def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stand:
+    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway)."""
+    p = resolve_ledger_path(pad).resolve()
+    _check_readable(p)
+    with ledger_lock(p):
+        bronnen, fouten = _laad(p, valideer)
+    return _stand(p, bronnen, fouten)
 
-_MEMO: dict[str, _Toestand] = {}
-# Pickle the snapshot again once this many bytes were appended since the last one.
-SNAPSHOT_BYTES = 256 * 1024
-SNAPSHOT_FRACTION = 0.10
 
-
-def _cache_pad(pad: Path) -> Path:
-    return pad.parent / CACHE_DIR / f"{pad.name}.pickle"
-
-
-def _covers(t: _Toestand, raw: bytes, pad: Path) -> bool:
-    """The state describes a prefix of `raw` (only appended to since) and the includes are unchanged."""
-    if len(raw) < t.lengte or hashlib.sha256(raw[: t.lengte]).hexdigest() != t.sha:
-        return False
-    return all(_sha(name) == digest for name, digest in t.andere.items())
-
-
-def _cache_lezen(pad: Path, raw: bytes) -> _Toestand | None:
-    memo = _MEMO.get(str(pad))
-    if memo is not None and _covers(memo, raw, pad):
-        return memo
-    try:
-        with open(_cache_pad(pad), "rb") as handle:
-            version, toestand = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - missing, truncated or from another version: a miss
-        return None
-    if version != CACHE_VERSION or not isinstance(toestand, _Toestand) or not _covers(toestand, raw, pad):
-        return None
-    toestand.op_schijf = toestand.lengte
-    _MEMO[str(pad)] = toestand
-    return toestand
-
-
-def _cache_schrijven(pad: Path, toestand: _Toestand, *, dwingend: bool = False) -> None:
-    """Keep the state in memory; pickle it when forced or when much was appended since the last pickle."""
-    _MEMO[str(pad)] = toestand
-    grown = toestand.lengte - toestand.op_schijf
-    if not dwingend and grown < max(SNAPSHOT_BYTES, int(toestand.lengte * SNAPSHOT_FRACTION)):
-        return
-    folder = pad.parent / CACHE_DIR
-    try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
-        target = _cache_pad(pad)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump((CACHE_VERSION, toestand), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-        toestand.op_schijf = toestand.lengte
-    except OSError:
-        pass  # a cache is an optimisation; a read-only folder just means full loads
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _rules_plugins(options_map: dict) -> list[tuple[str, str | None]]:
-    return [(n, c) for n, c in options_map.get("plugin", []) if n == "rules" or n.startswith("rules.")]
-
-
-def _other_plugins(options_map: dict) -> bool:
-    return any(not (n == "rules" or n.startswith("rules.")) for n, _ in options_map.get("plugin", []))
-
-
-def _is_rule_error(fout: Any) -> bool:
-    return str(getattr(fout, "message", "")).startswith("BB-")
-
-
-def _run_regels(entries: list, options_map: dict, regels: Regels | None) -> list:
-    """The rules' errors: the ledger's own rules plugins, or `regels` when the ledger has none."""
-    fouten: list = []
-    plugins = _rules_plugins(options_map)
-    if plugins:
-        for name, config in plugins:
-            module = importlib.import_module(name)
-            for fn_name in getattr(module, "__plugins__", ()):
-                fn = getattr(module, fn_name)
-                _, errs = fn(entries, options_map, config) if config else fn(entries, options_map)
-                fouten.extend(errs)
-    elif regels is not None:
-        _, errs = regels(entries, options_map)
-        fouten.extend(errs)
-    return fouten
-
-
-def _load_path(pad: str) -> tuple[list, list, dict]:
-    """beancount's full load, without its pickle cache (never leave cache files for temp files)."""
-    uncached = getattr(loader, "_uncached_load_file", None)
-    if uncached is not None:
-        return uncached(pad, None, None, None)
-    return loader.load_file(pad)  # pragma: no cover - older/newer beancount
-
-
-def _full_load(pad: Path, regels: Regels | None, raw: bytes, *, als: Path | None = None) -> _Toestand:
-    """Load `als` (a temp file holding `raw`, the new content) or the ledger itself (holding `raw`), fully."""
-    bron = als or pad
-    entries, errors, options_map = _load_path(str(bron))
-    errors = list(errors)
-    if not _rules_plugins(options_map) and regels is not None:
-        _, errs = regels(entries, options_map)
-        errors.extend(errs)
-    if als is not None:
-        _rename_source(entries, errors, options_map, str(als), str(pad))
-    andere = {name: _sha(name) or "" for name in options_map.get("include") or [] if name not in (str(pad), str(bron))}
-    return _Toestand(len(raw), hashlib.sha256(raw).hexdigest(), raw.count(b"\n"), andere, entries, options_map, errors)
-
-
-def _rename_source(entries: list, errors: list, options_map: dict, old: str, new: str) -> None:
-    """Entries loaded from a temp file: make their metadata name the real ledger."""
-
-    def fix(meta: Any) -> None:
-        if isinstance(meta, dict) and meta.get("filename") == old:
-            meta["filename"] = new
-
-    for entry in entries:
-        fix(entry.meta)
-        for posting in getattr(entry, "postings", None) or ():
-            fix(posting.meta)
-    for error in errors:
-        fix(getattr(error, "source", None))
-    options_map["filename"] = new
-    options_map["include"] = [new if name == old else name for name in options_map.get("include", [])]
-
-
-# --------------------------------------------------------------------------- comparing errors
-
-
-def _entry_key(entry: Any) -> tuple:
-    """Who an error is about, independent of line numbers, flag and metadata (an approval keeps it)."""
-    if isinstance(entry, data.Transaction):
-        return (
-            "T", entry.date, entry.payee, entry.narration, tuple(sorted(entry.links or ())),
-            tuple((p.account, str(p.units)) for p in entry.postings),
-        )
-    if isinstance(entry, data.Balance):
-        return ("B", entry.date, entry.account, str(entry.amount))
-    if isinstance(entry, (data.Open, data.Close)):
-        return (type(entry).__name__, entry.date, entry.account)
-    if isinstance(entry, data.Custom):
-        return ("C", entry.date, entry.type, tuple(str(v.value) for v in entry.values or ()))
-    return (type(entry).__name__, getattr(entry, "date", None))
-
-
-def _error_key(fout: Any) -> tuple:
-    message = str(getattr(fout, "message", fout))
-    code = message.split(" ", 1)[0] if message.startswith("BB-") else type(fout).__name__
-    entry = getattr(fout, "entry", None)
-    if entry is not None:
-        # The same entry can break the same rule for two reasons: keep the words, drop the figures.
-        words = re.sub(r"[\d.,€]+", "#", message.splitlines()[0] if message else "")
-        return (code, _entry_key(entry), words)
-    return (code, message.splitlines()[0] if message else "")
-
-
-def nieuwe_fouten(voor: Iterable[Any], na: Iterable[Any]) -> list:
-    """The errors in `na` that `voor` did not have (as a multiset: twice the same counts twice)."""
-    budget = Counter(_error_key(f) for f in voor)
-    nieuw = []
-    for fout in na:
-        key = _error_key(fout)
-        if budget[key] > 0:
-            budget[key] -= 1
-        else:
-            nieuw.append(fout)
-    return nieuw
-
-
-# --------------------------------------------------------------------------- incremental check
-
-_FULL_ONLY = re.compile(r"^(option|plugin|include|pushtag|poptag|pushmeta|popmeta)\b", re.M)
-_ROOT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
-
-
-def _parse_appended(pad: Path, options_map: dict, tekst: str, first_line: int) -> tuple[list, list] | None:
-    """Parse and book text that continues the ledger at line `first_line`; None: only a full load will do."""
-    if _FULL_ONLY.search(tekst):
-        return None
-    # The grammar checks account roots against the options: give the snippet the ledger's names,
-    # on lines "before" the snippet so the line numbers of the new entries stay the file's.
-    roots = [f'option "{k}" "{options_map[k]}"' for k in _ROOT_OPTIONS if k in options_map]
-    if first_line <= len(roots):
-        return None
-    entries, errors, _ = parser.parse_string(
-        "\n".join(roots) + "\n" + tekst, report_filename=str(pad), report_firstline=first_line - len(roots)
-    )
-    entries.sort(key=data.entry_sortkey)
-    entries, booking_errors = booking.book(entries, options_map)
-    return entries, list(errors) + list(booking_errors)
-
-
-def _merge(old: list, new: list) -> list:
-    """`old` (sorted) with `new` inserted in beancount's order; `old` itself is not changed."""
-    if not new:
-        return old
-    if len(new) > 64:
-        return sorted(old + new, key=data.entry_sortkey)
-    result = list(old)
-    for entry in sorted(new, key=data.entry_sortkey):
-        result.insert(bisect.bisect_right(result, data.entry_sortkey(entry), key=data.entry_sortkey), entry)
-    return result
-
-
-_SIMPLE_TYPES = (data.Transaction, data.Open, data.Balance, data.Note, data.Document, data.Event)
-
-
-def _rule_scope(entries: list, new_entries: list, options_map: dict) -> list:
-    """The part of the ledger the rules need to judge new entries, before and after, the same way.
-
-    Every directive that is not a transaction (header, plans, opens, documents) and
-    every transaction that feeds a figure the new entries can change: the award
-    (`Income:Buurtbudget`), the support costs (`Expenses:Ondersteuning`), each plan
-    they book on or declare, any other expense account they use, and every
-    transaction sharing one of their links (a claim, its approval, its payment).
-    A rule's verdict on anything else is the same before and after the change.
-    """
-    accounts = Accounts.from_options(options_map)
-    if any(not isinstance(e, _SIMPLE_TYPES) and not (isinstance(e, data.Custom) and e.type == "plan")
-           for e in new_entries):
-        return entries  # e.g. a second header: let the rules see everything
-    prefixes = {accounts.toekenning, accounts.ondersteuning}
-    exact: set[str] = set()
-    links: set[str] = set()
-    for e in new_entries:
-        if isinstance(e, data.Transaction):
-            links |= set(e.links or ())
-            for p in e.postings:
-                plan = accounts.plan_of(p.account)
-                if plan:
-                    prefixes.add(plan)
-                elif accounts.is_expense(p.account):
-                    exact.add(p.account)
-        elif isinstance(e, data.Custom) and e.values:
-            prefixes.add(str(e.values[0].value))
-    starts = tuple(prefixes) + tuple(p + ":" for p in prefixes)
-
-    relevant: dict[str, bool] = {}  # per account name: a ledger has few accounts and many postings
-
-    def keep(e: Any) -> bool:
-        if type(e) is not data.Transaction:
-            return True
-        if links and e.links and not links.isdisjoint(e.links):
-            return True
-        for p in e.postings:
-            a = p.account
-            hit = relevant.get(a)
-            if hit is None:
-                hit = relevant[a] = a in exact or a in prefixes or a.startswith(starts)
-            if hit:
-                return True
-        return False
-
-    return [e for e in entries if keep(e)]
-
-
-def _balance_checks(entries: list, touched: set[str], options_map: dict) -> list:
-    """beancount's balance assertions of every account (or parent) touched, on just their entries."""
-    if not touched:
-        return []
-
-    def covers(account: str) -> bool:
-        return any(t == account or t.startswith(account + ":") for t in touched)
-
-    asserted = {e.account for e in entries if isinstance(e, data.Balance) and covers(e.account)}
-    if not asserted:
-        return []
-    starts = tuple(a + ":" for a in asserted)
-
-    def relevant(e: Any) -> bool:
-        if isinstance(e, data.Transaction):
-            return any(p.account in asserted or p.account.startswith(starts) for p in e.postings)
-        if isinstance(e, data.Balance):
-            return e.account in asserted
-        return isinstance(e, (data.Open, data.Close))
-
-    _, errors = balance_ops.check([e for e in entries if relevant(e)], options_map)
-    return list(errors)
-
-
-def _judge(oude_entries: list, removed: list, added: list, combined: list, options_map: dict,
-           regels: Regels | None) -> list:
-    """The errors that replacing `removed` by `added` adds (beancount's checks and the rules), judged locally."""
-    nieuw: list = []
-    # beancount's validations on the added entries, with the accounts they refer to.
-    old_oc = [e for e in oude_entries if isinstance(e, (data.Open, data.Close))]
-    new_oc = [e for e in added if isinstance(e, (data.Open, data.Close))]
-    if new_oc:
-        nieuw += nieuwe_fouten(validation.validate_open_close(old_oc, options_map),
-                               validation.validate_open_close(_merge(old_oc, new_oc), options_map))
-    scope = _merge(old_oc + new_oc, [e for e in added if not isinstance(e, (data.Open, data.Close))])
-    nieuw += validation.validate_active_accounts(scope, options_map)
-    nieuw += validation.validate_currency_constraints(scope, options_map)
-    nieuw += validation.validate_check_transaction_balances(added, options_map)
-    new_balances = [e for e in added if isinstance(e, data.Balance)]
-    if new_balances:
-        old_balances = [e for e in oude_entries if isinstance(e, data.Balance)]
-        nieuw += nieuwe_fouten(validation.validate_duplicate_balances(old_balances, options_map),
-                               validation.validate_duplicate_balances(_merge(old_balances, new_balances), options_map))
-    touched = {p.account for e in added + removed if isinstance(e, data.Transaction) for p in e.postings}
-    touched |= {e.account for e in new_balances}
-    nieuw += nieuwe_fouten(_balance_checks(oude_entries, touched, options_map),
-                           _balance_checks(combined, touched, options_map))
-
-    # The rules, on the part of the ledger the change can affect, before and after.
-    voor = _rule_scope(oude_entries, removed + added, options_map)
-    gone = {id(e) for e in removed}
-    na = _merge([e for e in voor if id(e) not in gone], added)
-    nieuw += nieuwe_fouten(_run_regels(voor, options_map, regels), _run_regels(na, options_map, regels))
-    return nieuw
-
-
-def _incremental(
-    pad: Path, oud: _Toestand, oude_entries: list, first_line: int, toevoeging: str, regels: Regels | None
-) -> tuple[list, list, list] | None:
-    """Check appended text against the cached entries: (new errors, new entries, all entries after); None: full path."""
-    options_map = oud.options_map
-    if _other_plugins(options_map):
-        return None
-    parsed = _parse_appended(pad, options_map, toevoeging, first_line)
-    if parsed is None:
-        return None
-    new_entries, nieuw = parsed
-    combined = _merge(oude_entries, new_entries)
-    nieuw += _judge(oude_entries, [], new_entries, combined, options_map, regels)
-    return nieuw, new_entries, combined
-
-
-def _block_end(lines: list[str], start: int) -> int:
-    """Last line (1-based) of the directive that starts on line `start`: its indented lines follow it."""
-    end = start
-    while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
-        end += 1
-    return end
-
-
-def _incremental_edit(
-    pad: Path, oud: _Toestand, oude_entries: list, oude_tekst: str, bewerking: "Bewerking", regels: Regels | None
-) -> tuple[list, str, list, list] | None:
-    """An in-place edit of one transaction (an approval), judged like an append; None: full path.
-
-    Returns (new errors, new text, all entries after, [the edited entry]). The entries
-    after the edit get their line numbers moved (their postings' metadata keeps the old ones).
-    """
-    options_map = oud.options_map
-    if _other_plugins(options_map):
-        return None
-    found = [e for e in oude_entries
-             if e.meta.get("filename") == str(pad) and e.meta.get("lineno") == bewerking.start]
-    if len(found) != 1 or not isinstance(found[0], data.Transaction):
-        return None
-    old_entry = found[0]
-    lines = oude_tekst.splitlines(keepends=True)
-    end = _block_end(lines, bewerking.start)
-    if bewerking.einde > end:
-        return None
-    nieuwe_tekst = _apply_edits(oude_tekst, (bewerking,))
-    new_lines = nieuwe_tekst.splitlines(keepends=True)
-    delta = len(new_lines) - len(lines)
-    block = "".join(new_lines[bewerking.start - 1 : end + delta])
-    parsed = _parse_appended(pad, options_map, block, bewerking.start)
-    if parsed is None or parsed[1] or len(parsed[0]) != 1 or not isinstance(parsed[0][0], data.Transaction):
-        return None
-    new_entry = parsed[0][0]
-    name = str(pad)
-    moved = []
-    for e in oude_entries:
-        if e is old_entry:
-            continue
-        ln = e.meta.get("lineno")
-        if delta and e.meta.get("filename") == name and isinstance(ln, int) and ln > end:
-            e = e._replace(meta={**e.meta, "lineno": ln + delta})
-        moved.append(e)
-    combined = _merge(moved, [new_entry])
-    nieuw = _judge(oude_entries, [old_entry], [new_entry], combined, options_map, regels)
-    return nieuw, nieuwe_tekst, combined, [new_entry]
-
-
-# --------------------------------------------------------------------------- edits
+# --------------------------------------------------------------------------- the new contents
 
 
 def _apply_edits(tekst: str, bewerkingen: Sequence[Bewerking]) -> str:
-    lines = tekst.splitlines(keepends=True)
+    lines = tekst.split("\n")  # beancount's lines: a U+2028 inside a string is not a line end
     for b in sorted(bewerkingen, key=lambda b: b.start, reverse=True):
-        current = "".join(lines[b.start - 1 : b.einde])
+        current = "\n".join(lines[b.start - 1 : b.einde])
         if current.rstrip("\n") != b.oud.rstrip("\n"):
-            raise BewerkingVerouderd(
-                f"regels {b.start}-{b.einde} zijn intussen gewijzigd; probeer het opnieuw"
-            )
-        nieuw = b.nieuw if b.nieuw.endswith("\n") or not b.nieuw else b.nieuw + "\n"
-        lines[b.start - 1 : b.einde] = [nieuw]
-    return "".join(lines)
+            raise BewerkingVerouderd(f"regels {b.start}-{b.einde} zijn intussen gewijzigd; probeer het opnieuw")
+        lines[b.start - 1 : b.einde] = b.nieuw.rstrip("\n").split("\n") if b.nieuw else []
+    return "\n".join(lines)
 
 
 def _joined(oude_tekst: str, toevoeging: str) -> str:
@@ -705,91 +246,146 @@ def _joined(oude_tekst: str, toevoeging: str) -> str:
     return sep + "\n" + body
 
 
-# --------------------------------------------------------------------------- git
+def _bron(p: Path, stand: Stand, bestand: Path) -> Path:
+    """`bestand` as one of the ledger's own source files inside its folder; SchrijfFout otherwise."""
+    echt = Path(bestand)
+    echt = (echt if echt.is_absolute() else p.parent / echt).resolve()
+    folder = p.parent.resolve()
+    if folder not in echt.parents:
+        raise SchrijfFout(f"{bestand} ligt buiten de map van de ledger ({folder}); daar schrijft buurtbudget niet")
+    bronnen = {Path(n).resolve() for n in (stand.bronnen or {p: ""})}
+    if echt not in bronnen:
+        raise SchrijfFout(f"{bestand} is niet de ledger en ook geen bestand dat de ledger met include opneemt; "
+                          "alleen die bestanden kunnen worden gewijzigd")
+    return echt
 
 
-def _git_root(folder: Path) -> Path | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return Path(out.stdout.strip())
+def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, bytes]:
+    """The complete new bytes of every file the change touches (unchanged files left out)."""
+    teksten = {Path(n).resolve(): t for n, t in (stand.bronnen or {p: stand.tekst}).items()}
+    nieuw: dict[Path, str] = {}
+    if wijziging.bewerkingen:
+        nieuw[p] = _apply_edits(teksten[p], wijziging.bewerkingen)
+    for bestand, tekst in wijziging.vervang:
+        echt = _bron(p, stand, bestand)
+        if echt in nieuw:
+            raise SchrijfFout(f"{bestand} wordt in één wijziging twee keer vervangen")
+        nieuw[echt] = tekst
+    if wijziging.toevoegen.strip():
+        hoofd = nieuw.get(p, teksten[p])
+        nieuw[p] = hoofd + _joined(hoofd, wijziging.toevoegen)
+    # Includes first, the main file last: it never refers to an include that is not written yet.
+    volgorde = sorted(nieuw, key=lambda n: n == p)
+    return {n: nieuw[n].encode("utf-8") for n in volgorde if nieuw[n] != teksten.get(n)}
 
 
-def _email(naam: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", ".", naam.casefold()).strip(".") or "onbekend"
-    return f"{slug}@buurtbudget.invalid"
+# --------------------------------------------------------------------------- what changed
 
 
-def git_commit(pad: Path, paden: Sequence[Path], door: str, bericht: str, details: str = "") -> str | None:
-    """Commit `paden` (ledger + receipts) as `door`; None when the ledger is not in a git work tree."""
-    root = _git_root(pad.parent)
-    if root is None:
-        return None
-    env = dict(os.environ)
-    env.update({
-        "GIT_AUTHOR_NAME": door, "GIT_AUTHOR_EMAIL": _email(door),
-        "GIT_COMMITTER_NAME": door, "GIT_COMMITTER_EMAIL": _email(door),
-    })
-    rel = [str(Path(p).resolve().relative_to(root.resolve())) for p in paden]
-    message = bericht if not details else f"{bericht}\n\n{details}"
-    for attempt in range(50):  # another ledger of the workspace may be committing: index.lock
-        add = subprocess.run(["git", "add", "--", *rel], cwd=root, env=env, capture_output=True, text=True)
-        if add.returncode == 0:
-            commit = subprocess.run(
-                ["git", "commit", "-q", "--no-verify", "-m", message, "--", *rel],
-                cwd=root, env=env, capture_output=True, text=True,
-            )
-            if commit.returncode == 0:
-                head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
-                return head.stdout.strip()
-            err = commit.stderr + commit.stdout
+def _volle_identiteit(entry: Any) -> tuple:
+    """An entry as written, without where it is: an approval (flag, metadata) changes it."""
+    meta = tuple(sorted((k, str(v)) for k, v in (entry.meta or {}).items() if k not in ("filename", "lineno")))
+    extra = ()
+    if isinstance(entry, data.Transaction):
+        extra = (entry.flag, tuple(sorted(entry.tags or ())),
+                 tuple(tuple(sorted((k, str(v)) for k, v in (p.meta or {}).items()
+                                    if k not in ("filename", "lineno"))) for p in entry.postings))
+    return (type(entry).__name__, entry_identiteit(entry), meta, extra)
+
+
+def _veranderd(voor: list, na: list, *, tot=None) -> tuple[list, list]:
+    """(entries of `na` not in `voor`, entries of `voor` not in `na`), optionally only up to date `tot`."""
+    def binnen(e: Any) -> bool:
+        return tot is None or e.date <= tot
+
+    oud = Counter(_volle_identiteit(e) for e in voor if binnen(e))
+    nieuw = Counter(_volle_identiteit(e) for e in na if binnen(e))
+    erbij, weg = [], []
+    rest = Counter(oud)
+    for e in na:
+        if not binnen(e):
+            continue
+        key = _volle_identiteit(e)
+        if rest[key] > 0:
+            rest[key] -= 1
         else:
-            err = add.stderr
-        if "index.lock" not in err:
-            raise RuntimeError(f"git commit mislukt: {err.strip()}")
-        time.sleep(0.1 + 0.02 * attempt)
-    raise RuntimeError("git commit mislukt: de git-index bleef vergrendeld (index.lock)")
+            erbij.append(e)
+    over = nieuw
+    for e in voor:
+        if not binnen(e):
+            continue
+        key = _volle_identiteit(e)
+        if over[key] > 0:
+            over[key] -= 1
+        else:
+            weg.append(e)
+    return erbij, weg
+
+
+@dataclass(frozen=True)
+class GeslotenPeriode:
+    """The writer's own refusal: a change to a period that was settled (`afsluiten`)."""
+
+    source: dict
+    message: str
+    entry: Any
+
+
+def _afsluiting(entries: list, options_map: dict) -> Any:
+    """The settlement booked by `afsluiten` (a posting on the repayment account), or None."""
+    terug = Accounts.from_options(options_map).terugbetaling
+    for e in entries:
+        if type(e) is data.Transaction and any(p.account == terug for p in e.postings):
+            return e
+    return None
+
+
+def _gesloten_fouten(voor: Bronnen, na: Bronnen) -> list:
+    settlement = _afsluiting(voor.entries, voor.options_map)
+    if settlement is None:
+        return []
+    erbij, weg = _veranderd(voor.entries, na.entries, tot=settlement.date)
+    where = f"{settlement.meta.get('filename')}:{settlement.meta.get('lineno')}"
+    fouten = []
+    for e, wat in [(e, "toegevoegd of gewijzigd") for e in erbij] + [(e, "verwijderd of gewijzigd") for e in weg]:
+        fouten.append(GeslotenPeriode(
+            {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
+            f"BB-AFGESLOTEN de periode tot en met {settlement.date.isoformat()} is afgesloten ({where}); "
+            f"deze wijziging heeft een {type(e).__name__.lower()} van {e.date.isoformat()} {wat}",
+            e))
+    return fouten
+
+
+def _te_forceren(fout: Any) -> bool:
+    """A rule's violation or the closed period: `toch` may force these, never beancount's own errors."""
+    return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "message", "")).startswith("BB-")
+
+
+# --------------------------------------------------------------------------- forcing (toch)
+
+
+def _quote(tekst: str) -> str:
+    one_line = " ".join(tekst.split())
+    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
+    """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
+    per_file: dict[Path, set[int]] = {}
+    for e in entries:
+        naam = Path(str(e.meta.get("filename", ""))).resolve()
+        if naam in inhoud and isinstance(e.meta.get("lineno"), int) and "toch-reden" not in e.meta:
+            per_file.setdefault(naam, set()).add(e.meta["lineno"])
+    nieuw = dict(inhoud)
+    for naam, regelnummers in per_file.items():
+        lines = nieuw[naam].decode("utf-8").split("\n")
+        for n in sorted(regelnummers, reverse=True):
+            lines[n:n] = [f"  toch-reden: {_quote(toch.reden)}", f"  toch-door: {_quote(door)}"]
+        nieuw[naam] = "\n".join(lines).encode("utf-8")
+    return nieuw
 
 
 # --------------------------------------------------------------------------- the write
-
-
-def lees_stand(pad: str | os.PathLike, regels: Regels | None = None) -> Stand:
-    """The current ledger through the same cache as the writes (no lock: a snapshot)."""
-    p = resolve_ledger_path(pad).resolve()
-    _check_readable(p)
-    with ledger_lock(p):  # a consistent read: no writer replaces the file halfway
-        raw = p.read_bytes()
-        t, entries, tekst = _current(p, raw, regels)
-    return Stand(p, tekst, entries, t.options_map)
-
-
-def _current(p: Path, raw: bytes, regels: Regels | None) -> tuple[_Toestand, list, str]:
-    """The ledger's state for exactly `raw`: (state, entries, text); a full load only when the cache can't serve."""
-    try:
-        tekst = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LedgerReadError(p, "is geen geldige UTF-8-tekst") from exc
-    t = _cache_lezen(p, raw)
-    if t is not None and t.lengte < len(raw):
-        # Appended since the snapshot (by our own writes): parse just that part.
-        parsed = _parse_appended(p, t.options_map, raw[t.lengte:].decode("utf-8"), t.regels + 1)
-        if parsed is not None and not parsed[1]:
-            entries = _merge(t.entries, parsed[0])
-            t = _Toestand(len(raw), hashlib.sha256(raw).hexdigest(), raw.count(b"\n"), t.andere, entries,
-                          t.options_map, None, t.op_schijf)
-            _MEMO[str(p)] = t
-        else:
-            t = None
-    if t is None:
-        t = _full_load(p, regels, raw)
-        _cache_schrijven(p, t, dwingend=True)
-    return t, t.entries, tekst
 
 
 def schrijf(
@@ -797,88 +393,78 @@ def schrijf(
     maak_wijziging: Callable[[Stand], Wijziging | None],
     *,
     door: str,
-    regels: Regels | None = None,
+    valideer: Valideer | None = None,
     git: bool = True,
-    incrementeel: bool = True,
+    toch: Toch | None = None,
 ) -> Resultaat:
-    """Change a ledger safely (see the module's docstring). Raises `WijzigingGeweigerd` on new errors."""
+    """Change a ledger safely (see the module's docstring).
+
+    Raises `WijzigingGeweigerd` (new or worse errors), `SchrijfFout` (a change
+    that cannot be made as asked), `GitFout` (no commit possible): in each case
+    every file is as it was.
+    """
     start = time.perf_counter()
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     if not door or not door.strip():
-        raise ValueError("wie de wijziging doet is onbekend (--door of BUURTBUDGET_GEBRUIKER)")
+        raise SchrijfFout("wie de wijziging doet is onbekend (--door of BUURTBUDGET_GEBRUIKER)")
+    if toch is not None and not toch.reden.strip():
+        raise SchrijfFout("--toch vraagt om een reden: --reden \"waarom dit toch moet\"")
     with ledger_lock(p):
-        _clean_stale_tmp(p)
-        raw = p.read_bytes()
-        oud, oude_entries, oude_tekst = _current(p, raw, regels)
-        stand = Stand(p, oude_tekst, oude_entries, oud.options_map)
+        repo = voorbereiden(p.parent) if git else None
+        voor, fouten_voor = _laad(p, valideer)
+        clean_stale_tmp([Path(n) for n in voor.bytes_])
+        stand = _stand(p, voor, fouten_voor)
         wijziging = maak_wijziging(stand)
         if wijziging is None or wijziging.leeg:
-            return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen", True,
+            return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
                              duur=time.perf_counter() - start)
+        inhoud = _nieuwe_inhoud(p, stand, wijziging)
 
         copied: list[Path] = []
         try:
             for bron, doel in wijziging.bestanden:
                 if doel.exists():
-                    raise FileExistsError(f"{doel} bestaat al")
-                _copy_atomic(Path(bron), doel)
+                    raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
+                copy_atomic(Path(bron), doel)
                 copied.append(doel)
-
-            toevoeging = _joined(oude_tekst, wijziging.toevoegen)
-            result = None
-            if incrementeel and not wijziging.bewerkingen and toevoeging:
-                result = _incremental(p, oud, oude_entries, oude_tekst.count("\n") + 1, toevoeging, regels)
-                if result is not None:
-                    nieuw, new_entries, combined = result
-                    nieuwe_tekst = oude_tekst + toevoeging
-                    op_schijf = oud.op_schijf
-            elif incrementeel and len(wijziging.bewerkingen) == 1 and not toevoeging:
-                edit = _incremental_edit(p, oud, oude_entries, oude_tekst, wijziging.bewerkingen[0], regels)
-                if edit is not None:
-                    nieuw, nieuwe_tekst, combined, new_entries = edit
-                    op_schijf = 0  # the pickled snapshot no longer describes a prefix of the file
-                    result = edit
-            if result is not None:
-                inhoud = nieuwe_tekst.encode("utf-8")
-                nieuw_toestand = _Toestand(len(inhoud), hashlib.sha256(inhoud).hexdigest(), inhoud.count(b"\n"),
-                                           oud.andere, combined, oud.options_map, None, op_schijf)
-                used_incremental = True
-            else:
-                if oud.fouten is None:  # the errors before are not known yet: load the ledger as it is
-                    oud = _full_load(p, regels, raw)
-                nieuwe_tekst = _apply_edits(oude_tekst, wijziging.bewerkingen) + toevoeging
-                inhoud = nieuwe_tekst.encode("utf-8")
-                fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(p), suffix=".tmp", dir=p.parent)
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(inhoud)
-                    nieuw_toestand = _full_load(p, regels, inhoud, als=Path(tmp))
-                finally:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)
-                nieuw = nieuwe_fouten(oud.fouten or [], nieuw_toestand.fouten or [])
-                first = oude_tekst.count("\n") + 1
-                new_entries = [
-                    e for e in nieuw_toestand.entries
-                    if e.meta.get("filename") == str(p) and (e.meta.get("lineno") or 0) > first
-                ] if toevoeging else []
-                used_incremental = False
+            na, fouten_na = _laad(p, valideer, inhoud)
+            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + _gesloten_fouten(voor, na)
+            geforceerd: tuple = ()
             if nieuw:
-                raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
+                te_forceren = all(_te_forceren(f) for f in nieuw)
+                if toch is None or not te_forceren:
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
+                erbij, _ = _veranderd(voor.entries, na.entries)
+                inhoud = _markeer(inhoud, erbij, toch, door)
+                na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
+                extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
+                if extra:  # the marks themselves must not break anything
+                    raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
+                geforceerd = tuple(nieuw)
+            erbij, _ = _veranderd(voor.entries, na.entries)
+            if repo is not None:
+                gevonden = onvastgelegd(repo, list(inhoud))
+                if gevonden:
+                    leg_gevonden_vast(repo, gevonden, door)
         except BaseException:
             for doel in copied:
                 with contextlib.suppress(OSError):
                     doel.unlink()
             raise
 
-        atomic_write_bytes(p, inhoud)
-        _cache_schrijven(p, nieuw_toestand, dwingend=not used_incremental)
-        commit, waarschuwing = None, None
-        if git:
+        oud = {naam: voor.bytes_[naam] for naam in inhoud if naam in voor.bytes_}
+        atomic_write_many(inhoud)
+        commit = None
+        if repo is not None:
             try:
-                commit = git_commit(p, [p, *copied], door, wijziging.omschrijving, wijziging.details)
-            except (RuntimeError, OSError) as exc:  # the change is safely written; only the audit commit failed
-                waarschuwing = f"de wijziging is opgeslagen, maar niet in git vastgelegd: {exc}"
-        return Resultaat(p, True, wijziging.omschrijving, used_incremental, commit, tuple(new_entries),
-                         time.perf_counter() - start, waarschuwing)
+                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details)
+            except (GitFout, OSError) as exc:
+                atomic_write_many(oud)  # never saved without its commit: put the old bytes back
+                for doel in copied:
+                    with contextlib.suppress(OSError):
+                        doel.unlink()
+                raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
+                              f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
+        return Resultaat(p, True, wijziging.omschrijving, False, commit, tuple(erbij),
+                         time.perf_counter() - start, None, geforceerd, (*inhoud, *copied))

@@ -12,7 +12,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import rules
+from buurtbudget_admin.valideren import valideer
 from ledger.boekingen import Kosten, kosten_tekst, opens_tekst
 from ledger.schrijven import Wijziging, schrijf
 
@@ -27,7 +27,7 @@ def one(ledger: Path, name: str, i: int):
         ))
         return Wijziging(f"{name} boeking {i}", text)
 
-    return schrijf(ledger, build, door=name, regels=rules.run_all)
+    return schrijf(ledger, build, door=name, valideer=valideer)
 
 
 def main(argv: list[str]) -> int:

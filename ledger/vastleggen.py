@@ -1,0 +1,183 @@
+"""The audit trail: every write of a ledger in a git work tree is one commit by the acting user.
+
+- A commit names only the files of its change (`git commit --only -- <paths>`),
+  so it never takes what another user staged or left uncommitted elsewhere.
+- Uncommitted hand edits in a file this change is about to touch are
+  committed first, on their own, with an author that says they were found
+  (the trail shows who changed what, never one user's change under another's
+  name).
+- Before anything changes, `voorbereiden` makes sure a commit can be made:
+  git is on PATH, and no stale `index.lock` blocks the index. A lock held by a
+  live git process (another ledger of the workspace committing) is waited
+  for; a lock without one is reported with how to remove it.
+- When the commit fails after all, the caller puts the old bytes back: a
+  change is never saved without its commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+
+class GitFout(Exception):
+    """A commit cannot be made; the message is Dutch and says how to recover."""
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path
+    index_lock: Path
+
+
+def _git_marker(folder: Path) -> Path | None:
+    """The nearest `.git` (folder or file) above `folder`: is this a git work tree at all?"""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _email(naam: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", ".", naam.casefold()).strip(".") or "onbekend"
+    return f"{slug}@buurtbudget.invalid"
+
+
+def _env(auteur: str, committer: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "GIT_AUTHOR_NAME": auteur, "GIT_AUTHOR_EMAIL": _email(auteur),
+        "GIT_COMMITTER_NAME": committer, "GIT_COMMITTER_EMAIL": _email(committer),
+        "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
+    })
+    return env
+
+
+def _run(args: list[str], root: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=root, env=env or _env("x", "x"),
+                          capture_output=True, text=True, timeout=120)
+
+
+def _live_git_processes(root: Path) -> bool:
+    """Is a git process working in this repository (it may hold the index lock)?
+
+    git moves into the top of its work tree when it starts, so its working
+    folder is `root` or below it.
+    """
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return True  # cannot tell: assume it is live and wait
+    top = root.resolve()
+    for name in names:
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            comm = Path("/proc", name, "comm").read_text().strip()
+            if not (comm == "git" or comm.startswith("git-")):
+                continue
+            cwd = Path(os.readlink(f"/proc/{name}/cwd"))
+        except OSError:
+            continue
+        if cwd == top or top in cwd.parents:
+            return True
+    return False
+
+
+def _wait_for_index_lock(repo: Repo, wachten: float = 30.0) -> None:
+    """Return when the index is free; raise GitFout for a stale lock (no live git process)."""
+    deadline = time.monotonic() + wachten
+    while repo.index_lock.exists():
+        if not _live_git_processes(repo.root):
+            time.sleep(0.2)  # a process may just have ended: look once more
+            if repo.index_lock.exists() and not _live_git_processes(repo.root):
+                raise GitFout(
+                    f"git is geblokkeerd door een achtergebleven vergrendeling {repo.index_lock} "
+                    "(er draait geen git-proces meer, bijvoorbeeld na een crash). Er is niets gewijzigd. "
+                    f"Controleer met 'git -C {repo.root} status' dat niets half is vastgelegd, verwijder "
+                    f"dan het bestand ('rm {repo.index_lock}') en probeer het opnieuw."
+                )
+        if time.monotonic() > deadline:
+            raise GitFout(
+                f"git blijft vergrendeld ({repo.index_lock}) door een ander git-proces. Er is niets gewijzigd. "
+                "Wacht tot dat klaar is en probeer het opnieuw."
+            )
+        time.sleep(0.1)
+
+
+def voorbereiden(folder: Path) -> Repo | None:
+    """The repository the ledger lives in, ready to commit; None when it is not in a git work tree.
+
+    Raises GitFout (before anything is written) when a commit could not be made.
+    """
+    if _git_marker(folder) is None:
+        return None
+    if shutil.which("git") is None:
+        raise GitFout(
+            f"{folder} staat in een git-repository, maar het programma git is niet gevonden (PATH). "
+            "Zonder git kan de wijziging niet in de geschiedenis worden vastgelegd; er is niets gewijzigd. "
+            "Installeer git of zet het in PATH en probeer het opnieuw."
+        )
+    top = _run(["rev-parse", "--show-toplevel"], folder)
+    lock = _run(["rev-parse", "--git-path", "index.lock"], folder)
+    if top.returncode != 0 or lock.returncode != 0:
+        raise GitFout(f"{folder}: git kan de repository niet lezen ({(top.stderr or lock.stderr).strip()}); "
+                      "er is niets gewijzigd. Herstel de repository (git status) en probeer het opnieuw.")
+    root = Path(top.stdout.strip())
+    index_lock = Path(lock.stdout.strip())
+    if not index_lock.is_absolute():
+        index_lock = (folder / index_lock).resolve()
+    repo = Repo(root, index_lock)
+    _wait_for_index_lock(repo)
+    return repo
+
+
+def _rel(repo: Repo, paden: Sequence[Path]) -> list[str]:
+    return [str(Path(p).resolve().relative_to(repo.root.resolve())) for p in paden]
+
+
+def _commit(repo: Repo, rel: list[str], auteur: str, committer: str, bericht: str) -> str:
+    env = _env(auteur, committer)
+    for _ in range(3):
+        _wait_for_index_lock(repo)
+        add = _run(["add", "--", *rel], repo.root, env)
+        out = add
+        if add.returncode == 0:
+            out = _run(["commit", "-q", "--no-verify", "--only", "-m", bericht, "--", *rel], repo.root, env)
+            if out.returncode == 0:
+                head = _run(["rev-parse", "HEAD"], repo.root, env)
+                return head.stdout.strip()
+        err = (out.stderr + out.stdout).strip()
+        if "index.lock" not in err:
+            raise GitFout(f"git commit mislukt: {err}")
+    raise GitFout(f"git commit mislukt: de git-index bleef vergrendeld ({repo.index_lock})")
+
+
+def onvastgelegd(repo: Repo, paden: Sequence[Path]) -> list[str]:
+    """Those of `paden` whose content differs from the last commit (hand edits not committed)."""
+    bestaand = [p for p in paden if Path(p).exists()]
+    if not bestaand:
+        return []
+    out = _run(["status", "--porcelain", "-z", "--untracked-files=all", "--", *_rel(repo, bestaand)], repo.root)
+    if out.returncode != 0:
+        raise GitFout(f"git status mislukt: {out.stderr.strip()}; er is niets gewijzigd")
+    return [item[3:] for item in out.stdout.split("\0") if len(item) > 3]
+
+
+def leg_gevonden_vast(repo: Repo, paden: Sequence[str], door: str) -> str:
+    """Commit uncommitted edits found in files this change will touch, as a commit of their own."""
+    bericht = ("Wijzigingen die nog niet waren vastgelegd (buiten buurtbudget om gemaakt), "
+               f"gevonden door {door} vóór de volgende wijziging")
+    return _commit(repo, list(paden), "onbekend (niet vastgelegde wijziging)", door, bericht)
+
+
+def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, details: str = "") -> str:
+    """Commit exactly `paden` as `door`; returns the commit's hash."""
+    message = bericht if not details else f"{bericht}\n\n{details}"
+    return _commit(repo, _rel(repo, paden), door, door, message)

@@ -91,6 +91,17 @@ def _report(result: Resultaat) -> None:
 # --------------------------------------------------------------------------- boek
 
 
+def _bon(bon: Optional[Path]) -> None:
+    """A receipt that is no receipt is refused before the ledger is even opened (checked again under the lock)."""
+    from ledger.bonnen import BonFout, lees_bon
+
+    if bon is not None:
+        try:
+            lees_bon(bon)
+        except BonFout as exc:
+            raise _error(str(exc))
+
+
 def boek(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     datum: str = typer.Option(..., help="Datum van de kosten (JJJJ-MM-DD)."),
@@ -99,7 +110,8 @@ def boek(
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal (of Administratie bij ondersteuning)."),
     begunstigde: str = typer.Option(..., help="Leverancier of ontvanger."),
     omschrijving: str = typer.Option(..., help="Wat er is gekocht of betaald."),
-    bon: Optional[Path] = typer.Option(None, help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Optional[Path] = typer.Option(None, help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of "
+                                             "$BUURTBUDGET_BON_MAX_MB); wordt gekopieerd naar documents/."),
     goedgekeurd_door: Optional[str] = typer.Option(None, "--goedgekeurd-door", help="Tweede persoon (vier ogen)."),
     factuur_iban: Optional[str] = typer.Option(None, "--factuur-iban",
                                                 help="Nog te betalen factuur: IBAN van de leverancier."),
@@ -107,6 +119,7 @@ def boek(
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
     who = _door(door)
+    _bon(bon)
     invoer = KostenInvoer(
         datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
         begunstigde=begunstigde, omschrijving=omschrijving, door=who, bon=bon,
@@ -132,11 +145,13 @@ def indienen(
     plan: str = typer.Option(..., help="Plan, bijv. Groen."),
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal."),
     omschrijving: str = typer.Option(..., help="Waarvoor, bijv. bloembollen."),
-    bon: Path = typer.Option(..., help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Path = typer.Option(..., help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of $BUURTBUDGET_BON_MAX_MB); "
+                                       "wordt gekopieerd naar documents/."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
     """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
     who = _door(door)
+    _bon(bon)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
         categorie=categorie, omschrijving=omschrijving, door=who, bon=bon,

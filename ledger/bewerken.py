@@ -21,11 +21,13 @@ must be the same entry with only the intended change. Anything else is refused
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import parser
 
 from ledger import tekst
@@ -105,8 +107,8 @@ def _clean_meta(meta: dict | None) -> dict:
 
 
 def _postings(entry: data.Transaction) -> list[tuple[Any, ...]]:
-    return [(p.account, p.units if p.units is not None and p.units.number is not None else None, p.flag,
-             _clean_meta(p.meta)) for p in entry.postings]
+    return [(p.account, p.units if isinstance(p.units, Amount) and isinstance(p.units.number, Decimal) else None,
+             p.flag, _clean_meta(p.meta)) for p in entry.postings]
 
 
 def _shape(entry: data.Transaction, booked: bool) -> tuple:
@@ -143,13 +145,11 @@ def vind(stand: Any, entry: data.Transaction) -> Plek:
     if not filename or not isinstance(lineno, int) or str(filename).startswith("<"):
         raise BewerkingOnveilig(f"{waar}: deze boeking staat niet in een bestand; er is niets gewijzigd")
     pad = Path(filename)
-    if pad.resolve() == Path(stand.pad).resolve():
-        text = stand.tekst
-    else:
-        try:
-            text = pad.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BewerkingOnveilig(f"{waar}: het bestand van deze boeking is niet te lezen ({exc})") from None
+    try:
+        # The text the writer loaded under its lock: the entry's own file, main ledger or included.
+        text = stand.tekst_van(pad)
+    except Exception as exc:  # SchrijfFout: not a source file of this ledger
+        raise BewerkingOnveilig(f"{waar}: {exc}; er is niets gewijzigd") from None
     try:
         begin = _line_start(text, lineno)
     except IndexError:

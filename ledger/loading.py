@@ -3,6 +3,10 @@
 `read_ledger(path)` loads the file with beancount (and so with `plugin "rules"`
 when the ledger asks for it) and returns the entries, every error, and the view. A file that cannot be read
 at all raises `LedgerReadError` with a Dutch message; nothing else raises.
+
+Every load is `laad_bronnen`: beancount's own steps without its pickle cache
+(nothing a user can place in a workspace is ever unpickled), and optionally
+with some source files' new contents, which is how the writer judges a change.
 """
 
 from __future__ import annotations
@@ -85,10 +89,15 @@ def uses_rules_plugin(options_map: dict[str, Any]) -> bool:
 
 
 def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
-    """beancount's own load, after checking the file can be read at all."""
+    """beancount's own load, after checking the file can be read at all.
+
+    Never through beancount's pickle cache: that would unpickle a
+    `.main.beancount.picklecache` anyone could place beside the ledger.
+    """
     p = resolve_ledger_path(path)
     _check_readable(p)
-    entries, errors, options_map = loader.load_file(str(p))
+    loaded = laad_bronnen(Path(os.path.abspath(p)))  # as beancount names it: not resolved
+    entries, errors, options_map = loaded.entries, loaded.errors, loaded.options_map
     syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]
     if not entries and syntax and len(syntax) == len(errors):
         # Nothing at all could be read: this is not a beancount ledger.
@@ -191,4 +200,5 @@ def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> 
     finally:
         sys.path[:] = saved
     errors.extend(validation.validate(entries, options_map, None, None))
+    options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return Bronnen(entries, list(errors), options_map, seen)

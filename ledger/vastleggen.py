@@ -178,6 +178,16 @@ def leg_gevonden_vast(repo: Repo, paden: Sequence[str], door: str) -> str:
 
 
 def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, details: str = "") -> str:
-    """Commit exactly `paden` as `door`; returns the commit's hash."""
+    """Commit exactly `paden` as `door`; returns the commit's hash.
+
+    On failure the index entries of `paden` are reset to the last commit (they
+    matched it before this change: `onvastgelegd` was committed first), so
+    nothing of the failed change stays staged.
+    """
     message = bericht if not details else f"{bericht}\n\n{details}"
-    return _commit(repo, _rel(repo, paden), door, door, message)
+    rel = _rel(repo, paden)
+    try:
+        return _commit(repo, rel, door, door, message)
+    except GitFout:
+        _run(["reset", "-q", "--", *rel], repo.root)
+        raise

@@ -129,13 +129,24 @@ def _parse_one(stuk: str, options_map: dict, waar: str) -> data.Transaction:
 
 
 def _same_text_entry(parsed: data.Transaction, entry: data.Transaction) -> bool:
-    """Is `parsed` (from the text alone) the ledger's `entry` (booked: elided amounts filled in)?"""
-    if _shape(parsed, True) != _shape(entry, True):
+    """Is `parsed` (from the text alone) the ledger's `entry`?
+
+    The ledger's entry is booked (elided amounts filled in) and may carry tags and
+    metadata from `pushtag`/`pushmeta` above it: those may be extra, nothing else.
+    """
+    a, b = _shape(parsed, True), _shape(entry, True)
+    if (a[0], a[1], a[2], a[3], a[5]) != (b[0], b[1], b[2], b[3], b[5]) or not a[4] <= b[4]:
         return False
     for (_, units, _, _), p in zip(_postings(parsed), entry.postings):
         if units is not None and units != p.units:
             return False
-    return _clean_meta(parsed.meta) == _clean_meta(entry.meta)
+    mine, theirs = _clean_meta(parsed.meta), _clean_meta(entry.meta)
+    return all(k in theirs and theirs[k] == v for k, v in mine.items())
+
+
+def origineel(plek: Plek, options_map: dict, waar: str) -> data.Transaction:
+    """The entry as its text alone says it (unbooked)."""
+    return _parse_one(plek.stuk, options_map, waar)
 
 
 def vind(stand: Any, entry: data.Transaction) -> Plek:
@@ -156,7 +167,7 @@ def vind(stand: Any, entry: data.Transaction) -> Plek:
         raise BewerkingOnveilig(f"{waar}: het bestand is korter dan verwacht; probeer het opnieuw") from None
     kop_einde, einde = _scan(text, begin)
     plek = Plek(pad, text, begin, kop_einde, einde)
-    if not _same_text_entry(_parse_one(plek.stuk, stand.options_map, waar), entry):
+    if not _same_text_entry(origineel(plek, stand.options_map, waar), entry):
         raise BewerkingOnveilig(f"{waar}: op deze plek staat een andere boeking dan verwacht; "
                                 "probeer het opnieuw of pas haar met de hand aan (er is niets gewijzigd)")
     return plek
@@ -170,16 +181,18 @@ def keur_goed(stand: Any, entry: data.Transaction, door: str) -> tuple[Path, str
     m = _FLAG.match(kop)
     if not m:
         raise BewerkingOnveilig(f"{waar}: de eerste regel van deze boeking is niet te lezen; er is niets gewijzigd")
+    eol = "\r\n" if kop.endswith("\r\n") else "\n"  # keep a hand-edited file's line endings
     nieuwe_kop = kop[:m.start(3)] + "*" + kop[m.end(3):]
     if not nieuwe_kop.endswith("\n"):
-        nieuwe_kop += "\n"
-    regel = f"{tekst.INDENT}goedgekeurd-door: {tekst.string(door)}\n"
+        nieuwe_kop += eol
+    regel = f"{tekst.INDENT}goedgekeurd-door: {tekst.string(door)}{eol}"
     rest = plek.tekst[plek.kop_einde:plek.einde]
     nieuw_stuk = nieuwe_kop + regel + rest
     # The edited text must be the same entry, approved, and nothing else.
+    voor = origineel(plek, stand.options_map, waar)
     parsed = _parse_one(nieuw_stuk, stand.options_map, waar)
-    verwacht = {**_clean_meta(entry.meta), "goedgekeurd-door": door}
-    if parsed.flag != "*" or _clean_meta(parsed.meta) != verwacht or _shape(parsed, True) != _shape(entry, True):
+    verwacht = {**_clean_meta(voor.meta), "goedgekeurd-door": door}
+    if parsed.flag != "*" or _clean_meta(parsed.meta) != verwacht or _shape(parsed, False) != _shape(voor, False):
         raise BewerkingOnveilig(f"{waar}: de goedkeuring kon niet veilig in de tekst worden gezet; "
                                 "er is niets gewijzigd")
     return plek.pad, plek.tekst[:plek.begin] + nieuw_stuk + plek.tekst[plek.einde:]

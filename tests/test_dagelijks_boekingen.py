@@ -103,6 +103,47 @@ def test_approval_lands_on_its_own_claim_after_unicode_line_separators(tmp_path:
     assert bean_check(ledger).returncode == 0
 
 
+HAND_WRITTEN = {
+    "tabs, comments and an elided amount": (
+        '2025-04-02 ! "Piet" "Declaratie: koffie" ^decl-2025-018 ; hand-written\n'
+        '\tdeclarant: "Piet"\n\tiban: "NL20INGB0001234567"\n\tdocument: "documents/bon.pdf"\n'
+        '\tingevoerd-door: "Henk"\n\t; a comment inside\n'
+        '\tUitgaven:Plannen:Speeltuin:Materiaal  7.00 EUR\n\t\tnote: "posting metadata"\n\tPassiva:Declaraties\n'),
+    "a metadata string over two lines, quotes and a semicolon": (
+        '2025-04-02 ! "Piet \\"P\\" ; niet" "Declaratie: koffie" ^decl-2025-018\n'
+        '  declarant: "Piet"\n  toelichting: "eerste regel\nGeen inspringing; \\"quote\\""\n'
+        '  iban: "NL20INGB0001234567"\n  document: "documents/bon.pdf"\n  ingevoerd-door: "Henk"\n'
+        '  Uitgaven:Plannen:Speeltuin:Materiaal   7.00 EUR\n  Passiva:Declaraties   -7.00 EUR\n'),
+    "pushtag around it, CRLF line endings, no newline at the end": (
+        'pushtag #koffie\r\n2025-04-02 ! "Piet" "Declaratie: koffie" ^decl-2025-018\r\n'
+        '  declarant: "Piet"\r\n  iban: "NL20INGB0001234567"\r\n  document: "documents/bon.pdf"\r\n'
+        '  ingevoerd-door: "Henk"\r\n  Uitgaven:Plannen:Speeltuin:Materiaal   7.00 EUR\r\n'
+        '  Passiva:Declaraties\r\npoptag #koffie'),
+}
+
+
+@pytest.mark.parametrize("text", list(HAND_WRITTEN.values()), ids=list(HAND_WRITTEN))
+def test_approval_of_a_hand_written_claim_changes_only_that_claim(tmp_path: Path, text: str) -> None:
+    folder = tmp_path / "b"
+    ledger = make_ledger(folder)
+    (folder / "documents/bon.pdf").write_bytes(b"%PDF-1.4\n% bon\n")
+    head = LEDGER + "\n2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR\n\n"
+    ledger.write_bytes((head + text).encode("utf-8"))
+    assert bean_check(ledger).returncode == 0, bean_check(ledger).stdout
+    before = _claims(ledger)["decl-2025-018"]
+    r = cli("declaratie", "goedkeuren", str(ledger), "decl-2025-018", door="Ria")
+    assert r.returncode == 0, r.stderr
+    after = _claims(ledger)["decl-2025-018"]
+    assert after.flag == "*" and after.meta["goedgekeurd-door"] == "Ria"
+    assert {k: v for k, v in after.meta.items() if k not in ("lineno", "goedgekeurd-door")} == \
+        {k: v for k, v in before.meta.items() if k != "lineno"}
+    assert (after.payee, after.narration, after.tags, after.links, after.postings[0].units) == \
+        (before.payee, before.narration, before.tags, before.links, before.postings[0].units)
+    new = ledger.read_bytes().decode("utf-8")
+    assert new.startswith(head) and new.count("\n") == (head + text).count("\n") + 1
+    assert bean_check(ledger).returncode == 0
+
+
 def test_strings_beancount_allows_are_booked_and_approved_as_typed(tmp_path: Path) -> None:
     ledger = make_ledger(tmp_path / "b")
     tricky = 'Verf "extra" C:\\schijf\\ \tmet tab\u2028en\u0085meer\fpagina'

@@ -78,6 +78,18 @@ def test_cli_proef_writes_nothing_and_the_real_run_declares_the_plans(tmp_path: 
     assert r.returncode == 0 and digest(ledger) == before
 
 
+def test_titles_with_quotes_and_line_breaks_are_declared_as_they_were_voted(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    uitslag = tmp_path / "uitslag.csv"
+    titel = 'Kunst "op" de muur\nmet een \\ schuine streep\u2028en meer'
+    uitslag.write_text('plan,titel,bedrag,stemmen\nkunst,"' + titel.replace('"', '""') + '",600,120\n',
+                       encoding="utf-8")
+    r = cli("plannen", "stemming", str(ledger), str(uitslag), "--datum", "2025-03-01")
+    assert r.returncode == 0, r.stderr
+    assert read_ledger(ledger).view.plan("Kunst").titel == titel
+    assert bean_check(ledger).returncode == 0
+
+
 @pytest.mark.parametrize("text,expected", [
     ("plan,titel,stemmen\nx,X,3\n", "bedrag"),
     ("plan,titel,bedrag,stemmen\nx,X,12,5,0,3\n", "meer kolommen"),

@@ -264,11 +264,11 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     """`Speeltuin` + `Materiaal` -> `Uitgaven:Plannen:Speeltuin:Materiaal`; `ondersteuning` -> support costs."""
     view, accounts = stand.structuur, stand.structuur.accounts
     categorie = categorie.strip()
-    if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
-        raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
-    if view.kader.category_forbidden(categorie):
+    if view.kader.category_forbidden(categorie):  # also `alcohol`: say what is wrong, not how to spell it
         raise InvoerFout(f"categorie '{categorie}' wordt nooit vergoed volgens het kader ({view.kader.bron}), "
                          "ook niet als ondersteuning; boek deze kosten niet op het buurtbudget")
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
+        raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
     if plan.strip().casefold() in ("ondersteuning", accounts.ondersteuning.casefold()):
         return f"{accounts.ondersteuning}:{categorie}"
     found = view.plan(plan.strip())

@@ -8,7 +8,6 @@ byte-identical.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -245,6 +244,7 @@ REFUSED = [
     ("ondersteuning Alcohol", ["--plan", "ondersteuning", "--categorie", "Alcohol"], {}, "nooit vergoed"),
     ("ondersteuning Salaris", ["--plan", "Ondersteuning", "--categorie", "Salaris"], {}, "nooit vergoed"),
     ("plan Boete", ["--categorie", "Boete"], {}, "nooit vergoed"),
+    ("ondersteuning alcohol", ["--plan", "ondersteuning", "--categorie", "alcohol"], {}, "nooit vergoed"),
     ("/etc/passwd", ["--bon", "/etc/passwd"], {}, "geen PDF, JPEG of PNG"),
     ("tekst als pdf", ["--bon", _text_as_pdf], {}, "geen PDF, JPEG of PNG"),
     ("leeg", ["--bon", _empty], {}, "is leeg"),

@@ -72,11 +72,13 @@ def _meta_value(key: str, value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value)
+        if not value.is_finite():
+            raise ValueError(f"metadata {key}: {value} is geen getal")
+        return format(value, "f")  # never `1E+2`: beancount reads no exponents
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, amount_lib.Amount):
-        return f"{value.number} {value.currency}"
+        return f"{format(Decimal(value.number), 'f')} {value.currency}"
     if value is None:
         return None
     raise ValueError(f"metadata {key}: waarde {value!r} kan niet als beancount worden geschreven")

@@ -97,6 +97,18 @@ def test_layout_amounts_with_two_decimals_and_metadata_in_the_given_order() -> N
     )
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-10**12, max_value=10**12))
+def test_decimal_metadata_reads_back(number: Decimal) -> None:
+    entries = _parsed(tekst.entry(tekst.custom(D, "x", [tekst.custom_waarde("y")], {"getal": number})))
+    assert entries[0].meta["getal"] == number
+
+
+def test_decimal_with_an_exponent_is_written_in_full() -> None:
+    text = tekst.entry(tekst.custom(D, "x", [tekst.custom_waarde("y")], {"getal": Decimal("1E+2")}))
+    assert "getal: 100\n" in text and _parsed(text)[0].meta["getal"] == Decimal(100)
+
+
 @pytest.mark.parametrize("bad", [
     lambda: tekst.bedrag(Decimal("0.125")),
     lambda: tekst.entry(tekst.open_(D, "Expenses:kleine letters")),

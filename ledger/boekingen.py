@@ -405,8 +405,8 @@ def maak_goedkeuring(stand: Stand, link: str, door: str):
     if zelfde_persoon(door, payable.entered_by):
         raise InvoerFout(f"{where}: {door} heeft ^{payable.link} ingevoerd en mag die niet ook goedkeuren "
                          "(vier-ogenprincipe)")
-    return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {door}" if payable.kind == "declaratie"
-                     else f"Factuur ^{payable.link} goedgekeurd door {door}",
+    return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {_een_regel(door)}" if payable.kind == "declaratie"
+                     else f"Factuur ^{payable.link} goedgekeurd door {_een_regel(door)}",
                      vervang=(_herschreven(lambda: keur_goed(stand, payable.entry, door)),))
 
 
@@ -430,5 +430,5 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
     if datum < payable.date:
         raise InvoerFout(f"de afwijzing ({datum.isoformat()}) kan niet vóór de declaratie ({payable.date.isoformat()}) liggen")
     _check_period(stand, datum)
-    return Wijziging(f"Declaratie ^{payable.link} afgewezen door {door}: {_een_regel(reden)}",
+    return Wijziging(f"Declaratie ^{payable.link} afgewezen door {_een_regel(door)}: {_een_regel(reden)}",
                      afwijzing_tekst(payable, datum=datum, reden=reden.strip(), door=door))

@@ -37,7 +37,7 @@ from beancount.core import data
 from ledger import tekst
 from ledger.accounts import Accounts
 from ledger.bewerken import BewerkingOnveilig, keur_goed
-from ledger.bonnen import BonFout, lees_bon
+from ledger.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
 from ledger.money import format_eur
 from ledger.schrijven import Stand
 from ledger.vier_ogen import zelfde_persoon
@@ -281,15 +281,34 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     return f"{found.account}:{categorie}"
 
 
-def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, tuple[tuple[Path, Path], ...]]:
+@dataclass(frozen=True)
+class _Bon:
+    gelezen: Bon
+    doel: Path
+
+
+def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, _Bon | None]:
+    """The `document:` value and the checked receipt with its place in documents/ (nothing written yet)."""
     if bon is None:
-        return None, ()
+        return None, None
     try:
         gelezen = lees_bon(bon)
     except BonFout as exc:
         raise InvoerFout(str(exc)) from None
     doel = document_naam(datum, gelezen.pad, documents_folder(stand), gelezen.extensie)
-    return document_ref(stand, doel), ((bon, doel),)
+    return document_ref(stand, doel), _Bon(gelezen, doel)
+
+
+def _met_bon(bon: _Bon | None, omschrijving: str, text: str):
+    """The Wijziging; its receipt is copied from a private snapshot of the checked bytes."""
+    from ledger.schrijven import Wijziging
+
+    if bon is None:
+        return Wijziging(omschrijving, text)
+    kopie = momentopname(bon.gelezen)
+    wijziging = Wijziging(omschrijving, text, bestanden=((kopie, bon.doel),))
+    ruim_op_met(wijziging, [kopie])
+    return wijziging
 
 
 @dataclass(frozen=True)
@@ -307,8 +326,6 @@ class KostenInvoer:
 
 
 def maak_kosten(stand: Stand, invoer: KostenInvoer):
-    from ledger.schrijven import Wijziging
-
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
@@ -316,7 +333,7 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
         raise InvoerFout(f"{invoer.goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
                          "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
-    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
     link, meta, flag = None, (), "*"
     if invoer.factuur_iban:
@@ -333,11 +350,8 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
         goedgekeurd_door=invoer.goedgekeurd_door, flag=flag, link=link, meta=meta,
     ))
     what = f"factuur ^{link}" if link else "kosten"
-    return Wijziging(
-        f"Boek {what}: {_een_regel(invoer.begunstigde)} — {_een_regel(invoer.omschrijving)} "
-        f"{format_eur(invoer.bedrag)} op {rekening}",
-        text, bestanden=files,
-    )
+    return _met_bon(bon, f"Boek {what}: {_een_regel(invoer.begunstigde)} — {_een_regel(invoer.omschrijving)} "
+                         f"{format_eur(invoer.bedrag)} op {rekening}", text)
 
 
 @dataclass(frozen=True)
@@ -354,8 +368,6 @@ class DeclaratieInvoer:
 
 
 def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
-    from ledger.schrijven import Wijziging
-
     iban = check_iban(invoer.iban)
     if not invoer.declarant.strip():
         raise InvoerFout("de naam van de declarant ontbreekt")
@@ -363,7 +375,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
-    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
     link = next_link(stand.entries, "decl", invoer.datum.year)
     text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
@@ -371,8 +383,8 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
         rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
         ingevoerd_door=invoer.door,
     )
-    return Wijziging(f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} ({_een_regel(invoer.omschrijving)})",
-                     text, bestanden=files)
+    return _met_bon(bon, f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} "
+                         f"({_een_regel(invoer.omschrijving)})", text)
 
 
 def find_payable(stand: Stand, link: str) -> Payable:

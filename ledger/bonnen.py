@@ -6,8 +6,9 @@
 What a receipt is, is decided by its first bytes (the "magic"), never by its
 name: `/etc/passwd` renamed to `bon.pdf` is text, and refused. Only a regular
 file the user can read is opened (no directories, devices, fifos or sockets);
-the checked bytes are what gets copied, so the file cannot change between the
-check and the copy.
+the checked bytes are what gets copied (`momentopname`: a private copy outside
+the ledger, removed with the change that uses it), so the file cannot change
+between the check and the copy.
 
 The largest receipt accepted is 20 MB, or `BUURTBUDGET_BON_MAX_MB` (a positive
 number of megabytes, e.g. `5` or `2,5`) when that is set.
@@ -16,7 +17,10 @@ number of megabytes, e.g. `5` or `2,5`) when that is set.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -113,3 +117,24 @@ def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
             return Bon(pad, soort, extensie, inhoud)
     raise BonFout(f"{naam} is geen PDF, JPEG of PNG (de inhoud bepaalt dat, niet de naam); "
                   "scan of fotografeer de bon en geef dat bestand")
+
+
+def momentopname(bon: Bon) -> Path:
+    """The checked bytes in a private file (a 0700 folder outside any ledger): what the writer copies in."""
+    folder = Path(tempfile.mkdtemp(prefix="buurtbudget-bon-"))
+    pad = folder / f"bon{bon.extensie}"
+    fd = os.open(pad, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bon.inhoud)
+    return pad
+
+
+def ruim_op_met(eigenaar: object, paden: list[Path]) -> None:
+    """Remove the private copies once `eigenaar` (the change that copies them in) is gone, or at exit."""
+    if paden:
+        weakref.finalize(eigenaar, _verwijder, [str(p.parent) for p in paden])
+
+
+def _verwijder(folders: list[str]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -282,10 +282,14 @@ def test_receipts_are_stored_with_the_extension_of_their_content(tmp_path: Path)
     photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32)
     scan = tmp_path / "scan.pdf"  # a PNG by content, whatever its name says
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
     for bon in (photo, scan):
         r = cli("boek", str(ledger), "--datum", "2025-03-10", "--bedrag", "12,50", "--plan", "Speeltuin",
-                "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt", "--omschrijving", "Verf", "--bon", str(bon))
+                "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt", "--omschrijving", "Verf", "--bon", str(bon),
+                env_extra={"TMPDIR": str(private_tmp)})
         assert r.returncode == 0, r.stderr
+    assert list(private_tmp.iterdir()) == []  # the private snapshot of the checked bytes is gone again
     stored = sorted(p.name for p in (tmp_path / "b/documents").iterdir())
     assert stored == ["2025-03-10-foto.jpg", "2025-03-10-scan.png"]
     assert (tmp_path / "b/documents/2025-03-10-scan.png").read_bytes() == scan.read_bytes()

@@ -322,6 +322,45 @@ def _veranderd(voor: list, na: list, *, tot=None) -> tuple[list, list]:
     return erbij, weg
 
 
+def _gebied(oud: str, nieuw: str) -> tuple[int, int, int]:
+    """The lines that differ: (lines in the common start, end of the changed part in `oud`, in `nieuw`)."""
+    a, b = oud.split("\n"), nieuw.split("\n")
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return start, len(a) - end, len(b) - end
+
+
+def _in_gebied(entries: list, bestand: Path, van: int, tot: int) -> list:
+    """The entries of `bestand` whose lines (header to the next entry) touch lines van+1..tot."""
+    naam = str(bestand)
+    eigen = sorted((e for e in entries if e.meta.get("filename") == naam and isinstance(e.meta.get("lineno"), int)),
+                   key=lambda e: e.meta["lineno"])
+    gevonden = []
+    for k, e in enumerate(eigen):
+        begin = e.meta["lineno"]
+        einde = eigen[k + 1].meta["lineno"] - 1 if k + 1 < len(eigen) else 10**9
+        if begin <= max(tot, van + 1) and einde >= van + 1:
+            gevonden.append(e)
+    return gevonden
+
+
+def _nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) -> list:
+    """The entries the change adds or changes: only the changed lines of the changed files are compared."""
+    erbij: list = []
+    for bestand in inhoud:
+        naam = next((n for n in na.bytes_ if Path(n).resolve() == bestand), bestand)
+        oud = voor.bytes_.get(naam, b"").decode("utf-8")
+        van, tot_oud, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
+        nieuw_hier, _ = _veranderd(_in_gebied(voor.entries, naam, van, tot_oud),
+                                   _in_gebied(na.entries, naam, van, tot_nieuw))
+        erbij.extend(nieuw_hier)
+    return erbij
+
+
 @dataclass(frozen=True)
 class GeslotenPeriode:
     """The writer's own refusal: a change to a period that was settled (`afsluiten`)."""
@@ -435,14 +474,13 @@ def schrijf(
                 te_forceren = all(_te_forceren(f) for f in nieuw)
                 if toch is None or not te_forceren:
                     raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
-                erbij, _ = _veranderd(voor.entries, na.entries)
-                inhoud = _markeer(inhoud, erbij, toch, door)
+                inhoud = _markeer(inhoud, _nieuw_in_bestanden(voor, na, inhoud), toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
                 geforceerd = tuple(nieuw)
-            erbij, _ = _veranderd(voor.entries, na.entries)
+            erbij = _nieuw_in_bestanden(voor, na, inhoud)
             if repo is not None:
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:

@@ -37,7 +37,7 @@ from bench.generate_ledger import write as generate  # noqa: E402
 from buurtbudget_admin.valideren import valideer  # noqa: E402
 from ledger.boekingen import KostenInvoer, declaratie_tekst, maak_goedkeuring, maak_kosten  # noqa: E402
 from ledger.importers import maak_import  # noqa: E402
-from ledger.loading import laad_bronnen  # noqa: E402
+from ledger.bronnen import laad_bronnen  # noqa: E402
 from ledger.schrijven import Wijziging, lees_stand, schrijf  # noqa: E402
 
 BANK = "Activa:Bank:Betaalrekening"

@@ -51,7 +51,8 @@ from ledger.accounts import Accounts
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
 )
-from ledger.loading import Bronnen, LedgerReadError, _check_readable, laad_bronnen, resolve_ledger_path
+from ledger.bronnen import Bronnen, laad_bronnen
+from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
 from ledger.oordeel import entry_identiteit, formatteer_fout, nieuwe_fouten  # noqa: F401 - re-exported
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.view import Buurtbudget, build_view

@@ -217,8 +217,12 @@ def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
     return Stand(p, teksten.get(p, ""), bronnen.entries, bronnen.options_map, teksten, tuple(fouten))
 
 
-def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stand:
-    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway)."""
+def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None, *, regels: Valideer | None = None) -> Stand:
+    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway).
+
+    `regels` is the old name of `valideer`, accepted while callers move over.
+    """
+    valideer = valideer or regels
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
@@ -436,6 +440,7 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
+    regels: Valideer | None = None,
 ) -> Resultaat:
     """Change a ledger safely (see the module's docstring).
 
@@ -444,6 +449,7 @@ def schrijf(
     every file is as it was.
     """
     start = time.perf_counter()
+    valideer = valideer or regels  # `regels`: the old name of `valideer`, accepted while callers move over
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     if not door or not door.strip():

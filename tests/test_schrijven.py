@@ -435,3 +435,24 @@ def test_a_failing_commit_puts_the_old_bytes_back(tmp_path: Path) -> None:
     assert digest(ledger) == before and not target.exists()
     assert _git(tmp_path, "status", "--porcelain", "--untracked-files=no") == ""
     assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_the_writer_imports_nothing_above_ledger_at_run_time(tmp_path: Path) -> None:
+    """`ledger/` gets the rules from its caller; on its own it loads no module of the layers above."""
+    ledger = make_ledger(tmp_path / "b")
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace('plugin "rules"\n', ""), encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ledger.schrijven import Wijziging, lees_stand, schrijf\n"
+        f"p = Path({str(ledger)!r})\n"
+        "schrijf(p, lambda s: Wijziging('open', '2025-01-01 open Activa:Kas EUR\\n'), door='Henk', git=False)\n"
+        "lees_stand(p).view\n"
+        "above = sorted(m for m in sys.modules if m.split('.')[0] in ('rules', 'reports', 'buurtbudget_admin'))\n"
+        "print(above)\n"
+    )
+    out = subprocess.run([os.sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert "open Activa:Kas" in ledger.read_text(encoding="utf-8")

@@ -354,15 +354,33 @@ def _in_gebied(entries: list, bestand: Path, van: int, tot: int) -> list:
 
 
 def _nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) -> list:
-    """The entries the change adds or changes: only the changed lines of the changed files are compared."""
+    """The entries the change adds or changes.
+
+    Candidates are the entries of a changed file whose lines touch its changed
+    lines (one unchanged line either side included); each is looked for among
+    the entries of that file before (same type and date first, so only a few
+    are compared in full). A candidate found unchanged is not new.
+    """
     erbij: list = []
     for bestand in inhoud:
         naam = next((n for n in na.bytes_ if Path(n).resolve() == bestand), bestand)
         oud = voor.bytes_.get(naam, b"").decode("utf-8")
-        van, tot_oud, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
-        nieuw_hier, _ = _veranderd(_in_gebied(voor.entries, naam, van, tot_oud),
-                                   _in_gebied(na.entries, naam, van, tot_nieuw))
-        erbij.extend(nieuw_hier)
+        van, _, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
+        kandidaten = _in_gebied(na.entries, naam, max(van - 1, 0), tot_nieuw + 1)
+        per_dag: dict[tuple, list] = {}
+        for e in voor.entries:
+            if e.meta.get("filename") == str(naam):
+                per_dag.setdefault((type(e), getattr(e, "date", None)), []).append(e)
+        bekend: dict[tuple, Counter] = {}
+        for e in kandidaten:
+            sleutel = (type(e), getattr(e, "date", None))
+            if sleutel not in bekend:
+                bekend[sleutel] = Counter(_volle_identiteit(o) for o in per_dag.get(sleutel, ()))
+            ident = _volle_identiteit(e)
+            if bekend[sleutel][ident] > 0:
+                bekend[sleutel][ident] -= 1
+            else:
+                erbij.append(e)
     return erbij
 
 
@@ -481,7 +499,10 @@ def schrijf(
                 te_forceren = all(_te_forceren(f) for f in nieuw)
                 if toch is None or not te_forceren:
                     raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
-                inhoud = _markeer(inhoud, _nieuw_in_bestanden(voor, na, inhoud), toch, door)
+                gemarkeerd = _nieuw_in_bestanden(voor, na, inhoud)
+                if not gemarkeerd:  # the reason must stand on an entry; a pure deletion has none
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
+                inhoud = _markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything

@@ -456,3 +456,36 @@ def test_the_writer_imports_nothing_above_ledger_at_run_time(tmp_path: Path) -> 
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert "open Activa:Kas" in ledger.read_text(encoding="utf-8")
+
+
+def test_toch_needs_an_entry_to_carry_the_reason(tmp_path: Path) -> None:
+    """Deleting a plan's declaration leaves its costs undeclared: no entry could carry a reason."""
+    ledger = _ledger(tmp_path)
+    _write(ledger, OPEN + "\n" + _cost())
+    before = digest(ledger)
+
+    def drop_plan(stand):
+        text = stand.tekst.replace('2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" '
+                                   '5000.00 EUR\n  status: "gekozen"\n', "")
+        return Wijziging("plan weg", vervang=((stand.pad, text),))
+
+    with pytest.raises(WijzigingGeweigerd) as info:
+        schrijf(ledger, drop_plan, door="Henk", valideer=valideer, toch=Toch("opruimen"))
+    assert _codes(info.value) == ["BB-PLAN"] and not info.value.te_forceren
+    assert digest(ledger) == before
+
+
+def test_the_result_names_exactly_the_entries_the_change_added_or_changed(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    _write(ledger, OPEN + "\n" + _cost(omschrijving="een") + "\n" + _cost(omschrijving="twee") + "\n"
+           + _cost(omschrijving="drie"))
+
+    def edit_middle(stand):  # a line added inside "twee", and "een" removed
+        text = stand.tekst.replace('"twee"\n', '"twee"\n  notitie: "nagekeken"\n', 1)
+        start = text.index('2025-03-01 * "Bouwmarkt" "een"')
+        end = text.index("\n\n", start) + 2
+        return Wijziging("midden", vervang=((stand.pad, text[:start] + text[end:]),))
+
+    result = schrijf(ledger, edit_middle, door="Henk", valideer=valideer)
+    assert [e.narration for e in result.nieuwe_entries] == ["twee"]
+    assert result.nieuwe_entries[0].meta["notitie"] == "nagekeken"

@@ -484,6 +484,8 @@ def schrijf(
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
                              duur=time.perf_counter() - start)
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
+        if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
+            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start)
 
         copied: list[Path] = []
         try:

@@ -186,6 +186,8 @@ def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, detai
     """
     message = bericht if not details else f"{bericht}\n\n{details}"
     rel = _rel(repo, paden)
+    if not rel:  # `git commit --only` without paths would commit whatever is staged
+        raise GitFout("niets om vast te leggen")
     try:
         return _commit(repo, rel, door, door, message)
     except GitFout:

@@ -489,3 +489,14 @@ def test_the_result_names_exactly_the_entries_the_change_added_or_changed(tmp_pa
     result = schrijf(ledger, edit_middle, door="Henk", valideer=valideer)
     assert [e.narration for e in result.nieuwe_entries] == ["twee"]
     assert result.nieuwe_entries[0].meta["notitie"] == "nagekeken"
+
+
+def test_a_change_to_the_same_text_writes_and_commits_nothing(tmp_path: Path) -> None:
+    ledger = _git_workspace(tmp_path)
+    (tmp_path / "notitie.txt").write_text("van iemand anders\n", encoding="utf-8")
+    _git(tmp_path, "add", "notitie.txt")  # staged by someone else: must stay theirs
+    result = schrijf(ledger, lambda s: Wijziging("niets", vervang=((s.pad, s.tekst),)), door="Henk",
+                     valideer=valideer)
+    assert not result.gewijzigd and result.commit is None
+    assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
+    assert "A  notitie.txt" in _git(tmp_path, "status", "--porcelain")

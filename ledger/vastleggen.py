@@ -154,6 +154,9 @@ def _commit(repo: Repo, rel: list[str], auteur: str, committer: str, bericht: st
                 head = _run(["rev-parse", "HEAD"], repo.root, env)
                 return head.stdout.strip()
         err = (out.stderr + out.stdout).strip()
+        if "ignored by one of your .gitignore" in err:
+            raise GitFout(f"git legt {', '.join(rel)} niet vast: het pad staat in een .gitignore van {repo.root}; "
+                          "haal het daar weg (bonnen en ledgers horen in de geschiedenis)")
         if "index.lock" not in err:
             raise GitFout(f"git commit mislukt: {err}")
     raise GitFout(f"git commit mislukt: de git-index bleef vergrendeld ({repo.index_lock})")

@@ -430,8 +430,9 @@ def test_a_failing_commit_puts_the_old_bytes_back(tmp_path: Path) -> None:
         return Wijziging("met bon", OPEN + "\n" + _cost(doc="documents/2025-03-01-foto.jpg"),
                          bestanden=((bon, target),))
 
-    with pytest.raises(GitFout, match="niets gewijzigd"):
+    with pytest.raises(GitFout, match="niets gewijzigd") as info:
         schrijf(ledger, build, door="Henk", valideer=valideer)
+    assert ".gitignore" in str(info.value) and "2025-03-01-foto.jpg" in str(info.value)
     assert digest(ledger) == before and not target.exists()
     assert _git(tmp_path, "status", "--porcelain", "--untracked-files=no") == ""
     assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"

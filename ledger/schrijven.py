@@ -431,20 +431,36 @@ def _quote(tekst: str) -> str:
     return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _toch_sleutels(meta: dict) -> tuple[str, str]:
+    """`toch-reden`/`toch-door`, or `-2`, `-3`... when the entry was forced before (that reason stays)."""
+    n = 1
+    while f"toch-reden{'' if n == 1 else f'-{n}'}" in meta:
+        n += 1
+    achter = "" if n == 1 else f"-{n}"
+    return f"toch-reden{achter}", f"toch-door{achter}"
+
+
 def _markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
     """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
-    per_file: dict[Path, set[int]] = {}
+    per_file: dict[Path, dict[int, tuple[str, str]]] = {}
     for e in entries:
         naam = Path(str(e.meta.get("filename", ""))).resolve()
-        if naam in inhoud and isinstance(e.meta.get("lineno"), int) and "toch-reden" not in e.meta:
-            per_file.setdefault(naam, set()).add(e.meta["lineno"])
+        if naam in inhoud and isinstance(e.meta.get("lineno"), int):
+            per_file.setdefault(naam, {})[e.meta["lineno"]] = _toch_sleutels(e.meta)
     nieuw = dict(inhoud)
-    for naam, regelnummers in per_file.items():
+    for naam, regels_met_sleutels in per_file.items():
         lines = nieuw[naam].decode("utf-8").split("\n")
-        for n in sorted(regelnummers, reverse=True):
-            lines[n:n] = [f"  toch-reden: {_quote(toch.reden)}", f"  toch-door: {_quote(door)}"]
+        for n in sorted(regels_met_sleutels, reverse=True):
+            reden, wie = regels_met_sleutels[n]
+            lines[n:n] = [f"  {reden}: {_quote(toch.reden)}", f"  {wie}: {_quote(door)}"]
         nieuw[naam] = "\n".join(lines).encode("utf-8")
     return nieuw
+
+
+def _aantal_redenen(entries: list, bestanden: dict[Path, bytes]) -> int:
+    namen = {str(n) for n in bestanden}
+    return sum(1 for e in entries if str(Path(str(e.meta.get("filename", ""))).resolve()) in namen
+               for k in e.meta if k.startswith("toch-reden"))
 
 
 # --------------------------------------------------------------------------- the write
@@ -504,11 +520,15 @@ def schrijf(
                 gemarkeerd = _nieuw_in_bestanden(voor, na, inhoud)
                 if not gemarkeerd:  # the reason must stand on an entry; a pure deletion has none
                     raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
+                redenen = _aantal_redenen(na.entries, inhoud)
                 inhoud = _markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
+                if _aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
+                    raise SchrijfFout("de reden kon niet bij elke gewijzigde boeking worden gezet; "
+                                      "er is niets gewijzigd")
                 geforceerd = tuple(nieuw)
             erbij = _nieuw_in_bestanden(voor, na, inhoud)
             if repo is not None:

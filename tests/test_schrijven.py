@@ -501,3 +501,20 @@ def test_a_change_to_the_same_text_writes_and_commits_nothing(tmp_path: Path) ->
     assert not result.gewijzigd and result.commit is None
     assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
     assert "A  notitie.txt" in _git(tmp_path, "status", "--porcelain")
+
+
+def test_an_entry_forced_twice_keeps_both_reasons(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    clean = ledger.read_bytes()
+    _write(ledger, OPEN + "\n" + _cost(bedrag="5001.00", approver="Ria", omschrijving="te duur"), toch=Toch("eerst"))
+
+    def more(stand):
+        return Wijziging("meer", vervang=((stand.pad, stand.tekst.replace("5001.00 EUR", "5002.00 EUR")
+                                           .replace("-5001.00 EUR", "-5002.00 EUR")),))
+
+    schrijf(ledger, more, door="Ria", valideer=valideer, toch=Toch("daarna"))
+    text = ledger.read_text(encoding="utf-8")
+    assert ('"te duur"\n  toch-reden-2: "daarna"\n  toch-door-2: "Ria"\n  toch-reden: "eerst"\n'
+            '  toch-door: "Henk"\n') in text
+    assert [e.message.split()[0] for e in bean_errors(ledger)] == ["BB-PLAN"]
+    ledger.write_bytes(clean)

@@ -51,7 +51,8 @@ from ledger.accounts import Accounts
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
 )
-from ledger.loading import Bronnen, LedgerReadError, _check_readable, laad_bronnen, resolve_ledger_path
+from ledger.bronnen import Bronnen, laad_bronnen
+from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
 from ledger.oordeel import entry_identiteit, formatteer_fout, nieuwe_fouten  # noqa: F401 - re-exported
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.view import Buurtbudget, build_view
@@ -216,8 +217,12 @@ def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
     return Stand(p, teksten.get(p, ""), bronnen.entries, bronnen.options_map, teksten, tuple(fouten))
 
 
-def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stand:
-    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway)."""
+def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None, *, regels: Valideer | None = None) -> Stand:
+    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway).
+
+    `regels` is the old name of `valideer`, accepted while callers move over.
+    """
+    valideer = valideer or regels
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
@@ -322,6 +327,63 @@ def _veranderd(voor: list, na: list, *, tot=None) -> tuple[list, list]:
     return erbij, weg
 
 
+def _gebied(oud: str, nieuw: str) -> tuple[int, int, int]:
+    """The lines that differ: (lines in the common start, end of the changed part in `oud`, in `nieuw`)."""
+    a, b = oud.split("\n"), nieuw.split("\n")
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return start, len(a) - end, len(b) - end
+
+
+def _in_gebied(entries: list, bestand: Path, van: int, tot: int) -> list:
+    """The entries of `bestand` whose lines (header to the next entry) touch lines van+1..tot."""
+    naam = str(bestand)
+    eigen = sorted((e for e in entries if e.meta.get("filename") == naam and isinstance(e.meta.get("lineno"), int)),
+                   key=lambda e: e.meta["lineno"])
+    gevonden = []
+    for k, e in enumerate(eigen):
+        begin = e.meta["lineno"]
+        einde = eigen[k + 1].meta["lineno"] - 1 if k + 1 < len(eigen) else 10**9
+        if begin <= max(tot, van + 1) and einde >= van + 1:
+            gevonden.append(e)
+    return gevonden
+
+
+def _nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) -> list:
+    """The entries the change adds or changes.
+
+    Candidates are the entries of a changed file whose lines touch its changed
+    lines (one unchanged line either side included); each is looked for among
+    the entries of that file before (same type and date first, so only a few
+    are compared in full). A candidate found unchanged is not new.
+    """
+    erbij: list = []
+    for bestand in inhoud:
+        naam = next((n for n in na.bytes_ if Path(n).resolve() == bestand), bestand)
+        oud = voor.bytes_.get(naam, b"").decode("utf-8")
+        van, _, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
+        kandidaten = _in_gebied(na.entries, naam, max(van - 1, 0), tot_nieuw + 1)
+        per_dag: dict[tuple, list] = {}
+        for e in voor.entries:
+            if e.meta.get("filename") == str(naam):
+                per_dag.setdefault((type(e), getattr(e, "date", None)), []).append(e)
+        bekend: dict[tuple, Counter] = {}
+        for e in kandidaten:
+            sleutel = (type(e), getattr(e, "date", None))
+            if sleutel not in bekend:
+                bekend[sleutel] = Counter(_volle_identiteit(o) for o in per_dag.get(sleutel, ()))
+            ident = _volle_identiteit(e)
+            if bekend[sleutel][ident] > 0:
+                bekend[sleutel][ident] -= 1
+            else:
+                erbij.append(e)
+    return erbij
+
+
 @dataclass(frozen=True)
 class GeslotenPeriode:
     """The writer's own refusal: a change to a period that was settled (`afsluiten`)."""
@@ -369,20 +431,36 @@ def _quote(tekst: str) -> str:
     return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _toch_sleutels(meta: dict) -> tuple[str, str]:
+    """`toch-reden`/`toch-door`, or `-2`, `-3`... when the entry was forced before (that reason stays)."""
+    n = 1
+    while f"toch-reden{'' if n == 1 else f'-{n}'}" in meta:
+        n += 1
+    achter = "" if n == 1 else f"-{n}"
+    return f"toch-reden{achter}", f"toch-door{achter}"
+
+
 def _markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
     """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
-    per_file: dict[Path, set[int]] = {}
+    per_file: dict[Path, dict[int, tuple[str, str]]] = {}
     for e in entries:
         naam = Path(str(e.meta.get("filename", ""))).resolve()
-        if naam in inhoud and isinstance(e.meta.get("lineno"), int) and "toch-reden" not in e.meta:
-            per_file.setdefault(naam, set()).add(e.meta["lineno"])
+        if naam in inhoud and isinstance(e.meta.get("lineno"), int):
+            per_file.setdefault(naam, {})[e.meta["lineno"]] = _toch_sleutels(e.meta)
     nieuw = dict(inhoud)
-    for naam, regelnummers in per_file.items():
+    for naam, regels_met_sleutels in per_file.items():
         lines = nieuw[naam].decode("utf-8").split("\n")
-        for n in sorted(regelnummers, reverse=True):
-            lines[n:n] = [f"  toch-reden: {_quote(toch.reden)}", f"  toch-door: {_quote(door)}"]
+        for n in sorted(regels_met_sleutels, reverse=True):
+            reden, wie = regels_met_sleutels[n]
+            lines[n:n] = [f"  {reden}: {_quote(toch.reden)}", f"  {wie}: {_quote(door)}"]
         nieuw[naam] = "\n".join(lines).encode("utf-8")
     return nieuw
+
+
+def _aantal_redenen(entries: list, bestanden: dict[Path, bytes]) -> int:
+    namen = {str(n) for n in bestanden}
+    return sum(1 for e in entries if str(Path(str(e.meta.get("filename", ""))).resolve()) in namen
+               for k in e.meta if k.startswith("toch-reden"))
 
 
 # --------------------------------------------------------------------------- the write
@@ -396,6 +474,7 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
+    regels: Valideer | None = None,
 ) -> Resultaat:
     """Change a ledger safely (see the module's docstring).
 
@@ -404,6 +483,7 @@ def schrijf(
     every file is as it was.
     """
     start = time.perf_counter()
+    valideer = valideer or regels  # `regels`: the old name of `valideer`, accepted while callers move over
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     if not door or not door.strip():
@@ -420,6 +500,8 @@ def schrijf(
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
                              duur=time.perf_counter() - start)
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
+        if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
+            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start)
 
         copied: list[Path] = []
         try:
@@ -435,14 +517,20 @@ def schrijf(
                 te_forceren = all(_te_forceren(f) for f in nieuw)
                 if toch is None or not te_forceren:
                     raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
-                erbij, _ = _veranderd(voor.entries, na.entries)
-                inhoud = _markeer(inhoud, erbij, toch, door)
+                gemarkeerd = _nieuw_in_bestanden(voor, na, inhoud)
+                if not gemarkeerd:  # the reason must stand on an entry; a pure deletion has none
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
+                redenen = _aantal_redenen(na.entries, inhoud)
+                inhoud = _markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
+                if _aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
+                    raise SchrijfFout("de reden kon niet bij elke gewijzigde boeking worden gezet; "
+                                      "er is niets gewijzigd")
                 geforceerd = tuple(nieuw)
-            erbij, _ = _veranderd(voor.entries, na.entries)
+            erbij = _nieuw_in_bestanden(voor, na, inhoud)
             if repo is not None:
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:

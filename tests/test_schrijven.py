@@ -430,8 +430,91 @@ def test_a_failing_commit_puts_the_old_bytes_back(tmp_path: Path) -> None:
         return Wijziging("met bon", OPEN + "\n" + _cost(doc="documents/2025-03-01-foto.jpg"),
                          bestanden=((bon, target),))
 
-    with pytest.raises(GitFout, match="niets gewijzigd"):
+    with pytest.raises(GitFout, match="niets gewijzigd") as info:
         schrijf(ledger, build, door="Henk", valideer=valideer)
+    assert ".gitignore" in str(info.value) and "2025-03-01-foto.jpg" in str(info.value)
     assert digest(ledger) == before and not target.exists()
     assert _git(tmp_path, "status", "--porcelain", "--untracked-files=no") == ""
     assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_the_writer_imports_nothing_above_ledger_at_run_time(tmp_path: Path) -> None:
+    """`ledger/` gets the rules from its caller; on its own it loads no module of the layers above."""
+    ledger = make_ledger(tmp_path / "b")
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace('plugin "rules"\n', ""), encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ledger.schrijven import Wijziging, lees_stand, schrijf\n"
+        f"p = Path({str(ledger)!r})\n"
+        "schrijf(p, lambda s: Wijziging('open', '2025-01-01 open Activa:Kas EUR\\n'), door='Henk', git=False)\n"
+        "lees_stand(p).view\n"
+        "above = sorted(m for m in sys.modules if m.split('.')[0] in ('rules', 'reports', 'buurtbudget_admin'))\n"
+        "print(above)\n"
+    )
+    out = subprocess.run([os.sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert "open Activa:Kas" in ledger.read_text(encoding="utf-8")
+
+
+def test_toch_needs_an_entry_to_carry_the_reason(tmp_path: Path) -> None:
+    """Deleting a plan's declaration leaves its costs undeclared: no entry could carry a reason."""
+    ledger = _ledger(tmp_path)
+    _write(ledger, OPEN + "\n" + _cost())
+    before = digest(ledger)
+
+    def drop_plan(stand):
+        text = stand.tekst.replace('2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" '
+                                   '5000.00 EUR\n  status: "gekozen"\n', "")
+        return Wijziging("plan weg", vervang=((stand.pad, text),))
+
+    with pytest.raises(WijzigingGeweigerd) as info:
+        schrijf(ledger, drop_plan, door="Henk", valideer=valideer, toch=Toch("opruimen"))
+    assert _codes(info.value) == ["BB-PLAN"] and not info.value.te_forceren
+    assert digest(ledger) == before
+
+
+def test_the_result_names_exactly_the_entries_the_change_added_or_changed(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    _write(ledger, OPEN + "\n" + _cost(omschrijving="een") + "\n" + _cost(omschrijving="twee") + "\n"
+           + _cost(omschrijving="drie"))
+
+    def edit_middle(stand):  # a line added inside "twee", and "een" removed
+        text = stand.tekst.replace('"twee"\n', '"twee"\n  notitie: "nagekeken"\n', 1)
+        start = text.index('2025-03-01 * "Bouwmarkt" "een"')
+        end = text.index("\n\n", start) + 2
+        return Wijziging("midden", vervang=((stand.pad, text[:start] + text[end:]),))
+
+    result = schrijf(ledger, edit_middle, door="Henk", valideer=valideer)
+    assert [e.narration for e in result.nieuwe_entries] == ["twee"]
+    assert result.nieuwe_entries[0].meta["notitie"] == "nagekeken"
+
+
+def test_a_change_to_the_same_text_writes_and_commits_nothing(tmp_path: Path) -> None:
+    ledger = _git_workspace(tmp_path)
+    (tmp_path / "notitie.txt").write_text("van iemand anders\n", encoding="utf-8")
+    _git(tmp_path, "add", "notitie.txt")  # staged by someone else: must stay theirs
+    result = schrijf(ledger, lambda s: Wijziging("niets", vervang=((s.pad, s.tekst),)), door="Henk",
+                     valideer=valideer)
+    assert not result.gewijzigd and result.commit is None
+    assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
+    assert "A  notitie.txt" in _git(tmp_path, "status", "--porcelain")
+
+
+def test_an_entry_forced_twice_keeps_both_reasons(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    clean = ledger.read_bytes()
+    _write(ledger, OPEN + "\n" + _cost(bedrag="5001.00", approver="Ria", omschrijving="te duur"), toch=Toch("eerst"))
+
+    def more(stand):
+        return Wijziging("meer", vervang=((stand.pad, stand.tekst.replace("5001.00 EUR", "5002.00 EUR")
+                                           .replace("-5001.00 EUR", "-5002.00 EUR")),))
+
+    schrijf(ledger, more, door="Ria", valideer=valideer, toch=Toch("daarna"))
+    text = ledger.read_text(encoding="utf-8")
+    assert ('"te duur"\n  toch-reden-2: "daarna"\n  toch-door-2: "Ria"\n  toch-reden: "eerst"\n'
+            '  toch-door: "Henk"\n') in text
+    assert [e.message.split()[0] for e in bean_errors(ledger)] == ["BB-PLAN"]
+    ledger.write_bytes(clean)

@@ -110,6 +110,16 @@ def _report(result: Resultaat) -> None:
 # --------------------------------------------------------------------------- boek
 
 
+def _vooraf(categorie: str, door: str, goedgekeurd_door: Optional[str] = None) -> None:
+    """Refusals that need no ledger come before the ledger is opened (checked again under the lock)."""
+    from ledger.boekingen import controleer_vooraf
+
+    try:
+        controleer_vooraf(categorie=categorie, door=door, goedgekeurd_door=goedgekeurd_door)
+    except InvoerFout as exc:
+        raise _error(str(exc))
+
+
 def _bon(bon: Optional[Path]) -> None:
     """A receipt that is no receipt is refused before the ledger is even opened (checked again under the lock)."""
     from ledger.bonnen import BonFout, lees_bon
@@ -140,6 +150,7 @@ def boek(
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
     who = _door(door)
+    _vooraf(categorie, who, goedgekeurd_door)
     _bon(bon)
     invoer = KostenInvoer(
         datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
@@ -174,6 +185,7 @@ def indienen(
 ) -> int:
     """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
     who = _door(door)
+    _vooraf(categorie, who)
     _bon(bon)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,

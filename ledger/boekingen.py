@@ -38,6 +38,7 @@ from ledger import tekst
 from ledger.accounts import Accounts
 from ledger.bewerken import BewerkingOnveilig, keur_goed
 from ledger.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
+from ledger.kader import Kader
 from ledger.money import format_eur
 from ledger.schrijven import Stand
 from ledger.vier_ogen import zelfde_persoon
@@ -258,6 +259,19 @@ def _check_period(stand: Stand, datum: datetime.date) -> None:
             f"datum {datum.isoformat()} ligt buiten de periode van dit buurtbudget "
             f"({header.begin.isoformat()} t/m {header.einde.isoformat()})"
         )
+
+
+def controleer_vooraf(*, categorie: str, door: str, goedgekeurd_door: str | None = None) -> None:
+    """What can be refused without opening the ledger (so a refusal touches no file, not even the lock).
+
+    The forbidden categories are the kader's own: no rules file can allow them again.
+    """
+    if Kader().category_forbidden(categorie.strip()):
+        raise InvoerFout(f"categorie '{categorie.strip()}' wordt nooit vergoed volgens het kader, ook niet als "
+                         "ondersteuning; boek deze kosten niet op het buurtbudget")
+    if goedgekeurd_door is not None and zelfde_persoon(goedgekeurd_door, door):
+        raise InvoerFout(f"{goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
+                         "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
 
 
 def expense_account(stand: Stand, plan: str, categorie: str) -> str:

@@ -16,6 +16,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+import rules
+
 from ledger.boekingen import (
     DeclaratieInvoer, InvoerFout, KostenInvoer, maak_afwijzing, maak_declaratie,
     maak_goedkeuring, maak_kosten,
@@ -237,7 +239,7 @@ def betaal(
     from ledger.betalingen import BetaalFout, niet_te_betalen, opdrachten, sepa_betaalbestand
     from ledger.schrijven import atomic_write_bytes
 
-    stand = lees_stand(ledger, valideer=valideer)
+    stand = lees_stand(ledger, regels=rules.run_all)
     when = _date(datum, "--datum", datetime.date.today())
     try:
         xml = sepa_betaalbestand(stand.view, when)

@@ -16,8 +16,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-import rules
-
 from ledger.boekingen import (
     DeclaratieInvoer, InvoerFout, KostenInvoer, maak_afwijzing, maak_declaratie,
     maak_goedkeuring, maak_kosten,
@@ -239,7 +237,7 @@ def betaal(
     from ledger.betalingen import BetaalFout, niet_te_betalen, opdrachten, sepa_betaalbestand
     from ledger.schrijven import atomic_write_bytes
 
-    stand = lees_stand(ledger, regels=rules.run_all)
+    stand = lees_stand(ledger, valideer=valideer)
     when = _date(datum, "--datum", datetime.date.today())
     try:
         xml = sepa_betaalbestand(stand.view, when)

@@ -32,6 +32,10 @@
    write fails: a change is never saved without its place in the trail.
 
 There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
+The parts: `ledger.bestanden` (lock, atomic files), `ledger.bronnen` (the
+load with changed sources), `ledger.oordeel` (which errors are new or worse),
+`ledger.veranderd` (which entries changed, the closed period), `ledger.toch`
+(forcing), `ledger.vastleggen` (git).
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,14 +50,15 @@ from typing import Any, Callable, Iterable, Sequence
 
 from beancount.core import data
 
-from ledger.accounts import Accounts
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
 )
 from ledger.bronnen import Bronnen, laad_bronnen
 from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
-from ledger.oordeel import entry_identiteit, formatteer_fout, nieuwe_fouten  # noqa: F401 - re-exported
+from ledger.oordeel import formatteer_fout, nieuwe_fouten
+from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
+from ledger.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
 from ledger.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
@@ -96,13 +100,6 @@ class Bewerking:
     einde: int
     oud: str
     nieuw: str
-
-
-@dataclass(frozen=True)
-class Toch:
-    """Force a change that adds a rule violation (or touches a closed period), with the reason."""
-
-    reden: str
 
 
 @dataclass(frozen=True)
@@ -284,185 +281,6 @@ def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, by
     return {n: nieuw[n].encode("utf-8") for n in volgorde if nieuw[n] != teksten.get(n)}
 
 
-# --------------------------------------------------------------------------- what changed
-
-
-def _volle_identiteit(entry: Any) -> tuple:
-    """An entry as written, without where it is: an approval (flag, metadata) changes it."""
-    meta = tuple(sorted((k, str(v)) for k, v in (entry.meta or {}).items() if k not in ("filename", "lineno")))
-    extra = ()
-    if isinstance(entry, data.Transaction):
-        extra = (entry.flag, tuple(sorted(entry.tags or ())),
-                 tuple(tuple(sorted((k, str(v)) for k, v in (p.meta or {}).items()
-                                    if k not in ("filename", "lineno"))) for p in entry.postings))
-    return (type(entry).__name__, entry_identiteit(entry), meta, extra)
-
-
-def _veranderd(voor: list, na: list, *, tot=None) -> tuple[list, list]:
-    """(entries of `na` not in `voor`, entries of `voor` not in `na`), optionally only up to date `tot`."""
-    def binnen(e: Any) -> bool:
-        return tot is None or e.date <= tot
-
-    oud = Counter(_volle_identiteit(e) for e in voor if binnen(e))
-    nieuw = Counter(_volle_identiteit(e) for e in na if binnen(e))
-    erbij, weg = [], []
-    rest = Counter(oud)
-    for e in na:
-        if not binnen(e):
-            continue
-        key = _volle_identiteit(e)
-        if rest[key] > 0:
-            rest[key] -= 1
-        else:
-            erbij.append(e)
-    over = nieuw
-    for e in voor:
-        if not binnen(e):
-            continue
-        key = _volle_identiteit(e)
-        if over[key] > 0:
-            over[key] -= 1
-        else:
-            weg.append(e)
-    return erbij, weg
-
-
-def _gebied(oud: str, nieuw: str) -> tuple[int, int, int]:
-    """The lines that differ: (lines in the common start, end of the changed part in `oud`, in `nieuw`)."""
-    a, b = oud.split("\n"), nieuw.split("\n")
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
-        end += 1
-    return start, len(a) - end, len(b) - end
-
-
-def _in_gebied(entries: list, bestand: Path, van: int, tot: int) -> list:
-    """The entries of `bestand` whose lines (header to the next entry) touch lines van+1..tot."""
-    naam = str(bestand)
-    eigen = sorted((e for e in entries if e.meta.get("filename") == naam and isinstance(e.meta.get("lineno"), int)),
-                   key=lambda e: e.meta["lineno"])
-    gevonden = []
-    for k, e in enumerate(eigen):
-        begin = e.meta["lineno"]
-        einde = eigen[k + 1].meta["lineno"] - 1 if k + 1 < len(eigen) else 10**9
-        if begin <= max(tot, van + 1) and einde >= van + 1:
-            gevonden.append(e)
-    return gevonden
-
-
-def _nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) -> list:
-    """The entries the change adds or changes.
-
-    Candidates are the entries of a changed file whose lines touch its changed
-    lines (one unchanged line either side included); each is looked for among
-    the entries of that file before (same type and date first, so only a few
-    are compared in full). A candidate found unchanged is not new.
-    """
-    erbij: list = []
-    for bestand in inhoud:
-        naam = next((n for n in na.bytes_ if Path(n).resolve() == bestand), bestand)
-        oud = voor.bytes_.get(naam, b"").decode("utf-8")
-        van, _, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
-        kandidaten = _in_gebied(na.entries, naam, max(van - 1, 0), tot_nieuw + 1)
-        per_dag: dict[tuple, list] = {}
-        for e in voor.entries:
-            if e.meta.get("filename") == str(naam):
-                per_dag.setdefault((type(e), getattr(e, "date", None)), []).append(e)
-        bekend: dict[tuple, Counter] = {}
-        for e in kandidaten:
-            sleutel = (type(e), getattr(e, "date", None))
-            if sleutel not in bekend:
-                bekend[sleutel] = Counter(_volle_identiteit(o) for o in per_dag.get(sleutel, ()))
-            ident = _volle_identiteit(e)
-            if bekend[sleutel][ident] > 0:
-                bekend[sleutel][ident] -= 1
-            else:
-                erbij.append(e)
-    return erbij
-
-
-@dataclass(frozen=True)
-class GeslotenPeriode:
-    """The writer's own refusal: a change to a period that was settled (`afsluiten`)."""
-
-    source: dict
-    message: str
-    entry: Any
-
-
-def _afsluiting(entries: list, options_map: dict) -> Any:
-    """The settlement booked by `afsluiten` (a posting on the repayment account), or None."""
-    terug = Accounts.from_options(options_map).terugbetaling
-    for e in entries:
-        if type(e) is data.Transaction and any(p.account == terug for p in e.postings):
-            return e
-    return None
-
-
-def _gesloten_fouten(voor: Bronnen, na: Bronnen) -> list:
-    settlement = _afsluiting(voor.entries, voor.options_map)
-    if settlement is None:
-        return []
-    erbij, weg = _veranderd(voor.entries, na.entries, tot=settlement.date)
-    where = f"{settlement.meta.get('filename')}:{settlement.meta.get('lineno')}"
-    fouten = []
-    for e, wat in [(e, "toegevoegd of gewijzigd") for e in erbij] + [(e, "verwijderd of gewijzigd") for e in weg]:
-        fouten.append(GeslotenPeriode(
-            {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
-            f"BB-AFGESLOTEN de periode tot en met {settlement.date.isoformat()} is afgesloten ({where}); "
-            f"deze wijziging heeft een {type(e).__name__.lower()} van {e.date.isoformat()} {wat}",
-            e))
-    return fouten
-
-
-def _te_forceren(fout: Any) -> bool:
-    """A rule's violation or the closed period: `toch` may force these, never beancount's own errors."""
-    return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "message", "")).startswith("BB-")
-
-
-# --------------------------------------------------------------------------- forcing (toch)
-
-
-def _quote(tekst: str) -> str:
-    one_line = " ".join(tekst.split())
-    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _toch_sleutels(meta: dict) -> tuple[str, str]:
-    """`toch-reden`/`toch-door`, or `-2`, `-3`... when the entry was forced before (that reason stays)."""
-    n = 1
-    while f"toch-reden{'' if n == 1 else f'-{n}'}" in meta:
-        n += 1
-    achter = "" if n == 1 else f"-{n}"
-    return f"toch-reden{achter}", f"toch-door{achter}"
-
-
-def _markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
-    """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
-    per_file: dict[Path, dict[int, tuple[str, str]]] = {}
-    for e in entries:
-        naam = Path(str(e.meta.get("filename", ""))).resolve()
-        if naam in inhoud and isinstance(e.meta.get("lineno"), int):
-            per_file.setdefault(naam, {})[e.meta["lineno"]] = _toch_sleutels(e.meta)
-    nieuw = dict(inhoud)
-    for naam, regels_met_sleutels in per_file.items():
-        lines = nieuw[naam].decode("utf-8").split("\n")
-        for n in sorted(regels_met_sleutels, reverse=True):
-            reden, wie = regels_met_sleutels[n]
-            lines[n:n] = [f"  {reden}: {_quote(toch.reden)}", f"  {wie}: {_quote(door)}"]
-        nieuw[naam] = "\n".join(lines).encode("utf-8")
-    return nieuw
-
-
-def _aantal_redenen(entries: list, bestanden: dict[Path, bytes]) -> int:
-    namen = {str(n) for n in bestanden}
-    return sum(1 for e in entries if str(Path(str(e.meta.get("filename", ""))).resolve()) in namen
-               for k in e.meta if k.startswith("toch-reden"))
-
-
 # --------------------------------------------------------------------------- the write
 
 
@@ -511,26 +329,26 @@ def schrijf(
                 copy_atomic(Path(bron), doel)
                 copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
-            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + _gesloten_fouten(voor, na)
+            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
             geforceerd: tuple = ()
             if nieuw:
-                te_forceren = all(_te_forceren(f) for f in nieuw)
-                if toch is None or not te_forceren:
-                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
-                gemarkeerd = _nieuw_in_bestanden(voor, na, inhoud)
+                forceerbaar = all(te_forceren(f) for f in nieuw)
+                if toch is None or not forceerbaar:
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=forceerbaar)
+                gemarkeerd = nieuw_in_bestanden(voor, na, inhoud)
                 if not gemarkeerd:  # the reason must stand on an entry; a pure deletion has none
                     raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
-                redenen = _aantal_redenen(na.entries, inhoud)
-                inhoud = _markeer(inhoud, gemarkeerd, toch, door)
+                redenen = aantal_redenen(na.entries, inhoud)
+                inhoud = markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
-                if _aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
+                if aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
                     raise SchrijfFout("de reden kon niet bij elke gewijzigde boeking worden gezet; "
                                       "er is niets gewijzigd")
                 geforceerd = tuple(nieuw)
-            erbij = _nieuw_in_bestanden(voor, na, inhoud)
+            erbij = nieuw_in_bestanden(voor, na, inhoud)
             if repo is not None:
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:

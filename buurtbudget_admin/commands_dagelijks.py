@@ -22,7 +22,7 @@ from ledger.boekingen import (
 )
 from ledger.money import AmountError, format_eur, parse_amount
 from buurtbudget_admin.valideren import valideer
-from ledger.schrijven import Resultaat, SchrijfFout, WijzigingGeweigerd, lees_stand, schrijf
+from ledger.schrijven import Resultaat, SchrijfFout, Toch, WijzigingGeweigerd, lees_stand, schrijf
 from ledger.vastleggen import GitFout
 from rules.checking import to_problem
 
@@ -30,6 +30,9 @@ console = Console(highlight=False, soft_wrap=True, emoji=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DOOR_HELP = "Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."
+TOCH_HELP = ("Schrijf de wijziging ook als ze een regel overtreedt (of een afgesloten periode raakt); "
+             "vraagt --reden, die in de boeking wordt vastgelegd.")
+REDEN_HELP = "Waarom de wijziging toch moet (met --toch)."
 
 
 def _error(message: str, code: int = 2):
@@ -63,15 +66,29 @@ def _amount(text: str, option: str = "--bedrag"):
         raise _error(f"{option}: {exc}")
 
 
-def _write(ledger: Path, build, door: str) -> Resultaat:
+def _toch(toch: bool, reden: Optional[str], *, eigen_reden: bool = False) -> Toch | None:
+    """`--toch --reden R` as the writer's `Toch`; `eigen_reden`: the command's --reden means something else too."""
+    if not toch:
+        if reden is not None and not eigen_reden:
+            raise _error('--reden hoort bij --toch: geef beide, of geen van beide')
+        return None
+    if not reden or not reden.strip():
+        raise _error('--toch vraagt om een reden: --reden "waarom dit toch moet"')
+    return Toch(reden.strip())
+
+
+def _write(ledger: Path, build, door: str, toch: Toch | None = None) -> Resultaat:
     """One safe write; every expected failure becomes a Dutch UserError (nothing changed)."""
     try:
-        return schrijf(ledger, build, door=door, valideer=valideer)
+        return schrijf(ledger, build, door=door, valideer=valideer, toch=toch)
     except InvoerFout as exc:
         raise _error(str(exc))
     except WijzigingGeweigerd as exc:
         lines = "\n".join("  " + to_problem(f).format() for f in exc.fouten)
-        raise _error(f"wijziging geweigerd, de ledger is niet gewijzigd ({exc.omschrijving}):\n{lines}", 1)
+        hint = ('\nMoet dit toch, bewust? Herhaal de opdracht met --toch --reden "waarom"; '
+                "de reden komt bij de boeking te staan en de overtreding blijft zichtbaar in check."
+                if exc.te_forceren else "\nHerstel de invoer en probeer het opnieuw.")
+        raise _error(f"wijziging geweigerd, de ledger is niet gewijzigd ({exc.omschrijving}):\n{lines}{hint}", 1)
     except SchrijfFout as exc:
         raise _error(f"{ledger}: {exc}")
     except GitFout as exc:
@@ -86,9 +103,32 @@ def _report(result: Resultaat) -> None:
     console.print(f"  opgeslagen in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""))
     if result.waarschuwing:
         console.print(f"  let op: {result.waarschuwing}", markup=False)
+    for fout in result.geforceerd:
+        err_console.print(f"  let op, toch geschreven: {to_problem(fout).format()}", markup=False)
 
 
 # --------------------------------------------------------------------------- boek
+
+
+def _vooraf(categorie: str, door: str, goedgekeurd_door: Optional[str] = None) -> None:
+    """Refusals that need no ledger come before the ledger is opened (checked again under the lock)."""
+    from ledger.boekingen import controleer_vooraf
+
+    try:
+        controleer_vooraf(categorie=categorie, door=door, goedgekeurd_door=goedgekeurd_door)
+    except InvoerFout as exc:
+        raise _error(str(exc))
+
+
+def _bon(bon: Optional[Path]) -> None:
+    """A receipt that is no receipt is refused before the ledger is even opened (checked again under the lock)."""
+    from ledger.bonnen import BonFout, lees_bon
+
+    if bon is not None:
+        try:
+            lees_bon(bon)
+        except BonFout as exc:
+            raise _error(str(exc))
 
 
 def boek(
@@ -99,20 +139,25 @@ def boek(
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal (of Administratie bij ondersteuning)."),
     begunstigde: str = typer.Option(..., help="Leverancier of ontvanger."),
     omschrijving: str = typer.Option(..., help="Wat er is gekocht of betaald."),
-    bon: Optional[Path] = typer.Option(None, help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Optional[Path] = typer.Option(None, help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of "
+                                             "$BUURTBUDGET_BON_MAX_MB); wordt gekopieerd naar documents/."),
     goedgekeurd_door: Optional[str] = typer.Option(None, "--goedgekeurd-door", help="Tweede persoon (vier ogen)."),
     factuur_iban: Optional[str] = typer.Option(None, "--factuur-iban",
                                                 help="Nog te betalen factuur: IBAN van de leverancier."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
     who = _door(door)
+    _vooraf(categorie, who, goedgekeurd_door)
+    _bon(bon)
     invoer = KostenInvoer(
         datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
         begunstigde=begunstigde, omschrijving=omschrijving, door=who, bon=bon,
         goedgekeurd_door=goedgekeurd_door, factuur_iban=factuur_iban,
     )
-    _report(_write(ledger, lambda stand: maak_kosten(stand, invoer), who))
+    _report(_write(ledger, lambda stand: maak_kosten(stand, invoer), who, _toch(toch, reden)))
     return 0
 
 
@@ -132,16 +177,21 @@ def indienen(
     plan: str = typer.Option(..., help="Plan, bijv. Groen."),
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal."),
     omschrijving: str = typer.Option(..., help="Waarvoor, bijv. bloembollen."),
-    bon: Path = typer.Option(..., help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Path = typer.Option(..., help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of $BUURTBUDGET_BON_MAX_MB); "
+                                       "wordt gekopieerd naar documents/."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
     who = _door(door)
+    _vooraf(categorie, who)
+    _bon(bon)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
         categorie=categorie, omschrijving=omschrijving, door=who, bon=bon,
     )
-    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), who))
+    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), who, _toch(toch, reden)))
     return 0
 
 
@@ -150,10 +200,12 @@ def goedkeuren(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     link: str = typer.Argument(..., help="De declaratie, bijv. decl-2025-004."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Keur een declaratie (of factuur) goed; niet door de declarant of wie hem invoerde."""
     who = _door(door)
-    _report(_write(ledger, lambda stand: maak_goedkeuring(stand, link, who), who))
+    _report(_write(ledger, lambda stand: maak_goedkeuring(stand, link, who), who, _toch(toch, reden)))
     return 0
 
 
@@ -164,11 +216,13 @@ def afwijzen(
     reden: str = typer.Option(..., help="Waarom de declaratie wordt afgewezen."),
     datum: Optional[str] = typer.Option(None, help="Datum van de afwijzing (standaard vandaag, binnen de periode)."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP + " De reden is dan die van --reden."),
 ) -> int:
     """Wijs een declaratie af; ze blijft in de ledger staan, met de reden."""
     who = _door(door)
     when = _date(datum, "--datum") if datum else None
-    _report(_write(ledger, lambda stand: maak_afwijzing(stand, link, reden, who, when), who))
+    _report(_write(ledger, lambda stand: maak_afwijzing(stand, link, reden, who, when), who,
+                   _toch(toch, reden, eigen_reden=True)))
     return 0
 
 
@@ -374,6 +428,8 @@ def importeer(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     afschrift: Path = typer.Argument(..., help="Bankafschrift: CAMT.053 (XML), MT940 of CSV."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Importeer een bankafschrift: betalingen en retouren koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle.
 
@@ -398,7 +454,7 @@ def importeer(
             raise
 
     try:
-        result = _write(ledger, build, who)
+        result = _write(ledger, build, who, _toch(toch, reden))
     except Exception as exc:
         if saldo_fout and getattr(exc, "exit_code", None) == 2:
             raise _error(str(exc), 1) from None
@@ -424,6 +480,8 @@ def stemming(
     proef: bool = typer.Option(False, "--proef", help="Toon alleen de rangorde; schrijf niets."),
     datum: Optional[str] = typer.Option(None, help="Datum van de plan-declaraties (standaard vandaag)."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Kies plannen uit een stemuitslag (model A): op stemmen, zolang ze passen."""
     from ledger.stemming import UitslagFout, kies_plannen, lees_uitslag, stemming_wijziging
@@ -461,7 +519,7 @@ def stemming(
             return None
         return stemming_wijziging(stand.view, keuze, when, uitslag.name)
 
-    _report(_write(ledger, build, who))
+    _report(_write(ledger, build, who, _toch(toch, reden)))
     return 0
 
 
@@ -472,13 +530,15 @@ def afsluiten(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     datum: str = typer.Option(..., help="Datum van de afsluiting (na het einde van de periode)."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Sluit het buurtbudget af: het niet bestede deel staat als terugbetaling aan de gemeente."""
     from ledger.afsluiten import maak_afsluiting
 
     who = _door(door)
     when = _date(datum, "--datum")
-    _report(_write(ledger, lambda stand: maak_afsluiting(stand, when, who), who))
+    _report(_write(ledger, lambda stand: maak_afsluiting(stand, when, who), who, _toch(toch, reden)))
     return 0
 
 

@@ -8,19 +8,13 @@ at all raises `LedgerReadError` with a Dutch message; nothing else raises.
 from __future__ import annotations
 
 import datetime
-import glob
-import io
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from beancount import loader
 from beancount.core import data
-from beancount.loader import LoadError
-from beancount.ops import validation
-from beancount.parser import booking, options, parser
 
 from ledger.view import Buurtbudget, build_view
 
@@ -88,7 +82,8 @@ def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     """beancount's own load, after checking the file can be read at all."""
     p = resolve_ledger_path(path)
     _check_readable(p)
-    entries, errors, options_map = loader.load_file(str(p))
+    # What `loader.load_file` does without its cache (Fava loads the same way).
+    entries, errors, options_map = loader._load([(str(p.resolve()), True)], None, None, None)  # noqa: SLF001
     syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]
     if not entries and syntax and len(syntax) == len(errors):
         # Nothing at all could be read: this is not a beancount ledger.
@@ -116,79 +111,3 @@ def read_ledger(
     entries, errors, options_map = load_entries(p)
     view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
     return LoadedLedger(p.resolve(), entries, list(errors), options_map, view)
-
-
-# --------------------------------------------------------------------------- loading with changed sources
-
-
-@dataclass(frozen=True)
-class Bronnen:
-    """One full load of a ledger, with the exact bytes of every source file it read."""
-
-    entries: list[data.Directive]
-    errors: list[Any]
-    options_map: dict[str, Any]
-    bytes_: dict[Path, bytes]  # every file parsed (main first), by absolute path
-
-
-def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> Bronnen:
-    """beancount's full load of `hoofd`, with some files' contents replaced by `vervangen`.
-
-    The same steps as `beancount.loader.load_file` (parse every file and its
-    includes, sort, book, run the plugins, validate), except that each source is
-    read once, here, and parsed from those bytes: a file in `vervangen` is parsed
-    from the new bytes under its own name, so entries and errors name the real
-    files and lines, and the plugins (the rules) find `regels.toml` and the
-    receipts exactly as for the file on disk. No cache is read or written.
-    """
-    vervangen = {Path(k): v for k, v in (vervangen or {}).items()}
-    entries: list = []
-    errors: list = []
-    options_map: dict | None = None
-    others: list[dict] = []
-    seen: dict[Path, bytes] = {}
-    stack: list[Path] = [Path(os.path.normpath(hoofd))]
-    while stack:
-        name = stack.pop(0)
-        if name in seen:
-            errors.append(LoadError(data.new_metadata("<load>", 0), f'Duplicate filename parsed: "{name}"'))
-            continue
-        if name in vervangen:
-            raw = vervangen[name]
-        else:
-            try:
-                raw = name.read_bytes()
-            except OSError:
-                errors.append(LoadError(data.new_metadata("<load>", 0), f'File "{name}" does not exist'))
-                continue
-        seen[name] = raw
-        src_entries, src_errors, src_options = parser.parse_file(io.BytesIO(raw), report_filename=str(name))
-        entries.extend(src_entries)
-        errors.extend(src_errors)
-        if options_map is None:
-            options_map = src_options
-        else:
-            others.append(src_options)
-        for include in src_options["include"]:
-            pattern = include if os.path.isabs(include) else os.path.join(name.parent, include)
-            found = sorted(glob.glob(pattern, recursive=True)) or (
-                [pattern] if Path(os.path.normpath(pattern)) in vervangen else [])
-            if not found:
-                errors.append(LoadError(data.new_metadata("<load>", 0),
-                                        f'File glob "{include}" does not match any files'))
-            stack.extend(Path(os.path.normpath(os.path.join(name.parent, f))) for f in found)
-    if options_map is None:  # pragma: no cover - the main file always parses to an options map
-        options_map = options.OPTIONS_DEFAULTS.copy()
-    options_map["include"] = sorted(str(p) for p in seen)
-    options_map = loader.aggregate_options_map(options_map, others)
-    entries.sort(key=data.entry_sortkey)
-    entries, booking_errors = booking.book(entries, options_map)
-    errors.extend(booking_errors)
-    saved = list(sys.path)
-    try:
-        sys.path[0:0] = options_map.get("pythonpath", [])
-        entries, errors = loader.run_transformations(entries, errors, options_map, None)
-    finally:
-        sys.path[:] = saved
-    errors.extend(validation.validate(entries, options_map, None, None))
-    return Bronnen(entries, list(errors), options_map, seen)

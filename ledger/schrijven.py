@@ -32,6 +32,10 @@
    write fails: a change is never saved without its place in the trail.
 
 There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
+The parts: `ledger.bestanden` (lock, atomic files), `ledger.bronnen` (the
+load with changed sources), `ledger.oordeel` (which errors are new or worse),
+`ledger.veranderd` (which entries changed, the closed period), `ledger.toch`
+(forcing), `ledger.vastleggen` (git).
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,13 +50,15 @@ from typing import Any, Callable, Iterable, Sequence
 
 from beancount.core import data
 
-from ledger.accounts import Accounts
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
 )
-from ledger.loading import Bronnen, LedgerReadError, _check_readable, laad_bronnen, resolve_ledger_path
-from ledger.oordeel import entry_identiteit, formatteer_fout, nieuwe_fouten  # noqa: F401 - re-exported
+from ledger.bronnen import Bronnen, laad_bronnen
+from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
+from ledger.oordeel import formatteer_fout, nieuwe_fouten
+from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
+from ledger.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
 from ledger.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
@@ -95,13 +100,6 @@ class Bewerking:
     einde: int
     oud: str
     nieuw: str
-
-
-@dataclass(frozen=True)
-class Toch:
-    """Force a change that adds a rule violation (or touches a closed period), with the reason."""
-
-    reden: str
 
 
 @dataclass(frozen=True)
@@ -216,8 +214,12 @@ def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
     return Stand(p, teksten.get(p, ""), bronnen.entries, bronnen.options_map, teksten, tuple(fouten))
 
 
-def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stand:
-    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway)."""
+def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None, *, regels: Valideer | None = None) -> Stand:
+    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway).
+
+    `regels` is the old name of `valideer`, accepted while callers move over.
+    """
+    valideer = valideer or regels
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
@@ -279,112 +281,6 @@ def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, by
     return {n: nieuw[n].encode("utf-8") for n in volgorde if nieuw[n] != teksten.get(n)}
 
 
-# --------------------------------------------------------------------------- what changed
-
-
-def _volle_identiteit(entry: Any) -> tuple:
-    """An entry as written, without where it is: an approval (flag, metadata) changes it."""
-    meta = tuple(sorted((k, str(v)) for k, v in (entry.meta or {}).items() if k not in ("filename", "lineno")))
-    extra = ()
-    if isinstance(entry, data.Transaction):
-        extra = (entry.flag, tuple(sorted(entry.tags or ())),
-                 tuple(tuple(sorted((k, str(v)) for k, v in (p.meta or {}).items()
-                                    if k not in ("filename", "lineno"))) for p in entry.postings))
-    return (type(entry).__name__, entry_identiteit(entry), meta, extra)
-
-
-def _veranderd(voor: list, na: list, *, tot=None) -> tuple[list, list]:
-    """(entries of `na` not in `voor`, entries of `voor` not in `na`), optionally only up to date `tot`."""
-    def binnen(e: Any) -> bool:
-        return tot is None or e.date <= tot
-
-    oud = Counter(_volle_identiteit(e) for e in voor if binnen(e))
-    nieuw = Counter(_volle_identiteit(e) for e in na if binnen(e))
-    erbij, weg = [], []
-    rest = Counter(oud)
-    for e in na:
-        if not binnen(e):
-            continue
-        key = _volle_identiteit(e)
-        if rest[key] > 0:
-            rest[key] -= 1
-        else:
-            erbij.append(e)
-    over = nieuw
-    for e in voor:
-        if not binnen(e):
-            continue
-        key = _volle_identiteit(e)
-        if over[key] > 0:
-            over[key] -= 1
-        else:
-            weg.append(e)
-    return erbij, weg
-
-
-@dataclass(frozen=True)
-class GeslotenPeriode:
-    """The writer's own refusal: a change to a period that was settled (`afsluiten`)."""
-
-    source: dict
-    message: str
-    entry: Any
-
-
-def _afsluiting(entries: list, options_map: dict) -> Any:
-    """The settlement booked by `afsluiten` (a posting on the repayment account), or None."""
-    terug = Accounts.from_options(options_map).terugbetaling
-    for e in entries:
-        if type(e) is data.Transaction and any(p.account == terug for p in e.postings):
-            return e
-    return None
-
-
-def _gesloten_fouten(voor: Bronnen, na: Bronnen) -> list:
-    settlement = _afsluiting(voor.entries, voor.options_map)
-    if settlement is None:
-        return []
-    erbij, weg = _veranderd(voor.entries, na.entries, tot=settlement.date)
-    where = f"{settlement.meta.get('filename')}:{settlement.meta.get('lineno')}"
-    fouten = []
-    for e, wat in [(e, "toegevoegd of gewijzigd") for e in erbij] + [(e, "verwijderd of gewijzigd") for e in weg]:
-        fouten.append(GeslotenPeriode(
-            {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
-            f"BB-AFGESLOTEN de periode tot en met {settlement.date.isoformat()} is afgesloten ({where}); "
-            f"deze wijziging heeft een {type(e).__name__.lower()} van {e.date.isoformat()} {wat}",
-            e))
-    return fouten
-
-
-def _te_forceren(fout: Any) -> bool:
-    """A rule's violation or the closed period: `toch` may force these, never beancount's own errors."""
-    return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "message", "")).startswith("BB-")
-
-
-# --------------------------------------------------------------------------- forcing (toch)
-
-
-def _quote(tekst: str) -> str:
-    one_line = " ".join(tekst.split())
-    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
-    """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
-    per_file: dict[Path, set[int]] = {}
-    for e in entries:
-        naam = Path(str(e.meta.get("filename", ""))).resolve()
-        if naam in inhoud and isinstance(e.meta.get("lineno"), int) and "toch-reden" not in e.meta:
-            per_file.setdefault(naam, set()).add(e.meta["lineno"])
-    nieuw = dict(inhoud)
-    for naam, regelnummers in per_file.items():
-        lines = nieuw[naam].decode("utf-8").split("\n")
-        for n in sorted(regelnummers, reverse=True):
-            lines[n:n] = [f"  toch-reden: {_quote(toch.reden)}", f"  toch-door: {_quote(door)}"]
-        nieuw[naam] = "\n".join(lines).encode("utf-8")
-    return nieuw
-
-
 # --------------------------------------------------------------------------- the write
 
 
@@ -396,6 +292,7 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
+    regels: Valideer | None = None,
 ) -> Resultaat:
     """Change a ledger safely (see the module's docstring).
 
@@ -404,6 +301,7 @@ def schrijf(
     every file is as it was.
     """
     start = time.perf_counter()
+    valideer = valideer or regels  # `regels`: the old name of `valideer`, accepted while callers move over
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     if not door or not door.strip():
@@ -420,6 +318,8 @@ def schrijf(
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
                              duur=time.perf_counter() - start)
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
+        if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
+            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start)
 
         copied: list[Path] = []
         try:
@@ -429,20 +329,26 @@ def schrijf(
                 copy_atomic(Path(bron), doel)
                 copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
-            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + _gesloten_fouten(voor, na)
+            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
             geforceerd: tuple = ()
             if nieuw:
-                te_forceren = all(_te_forceren(f) for f in nieuw)
-                if toch is None or not te_forceren:
-                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=te_forceren)
-                erbij, _ = _veranderd(voor.entries, na.entries)
-                inhoud = _markeer(inhoud, erbij, toch, door)
+                forceerbaar = all(te_forceren(f) for f in nieuw)
+                if toch is None or not forceerbaar:
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving, te_forceren=forceerbaar)
+                gemarkeerd = nieuw_in_bestanden(voor, na, inhoud)
+                if not gemarkeerd:  # the reason must stand on an entry; a pure deletion has none
+                    raise WijzigingGeweigerd(p, nieuw, wijziging.omschrijving)
+                redenen = aantal_redenen(na.entries, inhoud)
+                inhoud = markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
+                if aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
+                    raise SchrijfFout("de reden kon niet bij elke gewijzigde boeking worden gezet; "
+                                      "er is niets gewijzigd")
                 geforceerd = tuple(nieuw)
-            erbij, _ = _veranderd(voor.entries, na.entries)
+            erbij = nieuw_in_bestanden(voor, na, inhoud)
             if repo is not None:
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:

@@ -154,6 +154,9 @@ def _commit(repo: Repo, rel: list[str], auteur: str, committer: str, bericht: st
                 head = _run(["rev-parse", "HEAD"], repo.root, env)
                 return head.stdout.strip()
         err = (out.stderr + out.stdout).strip()
+        if "ignored by one of your .gitignore" in err:
+            raise GitFout(f"git legt {', '.join(rel)} niet vast: het pad staat in een .gitignore van {repo.root}; "
+                          "haal het daar weg (bonnen en ledgers horen in de geschiedenis)")
         if "index.lock" not in err:
             raise GitFout(f"git commit mislukt: {err}")
     raise GitFout(f"git commit mislukt: de git-index bleef vergrendeld ({repo.index_lock})")
@@ -178,6 +181,18 @@ def leg_gevonden_vast(repo: Repo, paden: Sequence[str], door: str) -> str:
 
 
 def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, details: str = "") -> str:
-    """Commit exactly `paden` as `door`; returns the commit's hash."""
+    """Commit exactly `paden` as `door`; returns the commit's hash.
+
+    On failure the index entries of `paden` are reset to the last commit (they
+    matched it before this change: `onvastgelegd` was committed first), so
+    nothing of the failed change stays staged.
+    """
     message = bericht if not details else f"{bericht}\n\n{details}"
-    return _commit(repo, _rel(repo, paden), door, door, message)
+    rel = _rel(repo, paden)
+    if not rel:  # `git commit --only` without paths would commit whatever is staged
+        raise GitFout("niets om vast te leggen")
+    try:
+        return _commit(repo, rel, door, door, message)
+    except GitFout:
+        _run(["reset", "-q", "--", *rel], repo.root)
+        raise

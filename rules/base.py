@@ -25,9 +25,6 @@ from ledger.kader import Kader
 from ledger.money import format_eur
 from ledger.view import Buurtbudget, build_view
 
-# `sleutel` and `maat` (optional): what a measured violation is about and how far it
-# is off (a plan over budget: its account and the excess). The writer refuses a
-# change that makes the same violation worse (a larger `maat` for the same `sleutel`).
 RuleError = collections.namedtuple("RuleError", "source message entry sleutel maat", defaults=(None, None))
 
 
@@ -60,11 +57,10 @@ def make_context(entries: list[data.Directive], options_map: Mapping[str, Any], 
     return Context(entries, options_map, build_view(entries, options_map, rules_config=config), config)
 
 
-def violation(code: str, meta: Mapping[str, Any] | None, message: str, entry: Any = None, *,
-              sleutel: Any = None, maat: Decimal | None = None) -> RuleError:
+def violation(code: str, meta: Mapping[str, Any] | None, message: str, entry: Any = None) -> RuleError:
     """A rule's error: its message starts with the code; its source points at file and line."""
     source = {"filename": (meta or {}).get("filename", "<onbekend>"), "lineno": (meta or {}).get("lineno", 0)}
-    return RuleError(source, f"{code} {message}", entry, sleutel, maat)
+    return RuleError(source, f"{code} {message}", entry)
 
 
 def eur(amount: Decimal) -> str:

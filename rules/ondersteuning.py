@@ -49,8 +49,7 @@ def violations(ctx: Context) -> list[RuleError]:
             f"van de toekenning {eur(view.award)} (plafond {eur(view.ceiling)}, "
             f"{eur(view.support_costs - view.ceiling)} te veel)",
             culprit.entry if culprit else None,
-            sleutel="ondersteuning", maat=view.support_costs - view.ceiling,
-        )
+        )._replace(sleutel="ondersteuning", maat=view.support_costs - view.ceiling)
     ]
 
 

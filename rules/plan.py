@@ -67,8 +67,7 @@ def violations(ctx: Context) -> list[RuleError]:
                     f"{eur(plan.budget)} (declaratie van {plan.declarations[-1].datum.isoformat()}; "
                     f"{eur(plan.costs - plan.budget)} te veel)",
                     culprit.entry,
-                    sleutel=plan.account, maat=plan.costs - plan.budget,
-                )
+                )._replace(sleutel=plan.account, maat=plan.costs - plan.budget)
             )
     return errors
 

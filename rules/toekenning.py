@@ -43,8 +43,7 @@ def violations(ctx: Context) -> list[RuleError]:
             f"goedgekeurde planbudgetten {eur(view.plan_budgets)} plus ondersteuning "
             f"{eur(view.support_costs)} = {eur(view.committed)}, meer dan de toekenning "
             f"{eur(view.award)} ({eur(view.committed - view.award)} te veel)",
-            sleutel="toekenning", maat=view.committed - view.award,
-        )
+        )._replace(sleutel="toekenning", maat=view.committed - view.award)
     ]
 
 

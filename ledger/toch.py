@@ -1,0 +1,60 @@
+"""Forcing a change (`--toch --reden`): the reason and who gave it, written on the entries it changes.
+
+    2025-06-01 * "Bouwmarkt" "Nog meer tegels"
+      toch-reden: "lekkage, spoed"
+      toch-door: "Ria"
+      ...
+
+The violation stays in the ledger and in every check; the metadata says why
+it was written anyway. An entry forced again gets `toch-reden-2:` (the first
+reason stays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Toch:
+    """Force a change that adds a rule violation (or touches a closed period), with the reason."""
+
+    reden: str
+
+
+def _quote(tekst: str) -> str:
+    one_line = " ".join(tekst.split())
+    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toch_sleutels(meta: dict) -> tuple[str, str]:
+    """`toch-reden`/`toch-door`, or `-2`, `-3`... when the entry was forced before (that reason stays)."""
+    n = 1
+    while f"toch-reden{'' if n == 1 else f'-{n}'}" in meta:
+        n += 1
+    achter = "" if n == 1 else f"-{n}"
+    return f"toch-reden{achter}", f"toch-door{achter}"
+
+
+def markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> dict[Path, bytes]:
+    """Add `toch-reden:` and `toch-door:` under the first line of each entry the change adds or changes."""
+    per_file: dict[Path, dict[int, tuple[str, str]]] = {}
+    for e in entries:
+        naam = Path(str(e.meta.get("filename", ""))).resolve()
+        if naam in inhoud and isinstance(e.meta.get("lineno"), int):
+            per_file.setdefault(naam, {})[e.meta["lineno"]] = _toch_sleutels(e.meta)
+    nieuw = dict(inhoud)
+    for naam, regels_met_sleutels in per_file.items():
+        lines = nieuw[naam].decode("utf-8").split("\n")
+        for n in sorted(regels_met_sleutels, reverse=True):
+            reden, wie = regels_met_sleutels[n]
+            lines[n:n] = [f"  {reden}: {_quote(toch.reden)}", f"  {wie}: {_quote(door)}"]
+        nieuw[naam] = "\n".join(lines).encode("utf-8")
+    return nieuw
+
+
+def aantal_redenen(entries: list, bestanden: dict[Path, bytes]) -> int:
+    namen = {str(n) for n in bestanden}
+    return sum(1 for e in entries if str(Path(str(e.meta.get("filename", ""))).resolve()) in namen
+               for k in e.meta if k.startswith("toch-reden"))

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 import tomllib
 from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -111,30 +112,68 @@ def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str
         raise RulesFileError(path, f"ongeldige waarde in {where}: {exc.errors()[0]['msg']}") from exc
 
 
-def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
-    """The kader that applies to a stadsdeel: defaults, then `[kader]`, then `[stadsdeel.X]`."""
-    kader = Kader()
+@dataclass(frozen=True)
+class Regelbestand:
+    """A stadsdeel's rules file as read from disk: the one input of the kader from outside the ledger.
+
+    Read once per evaluation (`lees_regelbestand`); turning it into a `Kader`
+    (`kader_voor`) is pure, so the view never touches the disk.
+    """
+
+    path: Path | None = None
+    data: Mapping[str, Any] | None = None  # the parsed TOML; None: no rules file
+    fout: RulesFileError | None = None  # a file that exists but cannot be used
+
+    GEEN: ClassVar["Regelbestand"]
+
+
+Regelbestand.GEEN = Regelbestand()
+
+
+def _lees(rules_file: Path | None) -> Regelbestand:
     if rules_file is None or not rules_file.exists():
-        return kader
+        return Regelbestand.GEEN
     text = ""
     try:
         text = rules_file.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return Regelbestand(rules_file, tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError has no lineno; its message ends "(at line N, column M)".
         found = re.search(r"line (\d+)", str(exc))
         lineno = getattr(exc, "lineno", None) or (int(found.group(1)) if found else 1)
         if "end of document" in str(exc):
             lineno = max(1, len(text.splitlines()))
-        raise RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno) from exc
+        return Regelbestand(rules_file, None, RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}") from exc
+        return Regelbestand(rules_file, None, RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}"))
+
+
+def lees_regelbestand(ledger_file: str | Path | None, config: str | None = None) -> Regelbestand:
+    """The one place that finds and reads the rules file of a ledger (see `find_rules_file`)."""
+    if not ledger_file or str(ledger_file).startswith("<"):
+        return Regelbestand.GEEN  # a ledger read from a string has no folder, so no workspace
+    return _lees(find_rules_file(ledger_file, config))
+
+
+def kader_voor(regelbestand: Regelbestand, stadsdeel: str | None) -> Kader:
+    """The kader that applies to a stadsdeel: defaults, then `[kader]`, then `[stadsdeel.X]`. Pure."""
+    if regelbestand.fout is not None:
+        raise regelbestand.fout
+    kader = Kader()
+    data, path = regelbestand.data, regelbestand.path
+    if data is None or path is None:
+        return kader
     if "kader" in data:
-        kader = _apply_section(kader, data["kader"], rules_file, "[kader]")
+        kader = _apply_section(kader, data["kader"], path, "[kader]")
     sections = data.get("stadsdeel", {})
     if stadsdeel and stadsdeel in sections:
-        kader = _apply_section(kader, sections[stadsdeel], rules_file, f"[stadsdeel.{stadsdeel}]")
+        kader = _apply_section(kader, sections[stadsdeel], path, f"[stadsdeel.{stadsdeel}]")
     return kader
+
+
+def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
+    """Read a rules file and give the kader of a stadsdeel (raises `RulesFileError`)."""
+    return kader_voor(_lees(rules_file), stadsdeel)
 
 
 def find_rules_file(ledger_file: str | Path, config: str | None = None) -> Path | None:

@@ -1,8 +1,12 @@
 """Reading a buurtbudget ledger from disk.
 
 `read_ledger(path)` loads the file with beancount (and so with `plugin "rules"`
-when the ledger asks for it) and returns the entries, every error, and the view. A file that cannot be read
-at all raises `LedgerReadError` with a Dutch message; nothing else raises.
+when the ledger asks for it) and returns the entries, every error, and the view
+(the plugin's own evaluation when it ran; see `ledger.evaluatie`). A file that
+cannot be read at all raises `LedgerReadError` with a Dutch message; nothing
+else raises. Loads never use beancount's pickle cache: it would write a file
+inside the workspace, and a result loaded with the rules deferred must never be
+what a later `bean-check` reads back.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
+from ledger.evaluatie import bewaarde, regels_config
 from ledger.view import Buurtbudget, build_view
 
 
@@ -82,7 +87,8 @@ def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     """beancount's own load, after checking the file can be read at all."""
     p = resolve_ledger_path(path)
     _check_readable(p)
-    entries, errors, options_map = loader.load_file(str(p))
+    # What `loader.load_file` does without its cache (Fava loads the same way).
+    entries, errors, options_map = loader._load([(str(p.resolve()), True)], None, None, None)  # noqa: SLF001
     syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]
     if not entries and syntax and len(syntax) == len(errors):
         # Nothing at all could be read: this is not a beancount ledger.
@@ -108,5 +114,9 @@ def read_ledger(
     """
     p = resolve_ledger_path(path)
     entries, errors, options_map = load_entries(p)
-    view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
+    evaluatie = bewaarde(options_map, entries) if tot is None else None
+    if evaluatie is not None:
+        view = evaluatie.view.op(peildatum) if peildatum else evaluatie.view
+    else:
+        view = build_view(entries, options_map, tot=tot, peildatum=peildatum, rules_config=regels_config(options_map))
     return LoadedLedger(p.resolve(), entries, list(errors), options_map, view)

@@ -14,15 +14,11 @@ costs below `bon-vanaf` need none.
 
 from __future__ import annotations
 
-import sys
-
 from ledger.documents import document_values
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-BON"
 TITLE = "Bon bij elke uitgave"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -65,8 +61,3 @@ def violations(ctx: Context) -> list[RuleError]:
                     )
                 )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.bon"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -17,14 +17,10 @@ widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-CATEGORIE"
 TITLE = "Kosten op een toegestane categorie"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -85,8 +81,3 @@ def violations(ctx: Context) -> list[RuleError]:
         else:
             fine.add(line.account)
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.categorie"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -1,8 +1,10 @@
-"""Checking a ledger file: beancount's own errors plus every rule, once.
+"""Checking a ledger file: beancount's own errors plus every rule, evaluated once.
 
-`check_ledger(path)` loads the file; when the ledger has no `plugin "rules"`
-line the rules run here, so our tools never show fewer verdicts than
-`bean-check` would with the plugin.
+`check_ledger(path)` loads the file with the rules plugin deferred
+(`rules.base.uitgesteld`) and then evaluates once: the view and the verdicts of
+the rules the ledger asks for (every rule when it has no `plugin "rules"` line,
+so our tools never show fewer verdicts than `bean-check` would with the
+plugin). The view it returns is that evaluation's, with the configured kader.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path, uses_rules_plugin
-from ledger.view import build_view
+from ledger.evaluatie import Evaluatie, bewaar, regels_config
+from ledger.kader import lees_regelbestand
+from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path
 
 import rules
+from rules.base import Verzoek, _Onleesbaar, evaluate, uitgesteld, unreadable_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +85,63 @@ def to_problem(error: Any) -> Problem:
     return Problem(str(source.get("filename", "<onbekend>")), int(source.get("lineno") or 0), code, text)
 
 
+def _one_request(verzoeken: list[Verzoek], entries: list) -> list[Verzoek]:
+    """The plugin lines merged: one evaluation per rules file (almost always exactly one)."""
+    if not verzoeken:
+        return [Verzoek(tuple(rules.ALL_RULES), None, entries)]
+    merged: dict[str | None, Verzoek] = {}
+    for v in verzoeken:
+        known = merged.get(v.config)
+        if known is None:
+            merged[v.config] = v
+        else:
+            asked = {rule.CODE for rule in known.rules + v.rules}
+            merged[v.config] = Verzoek(tuple(r for r in rules.ALL_RULES if r.CODE in asked)
+                                       + tuple(r for r in known.rules + v.rules if r not in rules.ALL_RULES),
+                                       v.config, known.entries)
+    return list(merged.values())
+
+
+def evaluate_loaded(entries: list, options_map: dict, verzoeken: list[Verzoek], *,
+                    tot: datetime.date | None = None, peildatum: datetime.date) -> tuple[Evaluatie | None, list]:
+    """Evaluate a deferred load once; the errors it adds (the rules', or why the view failed)."""
+    evaluatie: Evaluatie | None = None
+    errors: list = []
+    for v in _one_request(verzoeken, entries):
+        config = v.config if verzoeken else regels_config(options_map)
+        try:
+            result = evaluate(v.entries, options_map, lees_regelbestand(options_map.get("filename"), config),
+                              v.rules, peildatum, tot=tot, config=config)
+        except _Onleesbaar as exc:
+            errors.append(unreadable_error(options_map, exc))
+            continue
+        errors.extend(result.errors)
+        evaluatie = evaluatie or result
+    return evaluatie, errors
+
+
 def check_ledger(path: str | os.PathLike, *, tot: datetime.date | None = None,
                  peildatum: datetime.date | None = None) -> tuple[LoadedLedger, list[Problem]]:
+    """Load a ledger and evaluate it once: (the ledger with the evaluation's view, its problems).
+
+    With `tot` the rules judge, and the view counts, the entries up to and
+    including that day (beancount's own errors are of the whole file).
+    `peildatum` (the day the phase is judged on) is `tot`, else today.
+    """
     p = resolve_ledger_path(path)
-    entries, errors, options_map = load_entries(p)
+    with uitgesteld() as verzoeken:
+        entries, errors, options_map = load_entries(p)
     errors = list(errors)
-    if not uses_rules_plugin(options_map):
-        _, rule_errors = rules.run_all(entries, options_map)
-        errors.extend(rule_errors)
-    view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
-    loaded = LoadedLedger(p.resolve(), entries, errors, options_map, view)
+    evaluatie, rule_errors = evaluate_loaded(entries, options_map, verzoeken, tot=tot,
+                                             peildatum=peildatum or tot or datetime.date.today())
+    errors.extend(rule_errors)
+    if evaluatie is None:  # the view itself failed: say so, and give the figures of nothing
+        evaluatie = evaluate([], options_map, lees_regelbestand(None), (), peildatum or tot or datetime.date.today())
+    elif tot is None:
+        bewaar(options_map, evaluatie, entries if not verzoeken else verzoeken[0].entries)
+    loaded = LoadedLedger(p.resolve(), entries, errors, options_map, evaluatie.view)
     problems = [to_problem(e) for e in errors]
-    # One problem once: the same error can come from the plugin and a second run.
+    # One problem once: the same error can come from two plugin lines.
     problems = list(dict.fromkeys(problems))
     return loaded, problems
 

@@ -15,14 +15,10 @@ there is no period; BB-HEADER says so.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-PERIODE"
 TITLE = "Kosten binnen de periode"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -46,8 +42,3 @@ def violations(ctx: Context) -> list[RuleError]:
             )
         )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.periode"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

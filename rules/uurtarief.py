@@ -12,15 +12,12 @@ without their own `uren:`. Compared exactly: amount > hours x maximum fails.
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal, InvalidOperation
 
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-UURTARIEF"
 TITLE = "Uurtarief binnen het maximum"
-
-__plugins__ = ("check",)
 
 
 def _hours(value: object) -> Decimal | None:
@@ -64,8 +61,3 @@ def violations(ctx: Context) -> list[RuleError]:
                     )
                 )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.uurtarief"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from buurtbudget_admin.errors import UserError
-from ledger.header import Header, _describe_validation_error
+from ledger.header import Header, ValidationError, _describe_validation_error
 from ledger.loading import LedgerReadError
 from ledger.money import AmountError, parse_amount
 from ledger.nieuw import LedgerExistsError, create_ledger

@@ -31,11 +31,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from beancount.core import data
-from pydantic import ValidationError
 
 from ledger.accounts import Accounts
 from ledger.documents import document_values
-from ledger.header import DirectiveError, describe_validation_error, Header, PlanDeclaration, header_entries, parse_header, parse_plan
+from ledger.header import (
+    DirectiveError, Header, PlanDeclaration, ValidationError, describe_validation_error, header_entries, parse_header,
+    parse_plan,
+)
 from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand
 from ledger.money import ceiling_of, within_ceiling
 from ledger.vier_ogen import mag_goedkeuren

@@ -117,6 +117,30 @@ def check(
     return status
 
 
+def check_plain(args: list[str]) -> int | None:
+    """`check` with plain arguments (paths, `--format F`), run as typer would run it; None: ask typer.
+
+    Help, unknown options and missing paths are left to typer, which says so in Dutch.
+    """
+    paths: list[Path] = []
+    output_format = "tekst"
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--format":
+            output_format = next(rest, None)
+            if output_format is None:
+                return None
+        elif arg.startswith("--format="):
+            output_format = arg.split("=", 1)[1]
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(Path(arg))
+    if not paths:
+        return None
+    return check(paths, output_format)
+
+
 def _expand_workspaces(paths: list[Path]) -> list[Path]:
     """A workspace folder stands for every buurtbudget in it (`<slug>/main.beancount`)."""
     expanded: list[Path] = []

@@ -223,6 +223,9 @@ class Header:
     def model_copy(self, *, update: Mapping[str, Any]) -> "Header":
         return dataclasses.replace(self, **update)
 
+    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in exclude}
+
     @property
     def model_naam(self) -> str:
         return MODEL_NAMES[self.model]

@@ -87,8 +87,8 @@ class Kader:
     def category_forbidden(self, category: str) -> bool:
         return any(category.casefold() == bad.casefold() for bad in self.verboden)
 
-    def model_dump(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in exclude}
 
     def model_copy(self, *, update: Mapping[str, Any]) -> "Kader":
         return dataclasses.replace(self, **update)

@@ -126,7 +126,16 @@ class PlanView:
     declarations: tuple[PlanDeclaration, ...]
     costs: Decimal
     costs_by_category: tuple[tuple[str, Decimal], ...]
-    lines: tuple[CostLine, ...]
+    line_numbers: tuple[int, ...] = field(default=(), repr=False)  # into the view's cost lines
+    kosten: "Kosten | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> tuple[CostLine, ...]:
+        """The plan's cost lines, in date order (made when asked: a load that only checks needs none)."""
+        if self.kosten is None or not self.line_numbers:
+            return ()
+        lines = self.kosten.lines
+        return tuple(lines[j] for j in self.line_numbers)
 
     @property
     def declared(self) -> bool:
@@ -205,15 +214,30 @@ class Buurtbudget:
     plans: tuple[PlanView, ...]
     plan_errors: tuple[DirectiveError, ...]
     support_costs: Decimal
-    support_lines: tuple[CostLine, ...]
     other_costs: Decimal
-    cost_lines: tuple[CostLine, ...]
-    cost_entries: tuple[CostEntry, ...]
-    foreign_lines: tuple[CostLine, ...]
     payables: tuple[Payable, ...]
     settled: Decimal
     bank_balance: Decimal
     last_date: datetime.date | None
+    kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
+
+    # The cost lines as objects, made once when first asked (reports, the annex, the
+    # writer); the rules read the columns of `kosten` and a check makes none of them.
+    @property
+    def cost_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.lines
+
+    @property
+    def cost_entries(self) -> tuple[CostEntry, ...]:
+        return self.kosten.entries
+
+    @property
+    def support_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.select(self.kosten.support)
+
+    @property
+    def foreign_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.select(self.kosten.foreign)
 
     # Derived figures: one definition each.
     @property
@@ -386,43 +410,111 @@ def kader_van(regelbestand: Regelbestand, kop: Kop) -> tuple[Kader, RulesFileErr
     return kader, kader_error, kop
 
 
-class Kosten(NamedTuple):
-    """What one pass over the postings gives: the cost lines and the sums the other folds need."""
+class Kosten:
+    """What one pass over the postings gives, in columns: no object per cost until one is asked for.
 
-    cost_lines: tuple[CostLine, ...]
-    cost_entries: tuple[CostEntry, ...]
-    foreign: tuple[CostLine, ...]
-    plan_lines: Mapping[str, tuple[CostLine, ...]]
-    support_lines: tuple[CostLine, ...]
-    other: Decimal
-    award: Decimal
-    award_bookings: tuple[AwardBooking, ...]
-    vordering: Decimal
-    settled: Decimal
-    bank: Decimal
-    # For the payables fold: (account, entry, amount) of each claim or invoice, the
-    # transactions paying each link, and the links that were rejected (with the reason).
-    liabilities: tuple[tuple[str, data.Transaction, Decimal], ...]
-    payments: Mapping[str, tuple[data.Transaction, ...]]
-    rejected: Mapping[str, str]
-    last_date: datetime.date | None
+    A large ledger has a cost posting per booking. Kept as parallel lists of the
+    postings and transactions beancount already made (plus Decimals and ints,
+    which the cyclic garbage collector does not track), a load that only checks
+    creates a handful of objects instead of hundreds of thousands, and so never
+    makes Python rescan the whole ledger in a full collection. `lines` and
+    `entries` build the `CostLine`/`CostEntry` objects once, when first read.
+
+    Per cost transaction i (in date order): `tx[i]`, `receipt[i]` (positive EUR
+    costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
+    paid out), `positive[i]` (books a positive cost), its lines `start[i]` up to
+    `start[i + 1]`. Per cost line j: `posting[j]`, `line_tx[j]`. Indices of lines:
+    `plans[plan]`, `support`, `foreign`; of transactions: `hours` (with `uren:`).
+    """
+
+    def __init__(self, classes: Mapping[str, tuple]):
+        self.classes = classes  # account -> (code, plan, category, kind, needs receipt)
+        self.tx: list[data.Transaction] = []
+        self.receipt: list[Decimal] = []
+        self.flow: list[Decimal] = []
+        self.positive: list[bool] = []
+        self.start: list[int] = []
+        self.posting: list[data.Posting] = []
+        self.line_tx: list[int] = []
+        self.plans: dict[str, list[int]] = {}
+        self.support: list[int] = []
+        self.foreign: list[int] = []
+        self.hours: list[int] = []
+        self.support_costs = self.other = ZERO
+        self.award = self.vordering = self.settled = self.bank = ZERO
+        self.award_bookings: list[AwardBooking] = []
+        # For the payables fold: (account, entry, amount) of each claim or invoice, the
+        # transactions paying each link, and the links that were rejected (with the reason).
+        self.liabilities: list[tuple[str, data.Transaction, Decimal]] = []
+        self.payments: dict[str, list[data.Transaction]] = defaultdict(list)
+        self.rejected: dict[str, str] = {}
+        self.last_date: datetime.date | None = None
+        self._lines: tuple[CostLine, ...] | None = None
+        self._entries: tuple[CostEntry, ...] | None = None
+
+    def lines_of(self, i: int) -> range:
+        """The line numbers of cost transaction i."""
+        return range(self.start[i], self.start[i + 1])
+
+    def amount(self, j: int) -> Decimal:
+        return self.posting[j].units.number
+
+    def _line(self, j: int) -> CostLine:
+        posting, entry = self.posting[j], self.tx[self.line_tx[j]]
+        _, plan, category, kind, _ = self.classes[posting.account]
+        links = entry.links
+        if not links:
+            links = _NO_LINKS
+        elif type(links) is not frozenset:
+            links = frozenset(links)
+        return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, plan, category,
+                        kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
+
+    @property
+    def lines(self) -> tuple[CostLine, ...]:
+        if self._lines is None:
+            self._lines = tuple(self._line(j) for j in range(len(self.posting)))
+        return self._lines
+
+    @property
+    def entries(self) -> tuple[CostEntry, ...]:
+        if self._entries is None:
+            lines = self.lines
+            self._entries = tuple(
+                CostEntry(self.tx[i], lines[self.start[i]:self.start[i + 1]], self.receipt[i], self.flow[i],
+                          i in self._hours_set)
+                for i in range(len(self.tx))
+            )
+        return self._entries
+
+    @property
+    def _hours_set(self) -> frozenset[int]:
+        return frozenset(self.hours)
+
+    def entry(self, i: int) -> CostEntry:
+        return self.entries[i]
+
+    def line(self, j: int) -> CostLine:
+        """Cost line j: the shared object once `lines` was read, else a fresh one (not kept)."""
+        return self._lines[j] if self._lines is not None else self._line(j)
+
+    def select(self, numbers: Sequence[int]) -> tuple[CostLine, ...]:
+        if not numbers:
+            return ()
+        lines = self.lines
+        return tuple(lines[j] for j in numbers)
 
 
 def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
     """Fold: one pass over every posting, each account classified once (the hot loop of a load)."""
-    award = vordering = settled = bank = other = ZERO
-    award_bookings: list[AwardBooking] = []
-    cost_lines: list[CostLine] = []
-    foreign: list[CostLine] = []
-    plan_lines: dict[str, list[CostLine]] = defaultdict(list)
-    support_lines: list[CostLine] = []
-    cost_entries: list[CostEntry] = []
-    liabilities: list[tuple[str, data.Transaction, Decimal]] = []
-    payments: dict[str, list[data.Transaction]] = defaultdict(list)
-    rejected: dict[str, str] = {}
-    last_date: datetime.date | None = None
     classify = _AccountClassifier(accounts)
     classes = classify.cache
+    k = Kosten(classes)
+    tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
+    postings, line_tx, plans, support, foreign = k.posting, k.line_tx, k.plans, k.support, k.foreign
+    award = vordering = settled = bank = other = support_costs = ZERO
+    payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
+    last_date: datetime.date | None = None
     Transaction = data.Transaction
 
     for entry in entries:
@@ -431,16 +523,12 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
         last_date = entry.date
         has_cost = False
         liability_credit: dict[str, Decimal] | None = None
-        first_line = len(cost_lines)
+        first_line = len(postings)
+        i = len(tx)
         # Kept as the posting's own Decimal when there is one: no new object per booking.
         receipt_amount: Decimal | None = None
         bank_flow: Decimal | None = None
-        has_hours = False
-        links = entry.links
-        if not links:
-            links = _NO_LINKS
-        elif type(links) is not frozenset:
-            links = frozenset(links)
+        has_hours = positive = False
         for posting in entry.postings:
             units = posting.units
             if units is None:
@@ -458,22 +546,27 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 posting_meta = posting.meta
                 if posting_meta and "uren" in posting_meta:
                     has_hours = True
-                _, plan, category, kind, needs_receipt = cls
-                line = CostLine(
-                    entry.date, account, number, currency, plan, category, kind,
-                    entry.payee, entry.narration, entry.flag, links, entry, posting,
-                )
-                cost_lines.append(line)
+                j = len(postings)
+                postings.append(posting)
+                line_tx.append(i)
+                if number > 0:
+                    positive = True
                 if currency != CURRENCY:
-                    foreign.append(line)
+                    foreign.append(j)
                     continue
                 has_cost = True
+                _, plan, _, kind, needs_receipt = cls
                 if needs_receipt and number > 0:
                     receipt_amount = number if receipt_amount is None else receipt_amount + number
                 if kind == "plan":
-                    plan_lines[plan].append(line)
+                    numbers = plans.get(plan)
+                    if numbers is None:
+                        plans[plan] = [j]
+                    else:
+                        numbers.append(j)
                 elif kind == "ondersteuning":
-                    support_lines.append(line)
+                    support_costs += number
+                    support.append(j)
                 else:
                     other += number
                 continue
@@ -484,7 +577,7 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 bank_flow = number if bank_flow is None else bank_flow + number
             elif code == _AWARD:
                 award -= number
-                award_bookings.append(
+                k.award_bookings.append(
                     AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
                 )
             elif code == _VORDERING:
@@ -495,15 +588,15 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 if liability_credit is None:
                     liability_credit = {}
                 liability_credit[account] = liability_credit.get(account, ZERO) + number
-        if len(cost_lines) > first_line:
-            cost_entries.append(
-                CostEntry(
-                    entry, tuple(cost_lines[first_line:]),
-                    ZERO if receipt_amount is None else receipt_amount,
-                    ZERO if bank_flow is None else bank_flow,
-                    has_hours or "uren" in entry.meta,
-                )
-            )
+        if len(postings) > first_line:
+            tx.append(entry)
+            starts.append(first_line)
+            receipts.append(ZERO if receipt_amount is None else receipt_amount)
+            flows.append(ZERO if bank_flow is None else bank_flow)
+            positives.append(positive)
+            if has_hours or "uren" in entry.meta:
+                k.hours.append(i)
+        links = entry.links
         # A rejection reverses a claim under the same link; it is no payment.
         if links and ("afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta):
             for link in links:
@@ -514,24 +607,22 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 if amount < 0 and has_cost:
                     liabilities.append((account, entry, -amount))
                 elif amount > 0:
-                    for link in links:
+                    for link in links or ():
                         payments[link].append(entry)
 
-    return Kosten(
-        tuple(cost_lines), tuple(cost_entries), tuple(foreign),
-        {plan: tuple(lines) for plan, lines in plan_lines.items()}, tuple(support_lines), other,
-        award, tuple(award_bookings), vordering, settled, bank,
-        tuple(liabilities), {link: tuple(paid) for link, paid in payments.items()}, rejected, last_date,
-    )
+    starts.append(len(postings))  # the end of the last transaction's lines
+    k.award, k.vordering, k.settled, k.bank, k.other, k.support_costs = award, vordering, settled, bank, other, support_costs
+    k.last_date = last_date
+    return k
 
 
-def ondersteuning_van(support_lines: Sequence[CostLine]) -> Decimal:
+def ondersteuning_van(kosten: Kosten) -> Decimal:
     """Fold: the support costs (every EUR line under `Ondersteuning`, refunds subtract)."""
-    return sum((line.amount for line in support_lines), ZERO)
+    return sum((kosten.amount(j) for j in kosten.support), ZERO)
 
 
 def plannen_van(
-    entries: Iterable[data.Directive], plan_lines: Mapping[str, Sequence[CostLine]]
+    entries: Iterable[data.Directive], kosten: Kosten
 ) -> tuple[tuple[PlanView, ...], tuple[DirectiveError, ...]]:
     """Fold: every declared plan (latest declaration holds) and every plan with costs, with its net costs."""
     declarations: dict[str, list[PlanDeclaration]] = defaultdict(list)
@@ -544,12 +635,17 @@ def plannen_van(
             else:
                 declarations[parsed.account].append(parsed)
     plans: list[PlanView] = []
-    for account in sorted(set(declarations) | set(plan_lines)):
+    classes, postings = kosten.classes, kosten.posting
+    for account in sorted(set(declarations) | set(kosten.plans)):
         decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
-        lines = tuple(plan_lines.get(account, ()))
+        numbers = tuple(kosten.plans.get(account, ()))
         by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for line in lines:
-            by_cat[line.category or "(geen categorie)"] += line.amount
+        costs = ZERO
+        for j in numbers:
+            posting = postings[j]
+            amount = posting.units.number
+            costs += amount
+            by_cat[classes[posting.account][2] or "(geen categorie)"] += amount
         latest = decls[-1] if decls else None
         name = account.split(":")[-1]
         plans.append(
@@ -562,9 +658,10 @@ def plannen_van(
                 # A later declaration changes the budget; who proposed the plan stays known.
                 indiener=next((d.indiener for d in reversed(decls) if d.indiener), None),
                 declarations=decls,
-                costs=sum((l.amount for l in lines), ZERO),
+                costs=costs,
                 costs_by_category=tuple(sorted(by_cat.items())),
-                lines=lines,
+                line_numbers=numbers,
+                kosten=kosten,
             )
         )
     return tuple(plans), tuple(errors)
@@ -623,7 +720,7 @@ def view_of(
     accounts = Accounts.from_options(options_map)
     kader, kader_error, kop = kader_van(regelbestand, kop_van(entries))
     kosten = kosten_van(entries, accounts)
-    plans, plan_errors = plannen_van(entries, kosten.plan_lines)
+    plans, plan_errors = plannen_van(entries, kosten)
     header = kop.header
     return Buurtbudget(
         title=options_map.get("title") or (header.naam if header else Path(filename).stem),
@@ -636,20 +733,17 @@ def view_of(
         kader_error=kader_error,
         peildatum=peildatum,
         award=kosten.award,
-        award_bookings=kosten.award_bookings,
+        award_bookings=tuple(kosten.award_bookings),
         received=kosten.award - kosten.vordering,
         plans=plans,
         plan_errors=plan_errors,
-        support_costs=ondersteuning_van(kosten.support_lines),
-        support_lines=kosten.support_lines,
+        support_costs=ondersteuning_van(kosten),
         other_costs=kosten.other,
-        cost_lines=kosten.cost_lines,
-        cost_entries=kosten.cost_entries,
-        foreign_lines=kosten.foreign,
         payables=te_betalen_van(kosten, accounts),
         settled=kosten.settled,
         bank_balance=kosten.bank,
         last_date=kosten.last_date,
+        kosten=kosten,
     )
 
 

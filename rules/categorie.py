@@ -28,9 +28,11 @@ def violations(ctx: Context) -> list[RuleError]:
     errors: list[RuleError] = []
     seen: set[tuple[int, str]] = set()
     fine: set[str] = set()  # accounts already found allowed: the verdict depends on the account only
-    for line in ctx.view.cost_lines:
-        if line.account in fine:
+    kosten = ctx.view.kosten
+    for j, posting in enumerate(kosten.posting):
+        if posting.account in fine:
             continue
+        line = kosten.line(j)  # made only for an account not yet found allowed
         key = (id(line.entry), line.account)
         if key in seen:
             continue

@@ -33,17 +33,17 @@ def _hours(value: object) -> Decimal | None:
 def violations(ctx: Context) -> list[RuleError]:
     maximum = ctx.kader.uurtarief_max
     errors = []
-    for cost in ctx.view.cost_entries:
-        if not cost.has_hours:
-            continue
-        entry, lines = cost.entry, cost.lines
+    kosten = ctx.view.kosten
+    for i in kosten.hours:
+        entry = kosten.tx[i]
         groups: list[tuple[object, Decimal]] = []
         rest = Decimal(0)
-        for line in lines:
-            if line.posting.meta and "uren" in line.posting.meta:
-                groups.append((line.posting.meta["uren"], line.amount))
+        for j in kosten.lines_of(i):
+            posting = kosten.posting[j]
+            if posting.meta and "uren" in posting.meta:
+                groups.append((posting.meta["uren"], posting.units.number))
             else:
-                rest += line.amount
+                rest += posting.units.number
         if "uren" in entry.meta:
             groups.append((entry.meta["uren"], rest))
         for raw, amount in groups:

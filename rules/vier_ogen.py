@@ -38,10 +38,11 @@ def violations(ctx: Context) -> list[RuleError]:
     threshold = ctx.kader.vier_ogen_vanaf
     errors: list[RuleError] = []
     most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
-    for cost in ctx.view.cost_entries:
-        if cost.bank_flow > most_in or not cost.books_costs:
+    kosten = ctx.view.kosten
+    for entry, flow, positive in zip(kosten.tx, kosten.flow, kosten.positive):
+        if flow > most_in or not positive:
             continue
-        paid, entry = cost.bank_out, cost.entry
+        paid = -flow
         approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")
         if not naam_sleutel(approver):
             errors.append(

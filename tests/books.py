@@ -52,7 +52,6 @@ ACCOUNTS = """
 2025-01-01 open Liabilities:Declaraties EUR
 2025-01-01 open Liabilities:Gemeente:Terugbetaling EUR
 2025-01-01 open Income:Buurtbudget EUR
-2025-01-01 open Income:Terugbetaling EUR
 2025-01-01 open Expenses:Ondersteuning:Administratie EUR
 2025-01-01 open Expenses:Ondersteuning:Bankkosten EUR
 2025-01-01 open Expenses:Plannen:Speeltuin:Materiaal EUR

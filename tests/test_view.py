@@ -150,6 +150,8 @@ def test_phase_closed_after_settlement(result):
 
     2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 4000.00 EUR
 
+    2025-01-01 open Income:Terugbetaling EUR
+
     2026-01-31 * "Gemeente Amsterdam" "Afrekening: terug te betalen"
       Income:Terugbetaling   8187.50 EUR
       Liabilities:Gemeente:Terugbetaling

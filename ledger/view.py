@@ -43,8 +43,6 @@ from ledger.money import ceiling_of, within_ceiling
 from ledger.vier_ogen import mag_goedkeuren
 
 ZERO = Decimal("0")
-# Posting metadata that only says where the posting stands holds no receipt.
-_POSITION_KEYS = frozenset(("filename", "lineno"))
 _NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
 CURRENCY = "EUR"
 
@@ -479,17 +477,13 @@ class Kosten:
     @property
     def entries(self) -> tuple[CostEntry, ...]:
         if self._entries is None:
-            lines = self.lines
+            lines, hours = self.lines, frozenset(self.hours)
             self._entries = tuple(
                 CostEntry(self.tx[i], lines[self.start[i]:self.start[i + 1]], self.receipt[i], self.flow[i],
-                          i in self._hours_set)
+                          i in hours)
                 for i in range(len(self.tx))
             )
         return self._entries
-
-    @property
-    def _hours_set(self) -> frozenset[int]:
-        return frozenset(self.hours)
 
     def entry(self, i: int) -> CostEntry:
         return self.entries[i]

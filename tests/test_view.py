@@ -243,3 +243,21 @@ def test_view_is_immutable(year):
     view = judged(year)
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.award = D("1")  # type: ignore[misc]
+
+
+def test_cost_lines_are_made_once_and_shared(year):
+    view = judged(year)
+    lines = view.cost_lines
+    assert [l.amount for l in lines] == [D("1200.00"), D("300.00"), D("-200.00"), D("64.20"), D("35.80"),
+                                         D("400.00"), D("12.50")]
+    assert view.cost_lines is lines  # built once, when first read
+    speeltuin = view.plan("Speeltuin")
+    assert all(any(l is m for m in lines) for l in speeltuin.lines)  # the annex compares by identity
+    assert [l.category for l in speeltuin.lines] == ["Materiaal", "Inhuur", "Materiaal"]
+    entries = view.cost_entries
+    assert [len(e.lines) for e in entries] == [2, 1, 1, 1, 1, 1]
+    assert entries[0].receipt_amount == D("1500.00") and entries[0].bank_out == D("1500.00")
+    assert entries[-1].receipt_amount == D("0")  # bank costs need no receipt
+    assert [l.account for l in view.support_lines] == ["Expenses:Ondersteuning:Administratie",
+                                                        "Expenses:Ondersteuning:Bankkosten"]
+    assert view.foreign_lines == ()

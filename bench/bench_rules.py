@@ -88,8 +88,6 @@ def measure_command(argv: list[str]) -> dict:
 
 def bench_check(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
     """`buurtbudget check` against `bean-check` on the same ledger (without the plugin line)."""
-    from generate_ledger import write
-
     rows = []
     for n in sizes:
         folder = workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}")
@@ -142,9 +140,24 @@ def check_verdict(rows: list[dict]) -> list[str]:
     return out
 
 
-def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
-    from generate_ledger import write
+_WRITTEN: set[Path] = set()
 
+
+def write(n: int, folder: Path, seed: int, unique_receipts: bool) -> tuple[Path, Path]:
+    """The ledgers of size n, written by a child process.
+
+    Linux keeps a process's peak RSS across fork and exec: generating 100k bookings
+    here would make every later child report at least this process's size.
+    """
+    if folder not in _WRITTEN:  # once per run (the same n and seed give the same bytes)
+        _WRITTEN.add(folder)
+        argv = [sys.executable, str(HERE / "generate_ledger.py"), str(n), str(folder), "--seed", str(seed)]
+        subprocess.run(argv + (["--unique-receipts"] if unique_receipts else []), check=True,
+                       stdout=subprocess.DEVNULL)
+    return folder / "met-regels.beancount", folder / "zonder-regels.beancount"
+
+
+def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
     rows = []
     for n in sizes:
         folder = workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}")

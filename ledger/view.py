@@ -447,6 +447,8 @@ class Kosten:
         self.payments: dict[str, list[data.Transaction]] = defaultdict(list)
         self.rejected: dict[str, str] = {}
         self.last_date: datetime.date | None = None
+        self.customs: list[data.Custom] = []  # met on the way: the header and plan folds read only these
+        self.by_account: dict[str, Decimal] = {}  # net EUR costs per plan account (plans sum these)
         self._lines: tuple[CostLine, ...] | None = None
         self._entries: tuple[CostEntry, ...] | None = None
 
@@ -509,10 +511,12 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
     award = vordering = settled = bank = other = support_costs = ZERO
     payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
     last_date: datetime.date | None = None
-    Transaction = data.Transaction
+    Transaction, Custom, customs, by_account = data.Transaction, data.Custom, k.customs, k.by_account
 
     for entry in entries:
         if type(entry) is not Transaction:
+            if type(entry) is Custom:
+                customs.append(entry)
             continue
         last_date = entry.date
         has_cost = False
@@ -558,6 +562,7 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                         plans[plan] = [j]
                     else:
                         numbers.append(j)
+                    by_account[account] = by_account.get(account, ZERO) + number
                 elif kind == "ondersteuning":
                     support_costs += number
                     support.append(j)
@@ -629,17 +634,18 @@ def plannen_van(
             else:
                 declarations[parsed.account].append(parsed)
     plans: list[PlanView] = []
-    classes, postings = kosten.classes, kosten.posting
+    classes = kosten.classes
+    per_plan: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for cost_account, amount in kosten.by_account.items():
+        per_plan[classes[cost_account][1]].append((cost_account, amount))
     for account in sorted(set(declarations) | set(kosten.plans)):
         decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
         numbers = tuple(kosten.plans.get(account, ()))
         by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
         costs = ZERO
-        for j in numbers:
-            posting = postings[j]
-            amount = posting.units.number
+        for cost_account, amount in per_plan.get(account, ()):
             costs += amount
-            by_cat[classes[posting.account][2] or "(geen categorie)"] += amount
+            by_cat[classes[cost_account][2] or "(geen categorie)"] += amount
         latest = decls[-1] if decls else None
         name = account.split(":")[-1]
         plans.append(
@@ -712,9 +718,9 @@ def view_of(
     if tot is not None:
         entries = [e for e in entries if e.date <= tot]
     accounts = Accounts.from_options(options_map)
-    kader, kader_error, kop = kader_van(regelbestand, kop_van(entries))
     kosten = kosten_van(entries, accounts)
-    plans, plan_errors = plannen_van(entries, kosten)
+    kader, kader_error, kop = kader_van(regelbestand, kop_van(kosten.customs))
+    plans, plan_errors = plannen_van(kosten.customs, kosten)
     header = kop.header
     return Buurtbudget(
         title=options_map.get("title") or (header.naam if header else Path(filename).stem),

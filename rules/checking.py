@@ -2,9 +2,9 @@
 
 `check_ledger(path)` loads the file with the rules plugin deferred
 (`rules.base.uitgesteld`) and then evaluates once: the view and the verdicts of
-the rules the ledger asks for (every rule when it has no `plugin "rules"` line,
-so our tools never show fewer verdicts than `bean-check` would with the
-plugin). The view it returns is that evaluation's, with the configured kader.
+every rule (also without a `plugin "rules"` line, so our tools never show fewer
+verdicts than `bean-check` would with the plugin), with the rules file the
+plugin line names. The view it returns is that evaluation's.
 """
 
 from __future__ import annotations
@@ -85,33 +85,23 @@ def to_problem(error: Any) -> Problem:
     return Problem(str(source.get("filename", "<onbekend>")), int(source.get("lineno") or 0), code, text)
 
 
-def _one_request(verzoeken: list[Verzoek], entries: list) -> list[Verzoek]:
-    """The plugin lines merged: one evaluation per rules file (almost always exactly one)."""
-    if not verzoeken:
-        return [Verzoek(tuple(rules.ALL_RULES), None, entries)]
-    merged: dict[str | None, Verzoek] = {}
-    for v in verzoeken:
-        known = merged.get(v.config)
-        if known is None:
-            merged[v.config] = v
-        else:
-            asked = {rule.CODE for rule in known.rules + v.rules}
-            merged[v.config] = Verzoek(tuple(r for r in rules.ALL_RULES if r.CODE in asked)
-                                       + tuple(r for r in known.rules + v.rules if r not in rules.ALL_RULES),
-                                       v.config, known.entries)
-    return list(merged.values())
-
-
 def evaluate_loaded(entries: list, options_map: dict, verzoeken: list[Verzoek], *,
                     tot: datetime.date | None = None, peildatum: datetime.date) -> tuple[Evaluatie | None, list]:
-    """Evaluate a deferred load once; the errors it adds (the rules', or why the view failed)."""
+    """Evaluate a deferred load once; the errors it adds (the rules', or why the view failed).
+
+    Every rule runs, also when the ledger asks for one alone (`plugin "rules.plan"`):
+    our tools never show fewer verdicts than the contract has. The rules file is the
+    one the plugin line names; two lines naming two files (never seen) give one
+    evaluation each.
+    """
+    seen = verzoeken[0].entries if verzoeken else entries  # as the plugin saw them (before `pad`)
+    configs = list(dict.fromkeys(v.config for v in verzoeken)) or [regels_config(options_map)]
     evaluatie: Evaluatie | None = None
     errors: list = []
-    for v in _one_request(verzoeken, entries):
-        config = v.config if verzoeken else regels_config(options_map)
+    for config in configs:
         try:
-            result = evaluate(v.entries, options_map, lees_regelbestand(options_map.get("filename"), config),
-                              v.rules, peildatum, tot=tot, config=config)
+            result = evaluate(seen, options_map, lees_regelbestand(options_map.get("filename"), config),
+                              rules.ALL_RULES, peildatum, tot=tot, config=config)
         except _Onleesbaar as exc:
             errors.append(unreadable_error(options_map, exc))
             continue
@@ -138,7 +128,7 @@ def check_ledger(path: str | os.PathLike, *, tot: datetime.date | None = None,
     if evaluatie is None:  # the view itself failed: say so, and give the figures of nothing
         evaluatie = evaluate([], options_map, lees_regelbestand(None), (), peildatum or tot or datetime.date.today())
     elif tot is None:
-        bewaar(options_map, evaluatie, entries if not verzoeken else verzoeken[0].entries)
+        bewaar(options_map, evaluatie, evaluatie.entries)
     loaded = LoadedLedger(p.resolve(), entries, errors, options_map, evaluatie.view)
     problems = [to_problem(e) for e in errors]
     # One problem once: the same error can come from two plugin lines.

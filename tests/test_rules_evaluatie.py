@@ -120,3 +120,13 @@ def test_a_plain_load_carries_the_plugins_evaluation_to_its_caller(ledger: Path,
     builds.clear()
     assert read_ledger(ledger).view.kader.uurtarief_max == Decimal("40.00")
     assert len(builds) == 1  # read_ledger's own load: the plugin's evaluation, no second view
+
+
+def test_check_runs_every_rule_when_the_ledger_asks_for_one(tmp_path: Path, builds):
+    path = write_books(tmp_path, BOOKS.replace("80.01 EUR", "120.00 EUR"), plugin="rules.plan")
+    entries, errors, _ = loader.load_file(str(path))
+    assert errors == []  # bean-check with only rules.plan: the hours are not its business
+    builds.clear()
+    _loaded, problems = check_ledger(path)
+    assert [p.code for p in problems] == ["BB-UURTARIEF"]  # 60.00 an hour: over the default 50.00
+    assert len(builds) == 1

@@ -118,11 +118,17 @@ def evaluate(
         view = view_of(entries, options_map, regelbestand, peildatum)
     except Exception as exc:  # noqa: BLE001 - a ledger the view cannot read is an error, not a crash
         raise _Onleesbaar(exc) from exc
+    return Evaluatie(view, judge(view, entries, options_map, rules, config), tuple(rule.CODE for rule in rules), entries)
+
+
+def judge(view: Buurtbudget, entries: Sequence[data.Directive], options_map: Mapping[str, Any],
+          rules: Iterable[Any], config: str | None = None) -> tuple[RuleError, ...]:
+    """The verdicts of these rules on a view already built (no second view)."""
     ctx = Context(entries, options_map, view, config)
     errors: list[RuleError] = []
     for rule in rules:
         errors.extend(run_guarded(rule, ctx))
-    return Evaluatie(view, tuple(errors), tuple(rule.CODE for rule in rules), entries)
+    return tuple(errors)
 
 
 class _Onleesbaar(Exception):

@@ -199,8 +199,16 @@ class Buurtbudget(FavaExtensionBase):
         from rules.checking import to_problem
 
         errors = list(self.ledger.load_errors)
-        if self.evaluatie is not None and self._own:
-            errors.extend(self.evaluatie.errors)  # no plugin in the load: the verdict is our evaluation's
+        evaluatie = self.evaluatie
+        if self._own:
+            errors.extend(evaluatie.errors)  # no plugin in the load: the verdict is our evaluation's
+        else:
+            # `plugin "rules.plan"` alone: the other rules judge the same view here (no second view).
+            from rules.base import judge
+
+            missing = [rule for rule in rules.ALL_RULES if rule.CODE not in evaluatie.codes]
+            if missing:
+                errors.extend(judge(evaluatie.view, evaluatie.entries, self.ledger.options, missing))
         index = self._entry_index()
         found: dict[str, list[Violation]] = {}
         seen = set()

@@ -1,18 +1,24 @@
-"""What `plugin "rules"` costs: load time and peak memory, with and without the plugin, in one run.
+"""What the rules cost, in one run: the plugin inside a load, and `buurtbudget check` against `bean-check`.
 
     python bench/bench_rules.py                       # 10k and 100k transactions, 5 repetitions
     python bench/bench_rules.py --sizes 10000 --repeat 5
 
 For each size, bench/generate_ledger.py writes one ledger twice (byte for byte
-the same but for the `plugin "rules"` line). Every measurement runs in a fresh
-Python process that imports beancount's loader, then times
-`loader.load_file()` with beancount's cache disabled and reads the process's
-peak resident memory (ru_maxrss) and CPU time afterwards. The two variants
-alternate so that a busy machine hurts both alike; medians are reported, and
-the ratio with/without. Both variants must load without a single error.
+the same but for the `plugin "rules"` line). Two comparisons, both in fresh
+processes, the variants alternating so that a busy machine hurts both alike
+(medians are reported, and the ratios):
 
-Targets (issue 2): the rules add at most 5% load time and at most 10% peak
-memory on the 100k ledger.
+1. **The plugin.** A Python process imports beancount's loader, times
+   `loader.load_file()` (cache disabled) of the ledger with and without
+   `plugin "rules"`, and reads its peak resident memory (ru_maxrss) and CPU
+   time afterwards. Target (issue 10): at most +5% time and +10% memory on 100k.
+2. **The command.** The whole process of `buurtbudget check` against the whole
+   process of `bean-check`, both on the ledger without the plugin line (check
+   runs every rule on it all the same), measured by the parent with `wait4`
+   (wall, user+system CPU, peak RSS of that one child). Target (issue 10): at
+   most 1.15x on 10k.
+
+Every variant must load without a single error.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ sys.path.insert(0, str(HERE))
 
 TIME_TARGET = 1.05
 MEMORY_TARGET = 1.10
+CHECK_TARGET = 1.15  # buurtbudget check / bean-check, time and memory
+BIN = Path(sys.executable).parent
 
 
 def child(path: str) -> None:
@@ -62,9 +70,94 @@ def measure(path: Path) -> dict:
     return figures
 
 
-def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
-    from generate_ledger import write
+def measure_command(argv: list[str]) -> dict:
+    """Run a whole command; wall time, CPU and peak RSS of that process alone (wait4)."""
+    env = dict(os.environ, BEANCOUNT_DISABLE_LOAD_CACHE="1", PYTHONHASHSEED="0")
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or err.strip():
+        raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}: {(err or out).decode()[-400:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
 
+
+def bench_check(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
+    """`buurtbudget check` against `bean-check` on the same ledger (without the plugin line)."""
+    rows = []
+    for n in sizes:
+        folder = workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}")
+        _, without = write(n, folder, seed, unique_receipts)
+        commands = {"bean-check": [str(BIN / "bean-check"), str(without)],
+                    "check": [str(BIN / "buurtbudget"), "check", str(without)]}
+        runs: dict[str, list[dict]] = {name: [] for name in commands}
+        for i in range(repeat):
+            for name in (commands if i % 2 == 0 else reversed(list(commands))):
+                runs[name].append(measure_command(commands[name]))
+                print(f"  n={n} {name:10s} run {i + 1}: {runs[name][-1]['wall']:.2f} s wall, "
+                      f"{runs[name][-1]['cpu']:.2f} s cpu, {runs[name][-1]['maxrss_kb'] / 1024:.0f} MB",
+                      file=sys.stderr)
+        row = {"n": n, "repeat": repeat}
+        for name in runs:
+            for key in ("wall", "cpu", "maxrss_kb"):
+                row[f"{key}_{name}"] = statistics.median(r[key] for r in runs[name])
+        for key in ("wall", "cpu", "maxrss_kb"):
+            row[f"{key}_ratio"] = row[f"{key}_check"] / row[f"{key}_bean-check"]
+        rows.append(row)
+    return rows
+
+
+def check_table(rows: list[dict]) -> str:
+    lines = [
+        "| transactions | bean-check, no plugin (wall / cpu) | buurtbudget check (wall / cpu) "
+        "| time ratio (wall / cpu) | peak RSS bean-check | peak RSS check | memory ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['wall_bean-check']:.2f} s / {r['cpu_bean-check']:.2f} s "
+            f"| {r['wall_check']:.2f} s / {r['cpu_check']:.2f} s "
+            f"| {r['wall_ratio']:.3f} / {r['cpu_ratio']:.3f} "
+            f"| {r['maxrss_kb_bean-check'] / 1024:.0f} MB | {r['maxrss_kb_check'] / 1024:.0f} MB "
+            f"| {r['maxrss_kb_ratio']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def check_verdict(rows: list[dict]) -> list[str]:
+    out = []
+    for r in rows:
+        ok = r["cpu_ratio"] <= CHECK_TARGET and r["maxrss_kb_ratio"] <= CHECK_TARGET
+        out.append(
+            f"n={r['n']}: buurtbudget check = {r['cpu_ratio']:.2f}x cpu / {r['wall_ratio']:.2f}x wall, "
+            f"{r['maxrss_kb_ratio']:.2f}x memory of bean-check (target <= {CHECK_TARGET}x: "
+            f"{'met' if ok else 'MISSED'})"
+        )
+    return out
+
+
+_WRITTEN: set[Path] = set()
+
+
+def write(n: int, folder: Path, seed: int, unique_receipts: bool) -> tuple[Path, Path]:
+    """The ledgers of size n, written by a child process.
+
+    Linux keeps a process's peak RSS across fork and exec: generating 100k bookings
+    here would make every later child report at least this process's size.
+    """
+    if folder not in _WRITTEN:  # once per run (the same n and seed give the same bytes)
+        _WRITTEN.add(folder)
+        argv = [sys.executable, str(HERE / "generate_ledger.py"), str(n), str(folder), "--seed", str(seed)]
+        subprocess.run(argv + (["--unique-receipts"] if unique_receipts else []), check=True,
+                       stdout=subprocess.DEVNULL)
+    return folder / "met-regels.beancount", folder / "zonder-regels.beancount"
+
+
+def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
     rows = []
     for n in sizes:
         folder = workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}")
@@ -127,21 +220,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--unique-receipts", action="store_true",
                         help="every booking names its own receipt file (default: a handful of shared files)")
+    parser.add_argument("--check-sizes", type=int, nargs="*", default=None,
+                        help="sizes for buurtbudget check against bean-check (default: the same as --sizes)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child)
         return 0
     started = time.perf_counter()
+    check_sizes = args.sizes if args.check_sizes is None else args.check_sizes
     with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
-        rows = bench(args.sizes, args.repeat, args.workdir or Path(tmp), args.seed, args.unique_receipts)
+        work = args.workdir or Path(tmp)
+        check_rows = bench_check(check_sizes, args.repeat, work, args.seed, args.unique_receipts)
+        rows = bench(args.sizes, args.repeat, work, args.seed, args.unique_receipts)
+    print("The command: buurtbudget check against bean-check")
+    print(check_table(check_rows))
+    print()
+    for line in check_verdict(check_rows):
+        print(line)
+    print()
+    print("The plugin: a load with and without plugin \"rules\"")
     print(table(rows))
     print()
     for line in verdict(rows):
         print(line)
     print(f"\n(python {sys.version.split()[0]}, {os.cpu_count()} cpu, total {time.perf_counter() - started:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps({"check": check_rows, "plugin": rows}, indent=2), encoding="utf-8")
     return 0
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from buurtbudget_admin.errors import UserError
-from ledger.header import Header, _describe_validation_error
+from ledger.header import Header, ValidationError, _describe_validation_error
 from ledger.loading import LedgerReadError
 from ledger.money import AmountError, parse_amount
 from ledger.nieuw import LedgerExistsError, OngeldigeInvoer, check_naam, create_ledger
@@ -123,6 +122,30 @@ def check(
     else:
         print(summary)
     return status
+
+
+def check_plain(args: list[str]) -> int | None:
+    """`check` with plain arguments (paths, `--format F`), run as typer would run it; None: ask typer.
+
+    Help, unknown options and missing paths are left to typer, which says so in Dutch.
+    """
+    paths: list[Path] = []
+    output_format = "tekst"
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--format":
+            output_format = next(rest, None)
+            if output_format is None:
+                return None
+        elif arg.startswith("--format="):
+            output_format = arg.split("=", 1)[1]
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(Path(arg))
+    if not paths:
+        return None
+    return check(paths, output_format)
 
 
 def _expand_workspaces(paths: list[Path]) -> list[Path]:

@@ -10,24 +10,28 @@
     2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
       status: "gekozen"
 
-Pure functions turn these directives into frozen pydantic values; what does not
-fit becomes a `DirectiveError` that carries the entry's metadata (file, line).
+Pure functions turn these directives into frozen values; what does not fit
+becomes a `DirectiveError` that carries the entry's metadata (file, line). The
+values are plain frozen dataclasses, checked field by field with Dutch
+messages: a load that runs the rules pays no validation framework.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from dataclasses import dataclass
-from decimal import Decimal
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Mapping
 
 from beancount.core import data
 from beancount.core.amount import Amount
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Model = Literal["A", "B", "C"]
 Fase = Literal["ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten"]
-
+MODELS = ("A", "B", "C")
+FASES = ("ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten")
 MODEL_NAMES: dict[str, str] = {
     "A": "Amsterdam begroot",
     "B": "co-creatie",
@@ -63,63 +67,164 @@ _FIELD_NAMES_NL = {
 }
 
 
-class Header(BaseModel):
+class ValidationError(ValueError):
+    """Values that do not fit a model: one Dutch clause per problem (`clauses`)."""
+
+    def __init__(self, clauses: list[str]):
+        super().__init__("; ".join(clauses))
+        self.clauses = tuple(clauses)
+
+
+class _Checker:
+    """Collects what is wrong with the fields of one value, in Dutch, in field order."""
+
+    def __init__(self, values: Mapping[str, Any], names: Mapping[str, str]):
+        self.values = values
+        self.names = names
+        self.clauses: list[str] = []
+
+    def _name(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    def fail(self, key: str | None, message: str) -> None:
+        self.clauses.append(f"'{self._name(key)}': {message}" if key else message)
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.values.get(key)
+        if value is None:
+            if required:
+                self.clauses.append(f"'{self._name(key)}' ontbreekt")
+            return None
+        if not isinstance(value, str):
+            self.fail(key, "moet tekst zijn (tussen aanhalingstekens)")
+            return None
+        if required and not value:
+            self.fail(key, "mag niet leeg zijn")
+            return None
+        return value
+
+    def date(self, key: str) -> datetime.date | None:
+        value = self.values.get(key)
+        if value is None:
+            self.clauses.append(f"'{self._name(key)}' ontbreekt")
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.fail(key, "is geen datum (schrijf JJJJ-MM-DD)")
+        return None
+
+    def number(self, key: str, default: Decimal, *, ge: Decimal | None = None, le: Decimal | None = None) -> Decimal:
+        value = self.values.get(key, default)
+        if isinstance(value, float):  # a TOML float would carry binary noise into an exact ceiling
+            value = repr(value)
+        if isinstance(value, bool):
+            self.fail(key, "moet een getal zijn")
+            return default
+        try:
+            number = Decimal(value) if not isinstance(value, Decimal) else value
+        except (InvalidOperation, TypeError, ValueError):
+            self.fail(key, "moet een getal zijn")
+            return default
+        if not number.is_finite():
+            self.fail(key, "moet een getal zijn")
+        elif ge is not None and number < ge:
+            self.fail(key, f"moet minstens {ge} zijn")
+        elif le is not None and number > le:
+            self.fail(key, f"moet ten hoogste {le} zijn")
+        return number
+
+    def done(self) -> None:
+        if self.clauses:
+            raise ValidationError(self.clauses)
+
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+# ISO 13616 lengths of the countries a buurtbudget meets; others are checked by shape and checksum.
+_IBAN_LENGTHS = {"NL": 18, "BE": 16, "DE": 22, "FR": 27, "LU": 20, "ES": 24, "IT": 27, "GB": 22, "IE": 22,
+                 "AT": 20, "PT": 25}
+
+
+def iban_fout(value: str) -> str | None:
+    """Why a text is no valid IBAN (ISO 13616: shape, country length, mod-97 checksum), or None."""
+    compact = value.replace(" ", "").upper()
+    if not _IBAN_SHAPE.fullmatch(compact):
+        return "ongeldige vorm (landcode, twee cijfers, rekeningnummer)"
+    expected = _IBAN_LENGTHS.get(compact[:2])
+    if expected is not None and len(compact) != expected:
+        return f"een IBAN uit {compact[:2]} heeft {expected} tekens, niet {len(compact)}"
+    digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
+    if int(digits) % 97 != 1:
+        return "het controlegetal klopt niet"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
     """The `custom "buurtbudget"` header of a ledger."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
-
-    naam: str = Field(min_length=1)
+    naam: str
     datum: datetime.date
-    stadsdeel: str = Field(min_length=1)
-    buurt: str = Field(min_length=1)
+    stadsdeel: str
+    buurt: str
     model: Model
     begin: datetime.date
     einde: datetime.date
     beheerder: str | None = None
     iban: str | None = None
     fase: Fase | None = None
-    prive_namen: tuple[str, ...] = Field(default=(), alias="prive-namen")
-    overrides: dict[str, Decimal] = Field(default_factory=dict)
+    prive_namen: tuple[str, ...] = ()
+    overrides: Mapping[str, Decimal] = field(default_factory=dict)
 
-    @field_validator("begin", "einde", "datum", mode="before")
     @classmethod
-    def _date_only(cls, value: Any) -> Any:
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, (int, float, Decimal)):
-            raise ValueError("moet een datum zijn (JJJJ-MM-DD)")
-        return value
+    def model_validate(cls, values: Mapping[str, Any]) -> "Header":
+        """Check every field (unknown keys are ignored); raises `ValidationError` with every problem."""
+        check = _Checker(values, _FIELD_NAMES_NL)
+        naam = check.text("naam")
+        datum = check.date("datum")
+        stadsdeel = check.text("stadsdeel")
+        buurt = check.text("buurt")
+        model = values.get("model")
+        if model is None:
+            check.clauses.append("'model' ontbreekt")
+        else:
+            model = model.strip().upper() if isinstance(model, str) else model
+            if model not in MODELS:
+                check.clauses.append(f"onbekend model {values.get('model')!r} (kies A, B of C)")
+        begin, einde = check.date("begin"), check.date("einde")
+        beheerder = check.text("beheerder", required=False)
+        iban = check.text("iban", required=False)
+        if iban is not None:
+            why = iban_fout(iban)
+            if why:
+                check.fail("iban", f"'{iban}' is geen geldig IBAN ({why})")
+            iban = iban.replace(" ", "").upper()
+        fase = values.get("fase")
+        if fase is not None and fase not in FASES:
+            check.clauses.append(
+                f"onbekende fase {fase!r} (ideeen, stemmen, uitvoering, verantwoording, afgesloten)"
+            )
+        names = values.get("prive-namen", values.get("prive_namen", ()))
+        if isinstance(names, str):
+            names = tuple(name.strip() for name in names.replace(";", ",").split(",") if name.strip())
+        overrides = dict(values.get("overrides") or {})
+        if begin and einde and begin > einde:
+            check.clauses.append(f"einde ({einde}) ligt vóór begin ({begin})")
+        check.done()
+        return cls(naam, datum, stadsdeel, buurt, model, begin, einde, beheerder, iban, fase,
+                   tuple(names), overrides)
 
-    @field_validator("model", mode="before")
-    @classmethod
-    def _model_upper(cls, value: Any) -> Any:
-        return value.strip().upper() if isinstance(value, str) else value
+    def model_copy(self, *, update: Mapping[str, Any]) -> "Header":
+        return dataclasses.replace(self, **update)
 
-    @field_validator("iban")
-    @classmethod
-    def _valid_iban(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from schwifty import IBAN
-        from schwifty.exceptions import SchwiftyException
-
-        try:
-            return str(IBAN(value).compact)
-        except SchwiftyException as exc:
-            raise ValueError(f"'{value}' is geen geldig IBAN ({exc})") from exc
-
-    @field_validator("prive_namen", mode="before")
-    @classmethod
-    def _split_names(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(name.strip() for name in value.replace(";", ",").split(",") if name.strip())
-        return value
-
-    @model_validator(mode="after")
-    def _begin_before_einde(self) -> "Header":
-        if self.begin > self.einde:
-            raise ValueError(f"einde ({self.einde}) ligt vóór begin ({self.begin})")
-        return self
+    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in exclude}
 
     @property
     def model_naam(self) -> str:
@@ -134,47 +239,12 @@ class DirectiveError:
     message: str
 
 
-# pydantic's messages are English; the people who read ours are not.
-_DUTCH_ERRORS = {
-    "string_too_short": "mag niet leeg zijn",
-    "string_type": "moet tekst zijn (tussen aanhalingstekens)",
-    "date_parsing": "is geen datum (schrijf JJJJ-MM-DD)",
-    "date_from_datetime_parsing": "is geen datum (schrijf JJJJ-MM-DD)",
-    "date_type": "is geen datum (schrijf JJJJ-MM-DD)",
-    "less_than_equal": "moet ten hoogste {le} zijn",
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "decimal_parsing": "moet een getal zijn",
-    "decimal_type": "moet een getal zijn",
-}
-
-
 def describe_validation_error(exc: ValidationError) -> str:
-    """A pydantic error in Dutch, one clause per field."""
-    return _describe_validation_error(exc)
+    """The problems of a value, in Dutch, one clause each."""
+    return "; ".join(exc.clauses)
 
 
-def _describe_validation_error(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or ""
-        field = _FIELD_NAMES_NL.get(loc, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        kind, ctx = err["type"], err.get("ctx") or {}
-        if kind in _DUTCH_ERRORS:
-            parts.append(f"'{field}': {_DUTCH_ERRORS[kind].format(**ctx)}")
-        elif err["type"] == "missing":
-            parts.append(f"'{field}' ontbreekt")
-        elif err["type"] == "literal_error" and loc == "model":
-            parts.append(f"onbekend model {err.get('input')!r} (kies A, B of C)")
-        elif err["type"] == "literal_error" and loc == "fase":
-            parts.append(
-                f"onbekende fase {err.get('input')!r} (ideeen, stemmen, uitvoering, verantwoording, afgesloten)"
-            )
-        elif loc:
-            parts.append(f"'{field}': {msg}")
-        else:
-            parts.append(msg)
-    return "; ".join(parts)
+_describe_validation_error = describe_validation_error  # the name `init` knows
 
 
 def header_entries(entries: list[data.Directive]) -> list[data.Custom]:
@@ -206,18 +276,17 @@ def parse_header(entry: data.Custom) -> Header | DirectiveError:
     return header
 
 
-class PlanDeclaration(BaseModel):
-    """One `custom "plan"` directive: a plan and its approved budget from a date on."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PlanDeclaration:
+    """One `custom "plan"` directive: a plan and its approved budget from a date on (budget >= 0)."""
 
     datum: datetime.date
     account: str
     titel: str
-    budget: Decimal = Field(ge=0)
+    budget: Decimal
     status: str = "gekozen"
     indiener: str | None = None
-    meta: Mapping[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
+    meta: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def parse_plan(entry: data.Custom, currency: str = "EUR") -> PlanDeclaration | DirectiveError:

@@ -15,13 +15,14 @@ widened back in: a rules file that tries is an error.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "Materiaal",
@@ -39,26 +40,43 @@ FORBIDDEN_CATEGORIES: tuple[str, ...] = ("Alcohol", "Salaris", "Boete", "Gift", 
 RULES_FILE_NAME = "regels.toml"
 
 
-class Kader(BaseModel):
-    """The parameters of the rules, with the city's defaults."""
+_FIELDS = {"ondersteuning-max": "ondersteuning_max", "bon-vanaf": "bon_vanaf",
+           "vier-ogen-vanaf": "vier_ogen_vanaf", "uurtarief-max": "uurtarief_max"}
+_NAMES = {field: key for key, field in _FIELDS.items()}
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
-    ondersteuning_max: Decimal = Field(Decimal("0.08"), alias="ondersteuning-max", ge=0, le=1)
-    bon_vanaf: Decimal = Field(Decimal("0.00"), alias="bon-vanaf", ge=0)
-    vier_ogen_vanaf: Decimal = Field(Decimal("500.00"), alias="vier-ogen-vanaf", ge=0)
-    uurtarief_max: Decimal = Field(Decimal("50.00"), alias="uurtarief-max", ge=0)
+@dataclass(frozen=True, slots=True)
+class Kader:
+    """The parameters of the rules, with the city's defaults. Build it with `Kader.model_validate` to check it."""
+
+    ondersteuning_max: Decimal = Decimal("0.08")
+    bon_vanaf: Decimal = Decimal("0.00")
+    vier_ogen_vanaf: Decimal = Decimal("500.00")
+    uurtarief_max: Decimal = Decimal("50.00")
     categorieen: tuple[str, ...] = DEFAULT_CATEGORIES
     verboden: tuple[str, ...] = FORBIDDEN_CATEGORIES
     bron: str = "kader (standaard)"
 
-    @field_validator("ondersteuning_max", "bon_vanaf", "vier_ogen_vanaf", "uurtarief_max", mode="before")
     @classmethod
-    def _decimal_not_float(cls, value: Any) -> Any:
-        # A TOML float would carry binary noise into an exact ceiling: read its text.
-        if isinstance(value, float):
-            return Decimal(repr(value))
-        return value
+    def model_validate(cls, values: Mapping[str, Any]) -> "Kader":
+        """A checked kader (keys with - or _); raises `ledger.header.ValidationError` in Dutch."""
+        from ledger.header import ValidationError, _Checker
+
+        values = {_FIELDS.get(key, key): value for key, value in values.items()}
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValidationError([f"onbekende sleutel(s): {', '.join(sorted(unknown))}"])
+        check = _Checker(values, _NAMES)
+        default = cls()
+        numbers = {
+            "ondersteuning_max": check.number("ondersteuning_max", default.ondersteuning_max, ge=Decimal(0), le=Decimal(1)),
+            "bon_vanaf": check.number("bon_vanaf", default.bon_vanaf, ge=Decimal(0)),
+            "vier_ogen_vanaf": check.number("vier_ogen_vanaf", default.vier_ogen_vanaf, ge=Decimal(0)),
+            "uurtarief_max": check.number("uurtarief_max", default.uurtarief_max, ge=Decimal(0)),
+        }
+        check.done()
+        return cls(**numbers, categorieen=tuple(values.get("categorieen", default.categorieen)),
+                   verboden=tuple(values.get("verboden", default.verboden)), bron=str(values.get("bron", default.bron)))
 
     def category_allowed(self, category: str) -> bool:
         folded = category.casefold()
@@ -69,10 +87,15 @@ class Kader(BaseModel):
     def category_forbidden(self, category: str) -> bool:
         return any(category.casefold() == bad.casefold() for bad in self.verboden)
 
-    def with_overrides(self, overrides: dict[str, Any]) -> "Kader":
-        data = self.model_dump(by_alias=False)
-        data.update({key.replace("-", "_"): value for key, value in overrides.items()})
-        return Kader.model_validate(data)
+    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in exclude}
+
+    def model_copy(self, *, update: Mapping[str, Any]) -> "Kader":
+        return dataclasses.replace(self, **update)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "Kader":
+        """This kader with some values replaced, checked again (raises `ValidationError`)."""
+        return Kader.model_validate({**self.model_dump(), **{key.replace("-", "_"): v for key, v in overrides.items()}})
 
 
 class RulesFileError(ValueError):
@@ -105,36 +128,76 @@ def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str
     overrides: dict[str, Any] = {key: section[key] for key in _RULE_KEYS if key in section}
     overrides["categorieen"] = tuple(categories)
     overrides["bron"] = f"{path.name} ({where})"
+    from ledger.header import ValidationError
+
     try:
         return kader.with_overrides(overrides)
     except ValidationError as exc:
-        raise RulesFileError(path, f"ongeldige waarde in {where}: {exc.errors()[0]['msg']}") from exc
+        raise RulesFileError(path, f"ongeldige waarde in {where}: {exc.clauses[0]}") from exc
 
 
-def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
-    """The kader that applies to a stadsdeel: defaults, then `[kader]`, then `[stadsdeel.X]`."""
-    kader = Kader()
+@dataclass(frozen=True)
+class Regelbestand:
+    """A stadsdeel's rules file as read from disk: the one input of the kader from outside the ledger.
+
+    Read once per evaluation (`lees_regelbestand`); turning it into a `Kader`
+    (`kader_voor`) is pure, so the view never touches the disk.
+    """
+
+    path: Path | None = None
+    data: Mapping[str, Any] | None = None  # the parsed TOML; None: no rules file
+    fout: RulesFileError | None = None  # a file that exists but cannot be used
+
+    GEEN: ClassVar["Regelbestand"]
+
+
+Regelbestand.GEEN = Regelbestand()
+
+
+def _lees(rules_file: Path | None) -> Regelbestand:
     if rules_file is None or not rules_file.exists():
-        return kader
+        return Regelbestand.GEEN
     text = ""
     try:
         text = rules_file.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return Regelbestand(rules_file, tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError has no lineno; its message ends "(at line N, column M)".
         found = re.search(r"line (\d+)", str(exc))
         lineno = getattr(exc, "lineno", None) or (int(found.group(1)) if found else 1)
         if "end of document" in str(exc):
             lineno = max(1, len(text.splitlines()))
-        raise RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno) from exc
+        return Regelbestand(rules_file, None, RulesFileError(rules_file, f"geen geldige TOML: {exc}", lineno))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}") from exc
+        return Regelbestand(rules_file, None, RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}"))
+
+
+def lees_regelbestand(ledger_file: str | Path | None, config: str | None = None) -> Regelbestand:
+    """The one place that finds and reads the rules file of a ledger (see `find_rules_file`)."""
+    if not ledger_file or str(ledger_file).startswith("<"):
+        return Regelbestand.GEEN  # a ledger read from a string has no folder, so no workspace
+    return _lees(find_rules_file(ledger_file, config))
+
+
+def kader_voor(regelbestand: Regelbestand, stadsdeel: str | None) -> Kader:
+    """The kader that applies to a stadsdeel: defaults, then `[kader]`, then `[stadsdeel.X]`. Pure."""
+    if regelbestand.fout is not None:
+        raise regelbestand.fout
+    kader = Kader()
+    data, path = regelbestand.data, regelbestand.path
+    if data is None or path is None:
+        return kader
     if "kader" in data:
-        kader = _apply_section(kader, data["kader"], rules_file, "[kader]")
+        kader = _apply_section(kader, data["kader"], path, "[kader]")
     sections = data.get("stadsdeel", {})
     if stadsdeel and stadsdeel in sections:
-        kader = _apply_section(kader, sections[stadsdeel], rules_file, f"[stadsdeel.{stadsdeel}]")
+        kader = _apply_section(kader, sections[stadsdeel], path, f"[stadsdeel.{stadsdeel}]")
     return kader
+
+
+def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
+    """Read a rules file and give the kader of a stadsdeel (raises `RulesFileError`)."""
+    return kader_voor(_lees(rules_file), stadsdeel)
 
 
 def find_rules_file(ledger_file: str | Path, config: str | None = None) -> Path | None:

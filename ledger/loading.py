@@ -1,8 +1,12 @@
 """Reading a buurtbudget ledger from disk.
 
 `read_ledger(path)` loads the file with beancount (and so with `plugin "rules"`
-when the ledger asks for it) and returns the entries, every error, and the view. A file that cannot be read
-at all raises `LedgerReadError` with a Dutch message; nothing else raises.
+when the ledger asks for it) and returns the entries, every error, and the view
+(the plugin's own evaluation when it ran; see `ledger.evaluatie`). A file that
+cannot be read at all raises `LedgerReadError` with a Dutch message; nothing
+else raises. Loads never use beancount's pickle cache: it would write a file
+inside the workspace, and a result loaded with the rules deferred must never be
+what a later `bean-check` reads back.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
+from ledger.evaluatie import bewaarde, regels_config
 from ledger.view import Buurtbudget, build_view
 
 
@@ -109,5 +114,9 @@ def read_ledger(
     """
     p = resolve_ledger_path(path)
     entries, errors, options_map = load_entries(p)
-    view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
+    evaluatie = bewaarde(options_map, entries) if tot is None else None
+    if evaluatie is not None:
+        view = evaluatie.view.op(peildatum) if peildatum else evaluatie.view
+    else:
+        view = build_view(entries, options_map, tot=tot, peildatum=peildatum, rules_config=regels_config(options_map))
     return LoadedLedger(p.resolve(), entries, list(errors), options_map, view)

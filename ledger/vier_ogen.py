@@ -8,6 +8,7 @@ case-folded, and with every run of white space collapsed to one space.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,8 +19,13 @@ def naam_sleutel(naam: object) -> str:
     """The form in which two names are compared: NFKC, case-folded, white space collapsed."""
     if naam is None:
         return ""
-    tekst = unicodedata.normalize("NFKC", str(naam))
-    return _WHITE.sub(" ", tekst).strip().casefold()
+    return _sleutel(naam if type(naam) is str else str(naam))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sleutel(tekst: str) -> str:
+    # A ledger names the same few people thousands of times: each spelling is normalised once.
+    return _WHITE.sub(" ", unicodedata.normalize("NFKC", tekst)).strip().casefold()
 
 
 def zelfde_persoon(a: object, b: object) -> bool:

@@ -1,35 +1,49 @@
-"""The one view of a buurtbudget's figures.
+"""The one view of a buurtbudget's figures, made of small pure folds.
 
-`build_view(entries, options_map)` walks the entries once and returns an
-immutable `Buurtbudget`: header, award, plans with budget and net costs,
-support costs, the ceiling, what is left, what would be unspent, the claims
-and invoices with their state, and the phase. Rules, reports, the landing page
-and the Fava extension all read this value; none of them sums postings again.
+    view_of(entries, options_map, regelbestand, peildatum)  ->  Buurtbudget
+
+composes, in one place (`view_of`), the folds that each make one part:
+
+    kop_van         the header directive, parsed once
+    kader_van       the kader: city defaults, the rules file's sections, the header's overrides
+    kosten_van      one pass over the postings: cost lines, the per-transaction cost entries,
+                    the award, the receivable, the settlement, the bank and the claims' postings
+    plannen_van     each plan's latest declaration with its net costs
+    te_betalen_van  the claims and invoices with their payments and state
+    ondersteuning_van  the support costs and their lines
+
+None of them reads a file or the clock: the rules file arrives read
+(`ledger.kader.Regelbestand`) and the day the phase is judged on is an
+argument. `build_view` is the convenience at the edge that does both reads.
+Rules, reports, the landing page and the Fava extension read this value (via
+one evaluation per load, `ledger.evaluatie`); none of them sums postings again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from beancount.core import data
 
 from ledger.accounts import Accounts
 from ledger.documents import document_values
-from pydantic import ValidationError
-
-from ledger.header import DirectiveError, describe_validation_error, Header, PlanDeclaration, header_entries, parse_header, parse_plan
-from ledger.kader import Kader, RulesFileError, find_rules_file, load_kader
+from ledger.header import (
+    DirectiveError, Header, PlanDeclaration, ValidationError, describe_validation_error, header_entries, parse_header,
+    parse_plan,
+)
+from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand
 from ledger.money import ceiling_of, within_ceiling
 from ledger.retouren import betaalstatus, is_retour
+from ledger.vier_ogen import mag_goedkeuren
 
 ZERO = Decimal("0")
-# Posting metadata that only says where the posting stands holds no receipt.
-_POSITION_KEYS = frozenset(("filename", "lineno"))
 _NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
 CURRENCY = "EUR"
 
@@ -111,7 +125,16 @@ class PlanView:
     declarations: tuple[PlanDeclaration, ...]
     costs: Decimal
     costs_by_category: tuple[tuple[str, Decimal], ...]
-    lines: tuple[CostLine, ...]
+    line_numbers: tuple[int, ...] = field(default=(), repr=False)  # into the view's cost lines
+    kosten: "Kosten | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> tuple[CostLine, ...]:
+        """The plan's cost lines, in date order (made when asked: a load that only checks needs none)."""
+        if self.kosten is None or not self.line_numbers:
+            return ()
+        lines = self.kosten.lines
+        return tuple(lines[j] for j in self.line_numbers)
 
     @property
     def declared(self) -> bool:
@@ -125,11 +148,6 @@ class PlanView:
     def remaining(self) -> Decimal:
         return (self.budget or ZERO) - self.costs
 
-    @property
-    def used_fraction(self) -> Decimal | None:
-        if not self.budget:
-            return None
-        return self.costs / self.budget
 
 
 class Payable(NamedTuple):
@@ -158,7 +176,10 @@ class Payable(NamedTuple):
 
     @property
     def approved(self) -> bool:
-        return self.flag != "!" and bool(self.approved_by)
+        """Approved (flag `*`) by a second person: neither its declarant nor who entered it."""
+        return self.flag != "!" and mag_goedkeuren(
+            self.approved_by, ingevoerd_door=self.entered_by, declarant=self.declarant
+        )
 
     @property
     def paid(self) -> bool:
@@ -193,15 +214,30 @@ class Buurtbudget:
     plans: tuple[PlanView, ...]
     plan_errors: tuple[DirectiveError, ...]
     support_costs: Decimal
-    support_lines: tuple[CostLine, ...]
     other_costs: Decimal
-    cost_lines: tuple[CostLine, ...]
-    cost_entries: tuple[CostEntry, ...]
-    foreign_lines: tuple[CostLine, ...]
     payables: tuple[Payable, ...]
     settled: Decimal
     bank_balance: Decimal
     last_date: datetime.date | None
+    kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
+
+    # The cost lines as objects, made once when first asked (reports, the annex, the
+    # writer); the rules read the columns of `kosten` and a check makes none of them.
+    @property
+    def cost_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.lines
+
+    @property
+    def cost_entries(self) -> tuple[CostEntry, ...]:
+        return self.kosten.entries
+
+    @property
+    def support_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.select(self.kosten.support)
+
+    @property
+    def foreign_lines(self) -> tuple[CostLine, ...]:
+        return self.kosten.select(self.kosten.foreign)
 
     # Derived figures: one definition each.
     @property
@@ -237,11 +273,6 @@ class Buurtbudget:
         return self.award - self.spent
 
     @property
-    def uncommitted(self) -> Decimal:
-        """What is left of the award for new plans."""
-        return self.award - self.committed
-
-    @property
     def unspent(self) -> Decimal:
         """What would go back to the city if the books closed now (never negative)."""
         return max(self.award - self.spent, ZERO)
@@ -258,10 +289,6 @@ class Buurtbudget:
     def to_repay(self) -> Decimal:
         """Unspent money owed to the city once the spending period has ended."""
         return self.unspent if self.period_ended else ZERO
-
-    @property
-    def support_fraction(self) -> Decimal | None:
-        return self.support_costs / self.award if self.award else None
 
     @property
     def fase(self) -> str:
@@ -291,6 +318,12 @@ class Buurtbudget:
     def slug(self) -> str:
         return Path(self.filename).resolve().parent.name
 
+    def op(self, peildatum: datetime.date) -> "Buurtbudget":
+        """The same figures judged on another day (phase, what to repay): no second build."""
+        return self if peildatum == self.peildatum else dataclasses.replace(self, peildatum=peildatum)
+
+
+# --------------------------------------------------------------------------- the folds
 
 _OTHER, _COST, _BANK, _AWARD, _VORDERING, _TERUG, _LIABILITY = range(7)
 
@@ -331,47 +364,40 @@ class _AccountClassifier:
         return result
 
 
-def _header(entries: list[data.Directive]) -> tuple[Header | None, tuple[DirectiveError, ...], data.Custom | None]:
+@dataclass(frozen=True, slots=True)
+class Kop:
+    """The header directive of a ledger, parsed (or why not)."""
+
+    header: Header | None
+    errors: tuple[DirectiveError, ...]
+    entry: data.Custom | None
+
+
+def kop_van(entries: Sequence[data.Directive]) -> Kop:
+    """Fold: the one `custom "buurtbudget"` header; a missing, doubled or invalid one is an error."""
     found = header_entries(entries)
     if not found:
-        return None, (DirectiveError({}, 'geen kop: de ledger mist de regel custom "buurtbudget"'),), None
-    errors: list[DirectiveError] = []
-    for extra in found[1:]:
-        errors.append(
-            DirectiveError(
-                extra.meta,
-                f'dubbele kop: custom "buurtbudget" staat er al op regel {found[0].meta.get("lineno")}',
-            )
-        )
+        return Kop(None, (DirectiveError({}, 'geen kop: de ledger mist de regel custom "buurtbudget"'),), None)
+    errors = tuple(
+        DirectiveError(extra.meta, f'dubbele kop: custom "buurtbudget" staat er al op regel {found[0].meta.get("lineno")}')
+        for extra in found[1:]
+    )
     parsed = parse_header(found[0])
     if isinstance(parsed, DirectiveError):
-        return None, (parsed, *errors), found[0]
-    return parsed, tuple(errors), found[0]
+        return Kop(None, (parsed, *errors), found[0])
+    return Kop(parsed, errors, found[0])
 
 
-def build_view(
-    entries: list[data.Directive],
-    options_map: Mapping[str, Any],
-    *,
-    tot: datetime.date | None = None,
-    peildatum: datetime.date | None = None,
-    rules_config: str | None = None,
-) -> Buurtbudget:
-    """The Buurtbudget of these entries, up to and including `tot` when given.
+def kader_van(regelbestand: Regelbestand, kop: Kop) -> tuple[Kader, RulesFileError | None, Kop]:
+    """Fold: the kader for this header: defaults, the rules file, then the header's own overrides.
 
-    `peildatum` is the day the phase and "to repay" are judged on: `tot` when
-    given, else today.
+    A rules file that cannot be used leaves the defaults (and is returned as the error);
+    an override out of range becomes a header error.
     """
-    accounts = Accounts.from_options(options_map)
-    filename = options_map.get("filename") or "<onbekend>"
-    if tot is not None:
-        entries = [e for e in entries if e.date <= tot]
-    header, header_errors, header_entry = _header(entries)
-
+    header = kop.header
     kader_error: RulesFileError | None = None
     try:
-        rules_file = find_rules_file(filename, rules_config) if not filename.startswith("<") else None
-        kader = load_kader(rules_file, header.stadsdeel if header else None)
+        kader = kader_voor(regelbestand, header.stadsdeel if header else None)
     except RulesFileError as exc:
         kader_error, kader = exc, Kader()
     if header is not None and header.overrides:
@@ -379,208 +405,361 @@ def build_view(
             kader = kader.with_overrides(dict(header.overrides))
             kader = kader.model_copy(update={"bron": kader.bron + " + kop"})
         except ValidationError as exc:  # a value out of range, e.g. ondersteuning-max: 8
-            header_errors = (
-                *header_errors,
-                DirectiveError(header_entry.meta, "ongeldige kop: " + describe_validation_error(exc)),
+            kop = Kop(header, (*kop.errors, DirectiveError(kop.entry.meta, "ongeldige kop: " + describe_validation_error(exc))),
+                      kop.entry)
+    return kader, kader_error, kop
+
+
+class Kosten:
+    """What one pass over the postings gives, in columns: no object per cost until one is asked for.
+
+    A large ledger has a cost posting per booking. Kept as parallel lists of the
+    postings and transactions beancount already made (plus Decimals and ints,
+    which the cyclic garbage collector does not track), a load that only checks
+    creates a handful of objects instead of hundreds of thousands, and so never
+    makes Python rescan the whole ledger in a full collection. `lines` and
+    `entries` build the `CostLine`/`CostEntry` objects once, when first read.
+
+    Per cost transaction i (in date order): `tx[i]`, `receipt[i]` (positive EUR
+    costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
+    paid out), `positive[i]` (books a positive cost), its lines `start[i]` up to
+    `start[i + 1]`. Per cost line j: `posting[j]`, `line_tx[j]`. Indices of lines:
+    `plans[plan]`, `support`, `foreign`; of transactions: `hours` (with `uren:`).
+    """
+
+    def __init__(self, classes: Mapping[str, tuple]):
+        self.classes = classes  # account -> (code, plan, category, kind, needs receipt)
+        self.tx: list[data.Transaction] = []
+        self.receipt: list[Decimal] = []
+        self.flow: list[Decimal] = []
+        self.positive: list[bool] = []
+        self.start: list[int] = []
+        self.posting: list[data.Posting] = []
+        self.line_tx: list[int] = []
+        self.plans: dict[str, list[int]] = {}
+        self.support: list[int] = []
+        self.foreign: list[int] = []
+        self.hours: list[int] = []
+        self.support_costs = self.other = ZERO
+        self.award = self.vordering = self.settled = self.bank = ZERO
+        self.award_bookings: list[AwardBooking] = []
+        # For the payables fold: (account, entry, amount) of each claim or invoice, the
+        # transactions paying each link, and the links that were rejected (with the reason).
+        self.liabilities: list[tuple[str, data.Transaction, Decimal]] = []
+        self.payments: dict[str, list[data.Transaction]] = defaultdict(list)
+        self.rejected: dict[str, str] = {}
+        self.returns: dict[str, list[data.Transaction]] = defaultdict(list)  # returned payments per link
+        self.last_date: datetime.date | None = None
+        self.customs: list[data.Custom] = []  # met on the way: the header and plan folds read only these
+        self.by_account: dict[str, Decimal] = {}  # net EUR costs per plan account (plans sum these)
+        self._lines: tuple[CostLine, ...] | None = None
+        self._entries: tuple[CostEntry, ...] | None = None
+
+    def lines_of(self, i: int) -> range:
+        """The line numbers of cost transaction i."""
+        return range(self.start[i], self.start[i + 1])
+
+    def amount(self, j: int) -> Decimal:
+        return self.posting[j].units.number
+
+    def _line(self, j: int) -> CostLine:
+        posting, entry = self.posting[j], self.tx[self.line_tx[j]]
+        _, plan, category, kind, _ = self.classes[posting.account]
+        links = entry.links
+        if not links:
+            links = _NO_LINKS
+        elif type(links) is not frozenset:
+            links = frozenset(links)
+        return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, plan, category,
+                        kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
+
+    @property
+    def lines(self) -> tuple[CostLine, ...]:
+        if self._lines is None:
+            self._lines = tuple(self._line(j) for j in range(len(self.posting)))
+        return self._lines
+
+    @property
+    def entries(self) -> tuple[CostEntry, ...]:
+        if self._entries is None:
+            lines, hours = self.lines, frozenset(self.hours)
+            self._entries = tuple(
+                CostEntry(self.tx[i], lines[self.start[i]:self.start[i + 1]], self.receipt[i], self.flow[i],
+                          i in hours)
+                for i in range(len(self.tx))
             )
+        return self._entries
 
-    declarations: dict[str, list[PlanDeclaration]] = defaultdict(list)
-    plan_errors: list[DirectiveError] = []
-    award = ZERO
-    award_bookings: list[AwardBooking] = []
-    vordering_balance = ZERO
-    settled = ZERO
-    bank_balance = ZERO
-    support = ZERO
-    other = ZERO
-    cost_lines: list[CostLine] = []
-    foreign: list[CostLine] = []
-    plan_lines: dict[str, list[CostLine]] = defaultdict(list)
-    support_lines: list[CostLine] = []
-    liability_entries: list[tuple[str, data.Transaction, Decimal]] = []
-    link_payments: dict[str, list[data.Transaction]] = defaultdict(list)
-    link_returns: dict[str, list[data.Transaction]] = defaultdict(list)
-    rejected_links: dict[str, str] = {}
-    last_date: datetime.date | None = None
+    def entry(self, i: int) -> CostEntry:
+        return self.entries[i]
 
-    # Each account is classified once; a posting then costs one dictionary lookup.
+    def line(self, j: int) -> CostLine:
+        """Cost line j: the shared object once `lines` was read, else a fresh one (not kept)."""
+        return self._lines[j] if self._lines is not None else self._line(j)
+
+    def select(self, numbers: Sequence[int]) -> tuple[CostLine, ...]:
+        if not numbers:
+            return ()
+        lines = self.lines
+        return tuple(lines[j] for j in numbers)
+
+
+def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
+    """Fold: one pass over every posting, each account classified once (the hot loop of a load)."""
     classify = _AccountClassifier(accounts)
     classes = classify.cache
-    cost_entries: list[CostEntry] = []
-    Transaction = data.Transaction
+    k = Kosten(classes)
+    tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
+    postings, line_tx, plans, support, foreign = k.posting, k.line_tx, k.plans, k.support, k.foreign
+    award = vordering = settled = bank = other = support_costs = ZERO
+    payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
+    last_date: datetime.date | None = None
+    Transaction, Custom, customs, by_account = data.Transaction, data.Custom, k.customs, k.by_account
 
     for entry in entries:
-        if type(entry) is Transaction:
-            last_date = entry.date
-            has_cost = False
-            liability_credit: dict[str, Decimal] | None = None
-            first_line = len(cost_lines)
-            # Kept as the posting's own Decimal when there is one: no new object per booking.
-            receipt_amount: Decimal | None = None
-            bank_flow: Decimal | None = None
-            has_hours = False
-            links = entry.links
-            if not links:
-                links = _NO_LINKS
-            elif type(links) is not frozenset:
-                links = frozenset(links)
-            for posting in entry.postings:
-                units = posting.units
-                if units is None:
-                    continue
-                number = units.number
-                if number is None:
-                    continue
-                account = posting.account
-                cls = classes.get(account) or classify(account)
-                code = cls[0]
-                if code == _OTHER:
-                    continue
-                currency = units.currency
-                if code == _COST:
-                    posting_meta = posting.meta
-                    if posting_meta and "uren" in posting_meta:
-                        has_hours = True
-                    _, plan, category, kind, needs_receipt = cls
-                    line = CostLine(
-                        entry.date, account, number, currency, plan, category, kind,
-                        entry.payee, entry.narration, entry.flag,
-                        links, entry, posting,
-                    )
-                    cost_lines.append(line)
-                    if currency != CURRENCY:
-                        foreign.append(line)
-                        continue
-                    has_cost = True
-                    if needs_receipt and number > 0:
-                        receipt_amount = number if receipt_amount is None else receipt_amount + number
-                    if kind == "plan":
-                        plan_lines[plan].append(line)
-                    elif kind == "ondersteuning":
-                        support += number
-                        support_lines.append(line)
-                    else:
-                        other += number
-                    continue
+        if type(entry) is not Transaction:
+            if type(entry) is Custom:
+                customs.append(entry)
+            continue
+        last_date = entry.date
+        has_cost = False
+        liability_credit: dict[str, Decimal] | None = None
+        first_line = len(postings)
+        i = len(tx)
+        # Kept as the posting's own Decimal when there is one: no new object per booking.
+        receipt_amount: Decimal | None = None
+        bank_flow: Decimal | None = None
+        has_hours = positive = False
+        for posting in entry.postings:
+            units = posting.units
+            if units is None:
+                continue
+            number = units.number
+            if number is None:
+                continue
+            account = posting.account
+            cls = classes.get(account) or classify(account)
+            code = cls[0]
+            if code == _OTHER:
+                continue
+            currency = units.currency
+            if code == _COST:
+                posting_meta = posting.meta
+                if posting_meta and "uren" in posting_meta:
+                    has_hours = True
+                j = len(postings)
+                postings.append(posting)
+                line_tx.append(i)
+                if number > 0:
+                    positive = True
                 if currency != CURRENCY:
+                    foreign.append(j)
                     continue
-                if code == _BANK:
-                    bank_balance += number
-                    bank_flow = number if bank_flow is None else bank_flow + number
-                elif code == _AWARD:
-                    award -= number
-                    award_bookings.append(
-                        AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
-                    )
-                elif code == _VORDERING:
-                    vordering_balance += number
-                elif code == _TERUG:
-                    settled -= number
-                elif code == _LIABILITY:
-                    if liability_credit is None:
-                        liability_credit = {}
-                    liability_credit[account] = liability_credit.get(account, ZERO) + number
-            if len(cost_lines) > first_line:
-                cost_entries.append(
-                    CostEntry(
-                        entry, tuple(cost_lines[first_line:]),
-                        ZERO if receipt_amount is None else receipt_amount,
-                        ZERO if bank_flow is None else bank_flow,
-                        has_hours or "uren" in entry.meta,
-                    )
+                has_cost = True
+                _, plan, _, kind, needs_receipt = cls
+                if needs_receipt and number > 0:
+                    receipt_amount = number if receipt_amount is None else receipt_amount + number
+                if kind == "plan":
+                    numbers = plans.get(plan)
+                    if numbers is None:
+                        plans[plan] = [j]
+                    else:
+                        numbers.append(j)
+                    by_account[account] = by_account.get(account, ZERO) + number
+                elif kind == "ondersteuning":
+                    support_costs += number
+                    support.append(j)
+                else:
+                    other += number
+                continue
+            if currency != CURRENCY:
+                continue
+            if code == _BANK:
+                bank += number
+                bank_flow = number if bank_flow is None else bank_flow + number
+            elif code == _AWARD:
+                award -= number
+                k.award_bookings.append(
+                    AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
                 )
-            if links:
-                # A rejection reverses a claim under the same link; it is no payment.
-                if "afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta:
+            elif code == _VORDERING:
+                vordering += number
+            elif code == _TERUG:
+                settled -= number
+            elif code == _LIABILITY:
+                if liability_credit is None:
+                    liability_credit = {}
+                liability_credit[account] = liability_credit.get(account, ZERO) + number
+        if len(postings) > first_line:
+            tx.append(entry)
+            starts.append(first_line)
+            receipts.append(ZERO if receipt_amount is None else receipt_amount)
+            flows.append(ZERO if bank_flow is None else bank_flow)
+            positives.append(positive)
+            if has_hours or "uren" in entry.meta:
+                k.hours.append(i)
+        links = entry.links
+        # A rejection reverses a claim under the same link; it is no payment.
+        if links and ("afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta):
+            for link in links:
+                rejected[link] = str(entry.meta.get("afgewezen-reden", "afgewezen"))
+            continue
+        if liability_credit:
+            for account, amount in liability_credit.items():
+                if amount < 0 and has_cost:
+                    liabilities.append((account, entry, -amount))
+                elif amount > 0:
+                    for link in links or ():
+                        payments[link].append(entry)
+                elif is_retour(amount, has_cost, bool(links)):
                     for link in links:
-                        rejected_links[link] = str(entry.meta.get("afgewezen-reden", "afgewezen"))
-                    continue
-            if liability_credit:
-                for account, amount in liability_credit.items():
-                    if amount < 0 and has_cost:
-                        liability_entries.append((account, entry, -amount))
-                    elif amount > 0:
-                        for link in links:
-                            link_payments[link].append(entry)
-                    elif is_retour(amount, has_cost, bool(links)):
-                        for link in links:
-                            link_returns[link].append(entry)
-        elif isinstance(entry, data.Custom) and entry.type == "plan":
+                        k.returns[link].append(entry)
+
+    starts.append(len(postings))  # the end of the last transaction's lines
+    k.award, k.vordering, k.settled, k.bank, k.other, k.support_costs = award, vordering, settled, bank, other, support_costs
+    k.last_date = last_date
+    return k
+
+
+def ondersteuning_van(kosten: Kosten) -> Decimal:
+    """Fold: the support costs (every EUR line under `Ondersteuning`, refunds subtract)."""
+    return sum((kosten.amount(j) for j in kosten.support), ZERO)
+
+
+def plannen_van(
+    entries: Iterable[data.Directive], kosten: Kosten
+) -> tuple[tuple[PlanView, ...], tuple[DirectiveError, ...]]:
+    """Fold: every declared plan (latest declaration holds) and every plan with costs, with its net costs."""
+    declarations: dict[str, list[PlanDeclaration]] = defaultdict(list)
+    errors: list[DirectiveError] = []
+    for entry in entries:
+        if type(entry) is data.Custom and entry.type == "plan":
             parsed = parse_plan(entry, CURRENCY)
             if isinstance(parsed, DirectiveError):
-                plan_errors.append(parsed)
+                errors.append(parsed)
             else:
                 declarations[parsed.account].append(parsed)
-
     plans: list[PlanView] = []
-    for account in sorted(set(declarations) | set(plan_lines)):
+    classes = kosten.classes
+    per_plan: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for cost_account, amount in kosten.by_account.items():
+        per_plan[classes[cost_account][1]].append((cost_account, amount))
+    for account in sorted(set(declarations) | set(kosten.plans)):
         decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
-        lines = tuple(plan_lines.get(account, ()))
+        numbers = tuple(kosten.plans.get(account, ()))
         by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for line in lines:
-            by_cat[line.category or "(geen categorie)"] += line.amount
+        costs = ZERO
+        for cost_account, amount in per_plan.get(account, ()):
+            costs += amount
+            by_cat[classes[cost_account][2] or "(geen categorie)"] += amount
         latest = decls[-1] if decls else None
+        name = account.split(":")[-1]
         plans.append(
             PlanView(
                 account=account,
-                name=account.split(":")[-1],
-                titel=latest.titel if latest else account.split(":")[-1],
+                name=name,
+                titel=latest.titel if latest else name,
                 budget=latest.budget if latest else None,
                 status=latest.status if latest else "niet gedeclareerd",
                 # A later declaration changes the budget; who proposed the plan stays known.
                 indiener=next((d.indiener for d in reversed(decls) if d.indiener), None),
                 declarations=decls,
-                costs=sum((l.amount for l in lines), ZERO),
+                costs=costs,
                 costs_by_category=tuple(sorted(by_cat.items())),
-                lines=lines,
+                line_numbers=numbers,
+                kosten=kosten,
             )
         )
+    return tuple(plans), tuple(errors)
 
+
+def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
+    """Fold: each claim and invoice, tied to its payments by its links, with its state."""
     payables: list[Payable] = []
-    for account, entry, amount in liability_entries:
-        kind = "declaratie" if account == accounts.declaraties else "factuur"
-        link = next(iter(sorted(entry.links)), None) if entry.links else None
-        payments = tuple(p for l in (entry.links or ()) for p in link_payments.get(l, ()))
-        rejection = next((rejected_links[l] for l in (entry.links or ()) if l in rejected_links), None)
-        returns = tuple(r for l in (entry.links or ()) for r in link_returns.get(l, ()))
+    for account, entry, amount in kosten.liabilities:
+        links = entry.links or ()
+        link = min(links) if links else None
+        payments = tuple(p for l in links for p in kosten.payments.get(l, ()))
+        rejection = next((kosten.rejected[l] for l in links if l in kosten.rejected), None)
+        returns = tuple(r for l in links for r in kosten.returns.get(l, ()))
         approved_by = entry.meta.get("goedgekeurd-door")
         status = betaalstatus(afgewezen=rejection is not None, betalingen=len(payments), retouren=len(returns),
                               goedgekeurd=entry.flag != "!" and bool(approved_by))
         payables.append(
             Payable(
-                kind=kind, link=link, date=entry.date, payee=entry.payee, narration=entry.narration,
+                kind="declaratie" if account == accounts.declaraties else "factuur",
+                link=link, date=entry.date, payee=entry.payee, narration=entry.narration,
                 amount=amount, flag=entry.flag,
                 declarant=entry.meta.get("declarant"), iban=entry.meta.get("iban"),
                 entered_by=entry.meta.get("ingevoerd-door"), approved_by=approved_by,
                 status=status, rejection=rejection, payments=payments, entry=entry, returns=returns,
             )
         )
+    return tuple(payables)
 
-    if peildatum is None:
-        peildatum = tot or datetime.date.today()
+
+# --------------------------------------------------------------------------- composed in one place
+
+
+def view_of(
+    entries: Sequence[data.Directive],
+    options_map: Mapping[str, Any],
+    regelbestand: Regelbestand,
+    peildatum: datetime.date,
+    *,
+    tot: datetime.date | None = None,
+) -> Buurtbudget:
+    """The Buurtbudget of these entries (up to and including `tot` when given), judged on `peildatum`.
+
+    Pure: the rules file arrives read, the day is an argument. Every build is
+    announced as the audit event `buurtbudget.view` (so a test can count them).
+    """
+    filename = options_map.get("filename") or "<onbekend>"
+    sys.audit("buurtbudget.view", filename)
+    if tot is not None:
+        entries = [e for e in entries if e.date <= tot]
+    accounts = Accounts.from_options(options_map)
+    kosten = kosten_van(entries, accounts)
+    kader, kader_error, kop = kader_van(regelbestand, kop_van(kosten.customs))
+    plans, plan_errors = plannen_van(kosten.customs, kosten)
+    header = kop.header
     return Buurtbudget(
         title=options_map.get("title") or (header.naam if header else Path(filename).stem),
         filename=filename,
         accounts=accounts,
         header=header,
-        header_errors=header_errors,
-        header_entry=header_entry,
+        header_errors=kop.errors,
+        header_entry=kop.entry,
         kader=kader,
         kader_error=kader_error,
         peildatum=peildatum,
-        award=award,
-        award_bookings=tuple(award_bookings),
-        received=award - vordering_balance,
-        plans=tuple(plans),
-        plan_errors=tuple(plan_errors),
-        support_costs=support,
-        support_lines=tuple(support_lines),
-        other_costs=other,
-        cost_lines=tuple(cost_lines),
-        cost_entries=tuple(cost_entries),
-        foreign_lines=tuple(foreign),
-        payables=tuple(payables),
-        settled=settled,
-        bank_balance=bank_balance,
-        last_date=last_date,
+        award=kosten.award,
+        award_bookings=tuple(kosten.award_bookings),
+        received=kosten.award - kosten.vordering,
+        plans=plans,
+        plan_errors=plan_errors,
+        support_costs=ondersteuning_van(kosten),
+        other_costs=kosten.other,
+        payables=te_betalen_van(kosten, accounts),
+        settled=kosten.settled,
+        bank_balance=kosten.bank,
+        last_date=kosten.last_date,
+        kosten=kosten,
     )
+
+
+def build_view(
+    entries: Sequence[data.Directive],
+    options_map: Mapping[str, Any],
+    *,
+    tot: datetime.date | None = None,
+    peildatum: datetime.date | None = None,
+    rules_config: str | None = None,
+) -> Buurtbudget:
+    """`view_of` at the edge: reads the ledger's rules file and, without `peildatum` or `tot`, today's date.
+
+    For a loaded ledger prefer its one evaluation (`ledger.evaluatie`,
+    `rules.checking.check_ledger`): this builds a view of its own.
+    """
+    bron = lees_regelbestand(options_map.get("filename"), rules_config)
+    return view_of(entries, options_map, bron, peildatum or tot or datetime.date.today(), tot=tot)

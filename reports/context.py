@@ -1,7 +1,8 @@
 """From a ledger to the values its statement shows.
 
-Every figure comes from the one view (`ledger.view.Buurtbudget`) and every
-verdict from the rules (`rules.checking`); nothing here sums postings. What
+Every figure and every verdict comes from the ledger's one evaluation
+(`rules.checking.check_ledger`: the view and the rules, up to `--tot`); nothing
+here builds a view or sums postings. What
 this module adds is arrangement: the statement date, the sources and their
 hashes, the verdict of every rule with its violations' dates and lines, the
 accountability tier and the annex grouped per plan (the subtotals are the
@@ -18,14 +19,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import rules
-from ledger.loading import LoadedLedger
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
-from ledger.view import Buurtbudget, CostLine, build_view
+from ledger.view import Buurtbudget, CostLine
 from reports.labels import labels_for
 from reports.receipts import Receipts, collect_receipts, combined_sha256
 from reports.sources import SourceFile, Sources, statement_sources
 from reports.tier import Tier, accountability_tier
-from rules.checking import Problem, check_ledger, to_problem, verdicts
+from rules.checking import Problem, check_ledger, verdicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,18 +175,6 @@ def _violation(problem: Problem, base: Path, dates: Mapping[tuple[str, int], dat
     return Violation(problem.code, dates.get((key_file, problem.lineno)), problem.message, location)
 
 
-def _rules_config(options_map: Mapping[str, Any]) -> str | None:
-    return next((cfg for name, cfg in options_map.get("plugin", []) if name == "rules" and cfg), None)
-
-
-def _problems_up_to(loaded: LoadedLedger, problems: list[Problem], tot: datetime.date) -> list[Problem]:
-    """The rules judged on the entries up to `tot` (beancount's own errors stay as they are)."""
-    kept = [p for p in problems if not p.code.startswith("BB-")]
-    entries = [e for e in loaded.entries if e.date <= tot]
-    _, errors = rules.run_all(entries, loaded.options_map, _rules_config(loaded.options_map))
-    return list(dict.fromkeys(kept + [to_problem(e) for e in errors]))
-
-
 def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGroup, ...]:
     """Every cost line once: per plan, then support, other costs and costs in another currency."""
     groups = [
@@ -217,10 +205,7 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
     if statement_date is None:
         raise StatementError(f"{loaded.path}: de ledger bevat nog geen enkele boeking of directive")
     # The statement is judged on its own date (the last entry's, or --tot), never on today's.
-    view = build_view(loaded.entries, loaded.options_map, tot=tot, peildatum=statement_date,
-                      rules_config=_rules_config(loaded.options_map))
-    if tot is not None:
-        problems = _problems_up_to(loaded, problems, tot)
+    view = loaded.view.op(statement_date)
     base = loaded.path.parent
     dates = _dates_by_line(loaded.entries)
     rule_verdicts = tuple(

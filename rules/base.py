@@ -1,38 +1,47 @@
-"""What every rule shares: the error type, the context, and the safe runner.
+"""What every rule shares: the error type, what a rule reads, the one evaluation and the plugin.
 
-A rule module has a `CODE`, a Dutch `TITLE`, a `violations(ctx)` function
-that returns `RuleError`s, and `__plugins__ = ("check",)` so that it can be
-enabled alone (`plugin "rules.plan"`). `plugin "rules"` builds the context once
-and runs them all.
+A rule module is its docstring (the ledger it judges), a `CODE`, a Dutch
+`TITLE` and a pure `violations(ctx)` that returns `RuleError`s; nothing else.
+`rules/__init__.py` gives each module its beancount entry point
+(`plugin "rules.plan"`), made here once by `plugin_for`.
+
+`evaluate` is the one evaluation of a load: it builds the view once (the kader
+from the rules file read once) and runs the rules on it. Inside beancount's
+loader the plugin evaluates and leaves the result in the options_map
+(`ledger.evaluatie.bewaar`); when our own tools load (`rules.checking`) they
+ask the plugin to wait (`uitgesteld`) and evaluate once themselves, with the
+day and the `tot` they need.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import gc
+import contextvars
+import datetime
 import traceback
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from beancount.core import data
 
 from ledger.accounts import Accounts
 from ledger.documents import DocumentResolver
-from ledger.kader import Kader
+from ledger.evaluatie import Evaluatie, bewaar
+from ledger.kader import Kader, Regelbestand, lees_regelbestand
 from ledger.money import format_eur
-from ledger.view import Buurtbudget, build_view
+from ledger.view import Buurtbudget, view_of
 
 RuleError = collections.namedtuple("RuleError", "source message entry sleutel maat", defaults=(None, None))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """The entries of one load, and the view of them computed once for all rules."""
+    """What a rule reads: the view of one load, and the entries and options it was made of."""
 
-    entries: list[data.Directive]
+    entries: Sequence[data.Directive]
     options_map: Mapping[str, Any]
     view: Buurtbudget
     config: str | None = None
@@ -47,14 +56,11 @@ class Context:
 
     @cached_property
     def documents(self) -> DocumentResolver:
+        """Where receipts resolve (lists the documents folders once, when BB-BON first asks)."""
         return DocumentResolver(self.entries, self.options_map)
 
     def ledger_source(self) -> dict[str, Any]:
         return {"filename": self.options_map.get("filename", "<onbekend>"), "lineno": 1}
-
-
-def make_context(entries: list[data.Directive], options_map: Mapping[str, Any], config: str | None = None) -> Context:
-    return Context(entries, options_map, build_view(entries, options_map, rules_config=config), config)
 
 
 def violation(code: str, meta: Mapping[str, Any] | None, message: str, entry: Any = None) -> RuleError:
@@ -91,50 +97,107 @@ def run_guarded(rule: Any, ctx: Context) -> list[RuleError]:
         ]
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector while the view and the rules run.
+def evaluate(
+    entries: Sequence[data.Directive],
+    options_map: Mapping[str, Any],
+    regelbestand: Regelbestand,
+    rules: Iterable[Any],
+    peildatum: datetime.date,
+    *,
+    tot: datetime.date | None = None,
+    config: str | None = None,
+) -> Evaluatie:
+    """The one evaluation: the view (built once) and every rule's verdict on it. No clock is read.
 
-    They allocate an object per cost; with a large ledger in memory each automatic
-    collection scans every entry again (a third of the plugin's time on 100k
-    bookings). Nothing here makes reference cycles, so nothing waits for collection.
+    With `tot`, both are of the entries up to and including that day.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    rules = tuple(rules)
+    if tot is not None:
+        entries = [e for e in entries if e.date <= tot]
     try:
-        yield
+        view = view_of(entries, options_map, regelbestand, peildatum)
+    except Exception as exc:  # noqa: BLE001 - a ledger the view cannot read is an error, not a crash
+        raise _Onleesbaar(exc) from exc
+    return Evaluatie(view, judge(view, entries, options_map, rules, config), tuple(rule.CODE for rule in rules), entries)
+
+
+def judge(view: Buurtbudget, entries: Sequence[data.Directive], options_map: Mapping[str, Any],
+          rules: Iterable[Any], config: str | None = None) -> tuple[RuleError, ...]:
+    """The verdicts of these rules on a view already built (no second view)."""
+    ctx = Context(entries, options_map, view, config)
+    errors: list[RuleError] = []
+    for rule in rules:
+        errors.extend(run_guarded(rule, ctx))
+    return tuple(errors)
+
+
+class _Onleesbaar(Exception):
+    """The view could not be built at all (a bug or a ledger beyond the models)."""
+
+
+def unreadable_error(options_map: Mapping[str, Any], exc: BaseException) -> RuleError:
+    cause = exc.__cause__ or exc
+    return RuleError(
+        {"filename": options_map.get("filename", "<onbekend>"), "lineno": 1},
+        f"BB-HEADER de buurtbudget-regels konden deze ledger niet lezen ({type(cause).__name__}: {cause})",
+        None,
+    )
+
+
+# --------------------------------------------------------------------------- the plugin
+
+# Set by a caller that loads and evaluates itself (`rules.checking`): the plugin then
+# only says which rules the ledger asks for, with which config, on which entries.
+_UITGESTELD: contextvars.ContextVar[list | None] = contextvars.ContextVar("buurtbudget_uitgesteld", default=None)
+
+
+@dataclass(frozen=True)
+class Verzoek:
+    """What one `plugin "rules..."` line asked for during a deferred load."""
+
+    rules: tuple[Any, ...]
+    config: str | None
+    entries: list  # the entries as the plugin saw them (before beancount's pad and balance)
+
+
+@contextlib.contextmanager
+def uitgesteld() -> Iterator[list[Verzoek]]:
+    """Load inside this block and the rules plugin waits: it records its requests in the list."""
+    verzoeken: list[Verzoek] = []
+    token = _UITGESTELD.set(verzoeken)
+    try:
+        yield verzoeken
     finally:
-        if was_enabled:
-            gc.enable()
+        _UITGESTELD.reset(token)
 
 
 def run_rules(
     entries: list[data.Directive],
-    options_map: Mapping[str, Any],
+    options_map: dict,
     config: str | None,
     rules: Iterable[Any],
 ) -> tuple[list[data.Directive], list[RuleError]]:
-    with _collector_paused():
-        return _run_rules(entries, options_map, config, rules)
-
-
-def _run_rules(
-    entries: list[data.Directive],
-    options_map: Mapping[str, Any],
-    config: str | None,
-    rules: Iterable[Any],
-) -> tuple[list[data.Directive], list[RuleError]]:
+    """The beancount plugin for these rules: evaluate once, report the errors, leave the result."""
+    rules = tuple(rules)
+    verzoeken = _UITGESTELD.get()
+    if verzoeken is not None:
+        verzoeken.append(Verzoek(rules, config, entries))
+        return entries, []
     try:
-        ctx = make_context(entries, options_map, config)
-    except Exception as exc:  # noqa: BLE001
-        return entries, [
-            RuleError(
-                {"filename": options_map.get("filename", "<onbekend>"), "lineno": 1},
-                f"BB-HEADER de buurtbudget-regels konden deze ledger niet lezen ({type(exc).__name__}: {exc})",
-                None,
-            )
-        ]
-    errors: list[RuleError] = []
-    for rule in rules:
-        errors.extend(run_guarded(rule, ctx))
-    return entries, errors
+        # The plugin is the edge: here the rules file is read and the day is today.
+        evaluatie = evaluate(entries, options_map, lees_regelbestand(options_map.get("filename"), config), rules,
+                             datetime.date.today(), config=config)
+    except _Onleesbaar as exc:
+        return entries, [unreadable_error(options_map, exc)]
+    bewaar(options_map, evaluatie, entries)
+    return entries, list(evaluatie.errors)
+
+
+def plugin_for(rules: Sequence[Any]) -> Callable[..., tuple[list, list]]:
+    """The entry point beancount calls for `plugin "<module>"`: the shared wrapper, made once."""
+
+    def check(entries, options_map, config=None):
+        return run_rules(entries, options_map, config, rules)
+
+    check.__doc__ = "The beancount plugin running: " + ", ".join(rule.CODE for rule in rules)
+    return check

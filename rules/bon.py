@@ -14,15 +14,11 @@ costs below `bon-vanaf` need none.
 
 from __future__ import annotations
 
-import sys
-
 from ledger.documents import document_values
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-BON"
 TITLE = "Bon bij elke uitgave"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -31,17 +27,19 @@ def violations(ctx: Context) -> list[RuleError]:
     bank_costs = ctx.accounts.bankkosten
     bank_costs_prefix = bank_costs + ":"
     errors = []
-    for cost in ctx.view.cost_entries:
-        amount = cost.receipt_amount
+    kosten = ctx.view.kosten
+    postings, start = kosten.posting, kosten.start
+    for i, amount in enumerate(kosten.receipt):
         if amount <= 0 or amount < threshold:
             continue
-        entry = cost.entry
+        entry = kosten.tx[i]
         # The receipts of the transaction, and of its postings that need one.
         documents = document_values(entry.meta)
-        for line in cost.lines:
-            meta = line.posting.meta
+        for j in range(start[i], start[i + 1]):
+            posting = postings[j]
+            meta = posting.meta
             if meta and len(meta) > 2 and not (
-                line.account == bank_costs or line.account.startswith(bank_costs_prefix)
+                posting.account == bank_costs or posting.account.startswith(bank_costs_prefix)
             ):
                 documents += [d for d in document_values(meta) if d not in documents]
         if not documents:
@@ -65,8 +63,3 @@ def violations(ctx: Context) -> list[RuleError]:
                     )
                 )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.bon"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -23,14 +23,10 @@ widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never, under
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-CATEGORIE"
 TITLE = "Kosten op een toegestane categorie"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -38,9 +34,11 @@ def violations(ctx: Context) -> list[RuleError]:
     errors: list[RuleError] = []
     seen: set[tuple[int, str]] = set()
     fine: set[str] = set()  # accounts already found allowed: the verdict depends on the account only
-    for line in ctx.view.cost_lines:
-        if line.account in fine:
+    kosten = ctx.view.kosten
+    for j, posting in enumerate(kosten.posting):
+        if posting.account in fine:
             continue
+        line = kosten.line(j)  # made only for an account not yet found allowed
         key = (id(line.entry), line.account)
         if key in seen:
             continue
@@ -102,8 +100,3 @@ def violations(ctx: Context) -> list[RuleError]:
         else:
             fine.add(line.account)
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.categorie"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

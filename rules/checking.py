@@ -1,8 +1,10 @@
-"""Checking a ledger file: beancount's own errors plus every rule, once.
+"""Checking a ledger file: beancount's own errors plus every rule, evaluated once.
 
-`check_ledger(path)` loads the file; when the ledger has no `plugin "rules"`
-line the rules run here, so our tools never show fewer verdicts than
-`bean-check` would with the plugin.
+`check_ledger(path)` loads the file with the rules plugin deferred
+(`rules.base.uitgesteld`) and then evaluates once: the view and the verdicts of
+every rule (also without a `plugin "rules"` line, so our tools never show fewer
+verdicts than `bean-check` would with the plugin), with the rules file the
+plugin line names. The view it returns is that evaluation's.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path, uses_rules_plugin
-from ledger.view import build_view
+from ledger.evaluatie import Evaluatie, bewaar, regels_config
+from ledger.kader import lees_regelbestand
+from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path
 
 import rules
+from rules.base import Verzoek, _Onleesbaar, evaluate, uitgesteld, unreadable_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +85,53 @@ def to_problem(error: Any) -> Problem:
     return Problem(str(source.get("filename", "<onbekend>")), int(source.get("lineno") or 0), code, text)
 
 
+def evaluate_loaded(entries: list, options_map: dict, verzoeken: list[Verzoek], *,
+                    tot: datetime.date | None = None, peildatum: datetime.date) -> tuple[Evaluatie | None, list]:
+    """Evaluate a deferred load once; the errors it adds (the rules', or why the view failed).
+
+    Every rule runs, also when the ledger asks for one alone (`plugin "rules.plan"`):
+    our tools never show fewer verdicts than the contract has. The rules file is the
+    one the plugin line names; two lines naming two files (never seen) give one
+    evaluation each.
+    """
+    seen = verzoeken[0].entries if verzoeken else entries  # as the plugin saw them (before `pad`)
+    configs = list(dict.fromkeys(v.config for v in verzoeken)) or [regels_config(options_map)]
+    evaluatie: Evaluatie | None = None
+    errors: list = []
+    for config in configs:
+        try:
+            result = evaluate(seen, options_map, lees_regelbestand(options_map.get("filename"), config),
+                              rules.ALL_RULES, peildatum, tot=tot, config=config)
+        except _Onleesbaar as exc:
+            errors.append(unreadable_error(options_map, exc))
+            continue
+        errors.extend(result.errors)
+        evaluatie = evaluatie or result
+    return evaluatie, errors
+
+
 def check_ledger(path: str | os.PathLike, *, tot: datetime.date | None = None,
                  peildatum: datetime.date | None = None) -> tuple[LoadedLedger, list[Problem]]:
+    """Load a ledger and evaluate it once: (the ledger with the evaluation's view, its problems).
+
+    With `tot` the rules judge, and the view counts, the entries up to and
+    including that day (beancount's own errors are of the whole file).
+    `peildatum` (the day the phase is judged on) is `tot`, else today.
+    """
     p = resolve_ledger_path(path)
-    entries, errors, options_map = load_entries(p)
+    with uitgesteld() as verzoeken:
+        entries, errors, options_map = load_entries(p)
     errors = list(errors)
-    if not uses_rules_plugin(options_map):
-        _, rule_errors = rules.run_all(entries, options_map)
-        errors.extend(rule_errors)
-    view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
-    loaded = LoadedLedger(p.resolve(), entries, errors, options_map, view)
+    evaluatie, rule_errors = evaluate_loaded(entries, options_map, verzoeken, tot=tot,
+                                             peildatum=peildatum or tot or datetime.date.today())
+    errors.extend(rule_errors)
+    if evaluatie is None:  # the view itself failed: say so, and give the figures of nothing
+        evaluatie = evaluate([], options_map, lees_regelbestand(None), (), peildatum or tot or datetime.date.today())
+    elif tot is None:
+        bewaar(options_map, evaluatie, evaluatie.entries)
+    loaded = LoadedLedger(p.resolve(), entries, errors, options_map, evaluatie.view)
     problems = [to_problem(e) for e in errors]
-    # One problem once: the same error can come from the plugin and a second run.
+    # One problem once: the same error can come from two plugin lines.
     problems = list(dict.fromkeys(problems))
     return loaded, problems
 

@@ -15,14 +15,10 @@ reported here too, at its own file and line.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-HEADER"
 TITLE = "Kop van het buurtbudget aanwezig en geldig"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -36,8 +32,3 @@ def violations(ctx: Context) -> list[RuleError]:
             violation(CODE, {"filename": str(exc.path), "lineno": exc.lineno}, f"regelbestand {exc.path.name}: {exc}")
         )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.header"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -15,17 +15,13 @@ exactly, in Decimal. The error points at the booking that crossed the ceiling.
 
 from __future__ import annotations
 
-import sys
-
 from decimal import Decimal
 
 from ledger.money import within_ceiling
-from rules.base import Context, RuleError, eur, percentage, run_rules, violation
+from rules.base import Context, RuleError, eur, percentage, violation
 
 CODE = "BB-ONDERSTEUNING"
 TITLE = "Ondersteuningskosten binnen het plafond"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -51,8 +47,3 @@ def violations(ctx: Context) -> list[RuleError]:
             culprit.entry if culprit else None,
         )._replace(sleutel="ondersteuning", maat=view.support_costs - view.ceiling)
     ]
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.ondersteuning"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

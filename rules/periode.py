@@ -15,14 +15,10 @@ there is no period; BB-HEADER says so.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-PERIODE"
 TITLE = "Kosten binnen de periode"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -31,23 +27,18 @@ def violations(ctx: Context) -> list[RuleError]:
         return []
     errors = []
     begin, einde = header.begin, header.einde
-    for cost in ctx.view.cost_entries:
-        entry = cost.entry
+    kosten = ctx.view.kosten
+    for i, entry in enumerate(kosten.tx):
         if begin <= entry.date <= einde:
             continue
-        lines = cost.lines
+        accounts = sorted({kosten.posting[j].account for j in kosten.lines_of(i)})
         side = "vóór het begin" if entry.date < header.begin else "na het einde"
         errors.append(
             violation(
                 CODE, entry.meta,
-                f"kosten op {entry.date.isoformat()} ({', '.join(sorted({l.account for l in lines}))}) "
+                f"kosten op {entry.date.isoformat()} ({', '.join(accounts)}) "
                 f"liggen {side} van de periode {header.begin.isoformat()} t/m {header.einde.isoformat()}",
                 entry,
             )
         )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.periode"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -17,15 +17,12 @@ refunds subtract. Costs on `Plannen:<Plan>` without any declaration are an error
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-PLAN"
 TITLE = "Plankosten binnen het goedgekeurde budget"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -70,8 +67,3 @@ def violations(ctx: Context) -> list[RuleError]:
                 )._replace(sleutel=plan.account, maat=plan.costs - plan.budget)
             )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.plan"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

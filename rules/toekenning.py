@@ -13,14 +13,10 @@ budgets are each plan's latest declaration.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-TOEKENNING"
 TITLE = "Plannen en ondersteuning binnen de toekenning"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -45,8 +41,3 @@ def violations(ctx: Context) -> list[RuleError]:
             f"{eur(view.award)} ({eur(view.committed - view.award)} te veel)",
         )._replace(sleutel="toekenning", maat=view.committed - view.award)
     ]
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.toekenning"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

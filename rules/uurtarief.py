@@ -12,15 +12,12 @@ without their own `uren:`. Compared exactly: amount > hours x maximum fails.
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal, InvalidOperation
 
-from rules.base import Context, RuleError, eur, run_rules, violation
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-UURTARIEF"
 TITLE = "Uurtarief binnen het maximum"
-
-__plugins__ = ("check",)
 
 
 def _hours(value: object) -> Decimal | None:
@@ -36,17 +33,17 @@ def _hours(value: object) -> Decimal | None:
 def violations(ctx: Context) -> list[RuleError]:
     maximum = ctx.kader.uurtarief_max
     errors = []
-    for cost in ctx.view.cost_entries:
-        if not cost.has_hours:
-            continue
-        entry, lines = cost.entry, cost.lines
+    kosten = ctx.view.kosten
+    for i in kosten.hours:
+        entry = kosten.tx[i]
         groups: list[tuple[object, Decimal]] = []
         rest = Decimal(0)
-        for line in lines:
-            if line.posting.meta and "uren" in line.posting.meta:
-                groups.append((line.posting.meta["uren"], line.amount))
+        for j in kosten.lines_of(i):
+            posting = kosten.posting[j]
+            if posting.meta and "uren" in posting.meta:
+                groups.append((posting.meta["uren"], posting.units.number))
             else:
-                rest += line.amount
+                rest += posting.units.number
         if "uren" in entry.meta:
             groups.append((entry.meta["uren"], rest))
         for raw, amount in groups:
@@ -64,8 +61,3 @@ def violations(ctx: Context) -> list[RuleError]:
                     )
                 )
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.uurtarief"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

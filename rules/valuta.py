@@ -11,14 +11,10 @@ This rule goes past the contract's list: it guards the sums the others use.
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, run_rules, violation
+from rules.base import Context, RuleError, violation
 
 CODE = "BB-VALUTA"
 TITLE = "Kosten in euro"
-
-__plugins__ = ("check",)
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -31,8 +27,3 @@ def violations(ctx: Context) -> list[RuleError]:
         )
         for line in ctx.view.foreign_lines
     ]
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.valuta"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

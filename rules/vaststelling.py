@@ -25,9 +25,6 @@ from rules.base import Context, RuleError, eur, violation
 CODE = "BB-VASTSTELLING"
 TITLE = "Geen kosten na de vaststelling"
 
-__plugins__ = ("check",)
-
-
 def violations(ctx: Context) -> list[RuleError]:
     found = vaststellingen(ctx.entries)
     errors = [violation(CODE, e.meta, e.message) for e in found.errors]
@@ -54,10 +51,3 @@ def violations(ctx: Context) -> list[RuleError]:
             entry,
         ))
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.vaststelling"`."""
-    from rules.base import run_rules
-
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

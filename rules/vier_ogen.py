@@ -22,39 +22,34 @@ out of a bank account needs `goedgekeurd-door:` naming someone other than
 `goedgekeurd-door:`), never approved by its declarant or by who entered it.
 An invoice (`^fact-...` on `Liabilities:Crediteuren`) works the same way: not
 paid while it waits (`!`), and from the threshold on only once approved.
+Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
 """
 
 from __future__ import annotations
 
-import sys
-
-from rules.base import Context, RuleError, eur, run_rules, violation
+from ledger.vier_ogen import naam_sleutel, zelfde_persoon
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VIER-OGEN"
 TITLE = "Vier-ogenprincipe bij betalingen en declaraties"
-
-__plugins__ = ("check",)
-
-
-def _same(a: object, b: object) -> bool:
-    return a is not None and b is not None and str(a).strip().casefold() == str(b).strip().casefold()
 
 
 def violations(ctx: Context) -> list[RuleError]:
     threshold = ctx.kader.vier_ogen_vanaf
     errors: list[RuleError] = []
     most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
-    for cost in ctx.view.cost_entries:
-        if cost.bank_flow > most_in or not cost.books_costs:
+    kosten = ctx.view.kosten
+    for entry, flow, positive in zip(kosten.tx, kosten.flow, kosten.positive):
+        if flow > most_in or not positive:
             continue
-        paid, entry = cost.bank_out, cost.entry
+        paid = -flow
         approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")
-        if not approver:
+        if not naam_sleutel(approver):
             errors.append(
                 violation(CODE, entry.meta,
                           f"betaling van {eur(paid)} (vanaf {eur(threshold)}) zonder goedgekeurd-door", entry)
             )
-        elif _same(approver, enterer):
+        elif zelfde_persoon(approver, enterer):
             errors.append(
                 violation(CODE, entry.meta,
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
@@ -63,28 +58,24 @@ def violations(ctx: Context) -> list[RuleError]:
         what = f"declaratie ^{payable.link}" if payable.link else f"declaratie van {payable.date.isoformat()}"
         if payable.kind == "factuur":
             what = what.replace("declaratie", "factuur", 1)
-        if payable.approved_by and _same(payable.approved_by, payable.declarant):
+        if payable.approved_by and zelfde_persoon(payable.approved_by, payable.declarant):
             errors.append(violation(CODE, payable.meta,
                                     f"{what} is goedgekeurd door de declarant zelf ({payable.approved_by})",
                                     payable.entry))
-        elif payable.approved_by and _same(payable.approved_by, payable.entered_by):
+        elif payable.approved_by and zelfde_persoon(payable.approved_by, payable.entered_by):
             errors.append(violation(CODE, payable.meta,
                                     f"{what} is goedgekeurd door wie hem invoerde ({payable.approved_by})",
                                     payable.entry))
         if payable.kind == "declaratie":
-            unapproved = not payable.approved
+            # Approved by the wrong person is said above; here: not approved at all.
+            unapproved = payable.flag == "!" or not naam_sleutel(payable.approved_by)
         else:
             # An invoice "works the same way": not paid while it waits (flag !), and
             # from the threshold on only with a second person's approval.
-            unapproved = payable.flag == "!" or (payable.amount >= threshold and not payable.approved_by)
+            unapproved = payable.flag == "!" or (payable.amount >= threshold and not naam_sleutel(payable.approved_by))
         if payable.paid and unapproved:
             payment = payable.payments[0]
             errors.append(violation(CODE, payment.meta,
                                     f"{what} ({eur(payable.amount)}) is betaald maar niet goedgekeurd",
                                     payment))
     return errors
-
-
-def check(entries, options_map, config=None):
-    """Run this rule alone: `plugin "rules.vier_ogen"`."""
-    return run_rules(entries, options_map, config, [sys.modules[__name__]])

@@ -10,7 +10,13 @@
 
 The docstring is appended to a standard ledger (header, accounts, an award of
 EUR 10,000), written to a real file beside real receipt files, and loaded by
-beancount with `plugin "rules"`.
+beancount with `plugin "rules"`. The test gets the load (`result.errors`) and
+the load's one evaluation (`result.view`, what the plugin computed; no second
+build). `standard(roots="nl")` is the same ledger with the Dutch root names
+that `buurtbudget init` writes (`Activa`, `Passiva`, `Vermogen`, `Inkomsten`,
+`Uitgaven`); `@books(roots="nl")` writes the docstring in those names too.
+This is the one module that builds the standard test ledger; other fixture
+modules can take their text from `standard(...)`.
 """
 
 from __future__ import annotations
@@ -67,6 +73,32 @@ ACCOUNTS = """
 """
 
 STANDARD = HEADER + ACCOUNTS
+
+# The contract's root names: English (beancount's defaults) and Dutch (what `init` writes).
+DUTCH_ROOTS = {"Assets": "Activa", "Liabilities": "Passiva", "Equity": "Vermogen",
+               "Income": "Inkomsten", "Expenses": "Uitgaven"}
+
+
+def in_roots(text: str, roots: str = "en") -> str:
+    """Ledger text written with English root names, in the given roots (`en` or `nl`)."""
+    if roots == "en":
+        return text
+    if roots != "nl":
+        raise ValueError(f"roots: en of nl, niet {roots!r}")
+    for english, dutch in DUTCH_ROOTS.items():
+        text = text.replace(english + ":", dutch + ":")
+    return text
+
+
+def root_options(roots: str = "en") -> str:
+    if roots == "en":
+        return ""
+    return "".join(f'option "name_{english.lower()}" "{dutch}"\n' for english, dutch in DUTCH_ROOTS.items())
+
+
+def standard(roots: str = "en", plugin: str = "rules") -> str:
+    """The standard ledger: options, header, accounts, the award of EUR 10,000 and its receipt."""
+    return root_options(roots) + in_roots(STANDARD, roots).replace("{plugin}", plugin)
 RECEIPTS = ("bon.pdf", "documents/2025-03-10-bouwmarkt.pdf")
 
 
@@ -94,15 +126,26 @@ class Result:
     def lines(self, code: str) -> list[int]:
         return [e.source["lineno"] for e in self.errors if e.message.startswith(code + " ")]
 
+    @property
+    def view(self):
+        """The view of this load's one evaluation (the plugin's; built here only without a plugin)."""
+        from ledger.evaluatie import bewaarde
+        from ledger.view import build_view
+
+        evaluatie = bewaarde(self.options_map, self.entries)
+        return evaluatie.view if evaluatie is not None else build_view(self.entries, self.options_map)
+
 
 def write_books(directory: Path, text: str, *, prefix: str | None = STANDARD, plugin: str = "rules",
-                receipts: tuple[str, ...] = RECEIPTS) -> Path:
+                receipts: tuple[str, ...] = RECEIPTS, roots: str = "en") -> Path:
     for name in receipts:
         target = directory / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"%PDF-1.4\n% bon\n")
     (directory / "documents").mkdir(exist_ok=True)
-    body = textwrap.dedent(text)
+    body = in_roots(textwrap.dedent(text), roots)
+    if prefix is STANDARD:
+        prefix = standard(roots, plugin)
     full = (prefix.format(plugin=plugin) if prefix is not None else "") + "\n" + body
     path = directory / "main.beancount"
     path.write_text(full, encoding="utf-8")
@@ -116,13 +159,14 @@ def load_books(directory: Path, text: str, **kwargs: Any) -> Result:
 
 
 def books(*, prefix: str | None = STANDARD, plugin: str = "rules",
-          receipts: tuple[str, ...] = RECEIPTS) -> Callable:
+          receipts: tuple[str, ...] = RECEIPTS, roots: str = "en") -> Callable:
     """Decorate a test whose docstring is (the rest of) a ledger; it receives the loaded result."""
 
     def decorator(fn: Callable[[Result], None]) -> Callable[[], None]:
         def test() -> None:
             with tempfile.TemporaryDirectory() as tmp:
-                fn(load_books(Path(tmp), fn.__doc__ or "", prefix=prefix, plugin=plugin, receipts=receipts))
+                fn(load_books(Path(tmp), fn.__doc__ or "", prefix=prefix, plugin=plugin, receipts=receipts,
+                              roots=roots))
 
         test.__name__ = fn.__name__
         test.__qualname__ = fn.__qualname__

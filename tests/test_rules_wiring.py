@@ -9,7 +9,7 @@ import pytest
 
 import rules
 from rules.base import Context, run_rules
-from tests.books import ACCOUNTS, HEADER, STANDARD, load_books
+from tests.books import ACCOUNTS, HEADER, load_books
 
 FAULTY = """
 2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 100.00 EUR
@@ -27,31 +27,9 @@ FAULTY = """
 """
 FAULTY_CODES = ["BB-ONDERSTEUNING", "BB-CATEGORIE", "BB-PLAN", "BB-PERIODE", "BB-BON", "BB-VIER-OGEN"]
 
-DUTCH = {
-    "Assets": "Activa", "Liabilities": "Passiva", "Income": "Inkomsten", "Expenses": "Uitgaven",
-}
-
-
-def rename(text: str) -> str:
-    for english, dutch in DUTCH.items():
-        text = text.replace(english + ":", dutch + ":")
-    return text
-
-
-def to_dutch(text: str) -> str:
-    options = "".join(
-        f'option "name_{key}" "{value}"\n'
-        for key, value in [("assets", "Activa"), ("liabilities", "Passiva"), ("equity", "Vermogen"),
-                           ("income", "Inkomsten"), ("expenses", "Uitgaven")]
-    )
-    for english, dutch in DUTCH.items():
-        text = text.replace(english + ":", dutch + ":")
-    return options + text
-
-
 def test_english_and_dutch_roots_give_the_same_verdicts(tmp_path: Path):
     english = load_books(tmp_path / "en", FAULTY)
-    dutch = load_books(tmp_path / "nl", rename(FAULTY), prefix=to_dutch(STANDARD))
+    dutch = load_books(tmp_path / "nl", FAULTY, roots="nl")
     assert sorted(english.codes) == sorted(FAULTY_CODES)
     assert sorted(dutch.codes) == sorted(english.codes)
     assert [e.source["lineno"] for e in dutch.errors] == [
@@ -63,11 +41,9 @@ def test_english_and_dutch_roots_give_the_same_verdicts(tmp_path: Path):
 def test_dutch_root_ledger_is_not_read_with_english_names(tmp_path: Path):
     # An account under the English root in a Dutch ledger is not a cost: it is not
     # even an account beancount accepts, so nothing is silently counted.
-    dutch = load_books(tmp_path, "", prefix=to_dutch(STANDARD))
+    dutch = load_books(tmp_path, "", roots="nl")
     assert dutch.errors == []
-    from ledger.view import build_view
-
-    view = build_view(dutch.entries, dutch.options_map)
+    view = dutch.view
     assert view.award == Decimal("10000.00")
     assert view.accounts.expenses == "Uitgaven"
 

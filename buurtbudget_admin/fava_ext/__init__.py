@@ -4,9 +4,10 @@ Declared in a ledger with
 
     2025-01-01 custom "fava-extension" "buurtbudget_admin.fava_ext"
 
-(the service adds it to every ledger it serves). It reads the same view as the
-landing page and the reports (`ledger.view.build_view`), computed once per
-load of the ledger, never per request.
+(the service adds it to every ledger it serves). It reads the ledger's one
+evaluation (`ledger.evaluatie`): the one the rules plugin made inside Fava's
+load, or, for a ledger without `plugin "rules"`, one it makes itself once per
+load; never per request, never a second view.
 
 In the public view (`/buurt/...`) the verdict comes from `oordeel.json` beside
 the redacted copy (the real ledger's verdict in public words); in beheer it is
@@ -28,7 +29,8 @@ from flask import current_app, request
 
 from ledger.header import FASE_NAMEN
 from ledger.money import format_eur, format_percentage
-from ledger.view import Buurtbudget as BuurtbudgetView, build_view
+from ledger.evaluatie import Evaluatie, bewaarde
+from ledger.view import Buurtbudget as BuurtbudgetView
 
 FASE_LABELS = FASE_NAMEN
 SCALE = Decimal("1.25")  # the gauge runs to 125% of the ceiling
@@ -73,19 +75,39 @@ class Buurtbudget(FavaExtensionBase):
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)
-        self._view: BuurtbudgetView | None = None
+        self._evaluatie: Evaluatie | None = None
+        self._own = False  # True: no rules plugin ran in the load, the evaluation is ours
         self._verdict: dict[str, tuple[RuleVerdict, ...]] = {}
 
     # -- per load ---------------------------------------------------------
     def after_load_file(self) -> None:
-        self._view = None
+        self._evaluatie = None
         self._verdict = {}
 
     @property
+    def evaluatie(self) -> Evaluatie:
+        """The load's evaluation: the plugin's, or (no `plugin "rules"`) one of every rule, made here once."""
+        if self._evaluatie is None:
+            entries = self.ledger.all_entries
+            found = bewaarde(self.ledger.options, entries)
+            self._own = found is None
+            if found is None:
+                import rules
+                from ledger.evaluatie import regels_config
+                from ledger.kader import lees_regelbestand
+                from rules.base import evaluate
+
+                options = self.ledger.options
+                config = regels_config(options)
+                found = evaluate(list(entries), options, lees_regelbestand(options.get("filename"), config),
+                                 rules.ALL_RULES, datetime.date.today(), config=config)
+            self._evaluatie = found
+        return self._evaluatie
+
+    @property
     def view(self) -> BuurtbudgetView:
-        if self._view is None:
-            self._view = build_view(list(self.ledger.all_entries), self.ledger.options)
-        return self._view
+        # Judged on today: a Fava that runs for days shows the phase of the day, not of the load.
+        return self.evaluatie.view.op(datetime.date.today())
 
     # -- who is looking ---------------------------------------------------
     @property
@@ -184,9 +206,16 @@ class Buurtbudget(FavaExtensionBase):
         from rules.checking import to_problem
 
         errors = list(self.ledger.load_errors)
-        if not any(name == "rules" for name, _ in self.ledger.options.get("plugin", [])):
-            _, extra = rules.run_all(list(self.ledger.all_entries), self.ledger.options)
-            errors.extend(extra)
+        evaluatie = self.evaluatie
+        if self._own:
+            errors.extend(evaluatie.errors)  # no plugin in the load: the verdict is our evaluation's
+        else:
+            # `plugin "rules.plan"` alone: the other rules judge the same view here (no second view).
+            from rules.base import judge
+
+            missing = [rule for rule in rules.ALL_RULES if rule.CODE not in evaluatie.codes]
+            if missing:
+                errors.extend(judge(evaluatie.view, evaluatie.entries, self.ledger.options, missing))
         index = self._entry_index()
         found: dict[str, list[Violation]] = {}
         seen = set()

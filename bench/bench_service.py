@@ -16,6 +16,12 @@ connections:
 (`--api-requests`, default 400, for the JSON API, which Fava computes per
 request) and reports p50/p95/max latency, errors (must be 0) and the server's peak
 memory (VmHWM). Bounded: at most `--limit` seconds per target, then it stops.
+
+Then the query door (issue 8): what one hostile query costs (a regular
+expression with nested repetition, `'aaa…a' ~ '((a|a)+)+#'`: the answer's
+status and time, and the CPU seconds its killed child used), and `/`'s p95
+with `--clients` clients for `--vijandig-seconden` while four such queries run
+all the time, against the same measurement without them. `--alleen-vijandig` measures only this.
 Results also go to bench/out/bench_service.json.
 """
 
@@ -25,6 +31,7 @@ import argparse
 import http.client
 import importlib.util
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -92,7 +99,7 @@ def current_memory_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) / 1024
 
 
-def load(host: str, port: int, path: str, requests: int, clients: int, limit: float) -> dict:
+def load(host: str, port: int, path: str, requests: int, clients: int, limit: float, keep: bool = False) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -142,7 +149,90 @@ def load(host: str, port: int, path: str, requests: int, clients: int, limit: fl
         "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "max_ms": round(pct(1.0), 1),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else None,
         "first_errors": errors[:3],
+        **({"_latencies": latencies} if keep else {}),
     }
+
+
+HOSTILE = "SELECT date WHERE '" + "a" * 40 + "' ~ '((a|a)+)+#'"
+
+
+def children_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the server's reaped children: the killed query processes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
+def hostile_query(host: str, port: int, slug: str) -> tuple[int, float]:
+    from urllib.parse import quote
+
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    t0 = time.perf_counter()
+    conn.request("GET", f"/buurt/{slug}/api/query?query_string={quote(HOSTILE)}")
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, time.perf_counter() - t0
+
+
+def _merged(runs: list[dict]) -> dict:
+    """p50/p95 over the latencies of several load runs (kept by `load` as `_latencies`)."""
+    ordered = sorted(x for r in runs for x in r["_latencies"])
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))] * 1000
+
+    return {"requests": len(ordered), "errors": sum(r["errors"] for r in runs),
+            "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "max_ms": round(pct(1.0), 1)}
+
+
+def measure_hostile(host: str, port: int, pid: int, slug: str, seconds: float, clients: int,
+                    rounds: int = 4) -> dict:
+    """One hostile query's cost, and `/` with and without four of them running.
+
+    The machine may be shared: quiet and attacked windows alternate (`rounds`
+    of each, `seconds / rounds` long), so both see the same background load.
+    """
+    cpu0 = children_cpu_s(pid)
+    status, took = hostile_query(host, port, slug)
+    one = {"status": status, "answer_s": round(took, 2), "child_cpu_s": round(children_cpu_s(pid) - cpu0, 2)}
+    print(f"één vijandige zoekopdracht: status {status} na {took:.2f} s, "
+          f"{one['child_cpu_s']:.2f} CPU-seconden in het gestopte kindproces", flush=True)
+    answers: list[tuple[int, float]] = []
+    quiet_runs, busy_runs = [], []
+    attacked_wall, attacked_cpu = 0.0, 0.0
+    for _ in range(rounds):
+        quiet_runs.append(load(host, port, "/", 10**9, clients, seconds / rounds, keep=True))
+        stop = threading.Event()
+
+        def attacker() -> None:
+            while not stop.is_set():
+                answers.append(hostile_query(host, port, slug))
+
+        attackers = [threading.Thread(target=attacker) for _ in range(4)]
+        cpu0, t0 = children_cpu_s(pid), time.perf_counter()
+        for thread in attackers:
+            thread.start()
+        time.sleep(0.3)
+        busy_runs.append(load(host, port, "/", 10**9, clients, seconds / rounds, keep=True))
+        stop.set()
+        for thread in attackers:
+            thread.join()
+        attacked_wall += time.perf_counter() - t0
+        attacked_cpu += children_cpu_s(pid) - cpu0
+    quiet, busy = _merged(quiet_runs), _merged(busy_runs)
+    statuses = sorted({s for s, _t in answers})
+    result = {
+        "one": one, "landing_quiet": quiet, "landing_with_4_hostile": busy,
+        "hostile_answers": len(answers), "hostile_statuses": statuses,
+        "hostile_max_s": round(max(t for _s, t in answers), 2),
+        "children_cpu_s_per_wall_s": round(attacked_cpu / attacked_wall, 2),
+    }
+    print(f"/ zonder aanval: p50 {quiet['p50_ms']:.1f} ms  p95 {quiet['p95_ms']:.1f} ms; "
+          f"met 4 vijandige zoekopdrachten: p50 {busy['p50_ms']:.1f} ms  p95 {busy['p95_ms']:.1f} ms "
+          f"(fouten {busy['errors']}); vijandige antwoorden {len(answers)} met status {statuses}, "
+          f"hoogstens {result['hostile_max_s']} s; kindprocessen gebruikten "
+          f"{result['children_cpu_s_per_wall_s']} core", flush=True)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--limit", type=float, default=240.0, help="seconds per target at most")
+    parser.add_argument("--alleen-vijandig", action="store_true", help="only the hostile-query measurement")
+    parser.add_argument("--vijandig-seconden", type=float, default=20.0,
+                        help="seconds of requests to / without, and again with, four hostile queries running")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
@@ -191,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 "fava-api": f"/buurt/{big}/api/income_statement",
             }
             results = {}
-            for name, path in targets.items():
+            for name, path in ({} if args.alleen_vijandig else targets).items():
                 conn = http.client.HTTPConnection(host, port, timeout=120)
                 conn.request("GET", path)
                 conn.getresponse().read()  # warm this path once
@@ -201,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = results[name]
                 print(f"{name:12s} {r['requests']:5d} verzoeken  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                       f"max {r['max_ms']:7.1f} ms  {r['rps']:6.1f}/s  fouten {r['errors']}", flush=True)
+            hostile = measure_hostile(host, port, process.pid, big, args.vijandig_seconden, args.clients)
             peak = peak_memory_mb(process.pid)
         finally:
             process.terminate()
@@ -213,17 +307,19 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "ledgers": args.ledgers, "big": args.big, "small": args.small, "clients": args.clients,
         "threads": args.threads, "startup_s": round(startup, 1), "rss_after_loading_mb": round(loaded_mem),
-        "peak_memory_mb": round(peak), "targets": results,
+        "peak_memory_mb": round(peak), "targets": results, "hostile_query": hostile,
     }
     print(f"piekgeheugen server (VmHWM): {peak:.0f} MB met {args.ledgers} ledgers geladen")
-    landing_ok = results["landing"]["p95_ms"] < 200
+    landing_ok = all(r["p95_ms"] < 200 for r in [results.get("landing") or hostile["landing_quiet"]])
     no_errors = all(r["errors"] == 0 for r in results.values()) and all(
         r["requests"] == (args.api_requests if name == "fava-api" else args.requests) for name, r in results.items())
+    no_errors = no_errors and hostile["landing_with_4_hostile"]["errors"] == 0 and hostile["one"]["status"] == 408
     print(f"doel p95 landing < 200 ms: {'gehaald' if landing_ok else 'NIET gehaald'}; "
           f"fouten: {'geen' if no_errors else 'WEL'}")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_service.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    name = "bench_service_vijandig.json" if args.alleen_vijandig else "bench_service.json"
+    (out / name).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return 0 if landing_ok and no_errors else 1
 
 

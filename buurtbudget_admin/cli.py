@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_service",
     "buurtbudget_admin.commands_dagelijks",
     "buurtbudget_admin.commands_reports",
+    "buurtbudget_admin.commands_dossier",
 ]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":Bank:" is an account, not 🏦

@@ -110,6 +110,27 @@ def _report(result: Resultaat) -> None:
 # --------------------------------------------------------------------------- boek
 
 
+def _vooraf(categorie: str, door: str, goedgekeurd_door: Optional[str] = None) -> None:
+    """Refusals that need no ledger come before the ledger is opened (checked again under the lock)."""
+    from ledger.boekingen import controleer_vooraf
+
+    try:
+        controleer_vooraf(categorie=categorie, door=door, goedgekeurd_door=goedgekeurd_door)
+    except InvoerFout as exc:
+        raise _error(str(exc))
+
+
+def _bon(bon: Optional[Path]) -> None:
+    """A receipt that is no receipt is refused before the ledger is even opened (checked again under the lock)."""
+    from ledger.bonnen import BonFout, lees_bon
+
+    if bon is not None:
+        try:
+            lees_bon(bon)
+        except BonFout as exc:
+            raise _error(str(exc))
+
+
 def boek(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     datum: str = typer.Option(..., help="Datum van de kosten (JJJJ-MM-DD)."),
@@ -118,7 +139,8 @@ def boek(
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal (of Administratie bij ondersteuning)."),
     begunstigde: str = typer.Option(..., help="Leverancier of ontvanger."),
     omschrijving: str = typer.Option(..., help="Wat er is gekocht of betaald."),
-    bon: Optional[Path] = typer.Option(None, help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Optional[Path] = typer.Option(None, help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of "
+                                             "$BUURTBUDGET_BON_MAX_MB); wordt gekopieerd naar documents/."),
     goedgekeurd_door: Optional[str] = typer.Option(None, "--goedgekeurd-door", help="Tweede persoon (vier ogen)."),
     factuur_iban: Optional[str] = typer.Option(None, "--factuur-iban",
                                                 help="Nog te betalen factuur: IBAN van de leverancier."),
@@ -128,6 +150,8 @@ def boek(
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
     who = _door(door)
+    _vooraf(categorie, who, goedgekeurd_door)
+    _bon(bon)
     invoer = KostenInvoer(
         datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
         begunstigde=begunstigde, omschrijving=omschrijving, door=who, bon=bon,
@@ -153,13 +177,16 @@ def indienen(
     plan: str = typer.Option(..., help="Plan, bijv. Groen."),
     categorie: str = typer.Option(..., help="Categorie, bijv. Materiaal."),
     omschrijving: str = typer.Option(..., help="Waarvoor, bijv. bloembollen."),
-    bon: Path = typer.Option(..., help="Bonbestand; wordt gekopieerd naar documents/."),
+    bon: Path = typer.Option(..., help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of $BUURTBUDGET_BON_MAX_MB); "
+                                       "wordt gekopieerd naar documents/."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
     toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
     who = _door(door)
+    _vooraf(categorie, who)
+    _bon(bon)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
         categorie=categorie, omschrijving=omschrijving, door=who, bon=bon,
@@ -230,38 +257,167 @@ def lijst(
 
 def betaal(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
-    uitvoer: Path = typer.Option(..., "-o", "--uitvoer", help="Het SEPA-bestand (pain.001.001.03) om te schrijven."),
+    uitvoer: Optional[Path] = typer.Option(None, "-o", "--uitvoer",
+                                           help="Het SEPA-bestand (pain.001.001.03) om te schrijven."),
     datum: Optional[str] = typer.Option(None, help="Gewenste uitvoerdatum (standaard vandaag)."),
+    overschrijven: bool = typer.Option(False, "--overschrijven",
+                                       help="Een bestaand (eerder) betaalbestand op dit pad vervangen."),
+    intrekken: Optional[str] = typer.Option(None, "--intrekken", metavar="MSGID",
+                                            help="Trek een betaalopdracht in: de posten worden weer betaalbaar."),
+    reden: Optional[str] = typer.Option(None, help="Waarom de betaalopdracht wordt ingetrokken."),
+    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
-    """Maak één SEPA-betaalbestand voor alle goedgekeurde, onbetaalde declaraties en facturen."""
-    from ledger.betalingen import BetaalFout, niet_te_betalen, opdrachten, sepa_betaalbestand
-    from ledger.schrijven import atomic_write_bytes
+    """Maak één SEPA-betaalbestand voor alle goedgekeurde, onbetaalde declaraties en facturen.
 
-    stand = lees_stand(ledger, valideer=valideer)
-    when = _date(datum, "--datum", datetime.date.today())
+    De betaalopdracht (MsgId, posten, totaal) komt in de ledger; een post staat
+    nooit in twee betaalopdrachten, tot de eerste is ingetrokken (--intrekken)
+    of de bank de betaling terugstort.
+    """
+    if intrekken is not None:
+        return _betaal_intrekken(ledger, intrekken, datum, reden, door)
+    if uitvoer is None:
+        raise _error("-o/--uitvoer ontbreekt: waar moet het betaalbestand komen? (bijv. -o betaling.xml)")
+    return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
+
+
+def _betaler(door: Optional[str]) -> str:
+    """Who makes or cancels a batch: --door, $BUURTBUDGET_GEBRUIKER, or else the login name.
+
+    `betaal` wrote nothing before batches were recorded, so scripts ran it
+    without a name; the login name keeps them working and still says who it was.
+    """
+    value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
+    if value:
+        return value
+    import getpass
+
     try:
-        xml = sepa_betaalbestand(stand.view, when)
-        lijstje = opdrachten(stand.view) if xml else []
-    except BetaalFout as exc:
-        raise _error(str(exc))
-    overgeslagen = niet_te_betalen(stand.view)
-    for reden in overgeslagen:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
+
+
+def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
+    import contextlib
+    import tempfile
+
+    from ledger.betalingen import (
+        BetaalFout, batch_tekst, controleer_uitvoer, nieuwe_batch, niet_te_betalen, sepa_betaalbestand, wachtend,
+    )
+    from ledger.schrijven import Wijziging
+
+    who = _betaler(door)
+    when = _date(datum, "--datum", datetime.date.today())
+    info: dict = {}
+
+    def build(stand):
+        view = stand.view
+        info["overgeslagen"] = niet_te_betalen(view, stand.entries)
+        info["wachtend"] = wachtend(stand.entries, view)
+        info["retour"] = {p.link: p.returns for p in view.payables if p.returns}
+        try:
+            # A ledger, documents/ or a folder is never a place for the file, even with nothing to pay.
+            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False)
+            batch = nieuwe_batch(stand.entries, view, when)
+            if batch is None:
+                return None
+            target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven)
+            xml = sepa_betaalbestand(view, batch)
+        except BetaalFout as exc:
+            raise InvoerFout(str(exc))
+        # The file is written beside its target now and renamed only once the ledger holds the batch.
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(xml)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise InvoerFout(f"{uitvoer}: kan het betaalbestand niet schrijven ({exc.strerror}); "
+                             "er is niets gewijzigd")
+        info.update(batch=batch, target=target, tmp=Path(tmp))
+        return Wijziging(
+            f"Betaalopdracht {batch.msgid}: {len(batch.overboekingen)} betaling(en), samen {format_eur(batch.totaal)}",
+            batch_tekst(batch, who, target.name),
+        )
+
+    try:
+        result = _write(ledger, build, who)
+    except BaseException:
+        if "tmp" in info:
+            with contextlib.suppress(OSError):
+                info["tmp"].unlink()
+        raise
+    for reden in info.get("overgeslagen", ()):
         err_console.print(f"let op: niet in het betaalbestand: {reden}", markup=False)
-    if xml is None:
-        if overgeslagen:
+    batch = info.get("batch")
+    if batch is None or not result.gewijzigd:
+        if "tmp" in info:
+            with contextlib.suppress(OSError):
+                info["tmp"].unlink()
+        if info.get("overgeslagen"):
             raise _error("niets te betalen met een geldig IBAN; er is geen bestand geschreven")
-        console.print("Niets te betalen: geen goedgekeurde declaraties of facturen zonder betaling. "
+        wacht = info.get("wachtend") or {}
+        console.print("Niets te betalen: geen goedgekeurde declaraties of facturen zonder betaling of betaalopdracht. "
                       "Er is geen bestand geschreven.")
+        for msgid in dict.fromkeys(wacht.values()):
+            links = ", ".join(l for l, m in wacht.items() if m == msgid)
+            console.print(f"  in betaalopdracht {msgid} (nog niet op een afschrift gezien): {links}; "
+                          f"is die niet bij de bank uitgevoerd, trek hem dan in met: "
+                          f"buurtbudget betaal {ledger} --intrekken {msgid}", markup=False)
+        if uitvoer.exists():
+            console.print(f"  let op: {uitvoer} is een eerder bestand en is niet gewijzigd; upload het niet opnieuw "
+                          "als de bank het al heeft uitgevoerd.", markup=False)
         return 0
-    uitvoer = uitvoer.resolve()
-    if not uitvoer.parent.is_dir():
-        raise _error(f"map {uitvoer.parent} bestaat niet")
-    atomic_write_bytes(uitvoer, xml)
-    totaal = sum((o.bedrag for o in lijstje), Decimal(0))
-    console.print(f"SEPA-bestand {uitvoer}: {len(lijstje)} betaling(en), samen {format_eur(totaal)}")
-    for o in lijstje:
+    target, tmp = info["target"], info["tmp"]
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _error(f"betaalopdracht {batch.msgid} staat in de ledger, maar {target} kon niet worden geschreven "
+                     f"({exc.strerror}); trek hem in met: buurtbudget betaal {ledger} --intrekken {batch.msgid}", 1)
+    console.print(f"SEPA-bestand {target}: betaalopdracht {batch.msgid}, {len(batch.overboekingen)} betaling(en), "
+                  f"samen {format_eur(batch.totaal)}", markup=False)
+    for o in batch.overboekingen:
         console.print(f"  {o.link}  {format_eur(o.bedrag):>12}  {o.naam}  {o.iban}", markup=False)
-    console.print("Upload het bestand bij de bank; de betalingen worden geboekt bij de import van het afschrift.")
+        for r in info.get("retour", {}).get(o.link, ()):
+            err_console.print(f"let op: ^{o.link} kwam eerder terug van de bank ({r.meta.get('retour-reden', '?')}, "
+                              f"{r.date.isoformat()}); controleer het IBAN {o.iban}", markup=False)
+    console.print(f"  vastgelegd in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""),
+                  markup=False)
+    console.print("Upload het bestand bij de bank; de betalingen worden geboekt bij de import van het afschrift. "
+                  f"Voert de bank het niet uit: buurtbudget betaal {ledger} --intrekken {batch.msgid}", markup=False)
+    return 0
+
+
+def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Optional[str],
+                      door: Optional[str]) -> int:
+    from ledger.betalingen import BetaalFout, intrekking_tekst, zoek_batch
+    from ledger.schrijven import Wijziging
+
+    who = _betaler(door)
+    when = _date(datum, "--datum", datetime.date.today())
+    info: dict = {}
+
+    def build(stand):
+        try:
+            batch = zoek_batch(stand.entries, msgid)
+        except BetaalFout as exc:
+            raise InvoerFout(f"{stand.pad}: {exc}")
+        status = {p.link: p.status for p in stand.view.payables if p.link}
+        info["betaald"] = [l for l in batch.links if status.get(l) == "betaald"]
+        info["open"] = [l for l in batch.links if status.get(l) == "goedgekeurd"]
+        return Wijziging(f"Betaalopdracht {batch.msgid} ingetrokken door {who}",
+                         intrekking_tekst(batch.msgid, max(when, batch.datum), who, reden))
+
+    _report(_write(ledger, build, who))
+    if info.get("open"):
+        console.print(f"  weer te betalen bij de volgende betaalopdracht: {', '.join(info['open'])}", markup=False)
+    if info.get("betaald"):
+        console.print(f"  al betaald volgens het afschrift (blijft betaald): {', '.join(info['betaald'])}",
+                      markup=False)
+    console.print("  Upload het betaalbestand van deze opdracht niet (meer) bij de bank.", markup=False)
     return 0
 
 
@@ -275,19 +431,38 @@ def importeer(
     toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
-    """Importeer een bankafschrift: betalingen koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle."""
-    from ledger.importers import maak_import
+    """Importeer een bankafschrift: betalingen en retouren koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle.
+
+    Exitcode 0: ingelezen (of niets nieuws); 1: het eindsaldo klopt niet met de
+    ledger; 2: het afschrift is onleesbaar, van een andere rekening of in een
+    andere munt. Bij 1 en 2 is de ledger ongewijzigd.
+    """
+    from ledger.importers import SaldoFout, maak_import
 
     who = _door(door)
     if not afschrift.is_file():
-        raise _error(f"afschrift '{afschrift}' bestaat niet")
+        raise _error(f"afschrift '{afschrift}' bestaat niet (of is geen bestand)")
     summary: dict[str, int] = {}
+    saldo_fout: list[bool] = []
 
     def build(stand):
-        return maak_import(stand, afschrift, summary)
+        try:
+            return maak_import(stand, afschrift, summary)
+        except InvoerFout as exc:
+            if isinstance(exc.__cause__, SaldoFout):
+                saldo_fout.append(True)
+            raise
 
-    result = _write(ledger, build, who, _toch(toch, reden))
+    try:
+        result = _write(ledger, build, who, _toch(toch, reden))
+    except Exception as exc:
+        if saldo_fout and getattr(exc, "exit_code", None) == 2:
+            raise _error(str(exc), 1) from None
+        raise
     _report(result)
+    if result.gewijzigd and summary.get("retouren"):
+        console.print(f"  {summary['retouren']} betaling(en) kwamen terug van de bank: weer te betalen bij de "
+                      "volgende betaalopdracht (controleer het IBAN).")
     if result.gewijzigd and summary.get("onverwerkt"):
         console.print(f"  {summary['onverwerkt']} regel(s) staan op Onverwerkt: verwerk ze met een boeking.")
     return 0

@@ -16,7 +16,7 @@ from buurtbudget_admin.errors import UserError
 from ledger.header import Header, _describe_validation_error
 from ledger.loading import LedgerReadError
 from ledger.money import AmountError, parse_amount
-from ledger.nieuw import LedgerExistsError, create_ledger
+from ledger.nieuw import LedgerExistsError, OngeldigeInvoer, check_naam, create_ledger
 from rules.checking import Problem, check_ledger
 
 console = Console(highlight=False, soft_wrap=True)
@@ -43,6 +43,13 @@ def init(
     naam: Optional[str] = typer.Option(None, help="Naam van het buurtbudget; standaard 'Buurt Jaar'."),
 ) -> int:
     """Maak een nieuwe ledger: DIR/main.beancount en DIR/documents/."""
+    try:  # one line of printable text each, before anything is built or written
+        for option, value in (("--stadsdeel", stadsdeel), ("--buurt", buurt), ("--model", model),
+                              ("--beschikking", beschikking), ("--beheerder", beheerder), ("--iban", iban),
+                              ("--naam", naam)):
+            check_naam(value, option)
+    except OngeldigeInvoer as exc:
+        raise UserError(str(exc))
     begin_d, einde_d = _date(begin, "--begin"), _date(einde, "--einde")
     try:
         amount = parse_amount(toekenning)
@@ -59,12 +66,12 @@ def init(
     if not beschikking.strip():
         raise UserError("--beschikking mag niet leeg zijn")
     try:
-        target = create_ledger(directory, header, toekenning=amount, beschikking=beschikking.strip())
+        target = create_ledger(directory, header, toekenning=amount, beschikking=beschikking.strip(),
+                               controle=lambda staged: [p.format() for p in check_ledger(staged)[1]])
     except LedgerExistsError as exc:
         raise UserError(str(exc), exit_code=1)
-    loaded, problems = check_ledger(target)
-    if problems:  # pragma: no cover - a new ledger is valid by construction
-        raise UserError("de nieuwe ledger is niet geldig: " + "; ".join(p.format() for p in problems), 3)
+    except OngeldigeInvoer as exc:
+        raise UserError(str(exc))
     console.print(f"Nieuw buurtbudget '{header.naam}' aangemaakt: {target}")
     return 0
 

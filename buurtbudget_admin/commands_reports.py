@@ -38,11 +38,11 @@ def _sjablonen(path: Optional[Path]) -> Optional[Path]:
     return path
 
 
-def _statement(ledger: Path, tot: Optional[datetime.date], taal: str):
+def _statement(ledger: Path, tot: Optional[datetime.date], taal: str, bonnen: bool = True):
     from reports.context import StatementError, build_statement
 
     try:
-        return build_statement(ledger, tot=tot, taal=taal)
+        return build_statement(ledger, tot=tot, taal=taal, bonnen=bonnen)
     except StatementError as exc:
         raise UserError(str(exc))
 
@@ -54,18 +54,26 @@ def report(
                                       "standaard de datum van de laatste boeking."),
     taal: str = typer.Option("nl", "--taal", help="nl (standaard) of en."),
     sjablonen: Optional[Path] = typer.Option(None, "--sjablonen", help="Map met eigen sjablonen (logo, kleuren)."),
+    zonder_bonnen: bool = typer.Option(False, "--zonder-bonnen",
+                                       help="Lichte versie: de bonnen worden genoemd maar niet ingesloten."),
 ) -> int:
-    """Schrijf de verantwoording van een buurtbudget als PDF/A-3b, met de ledger als bijlage."""
+    """Schrijf de verantwoording van een buurtbudget als getagde PDF/A-3a, met de ledger en de bonnen erin."""
     from reports.render import render_statement, write_atomic
 
     folder, target = _sjablonen(sjablonen), _output(output)
-    statement = _statement(ledger, _date(tot, "--tot"), _taal(taal))
+    statement = _statement(ledger, _date(tot, "--tot"), _taal(taal), bonnen=not zonder_bonnen)
     pdf, pages = render_statement(statement, sjablonen=folder)
     target = write_atomic(target, pdf)
     count = statement.violation_count
     verdict = "alle regels voldaan" if not count else f"{count} overtreding(en) van de regels"
+    receipts = statement.receipts
+    bonnen = (f"{len(receipts.files)} bonnen ingesloten" if receipts.embedded
+              else f"{len(receipts.files)} bonnen genoemd, niet ingesloten")
+    if receipts.missing:
+        bonnen += f", {len(receipts.missing)} ontbreken"
     print(f"Verantwoording geschreven: {target} ({pages} pagina's; {len(statement.view.cost_lines)} boekingen; "
-          f"{verdict}; SHA-256 bronnen {statement.sources.combined})")
+          f"{bonnen}; {verdict}; SHA-256 van alle {len(statement.embedded)} ingesloten bestanden "
+          f"{statement.combined}; controle: buurtbudget verifieer {target})")
     return 0
 
 

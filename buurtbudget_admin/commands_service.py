@@ -55,7 +55,13 @@ def serve(
 
     from buurtbudget_admin.service.wsgi import create_service
 
+    from buurtbudget_admin.service.auth import running_as_root
+
     workspace = _workspace(workspace).resolve()
+    if running_as_root():
+        print("Let op: buurtbudget serve draait als root. Elke fout in de website raakt dan de hele computer; "
+              "start de dienst als een gewone gebruiker die alleen de werkruimte mag schrijven.",
+              file=sys.stderr, flush=True)
     slugs = discover(workspace)
     if not slugs:
         raise UserError(f"{workspace}: geen buurtbudgetten gevonden (verwacht <map>/main.beancount)")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from schwifty import IBAN
 
+from ledger import tekst
+from ledger.boekingen import plan_tekst
 from ledger.header import Header
 from ledger.money import format_eur
 from ledger.nieuw import DUTCH_ROOTS, ledger_text
@@ -296,10 +298,6 @@ def receipt_pdf(title: str, lines: list[str]) -> bytes:
 # Writing one buurtbudget.
 
 
-def _q(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _slugify(text: str) -> str:
     text = text.lower().replace("é", "e").replace("ë", "e").replace("ï", "i").replace("'", "")
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:32]
@@ -326,7 +324,7 @@ class _Claim:
     link: str
     declarant: str
     enterer: str
-    meta: tuple[tuple[str, str], ...]
+    meta: tuple[tuple[str, object], ...]
     account: str
     narration: str
 
@@ -371,14 +369,11 @@ class _Book:
         return self.rng.choice(choices)
 
 
-def _txn(date: datetime.date, flag: str, payee: str, narration: str, meta: list[tuple[str, str]],
+def _txn(date: datetime.date, flag: str, payee: str, narration: str, meta: list[tuple[str, object]],
          postings: list[tuple[str, Decimal | None]], tags: tuple[str, ...] = (), links: tuple[str, ...] = ()) -> str:
-    head = f"{date.isoformat()} {flag} {_q(payee)} {_q(narration)}"
-    head += "".join(f" #{t}" for t in tags) + "".join(f" ^{l}" for l in links)
-    lines = [head] + [f"  {k}: {v}" for k, v in meta]
-    for account, amount in postings:
-        lines.append(f"  {account}  {amount:.2f} EUR" if amount is not None else f"  {account}")
-    return "\n".join(lines)
+    entry = tekst.transaction(date, flag, payee, narration, [tekst.posting(a, n) for a, n in postings],
+                              meta_=tekst.meta_van(meta), tags=tags, links=links)
+    return tekst.entry(entry).rstrip("\n")
 
 
 def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
@@ -420,9 +415,9 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
         hours = Decimal(math.ceil(cost.amount / rate * 2)) / 2
         doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur",
                            (f"{hours} uur à {format_eur(rate)} (maximaal {format_eur(D('50'))})",))
-        meta = [("uren", f"{hours}"), ("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+        meta = [("uren", hours), ("document", (doc)), ("ingevoerd-door", (enterer))]
         if cost.amount >= D("500"):
-            meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+            meta.append(("goedgekeurd-door", (book.approver((enterer,)))))
         book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
         return
     if cost.amount < D("200") and roll < 0.55:
@@ -434,18 +429,18 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
         number = f"{rng.randrange(1000, 9999)}"
         doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur", (f"Factuurnummer {number}",))
         approver = book.approver((enterer,))
-        meta = [("factuurnummer", _q(number)), ("document", _q(doc)), ("ingevoerd-door", _q(enterer)),
-                ("goedgekeurd-door", _q(approver))]
+        meta = [("factuurnummer", (number)), ("document", (doc)), ("ingevoerd-door", (enterer)),
+                ("goedgekeurd-door", (approver))]
         book.add(cost.date, _txn(cost.date, "*", payee, f"Factuur {number}: {narration}", meta,
                                  [(account, cost.amount), (ROOTS.crediteuren, None)], links=(link,)))
         paid = min(cost.date + datetime.timedelta(days=rng.randrange(7, 29)), datetime.date(YEAR, 12, 31))
-        book.add(paid, _txn(paid, "*", payee, f"Betaling factuur {number}", [("ingevoerd-door", _q(enterer))],
+        book.add(paid, _txn(paid, "*", payee, f"Betaling factuur {number}", [("ingevoerd-door", (enterer))],
                             [(ROOTS.crediteuren, cost.amount), (BANK, None)], links=(link,)))
         return
     doc = book.receipt(cost.date, payee, what, cost.amount, "Factuur" if cost.amount >= 250 else "Kassabon")
-    meta = [("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+    meta = [("document", (doc)), ("ingevoerd-door", (enterer))]
     if cost.amount >= D("500"):
-        meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+        meta.append(("goedgekeurd-door", (book.approver((enterer,)))))
     book.add(cost.date, _txn(cost.date, "*", payee, narration, meta, [(account, cost.amount), (BANK, None)]))
     if cost.category == "Materiaal" and cost.amount > D("60"):
         book.refundable += 1
@@ -454,7 +449,7 @@ def _book_cost(book: _Book, cost: _Cost) -> None:
         when = min(cost.date + datetime.timedelta(days=rng.randrange(2, 12)), datetime.date(YEAR, 12, 31))
         credit = book.receipt(when, payee, f"Retour: {what.lower()}", -back, "Creditnota")
         book.add(when, _txn(when, "*", payee, f"Retour: {what.lower()} ({cost.plan.titel})",
-                            [("document", _q(credit)), ("ingevoerd-door", _q(enterer))],
+                            [("document", (credit)), ("ingevoerd-door", (enterer))],
                             [(account, -back), (BANK, None)]))
 
 
@@ -465,8 +460,8 @@ def _book_claim(book: _Book, cost: _Cost, account: str, what: str, narration: st
     declarant = rng.choice(spec.residents)
     shop = rng.choice(SUPPLIERS[cost.category])
     doc = book.receipt(cost.date, shop, what, cost.amount, "Kassabon", (f"Voorgeschoten door {declarant}",))
-    meta = [("declarant", _q(declarant)), ("iban", _q(_resident_iban(spec, declarant))), ("prive", "TRUE"),
-            ("document", _q(doc)), ("ingevoerd-door", _q(enterer))]
+    meta = [("declarant", (declarant)), ("iban", (_resident_iban(spec, declarant))), ("prive", True),
+            ("document", (doc)), ("ingevoerd-door", (enterer))]
     book.claims.append(_Claim(book.seq, cost, link, declarant, enterer, tuple(meta), account, narration))
 
 
@@ -487,12 +482,12 @@ def _finish_claims(book: _Book) -> None:
                                                         postings, links=(claim.link,))))
             continue
         approver = book.approver((claim.enterer, claim.declarant))
-        meta = list(claim.meta) + [("goedgekeurd-door", _q(approver))]
+        meta = list(claim.meta) + [("goedgekeurd-door", (approver))]
         book.bookings.append((date, claim.seq, _txn(date, "*", claim.declarant, title, meta, postings,
                                                     links=(claim.link,))))
         paid = min(date + datetime.timedelta(days=book.rng.randrange(3, 15)), datetime.date(YEAR, 12, 31))
         book.add(paid, _txn(paid, "*", claim.declarant, "Uitbetaling declaratie",
-                            [("ingevoerd-door", _q(claim.enterer))],
+                            [("ingevoerd-door", (claim.enterer))],
                             [(ROOTS.declaraties, claim.cost.amount), (BANK, None)], links=(claim.link,)))
 
 
@@ -501,17 +496,17 @@ def _book_special(book: _Book, special: Special) -> None:
     enterer = book.spec.enterers[0]
     meta: list[tuple[str, str]] = []
     if special.kind == "bon-weg":
-        meta.append(("document", _q(f"{special.date.isoformat()}-{_slugify(special.payee)}-zoek.pdf")))
+        meta.append(("document", (f"{special.date.isoformat()}-{_slugify(special.payee)}-zoek.pdf")))
     elif special.kind != "geen-bon":
-        meta.append(("document", _q(book.receipt(special.date, special.payee, special.narration,
+        meta.append(("document", (book.receipt(special.date, special.payee, special.narration,
                                                    special.amount, "Factuur"))))
-    meta.append(("ingevoerd-door", _q(enterer)))
+    meta.append(("ingevoerd-door", (enterer)))
     if special.kind == "vier-ogen":
-        meta.append(("goedgekeurd-door", _q(enterer)))  # the deliberate fault: approved by who entered it
+        meta.append(("goedgekeurd-door", (enterer)))  # the deliberate fault: approved by who entered it
     elif special.amount >= D("500"):
-        meta.append(("goedgekeurd-door", _q(book.approver((enterer,)))))
+        meta.append(("goedgekeurd-door", (book.approver((enterer,)))))
     if special.kind == "over-budget":
-        meta.insert(0, ("uren", f"{(special.amount / D('42.50')).quantize(D('0.1'))}"))
+        meta.insert(0, ("uren", (special.amount / D("42.50")).quantize(D("0.1"))))
     book.add(special.date, _txn(special.date, "*", special.payee, special.narration, meta,
                                 [(account, special.amount), (BANK, None)]))
 
@@ -524,7 +519,7 @@ def _support(book: _Book, spec: BudgetSpec) -> None:
         doc = book.receipt(fee_day, spec.beheerder, what, spec.admin_fee, "Factuur",
                            ("Administratie, betalingen en verantwoording",))
         book.add(fee_day, _txn(fee_day, "*", spec.beheerder, what,
-                               [("document", _q(doc)), ("ingevoerd-door", _q(spec.enterers[1]))],
+                               [("document", (doc)), ("ingevoerd-door", (spec.enterers[1]))],
                                [(f"{ROOTS.ondersteuning}:Administratie", spec.admin_fee), (BANK, None)]))
         book.add(last, _txn(last, "*", _bank_name(spec), f"Kosten zakelijke rekening {DUTCH_MONTHS[month - 1]}", [],
                             [(ROOTS.bankkosten, spec.bank_fee), (BANK, None)]))
@@ -537,20 +532,15 @@ def _bank_name(spec: BudgetSpec) -> str:
 def _plan_declarations(spec: BudgetSpec) -> list[tuple[datetime.date, int, str]]:
     out = []
     for i, plan in enumerate(spec.plans):
-        lines = [f'{spec.plan_date.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} '
-                 f"{plan.budget:.2f} EUR",
-                 '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}"]
-        if plan.stemmen is not None:
-            lines.append(f"  stemmen: {plan.stemmen}")
-        out.append((spec.plan_date, -100 + i, "\n".join(lines)))
+        meta: list[tuple[str, object]] = [("stemmen", plan.stemmen)] if plan.stemmen is not None else []
+        out.append((spec.plan_date, -100 + i, plan_tekst(
+            datum=spec.plan_date, account=f"{ROOTS.plannen}:{plan.name}", titel=plan.titel, budget=plan.budget,
+            indiener=plan.indiener, meta=meta).rstrip("\n")))
         if plan.herzien:
             when, amount, why = plan.herzien
-            lines = [f'{when.isoformat()} custom "plan" {ROOTS.plannen}:{plan.name} {_q(plan.titel)} {amount:.2f} EUR',
-                     '  status: "gekozen"', f"  indiener: {_q(plan.indiener)}"]
-            if plan.stemmen is not None:
-                lines.append(f"  stemmen: {plan.stemmen}")
-            lines.append(f"  toelichting: {_q(why)}")
-            out.append((when, -50 + i, "\n".join(lines)))
+            out.append((when, -50 + i, plan_tekst(
+                datum=when, account=f"{ROOTS.plannen}:{plan.name}", titel=plan.titel, budget=amount,
+                indiener=plan.indiener, meta=[*meta, ("toelichting", why)]).rstrip("\n")))
     return out
 
 
@@ -567,15 +557,16 @@ def budget_files(spec: BudgetSpec) -> dict[str, bytes]:
     })
     text = ledger_text(header, toekenning=first_amount, beschikking=first_beschikking,
                        toekenning_datum=first_date)
-    opened = datetime.date(YEAR, 1, 1).isoformat()
+    opened = datetime.date(YEAR, 1, 1)
     accounts = sorted({f"{ROOTS.plannen}:{p.name}:{c}" for p in spec.plans for c in p.categories}
                       | {f"{ROOTS.plannen}:{s.plan}:{s.category}" for s in spec.specials})
-    parts = [text.rstrip("\n"), "", f"; {spec.comment}", "", "; Rekeningen van de plannen"]
-    parts += [f"{opened} open {a} EUR" for a in accounts]
+    parts = [text.rstrip("\n"), "", tekst.commentaar(spec.comment).rstrip("\n"), "",
+             tekst.commentaar("Rekeningen van de plannen").rstrip("\n")]
+    parts += [tekst.entry(tekst.open_(opened, a)).rstrip("\n") for a in accounts]
     parts.append("")
 
     for date, amount, beschikking, narration in spec.awards[1:]:
-        book.add(date, _txn(date, "*", "Gemeente Amsterdam", narration, [("beschikking", _q(beschikking))],
+        book.add(date, _txn(date, "*", "Gemeente Amsterdam", narration, [("beschikking", (beschikking))],
                             [(ROOTS.vordering, amount), (ROOTS.toekenning, None)], tags=("toekenning",)))
     for date, amount in spec.receipts:
         book.add(date, _txn(date, "*", "Gemeente Amsterdam", "Ontvangst buurtbudget van de gemeente", [],

@@ -1,12 +1,35 @@
-"""SEPA credit transfers (pain.001.001.03) for approved claims and invoices.
+"""SEPA credit transfers (pain.001.001.03) for approved claims and invoices, each paid once.
 
-    xml = sepa_betaalbestand(view, uitvoerdatum)      # None: nothing to pay
+    batch = nieuwe_batch(stand.entries, stand.view, uitvoerdatum)   # None: nothing to pay
+    xml = sepa_betaalbestand(stand.view, batch)
+    tekst = batch_tekst(batch, door, bestand)                         # appended by the safe writer
 
-Every claim (`^decl-...`) and invoice (`^fact-...`) that is approved and has no
-payment yet becomes one transfer; the debtor is the header's `iban`; each
+Every claim (`^decl-...`) and invoice (`^fact-...`) that is approved, not
+paid (more payments than returns, see `ledger.retouren`) and not waiting in an
+earlier batch becomes one transfer; the debtor is the header's `iban`; each
 transfer's EndToEndId is the link's name, so the bank statement line that pays
-it can be matched back (see `ledger.importers.common`). Built with sepaxml and
-validated against the schema shipped in `ledger/schemas/`.
+it can be matched back (see `ledger.importers.common`).
+
+A batch is recorded in the ledger, so it is never paid twice:
+
+    2025-05-08 custom "betaalopdracht" "BB-20250508-001-4F2A"
+      links: "decl-2025-004 fact-2025-002"
+      aantal: 2
+      totaal: 464.20 EUR
+      bestand: "betaling-mei.xml"
+      door: "Henk"
+
+An item waits in its batch until the bank statement shows its payment (the
+import writes `betaalopdracht: "BB-20250508-001-4F2A"` on that payment) or the
+batch is cancelled:
+
+    2025-05-09 custom "betaalopdracht-ingetrokken" "BB-20250508-001-4F2A"
+      door: "Henk"
+      reden: "niet geüpload"
+
+A payment the bank returns (`retour-reden:`) makes the item payable again in
+the next batch. Built with sepaxml and validated against the schema shipped in
+`ledger/schemas/`.
 """
 
 from __future__ import annotations
@@ -15,19 +38,27 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterable, Mapping
+
+from beancount.core import data
 
 from ledger.view import Buurtbudget, Payable
 
 SCHEMA = "pain.001.001.03"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"{SCHEMA}.xsd"
+BATCH = "betaalopdracht"
+INTREKKING = "betaalopdracht-ingetrokken"
+BATCH_META = "betaalopdracht"  # on a payment: the batch it came from
 
 
 class BetaalFout(ValueError):
-    """Why no payment file can be made (Dutch)."""
+    """Why no payment file can be made, or a batch cannot be cancelled (Dutch)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Betaalopdracht:
+class Overboeking:
+    """One transfer of a batch."""
+
     link: str
     naam: str
     iban: str
@@ -36,12 +67,107 @@ class Betaalopdracht:
     payable: Payable
 
 
-def te_betalen(view: Buurtbudget) -> list[Payable]:
-    """Approved claims and invoices without a payment (rejected ones never)."""
-    return [p for p in view.payables if p.status == "goedgekeurd" and p.link]
+@dataclass(frozen=True, slots=True)
+class Betaalbatch:
+    """A payment batch as recorded in the ledger (`custom "betaalopdracht"`)."""
+
+    msgid: str
+    datum: datetime.date
+    links: tuple[str, ...]
+    ingetrokken: bool
+    meta: Mapping
 
 
-def _opdracht(p: Payable) -> Betaalopdracht | str:
+@dataclass(frozen=True, slots=True)
+class NieuweBatch:
+    msgid: str
+    datum: datetime.date
+    overboekingen: tuple[Overboeking, ...]
+
+    @property
+    def totaal(self) -> Decimal:
+        return sum((o.bedrag for o in self.overboekingen), Decimal(0))
+
+
+def _value(entry: data.Custom) -> str | None:
+    values = entry.values or ()
+    if not values:
+        return None
+    value = values[0].value if hasattr(values[0], "value") else values[0]
+    return str(value).strip() if isinstance(value, str) and value.strip() else None
+
+
+def batches(entries: Iterable[data.Directive]) -> list[Betaalbatch]:
+    """Every batch of the ledger, in ledger order, with whether it was cancelled."""
+    found: list[tuple[str, data.Custom]] = []
+    cancelled: set[str] = set()
+    for e in entries:
+        if type(e) is not data.Custom:
+            continue
+        msgid = _value(e)
+        if msgid is None:
+            continue
+        if e.type == BATCH:
+            found.append((msgid, e))
+        elif e.type == INTREKKING:
+            cancelled.add(msgid)
+    result = []
+    for msgid, e in found:
+        links = tuple(l.lstrip("^") for l in str(e.meta.get("links") or "").split() if l.strip("^"))
+        result.append(Betaalbatch(msgid, e.date, links, msgid in cancelled, e.meta))
+    return result
+
+
+def intrekkingen(entries: Iterable[data.Directive]) -> set[str]:
+    return {m for e in entries if type(e) is data.Custom and e.type == INTREKKING and (m := _value(e))}
+
+
+def _batch_of(payment: data.Transaction) -> str | None:
+    value = payment.meta.get(BATCH_META) if payment.meta else None
+    return str(value) if value else None
+
+
+def uitgevoerd(view: Buurtbudget) -> set[tuple[str, str]]:
+    """(MsgId, link) of every item whose payment from that batch is booked (`betaalopdracht:` on the payment)."""
+    return {(m, p.link) for p in view.payables if p.link for pay in p.payments if (m := _batch_of(pay))}
+
+
+def wachtend(entries: Iterable[data.Directive], view: Buurtbudget) -> dict[str, str]:
+    """link -> MsgId of the batch it waits in: in a batch that is not cancelled and whose payment is not booked.
+
+    A payment booked from a statement names its batch (`betaalopdracht:`); a
+    batch whose item has no such payment is still out at the bank, so the item
+    is not paid again, whatever the dates say.
+    """
+    consumed = uitgevoerd(view)
+    result: dict[str, str] = {}
+    for b in batches(entries):
+        if b.ingetrokken:
+            continue
+        for link in b.links:
+            if (b.msgid, link) not in consumed:
+                result.setdefault(link, b.msgid)
+    return result
+
+
+def batch_voor_betaling(alle: Iterable[Betaalbatch], consumed: set[tuple[str, str]], link: str) -> str | None:
+    """The batch a payment of `link` seen on a statement carries out: the oldest one it still waits in.
+
+    `consumed` holds the (MsgId, link) pairs already carried out; the caller adds the one it uses.
+    """
+    for b in alle:
+        if not b.ingetrokken and link in b.links and (b.msgid, link) not in consumed:
+            return b.msgid
+    return None
+
+
+def te_betalen(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -> list[Payable]:
+    """Approved claims and invoices that are not paid and not waiting in a batch (rejected ones never)."""
+    waiting = wachtend(entries, view)
+    return [p for p in view.payables if p.status == "goedgekeurd" and p.link and p.link not in waiting]
+
+
+def _opdracht(p: Payable) -> Overboeking | str:
     """The transfer for one payable, or why it cannot be paid by SEPA (Dutch, with file:line)."""
     from schwifty import IBAN
     from schwifty.exceptions import SchwiftyException
@@ -56,33 +182,56 @@ def _opdracht(p: Payable) -> Betaalopdracht | str:
     naam = str(p.declarant or p.payee or "onbekend")
     what = "Declaratie" if p.kind == "declaratie" else "Factuur"
     omschrijving = f"{what} {p.link}: {p.narration.removeprefix('Declaratie: ')}"[:140]
-    return Betaalopdracht(p.link, naam, iban, p.amount, omschrijving, p)
+    return Overboeking(p.link, naam, iban, p.amount, omschrijving, p)
 
 
-def opdrachten(view: Buurtbudget) -> list[Betaalopdracht]:
-    """The transfers that can be made: approved, unpaid, with a valid IBAN."""
-    return [o for o in map(_opdracht, te_betalen(view)) if isinstance(o, Betaalopdracht)]
+def opdrachten(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -> list[Overboeking]:
+    """The transfers that can be made: approved, unpaid, not in a batch, with a valid IBAN."""
+    return [o for o in map(_opdracht, te_betalen(view, entries)) if isinstance(o, Overboeking)]
 
 
-def niet_te_betalen(view: Buurtbudget) -> list[str]:
+def niet_te_betalen(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -> list[str]:
     """Approved, unpaid claims and invoices that no transfer can pay, each with the reason.
 
     One invoice without an IBAN (paid by hand, say) does not hold up every
     resident's claim: it is left out of the file and named.
     """
-    return [o for o in map(_opdracht, te_betalen(view)) if isinstance(o, str)]
+    return [o for o in map(_opdracht, te_betalen(view, entries)) if isinstance(o, str)]
 
 
-def sepa_betaalbestand(view: Buurtbudget, uitvoerdatum: datetime.date, *, valideren: bool = True) -> bytes | None:
-    """The pain.001.001.03 XML for everything to pay, or None when there is nothing."""
+def nieuwe_msgid(entries: Iterable[data.Directive], datum: datetime.date, ledger_id: str = "") -> str:
+    """`BB-20250508-003-4F2A`: date, the ledger's next batch number and a tag of the ledger (≤ 35 chars).
+
+    Banks refuse a MsgId they saw before from the same customer; one
+    administrator may pay for several buurtbudgetten, so the tag (a hash of
+    the ledger's title and IBAN) keeps two ledgers' first batches apart.
+    """
+    import hashlib
+
+    tag = hashlib.sha256(ledger_id.encode("utf-8")).hexdigest()[:4].upper()
+    known = {b.msgid for b in batches(entries)}
+    n = len(known) + 1
+    while f"BB-{datum:%Y%m%d}-{n:03d}-{tag}" in known:
+        n += 1
+    return f"BB-{datum:%Y%m%d}-{n:03d}-{tag}"
+
+
+def nieuwe_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> NieuweBatch | None:
+    """What to pay now, as a batch with a fresh MsgId; None when there is nothing."""
+    lijst = opdrachten(view, entries)
+    if not lijst:
+        return None
+    ledger_id = f"{view.title}|{view.header.iban if view.header else ''}"
+    return NieuweBatch(nieuwe_msgid(entries, uitvoerdatum, ledger_id), uitvoerdatum, tuple(lijst))
+
+
+def sepa_betaalbestand(view: Buurtbudget, batch: NieuweBatch, *, valideren: bool = True) -> bytes:
+    """The pain.001.001.03 XML of a batch (MsgId = the batch's, EndToEndId = each link)."""
     from sepaxml import SepaTransfer
 
     header = view.header
     if header is None:
         raise BetaalFout(f"{view.filename}: de ledger heeft geen geldige kop; geen betaalbestand mogelijk")
-    lijst = opdrachten(view)
-    if not lijst:
-        return None
     if not header.iban:
         raise BetaalFout(
             f"{view.filename}: de kop (custom \"buurtbudget\") heeft geen iban:-regel; "
@@ -95,20 +244,73 @@ def sepa_betaalbestand(view: Buurtbudget, uitvoerdatum: datetime.date, *, valide
         "currency": "EUR",
     }
     sepa = SepaTransfer(config, schema=SCHEMA, clean=True)
-    for o in lijst:
+    for o in batch.overboekingen:
         cents = int((o.bedrag * 100).to_integral_exact())
         sepa.add_payment({
             "name": o.naam,
             "IBAN": o.iban,
             "amount": cents,
-            "execution_date": uitvoerdatum,
+            "execution_date": batch.datum,
             "description": o.omschrijving,
             "endtoend_id": o.link,
         })
-    xml = sepa.export(validate=False)
+    xml = _met_msgid(sepa.export(validate=False), batch.msgid)
     if valideren:
         valideer(xml)
     return xml
+
+
+def _met_msgid(xml: bytes, msgid: str) -> bytes:
+    """The file's MsgId set to the batch's (sepaxml draws a random one), so file and ledger name the same batch."""
+    from lxml import etree
+
+    doc = etree.fromstring(xml)
+    nodes = doc.xpath("//*[local-name()='GrpHdr']/*[local-name()='MsgId']")
+    if len(nodes) != 1:
+        raise BetaalFout("het betaalbestand heeft geen (of meer dan één) MsgId; er is niets geschreven")
+    nodes[0].text = msgid
+    return etree.tostring(doc, xml_declaration=True, encoding="UTF-8")
+
+
+def _quote(text: object) -> str:
+    # Beancount strings: backslash and quote escaped; a line break would end the directive.
+    flat = " ".join(str(text).split())
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def batch_tekst(batch: NieuweBatch, door: str, bestand: str | None = None) -> str:
+    """The `custom "betaalopdracht"` directive that records a batch in the ledger."""
+    lines = [
+        f"{batch.datum.isoformat()} custom {_quote(BATCH)} {_quote(batch.msgid)}",
+        f"  links: {_quote(' '.join(o.link for o in batch.overboekingen))}",
+        f"  aantal: {len(batch.overboekingen)}",
+        f"  totaal: {batch.totaal.quantize(Decimal('0.01'))} EUR",
+    ]
+    if bestand:
+        lines.append(f"  bestand: {_quote(bestand)}")
+    lines.append(f"  door: {_quote(door)}")
+    return "\n".join(lines) + "\n"
+
+
+def intrekking_tekst(msgid: str, datum: datetime.date, door: str, reden: str | None = None) -> str:
+    lines = [f"{datum.isoformat()} custom {_quote(INTREKKING)} {_quote(msgid)}", f"  door: {_quote(door)}"]
+    if reden and reden.strip():
+        lines.append(f"  reden: {_quote(reden)}")
+    return "\n".join(lines) + "\n"
+
+
+def zoek_batch(entries: Iterable[data.Directive], msgid: str) -> Betaalbatch:
+    """The batch to cancel; BetaalFout when it is unknown or already cancelled."""
+    msgid = msgid.strip()
+    alle = batches(entries)
+    for b in alle:
+        if b.msgid == msgid:
+            if b.ingetrokken:
+                raise BetaalFout(f"betaalopdracht {msgid} is al ingetrokken; er is niets gewijzigd")
+            return b
+    bekend = ", ".join(b.msgid for b in alle if not b.ingetrokken) or "geen"
+    raise BetaalFout(f"betaalopdracht {msgid} staat niet in deze ledger (openstaande betaalopdrachten: {bekend}); "
+                     "er is niets gewijzigd")
 
 
 def valideer(xml: bytes) -> None:
@@ -120,3 +322,54 @@ def valideer(xml: bytes) -> None:
     if not schema.validate(doc):
         first = schema.error_log[0]
         raise BetaalFout(f"het betaalbestand voldoet niet aan {SCHEMA}: regel {first.line}: {first.message}")
+
+
+_LEDGER_SUFFIXES = (".beancount", ".bean")
+
+
+def _is_ledger_dir(folder: Path) -> bool:
+    try:
+        return any(p.suffix in _LEDGER_SUFFIXES for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return False
+
+
+def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool,
+                       *, bestaand: bool = True) -> Path:
+    """Where the payment file may go: never over a ledger's source, into documents/, or over another file.
+
+    Returns the resolved path; raises BetaalFout (Dutch, says what to do) otherwise.
+    `--overschrijven` replaces only an earlier payment file (pain.001 XML).
+    `bestaand=False` leaves out the check for an existing file (asked only when
+    there is something to write).
+    """
+    doel = Path(uitvoer).expanduser()
+    resolved = doel.resolve()
+    ledger = Path(ledger).resolve()
+    sources = {Path(p).resolve() for p in (options_map.get("include") or ())} | {ledger}
+    if resolved in sources or resolved.suffix in _LEDGER_SUFFIXES:
+        raise BetaalFout(f"{doel} is een ledgerbestand; het betaalbestand mag er niet overheen. "
+                         "Kies een ander pad, bijvoorbeeld betaling-JJJJ-MM-DD.xml")
+    base = ledger.parent
+    documents = {(base / d).resolve() for d in (options_map.get("documents") or ())} | {(base / "documents").resolve()}
+    for ancestor in resolved.parents:
+        if ancestor in documents or (ancestor.name == "documents" and _is_ledger_dir(ancestor.parent)):
+            raise BetaalFout(f"{doel} ligt in de bonnenmap {ancestor} van een buurtbudget; daar horen alleen bonnen. "
+                             "Kies een pad buiten documents/")
+    if resolved.is_dir():
+        raise BetaalFout(f"{doel} is een map; geef de naam van het betaalbestand, bijvoorbeeld {doel}/betaling.xml")
+    if not resolved.parent.is_dir():
+        raise BetaalFout(f"{doel}: map {resolved.parent} bestaat niet; maak hem eerst of kies een ander pad")
+    if bestaand and (doel.is_symlink() or resolved.exists()):
+        if not overschrijven:
+            raise BetaalFout(f"{doel} bestaat al; kies een nieuwe naam of geef --overschrijven "
+                             "(alleen voor een eerder betaalbestand)")
+        try:
+            with open(resolved, "rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            raise BetaalFout(f"{doel} is niet leesbaar ({exc.strerror}); kies een ander pad") from exc
+        if b"pain.001" not in head:
+            raise BetaalFout(f"{doel} is geen eerder betaalbestand (pain.001); --overschrijven vervangt alleen "
+                             "een betaalbestand. Kies een ander pad")
+    return resolved

@@ -1,8 +1,10 @@
-"""The text of new entries: costs, claims, approvals, rejections, payments, settlement.
+"""New entries and edits: costs, claims, approvals, rejections, plans, settlement.
 
-Every function here is pure: it returns beancount text (or a line edit) for
-`ledger.schrijven.schrijf` to validate and write. Accounts come from the
-ledger's own root names (`Accounts`); amounts are Decimal, always two decimals.
+Builders make beancount entries (`kosten_entry`, `declaratie_entry`, ...) and
+`ledger.tekst` turns them into text; the `maak_...` functions read the ledger
+under the writer's lock, check the input (Dutch `InvoerFout`) and return the
+`Wijziging` for `ledger.schrijven.schrijf`. Accounts come from the ledger's own
+root names (`Accounts`); amounts are Decimal, always two decimals.
 
     2025-05-02 ! "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-004
       declarant: "Fatima el Amrani"
@@ -11,11 +13,13 @@ ledger's own root names (`Accounts`); amounts are Decimal, always two decimals.
       document: "documents/2025-05-02-bollen.pdf"
       ingevoerd-door: "Henk"
       Uitgaven:Plannen:Groen:Materiaal   64.20 EUR
-      Passiva:Declaraties
+      Passiva:Declaraties   -64.20 EUR
 
-A rejection never deletes the claim: it is a second transaction with the same
-link, tag `#afgewezen` and `afgewezen-reden:`, that reverses the claim's
-postings (the view reads it as the claim's rejection, not as a payment).
+An approval rewrites exactly the claim's own entry (found by its link in the
+parsed ledger, see `ledger.bewerken`). A rejection never deletes the claim: it
+is a second transaction with the same link, tag `#afgewezen` and
+`afgewezen-reden:`, that reverses the claim's postings (the view reads it as
+the claim's rejection, not as a payment).
 """
 
 from __future__ import annotations
@@ -30,21 +34,17 @@ from typing import Iterable, Sequence
 
 from beancount.core import data
 
+from ledger import tekst
 from ledger.accounts import Accounts
+from ledger.bewerken import BewerkingOnveilig, keur_goed
+from ledger.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
+from ledger.kader import Kader
 from ledger.money import format_eur
-from ledger.schrijven import Bewerking, Stand
+from ledger.schrijven import Stand
+from ledger.vier_ogen import zelfde_persoon
 from ledger.view import Payable
 
 CURRENCY = "EUR"
-_DATE_FLAG = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(!|\*|txn)\s+")
-
-
-def quote(text: object) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def bedrag(amount: Decimal) -> str:
-    return f"{Decimal(amount).quantize(Decimal('0.01')):.2f}"
 
 
 def slug(text: str) -> str:
@@ -53,12 +53,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", norm.casefold()).strip("-") or "bon"
 
 
-def document_naam(datum: datetime.date, origineel: Path, folder: Path) -> Path:
-    """A free dated name for a receipt in the documents folder: `2025-03-10-bouwmarkt.pdf`."""
+def document_naam(datum: datetime.date, origineel: Path, folder: Path, extensie: str | None = None) -> Path:
+    """A free dated name for a receipt in the documents folder: `2025-03-10-bouwmarkt.pdf`.
+
+    The extension is the one of the content (`extensie`) when known, so a PNG named `bon.pdf` stays a PNG.
+    """
     stem = slug(origineel.stem)
     if stem.startswith(datum.isoformat()):
         stem = stem[len(datum.isoformat()):].strip("-") or "bon"
-    ext = re.sub(r"[^a-z0-9.]", "", origineel.suffix.lower())
+    ext = extensie or re.sub(r"[^a-z0-9.]", "", origineel.suffix.lower())
     base = f"{datum.isoformat()}-{stem}"
     candidate = folder / f"{base}{ext}"
     n = 2
@@ -91,7 +94,7 @@ def open_accounts(entries: Iterable[data.Directive]) -> set[str]:
     return opened - closed
 
 
-def opens_tekst(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> str:
+def opens(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> list[data.Open]:
     """`open` directives for the accounts a booking needs that are not open yet.
 
     Dated at the header's `begin` (or the booking's date when that is earlier).
@@ -99,8 +102,13 @@ def opens_tekst(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> 
     already = open_accounts(stand.directieven)
     header = stand.structuur.header
     when = min(header.begin, datum) if header else datum
-    lines = [f"{when.isoformat()} open {a} {CURRENCY}" for a in dict.fromkeys(accounts) if a not in already]
-    return "\n".join(lines) + ("\n\n" if lines else "")
+    return [tekst.open_(when, a, (CURRENCY,)) for a in dict.fromkeys(accounts) if a not in already]
+
+
+def opens_tekst(stand: Stand, accounts: Sequence[str], datum: datetime.date) -> str:
+    """The text of `opens(...)`, followed by a blank line when there is any."""
+    found = opens(stand, accounts, datum)
+    return "".join(tekst.entry(o) for o in found) + ("\n" if found else "")
 
 
 def bank_account(stand: Stand) -> str:
@@ -143,125 +151,74 @@ class Kosten:
     meta: tuple[tuple[str, object], ...] = ()
 
 
-def _meta_value(value: object) -> str:
-    if value is True:
-        return "TRUE"
-    if value is False:
-        return "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        return bedrag(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return quote(value)
+def kosten_entry(k: Kosten) -> data.Transaction:
+    meta = tekst.meta_van([*k.meta, ("document", k.document), ("ingevoerd-door", k.ingevoerd_door),
+                           ("goedgekeurd-door", k.goedgekeurd_door or None)])
+    return tekst.transaction(
+        k.datum, k.flag, k.begunstigde, k.omschrijving,
+        [tekst.posting(k.rekening, k.bedrag, CURRENCY), tekst.posting(k.tegenrekening, -k.bedrag, CURRENCY)],
+        meta_=meta, links=(k.link,) if k.link else (),
+    )
 
 
 def kosten_tekst(k: Kosten) -> str:
-    head = f"{k.datum.isoformat()} {k.flag} {quote(k.begunstigde)} {quote(k.omschrijving)}"
-    if k.link:
-        head += f" ^{k.link}"
-    lines = [head]
-    for key, value in k.meta:
-        lines.append(f"  {key}: {_meta_value(value)}")
-    if k.document:
-        lines.append(f"  document: {quote(k.document)}")
-    lines.append(f"  ingevoerd-door: {quote(k.ingevoerd_door)}")
-    if k.goedgekeurd_door:
-        lines.append(f"  goedgekeurd-door: {quote(k.goedgekeurd_door)}")
-    lines.append(f"  {k.rekening}   {bedrag(k.bedrag)} {CURRENCY}")
-    lines.append(f"  {k.tegenrekening}   {bedrag(-k.bedrag)} {CURRENCY}")
-    return "\n".join(lines) + "\n"
+    return tekst.entry(kosten_entry(k))
 
 
-def declaratie_tekst(*, datum: datetime.date, declarant: str, iban: str, omschrijving: str, rekening: str,
+def declaratie_entry(*, datum: datetime.date, declarant: str, iban: str, omschrijving: str, rekening: str,
                      bedrag_: Decimal, accounts: Accounts, link: str, document: str | None,
-                     ingevoerd_door: str) -> str:
-    return kosten_tekst(Kosten(
+                     ingevoerd_door: str) -> data.Transaction:
+    return kosten_entry(Kosten(
         datum=datum, begunstigde=declarant, omschrijving=f"Declaratie: {omschrijving}", rekening=rekening,
         bedrag=bedrag_, tegenrekening=accounts.declaraties, ingevoerd_door=ingevoerd_door, document=document,
         flag="!", link=link, meta=(("declarant", declarant), ("iban", iban), ("prive", True)),
     ))
 
 
-def entry_lines(stand: Stand, entry: data.Transaction) -> tuple[int, int]:
-    """First and last line (1-based) of a transaction in the ledger text, from its metadata."""
-    if entry.meta.get("filename") != str(stand.pad):
-        raise ValueError(
-            f"{entry.meta.get('filename')}:{entry.meta.get('lineno')}: deze boeking staat in een ander "
-            "bestand dan de ledger; pas hem daar aan"
-        )
-    start = int(entry.meta["lineno"])
-    lines = stand.regels
-    end = start
-    while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
-        end += 1
-    return start, end
+def declaratie_tekst(**kwargs) -> str:
+    return tekst.entry(declaratie_entry(**kwargs))
 
 
-def goedkeuring_bewerking(stand: Stand, payable: Payable, door: str) -> Bewerking:
-    """Flag `!` -> `*` and add `goedgekeurd-door:` right under the transaction's first line."""
-    start, _ = entry_lines(stand, payable.entry)
-    header = stand.regels[start - 1]
-    m = _DATE_FLAG.match(header)
-    if not m:
-        raise ValueError(f"{stand.pad}:{start}: regel lijkt geen boeking: {header!r}")
-    new_header = f"{m.group(1)} * " + header[m.end():]
-    nieuw = f"{new_header}\n  goedgekeurd-door: {quote(door)}"
-    return Bewerking(start, start, header, nieuw)
-
-
-def afwijzing_tekst(payable: Payable, *, datum: datetime.date, reden: str, door: str) -> str:
+def afwijzing_entry(payable: Payable, *, datum: datetime.date, reden: str, door: str) -> data.Transaction:
     """A transaction with the claim's link that reverses its postings; the claim stays."""
     entry = payable.entry
     what = "declaratie" if payable.kind == "declaratie" else "factuur"
-    links = " ".join(f"^{l}" for l in sorted(entry.links or ()))
-    lines = [f"{datum.isoformat()} * {quote(entry.payee or '')} {quote('Afwijzing ' + what + ': ' + entry.narration)} "
-             f"{links} #afgewezen".replace("  ", " ")]
-    lines.append(f"  afgewezen-reden: {quote(reden)}")
-    lines.append(f"  afgewezen-door: {quote(door)}")
-    if entry.meta.get("prive"):
-        lines.append("  prive: TRUE")
-    for p in entry.postings:
-        if p.units is None or p.units.number is None:
-            continue
-        lines.append(f"  {p.account}   {bedrag(-p.units.number)} {p.units.currency}")
-    return "\n".join(lines) + "\n"
+    meta = tekst.meta_van([("afgewezen-reden", reden), ("afgewezen-door", door),
+                           ("prive", True if entry.meta.get("prive") else None)])
+    postings = [tekst.posting(p.account, -p.units.number, p.units.currency) for p in entry.postings
+                if p.units is not None and p.units.number is not None]
+    return tekst.transaction(datum, "*", entry.payee or "", f"Afwijzing {what}: {entry.narration}", postings,
+                             meta_=meta, tags=("afgewezen",), links=tuple(entry.links or ()))
 
 
-def betaling_tekst(payable: Payable, *, datum: datetime.date, bank: str, accounts: Accounts,
-                   bank_ref: str | None = None) -> str:
-    """The payment of a claim or invoice: liability debited, bank credited, same link."""
-    liability = accounts.declaraties if payable.kind == "declaratie" else accounts.crediteuren
-    what = "declaratie" if payable.kind == "declaratie" else "factuur"
-    lines = [f"{datum.isoformat()} * {quote(payable.payee or '')} {quote('Uitbetaling ' + what)} ^{payable.link}"]
-    if bank_ref:
-        lines.append(f"  bank-ref: {quote(bank_ref)}")
-    lines.append(f"  {liability}   {bedrag(payable.amount)} {CURRENCY}")
-    lines.append(f"  {bank}   {bedrag(-payable.amount)} {CURRENCY}")
-    return "\n".join(lines) + "\n"
+def afwijzing_tekst(payable: Payable, *, datum: datetime.date, reden: str, door: str) -> str:
+    return tekst.entry(afwijzing_entry(payable, datum=datum, reden=reden, door=door))
 
 
-def plan_tekst(*, datum: datetime.date, account: str, titel: str, budget: Decimal, status: str = "gekozen",
-               indiener: str | None = None, meta: Sequence[tuple[str, object]] = ()) -> str:
-    lines = [f"{datum.isoformat()} custom \"plan\" {account} {quote(titel)} {bedrag(budget)} {CURRENCY}",
-             f"  status: {quote(status)}"]
-    if indiener:
-        lines.append(f"  indiener: {quote(indiener)}")
-    for key, value in meta:
-        lines.append(f"  {key}: {_meta_value(value)}")
-    return "\n".join(lines) + "\n"
+def plan_entry(*, datum: datetime.date, account: str, titel: str, budget: Decimal, status: str = "gekozen",
+               indiener: str | None = None, meta: Sequence[tuple[str, object]] = ()) -> data.Custom:
+    values = [tekst.custom_account(account), tekst.custom_waarde(titel),
+              tekst.custom_waarde(tekst.eur(Decimal(budget).quantize(Decimal("0.01"))))]
+    return tekst.custom(datum, "plan", values,
+                        tekst.meta_van([("status", status), ("indiener", indiener), *meta]))
 
 
-def afsluiting_tekst(*, datum: datetime.date, bedrag_: Decimal, accounts: Accounts, door: str,
-                     tegenrekening: str) -> str:
+def plan_tekst(**kwargs) -> str:
+    return tekst.entry(plan_entry(**kwargs))
+
+
+def afsluiting_entry(*, datum: datetime.date, bedrag_: Decimal, accounts: Accounts, door: str,
+                     tegenrekening: str) -> data.Transaction:
     """The settlement: what was not spent is owed back to the city."""
-    return "\n".join([
-        f'{datum.isoformat()} * "Gemeente Amsterdam" "Afsluiting: niet besteed deel van de toekenning" #afsluiting',
-        f"  ingevoerd-door: {quote(door)}",
-        f"  {tegenrekening}   {bedrag(bedrag_)} {CURRENCY}",
-        f"  {accounts.terugbetaling}   {bedrag(-bedrag_)} {CURRENCY}",
-    ]) + "\n"
+    return tekst.transaction(
+        datum, "*", "Gemeente Amsterdam", "Afsluiting: niet besteed deel van de toekenning",
+        [tekst.posting(tegenrekening, bedrag_, CURRENCY), tekst.posting(accounts.terugbetaling, -bedrag_, CURRENCY)],
+        meta_={"ingevoerd-door": door}, tags=("afsluiting",),
+    )
+
+
+def afsluiting_tekst(**kwargs) -> str:
+    return tekst.entry(afsluiting_entry(**kwargs))
 
 
 def terugbetaling_tegenrekening(accounts: Accounts) -> str:
@@ -272,6 +229,11 @@ def terugbetaling_tegenrekening(accounts: Accounts) -> str:
 # --------------------------------------------------------------------------- whole changes
 # Builders for `schrijven.schrijf`: they read the ledger as it is under the lock,
 # check the input against it (Dutch errors) and return the Wijziging.
+
+
+def _een_regel(text: str) -> str:
+    """Text for a one-line description (the commit message): every line break or control character a space."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text)).split())
 
 
 class InvoerFout(ValueError):
@@ -299,10 +261,26 @@ def _check_period(stand: Stand, datum: datetime.date) -> None:
         )
 
 
+def controleer_vooraf(*, categorie: str, door: str, goedgekeurd_door: str | None = None) -> None:
+    """What can be refused without opening the ledger (so a refusal touches no file, not even the lock).
+
+    The forbidden categories are the kader's own: no rules file can allow them again.
+    """
+    if Kader().category_forbidden(categorie.strip()):
+        raise InvoerFout(f"categorie '{categorie.strip()}' wordt nooit vergoed volgens het kader, ook niet als "
+                         "ondersteuning; boek deze kosten niet op het buurtbudget")
+    if goedgekeurd_door is not None and zelfde_persoon(goedgekeurd_door, door):
+        raise InvoerFout(f"{goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
+                         "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
+
+
 def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     """`Speeltuin` + `Materiaal` -> `Uitgaven:Plannen:Speeltuin:Materiaal`; `ondersteuning` -> support costs."""
     view, accounts = stand.structuur, stand.structuur.accounts
     categorie = categorie.strip()
+    if view.kader.category_forbidden(categorie):  # also `alcohol`: say what is wrong, not how to spell it
+        raise InvoerFout(f"categorie '{categorie}' wordt nooit vergoed volgens het kader ({view.kader.bron}), "
+                         "ook niet als ondersteuning; boek deze kosten niet op het buurtbudget")
     if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
         raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
     if plan.strip().casefold() in ("ondersteuning", accounts.ondersteuning.casefold()):
@@ -317,14 +295,34 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     return f"{found.account}:{categorie}"
 
 
-def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, tuple[tuple[Path, Path], ...]]:
+@dataclass(frozen=True)
+class _Bon:
+    gelezen: Bon
+    doel: Path
+
+
+def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str | None, _Bon | None]:
+    """The `document:` value and the checked receipt with its place in documents/ (nothing written yet)."""
     if bon is None:
-        return None, ()
-    bon = Path(bon)
-    if not bon.is_file():
-        raise InvoerFout(f"bonbestand '{bon}' bestaat niet")
-    doel = document_naam(datum, bon, documents_folder(stand))
-    return document_ref(stand, doel), ((bon, doel),)
+        return None, None
+    try:
+        gelezen = lees_bon(bon)
+    except BonFout as exc:
+        raise InvoerFout(str(exc)) from None
+    doel = document_naam(datum, gelezen.pad, documents_folder(stand), gelezen.extensie)
+    return document_ref(stand, doel), _Bon(gelezen, doel)
+
+
+def _met_bon(bon: _Bon | None, omschrijving: str, text: str):
+    """The Wijziging; its receipt is copied from a private snapshot of the checked bytes."""
+    from ledger.schrijven import Wijziging
+
+    if bon is None:
+        return Wijziging(omschrijving, text)
+    kopie = momentopname(bon.gelezen)
+    wijziging = Wijziging(omschrijving, text, bestanden=((kopie, bon.doel),))
+    ruim_op_met(wijziging, [kopie])
+    return wijziging
 
 
 @dataclass(frozen=True)
@@ -342,13 +340,14 @@ class KostenInvoer:
 
 
 def maak_kosten(stand: Stand, invoer: KostenInvoer):
-    from ledger.schrijven import Wijziging
-
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
+    if invoer.goedgekeurd_door is not None and zelfde_persoon(invoer.goedgekeurd_door, invoer.door):
+        raise InvoerFout(f"{invoer.goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
+                         "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
-    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
     link, meta, flag = None, (), "*"
     if invoer.factuur_iban:
@@ -365,10 +364,8 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
         goedgekeurd_door=invoer.goedgekeurd_door, flag=flag, link=link, meta=meta,
     ))
     what = f"factuur ^{link}" if link else "kosten"
-    return Wijziging(
-        f"Boek {what}: {invoer.begunstigde} — {invoer.omschrijving} {format_eur(invoer.bedrag)} op {rekening}",
-        text, bestanden=files,
-    )
+    return _met_bon(bon, f"Boek {what}: {_een_regel(invoer.begunstigde)} — {_een_regel(invoer.omschrijving)} "
+                         f"{format_eur(invoer.bedrag)} op {rekening}", text)
 
 
 @dataclass(frozen=True)
@@ -385,8 +382,6 @@ class DeclaratieInvoer:
 
 
 def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
-    from ledger.schrijven import Wijziging
-
     iban = check_iban(invoer.iban)
     if not invoer.declarant.strip():
         raise InvoerFout("de naam van de declarant ontbreekt")
@@ -394,7 +389,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
-    document, files = _receipt(stand, invoer.datum, invoer.bon)
+    document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
     link = next_link(stand.entries, "decl", invoer.datum.year)
     text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
@@ -402,8 +397,8 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
         rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
         ingevoerd_door=invoer.door,
     )
-    return Wijziging(f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} ({invoer.omschrijving})",
-                     text, bestanden=files)
+    return _met_bon(bon, f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} "
+                         f"({_een_regel(invoer.omschrijving)})", text)
 
 
 def find_payable(stand: Stand, link: str) -> Payable:
@@ -415,8 +410,11 @@ def find_payable(stand: Stand, link: str) -> Payable:
     raise InvoerFout(f"geen declaratie of factuur met link ^{link} in {stand.pad}; bekend: {known}")
 
 
-def _same(a: object, b: object) -> bool:
-    return a is not None and b is not None and str(a).strip().casefold() == str(b).strip().casefold()
+def _herschreven(edit):
+    try:
+        return edit()
+    except BewerkingOnveilig as exc:
+        raise InvoerFout(str(exc)) from None
 
 
 def maak_goedkeuring(stand: Stand, link: str, door: str):
@@ -428,14 +426,14 @@ def maak_goedkeuring(stand: Stand, link: str, door: str):
         raise InvoerFout(f"{where}: ^{payable.link} is afgewezen ({payable.rejection}); goedkeuren kan niet meer")
     if payable.status in ("goedgekeurd", "betaald") or payable.approved_by:
         raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}")
-    if _same(door, payable.declarant):
+    if zelfde_persoon(door, payable.declarant):
         raise InvoerFout(f"{where}: {door} is de declarant van ^{payable.link} en mag die niet zelf goedkeuren")
-    if _same(door, payable.entered_by):
+    if zelfde_persoon(door, payable.entered_by):
         raise InvoerFout(f"{where}: {door} heeft ^{payable.link} ingevoerd en mag die niet ook goedkeuren "
                          "(vier-ogenprincipe)")
-    return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {door}" if payable.kind == "declaratie"
-                     else f"Factuur ^{payable.link} goedgekeurd door {door}",
-                     bewerkingen=(goedkeuring_bewerking(stand, payable, door),))
+    return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {_een_regel(door)}" if payable.kind == "declaratie"
+                     else f"Factuur ^{payable.link} goedgekeurd door {_een_regel(door)}",
+                     vervang=(_herschreven(lambda: keur_goed(stand, payable.entry, door)),))
 
 
 def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: datetime.date | None = None):
@@ -458,5 +456,5 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
     if datum < payable.date:
         raise InvoerFout(f"de afwijzing ({datum.isoformat()}) kan niet vóór de declaratie ({payable.date.isoformat()}) liggen")
     _check_period(stand, datum)
-    return Wijziging(f"Declaratie ^{payable.link} afgewezen door {door}: {reden.strip()}",
+    return Wijziging(f"Declaratie ^{payable.link} afgewezen door {_een_regel(door)}: {_een_regel(reden)}",
                      afwijzing_tekst(payable, datum=datum, reden=reden.strip(), door=door))

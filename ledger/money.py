@@ -6,44 +6,80 @@ Amounts are EUR. Nothing here ever touches a float.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, localcontext
 
 from babel.numbers import format_currency
 
 CENT = Decimal("0.01")
 
-# Accepted spellings of an amount typed by a person: 12 · 12.50 · 12,50 ·
-# 1.234,56 · 1,234.56 · 1234,5. Anything else (12,5,0 · 1.2.3 · 12e3) is refused.
-_PLAIN = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
-_DUTCH_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
-_ENGLISH_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$")
+# The grammar of an amount typed by a person (documented in docs/readme-dagelijks.md):
+#
+#   1234 · 1234,5 · 1234,56 · 1234.56      digits, optionally one decimal mark and 1 or 2 decimals
+#   1.234,56 · 12.345.678,00               Dutch thousands dots, only together with a decimal comma
+#
+# optionally with `€` or `EUR` before or after. Refused, with a Dutch message that
+# says how to write it: more than two decimals (`0,125`), anything that can be read
+# two ways (`1.234` and `1,234`: thousands or decimals?; `1,234.56`: English
+# grouping), more than one decimal mark (`1.234,5,6`), spaces inside the number,
+# signs, exponents, non-ASCII digits, zero and negative amounts.
+_DIGITS = re.compile(r"[0-9]+")
+_SIMPLE = re.compile(r"(?P<int>[0-9]+)(?:(?P<mark>[.,])(?P<dec>[0-9]+))?")
+_DUTCH_GROUPED = re.compile(r"(?P<int>[0-9]{1,3}(?:\.[0-9]{3})+),(?P<dec>[0-9]+)")
+_MAX_DIGITS = 15  # whole euros: far beyond any buurtbudget, well inside Decimal's precision
+HOW = "schrijf bijvoorbeeld 1234,56, 1.234,56 of 1234.56, met hoogstens twee decimalen"
 
 
 class AmountError(ValueError):
     """An amount a person typed that is not a valid euro amount."""
 
 
+def _strip_currency(raw: str) -> str:
+    raw = raw.strip()
+    for sign in ("€", "EUR", "eur"):
+        if raw.startswith(sign):
+            raw = raw[len(sign):].strip()
+        elif raw.endswith(sign):
+            raw = raw[: -len(sign)].strip()
+    return raw
+
+
 def parse_amount(text: str) -> Decimal:
-    """Parse a euro amount as a person types it; positive, at most two decimals."""
-    raw = str(text).strip().replace("€", "").replace("EUR", "").strip().replace(" ", "")
-    if raw.startswith("-"):
-        raise AmountError(f"bedrag '{text}' is negatief; geef een positief bedrag")
-    if _DUTCH_GROUPED.match(raw):
-        normal = raw.replace(".", "").replace(",", ".")
-    elif _ENGLISH_GROUPED.match(raw):
-        normal = raw.replace(",", "")
-    elif _PLAIN.match(raw):
-        normal = raw.replace(",", ".")
-    else:
+    """Parse a euro amount as a person types it: positive, at most two decimals, never ambiguous."""
+    shown = str(text).strip()
+    raw = _strip_currency(str(text))
+    if not raw:
+        raise AmountError(f"bedrag ontbreekt; {HOW}")
+    if raw[0] in "-\u2212":
+        raise AmountError(f"bedrag '{shown}' is negatief; geef een positief bedrag ({HOW})")
+    grouped = _DUTCH_GROUPED.fullmatch(raw)
+    simple = _SIMPLE.fullmatch(raw)
+    if grouped:
+        whole, decimals = grouped["int"].replace(".", ""), grouped["dec"]
+    elif simple:
+        whole, decimals = simple["int"], simple["dec"] or ""
+        if simple["mark"] and len(decimals) == 3 and len(whole) <= 3 and whole.lstrip("0"):
+            # 1.234 / 1,234: a thousands separator or three decimals? Never guess with money.
+            raise AmountError(
+                f"bedrag '{shown}' is dubbelzinnig (duizendtal of decimalen?); bedoelt u "
+                f"{whole}{decimals} euro, schrijf dan {whole}{decimals} of {whole}.{decimals},00 ({HOW})"
+            )
+    elif re.fullmatch(r"[0-9.,]+", raw) and raw.count(",") == 1 and "." in raw.split(",")[1] \
+            or re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", raw):
+        raise AmountError(f"bedrag '{shown}' gebruikt Engelse duizendtallen (1,234.56); {HOW}")
+    elif re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", raw):
         raise AmountError(
-            f"bedrag '{text}' is geen geldig bedrag (schrijf bijvoorbeeld 12,50 of 1.234,56)"
+            f"bedrag '{shown}' is dubbelzinnig (duizendtallen zonder decimale komma); "
+            f"schrijf {raw.replace('.', '')} of {raw},00 ({HOW})"
         )
-    try:
-        value = Decimal(normal).quantize(CENT)
-    except InvalidOperation as exc:  # pragma: no cover - the patterns exclude this
-        raise AmountError(f"bedrag '{text}' is geen geldig bedrag") from exc
+    else:
+        raise AmountError(f"bedrag '{shown}' is geen geldig bedrag; {HOW}")
+    if len(decimals) > 2:
+        raise AmountError(f"bedrag '{shown}' heeft meer dan twee decimalen; een bedrag is in hele centen ({HOW})")
+    if len(whole.lstrip("0")) > _MAX_DIGITS:
+        raise AmountError(f"bedrag '{shown}' is onwaarschijnlijk groot; {HOW}")
+    value = Decimal(f"{whole}.{decimals or '0'}").quantize(CENT)
     if value <= 0:
-        raise AmountError(f"bedrag '{text}' moet groter dan nul zijn")
+        raise AmountError(f"bedrag '{shown}' moet groter dan nul zijn; {HOW}")
     return value
 
 

@@ -4,14 +4,20 @@
 text of a new beancount file for the residents' view:
 
 - receipts are gone: every `document*` metadata key and every Document entry;
-- IBANs are gone: metadata keys containing `iban`, and any IBAN-looking text in
-  a narration, payee, note or metadata value;
+- IBANs are gone: metadata keys containing `iban`, and any IBAN-looking text
+  (upper or lower case) in a narration, payee, note, query or metadata value;
+  so are e-mail addresses and phone numbers;
 - private persons become "Bewoner": the payee and declarant of a private entry
   (`prive: TRUE`, or a payee/declarant named in the header's `prive-namen`, or
   an entry that shares a link with a private entry: privacy follows links), and
   every mention of those names anywhere else;
+- an account, tag or link named after a private person gets a neutral name
+  (`Bewoner-1`, ...; the same person the same name everywhere);
 - the header, plans, accounts and every amount stay, so `build_view` of the
   copy gives the same figures as of the original.
+
+What Fava shows on top of the copy (`custom "fava-option"` lines) is the
+caller's to say (`fava_options`); the original's own Fava options stay behind.
 
 The function is pure (entries in, text out). `redact_ledger` also returns where
 each original entry ended up, so verdicts can point into the copy, and
@@ -24,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from beancount.core import data, flags
+from beancount.core import account, data, flags
 from beancount.parser import printer
 
 from ledger.header import header_entries, parse_header
@@ -32,16 +38,19 @@ from ledger.header import header_entries, parse_header
 BEWONER = "Bewoner"
 IBAN_HIDDEN = "[IBAN verborgen]"
 RECEIPT_HIDDEN = "[bon]"
-EXTENSION_MODULE = "buurtbudget_admin.fava_ext"
+EMAIL_HIDDEN = "[e-mail verborgen]"
+PHONE_HIDDEN = "[telefoon verborgen]"
 
-# Two letters, two check digits, 11 to 30 letters/digits, optionally in groups of four.
-IBAN_PATTERN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+# Two letters, two check digits, 11 to 30 letters/digits, optionally in groups of four; any case.
+IBAN_PATTERN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Dutch numbers: 0 and nine digits (06-12345678, 020 123 4567), or +31 / 0031 and nine digits.
+PHONE_PATTERN = re.compile(
+    r"(?<![\w.,/-])(?:(?:\+|00)31[\s-]?(?:\(0\)[\s-]?)?|0)[1-9](?:[\s-]?\d){8}(?![\w.,/-]?\d)")
 
 # Options a reader of the public copy needs; everything else (documents
 # folders, plugins, includes, importers) stays behind.
 _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
-# Fava options that would point into the private workspace.
-_DROPPED_FAVA_OPTIONS = {"import-config", "import-dirs", "language", "default-page"}
 
 
 def _is_receipt_key(key: str) -> bool:
@@ -50,10 +59,6 @@ def _is_receipt_key(key: str) -> bool:
 
 def _is_iban_key(key: str) -> bool:
     return "iban" in key.lower()
-
-
-def _looks_like_iban(text: str) -> bool:
-    return bool(IBAN_PATTERN.search(text))
 
 
 def _quote(text: str) -> str:
@@ -67,15 +72,22 @@ class Secrets:
     names: tuple[str, ...] = ()  # private persons, longest first
     receipts: tuple[str, ...] = ()  # receipt values and file names, longest first
     private_ids: frozenset[int] = field(default_factory=frozenset)  # id() of private entries
+    accounts: Mapping[str, str] = field(default_factory=dict)  # account named after a person -> neutral name
+    words: tuple[tuple[str, str], ...] = ()  # account components, tags, links -> neutral, longest first
 
     def scrub(self, text: str) -> str:
-        """Free text without IBANs, receipt names or private names."""
+        """Free text without IBANs, e-mail addresses, phone numbers, receipt names or private names."""
         if not text:
             return text
-        out = IBAN_PATTERN.sub(IBAN_HIDDEN, text)
+        out = EMAIL_PATTERN.sub(EMAIL_HIDDEN, text)
+        out = IBAN_PATTERN.sub(IBAN_HIDDEN, out)
+        out = PHONE_PATTERN.sub(PHONE_HIDDEN, out)
         for receipt in self.receipts:
             if receipt in out:
                 out = out.replace(receipt, RECEIPT_HIDDEN)
+        for word, neutral in self.words:
+            if word in out:
+                out = out.replace(word, neutral)
         for name in self.names:
             out = re.sub(r"(?<!\w)" + re.escape(name) + r"(?!\w)", BEWONER, out, flags=re.IGNORECASE)
         return out
@@ -153,11 +165,64 @@ def find_secrets(entries: list[data.Directive]) -> Secrets:
             collect(posting.meta)
 
     names.discard(BEWONER)
+    final_names = tuple(sorted({n.strip() for n in names if n.strip()}, key=lambda n: (-len(n), n)))
+    accounts, words = _neutral_names(entries, final_names)
     return Secrets(
-        names=tuple(sorted({n.strip() for n in names if n.strip()}, key=lambda n: (-len(n), n))),
+        names=final_names,
         receipts=tuple(sorted({r for r in receipts if r.strip()}, key=lambda r: (-len(r), r))),
         private_ids=frozenset(private),
+        accounts=accounts,
+        words=words,
     )
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def _all_accounts(entries: Iterable[data.Directive]) -> set[str]:
+    found: set[str] = set()
+    for entry in entries:
+        for attr in ("account", "source_account"):
+            value = getattr(entry, attr, None)
+            if isinstance(value, str):
+                found.add(value)
+        for posting in getattr(entry, "postings", None) or ():
+            found.add(posting.account)
+        if isinstance(entry, data.Custom):
+            found.update(v.value for v in entry.values if v.dtype == account.TYPE)
+    return found
+
+
+def _neutral_names(entries: list[data.Directive], names: tuple[str, ...]):
+    """Accounts, tags and links that carry a private name (or an e-mail, phone number, IBAN), made neutral.
+
+    A word carries a name when, lower-cased without separators, it contains the
+    whole name ("Fatima-el-Amrani", "fatima_elamrani"). Each such word gets
+    its own neutral name, stable within the copy, so sums per account and
+    groups per link stay as they were.
+    """
+    squashed = [_squashed(n) for n in names if len(_squashed(n)) >= 3]
+
+    def personal(word: str) -> bool:
+        flat = _squashed(word)
+        return (any(n in flat for n in squashed) or bool(IBAN_PATTERN.search(word))
+                or bool(EMAIL_PATTERN.search(word)) or bool(PHONE_PATTERN.search(word)))
+
+    components = sorted({c for acc in _all_accounts(entries) for c in acc.split(":")[1:] if personal(c)})
+    component_names = {c: f"Bewoner-{i}" for i, c in enumerate(components, 1)}
+    accounts = {}
+    for acc in _all_accounts(entries):
+        parts = acc.split(":")
+        if any(p in component_names for p in parts[1:]):
+            accounts[acc] = ":".join([parts[0]] + [component_names.get(p, p) for p in parts[1:]])
+    tags = sorted({t for e in entries for t in (getattr(e, "tags", None) or ()) if personal(t)})
+    links = sorted({k for e in entries for k in (getattr(e, "links", None) or ()) if personal(k)})
+    words = dict(accounts)
+    words.update(component_names)
+    words.update({t: "bewoner" for t in tags})
+    words.update({k: f"prive-{i}" for i, k in enumerate(links, 1)})
+    return accounts, tuple(sorted(words.items(), key=lambda kv: (-len(kv[0]), kv[0])))
 
 
 def _clean_value(key: str, value: Any, secrets: Secrets, private: bool) -> Any:
@@ -181,22 +246,43 @@ def _clean_meta(meta: Mapping[str, Any] | None, secrets: Secrets, private: bool)
     return out
 
 
+def _neutral_words(entry: data.Directive, secrets: Secrets) -> data.Directive:
+    """The entry with its accounts, tags and links renamed where they carry a private name."""
+    if not secrets.words:
+        return entry
+    words = dict(secrets.words)
+    changes: dict[str, Any] = {}
+    for attr in ("account", "source_account"):
+        value = getattr(entry, attr, None)
+        if isinstance(value, str) and value in secrets.accounts:
+            changes[attr] = secrets.accounts[value]
+    for attr in ("tags", "links"):
+        value = getattr(entry, attr, None)
+        if value and any(v in words for v in value):
+            changes[attr] = frozenset(words.get(v, v) for v in value)
+    if isinstance(entry, data.Custom):
+        changes["values"] = [
+            v._replace(value=secrets.accounts.get(v.value, v.value)) if v.dtype == account.TYPE else v
+            for v in entry.values
+        ]
+    return entry._replace(**changes) if changes else entry
+
+
 def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | None:
     """The public form of one entry, or None when it has no place there."""
     if isinstance(entry, data.Document):
         return None
     if isinstance(entry, data.Transaction) and entry.flag == flags.FLAG_PADDING:
         return None  # the Pad directive makes it again on load
-    if isinstance(entry, data.Custom) and entry.type == "fava-extension":
-        return None
-    if isinstance(entry, data.Custom) and entry.type == "fava-option" and entry.values:
-        if str(entry.values[0].value) in _DROPPED_FAVA_OPTIONS:
-            return None
+    if isinstance(entry, data.Custom) and entry.type in ("fava-extension", "fava-option"):
+        return None  # Fava's settings of the copy are the caller's (`fava_options`)
     private = id(entry) in secrets.private_ids
     meta = _clean_meta(entry.meta, secrets, private)
+    entry = _neutral_words(entry, secrets)
     if isinstance(entry, data.Transaction):
         postings = [
-            posting._replace(meta=_clean_meta(posting.meta, secrets, private) or None)
+            posting._replace(meta=_clean_meta(posting.meta, secrets, private) or None,
+                             account=secrets.accounts.get(posting.account, posting.account))
             for posting in entry.postings
         ]
         payee = BEWONER if private and entry.payee else secrets.scrub(entry.payee) if entry.payee else entry.payee
@@ -208,7 +294,8 @@ def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | No
     if isinstance(entry, data.Event):
         return entry._replace(meta=meta, description=secrets.scrub(entry.description))
     if isinstance(entry, data.Query):
-        return entry._replace(meta=meta)
+        return entry._replace(meta=meta, name=secrets.scrub(entry.name).replace('"', "'"),
+                              query_string=secrets.scrub(entry.query_string).replace('"', "'"))
     if isinstance(entry, data.Custom):
         values = []
         for value in entry.values:
@@ -233,8 +320,13 @@ class Redacted:
         return self.secrets.scrub(text)
 
 
-def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any]) -> Redacted:
-    """The public copy of a loaded ledger (see the module docstring)."""
+def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any], *,
+                  fava_options: Iterable[tuple[str, str]] = ()) -> Redacted:
+    """The public copy of a loaded ledger (see the module docstring).
+
+    `fava_options`: (name, value) pairs written as `custom "fava-option"` lines
+    at the top of the copy (the language and start page the public view uses).
+    """
     secrets = find_secrets(entries)
     out: list[str] = [
         "; Openbare kopie van een buurtbudget, gemaakt door buurtbudget-admin.",
@@ -249,9 +341,8 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any])
     out.append("")
     first = min((e.date for e in entries), default=None)
     start = first.isoformat() if first else "2000-01-01"
-    out.append(f'{start} custom "fava-option" "language" "nl"')
-    out.append(f'{start} custom "fava-option" "default-page" "extension/Buurtbudget/"')
-    out.append(f'{start} custom "fava-extension" "{EXTENSION_MODULE}"')
+    for name, value in fava_options:
+        out.append(f'{start} custom "fava-option" {_quote(name)} {_quote(value)}')
     out.append("")
 
     lines: dict[tuple[str, int], int] = {}
@@ -266,8 +357,3 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any])
         out.extend(text.rstrip("\n").split("\n"))
         out.append("")
     return Redacted("\n".join(out) + "\n", lines, secrets)
-
-
-def redact(entries: list[data.Directive], options_map: Mapping[str, Any]) -> str:
-    """The text of the public copy."""
-    return redact_ledger(entries, options_map).text

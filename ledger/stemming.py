@@ -96,7 +96,7 @@ def lees_uitslag(path: str | Path) -> list[Kandidaat]:
         raise UitslagFout(f"{path}: bestand bestaat niet") from exc
     except UnicodeDecodeError as exc:
         raise UitslagFout(f"{path}: geen UTF-8-tekst") from exc
-    first = text.splitlines()[0] if text.strip() else ""
+    first = text.split("\n", 1)[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     fields = reader.fieldnames or []
@@ -106,7 +106,8 @@ def lees_uitslag(path: str | Path) -> list[Kandidaat]:
         raise UitslagFout(f"{path}:1: kolom(men) {', '.join(missing)} ontbreken (verwacht plan, titel, bedrag, stemmen)")
     result: list[Kandidaat] = []
     seen: dict[str, int] = {}
-    for n, row in enumerate(reader, start=2):
+    for row in reader:
+        n = reader.line_num  # the line the row ends on (a quoted field may span lines)
         if not any((v or "").strip() for v in row.values()):
             continue
         if row.get(None):  # csv puts surplus fields under the key None

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from ledger.header import DirectiveError, describe_validation_error, Header, PlanDeclaration, header_entries, parse_header, parse_plan
 from ledger.kader import Kader, RulesFileError, find_rules_file, load_kader
 from ledger.money import ceiling_of, within_ceiling
+from ledger.retouren import betaalstatus, is_retour
 
 ZERO = Decimal("0")
 # Posting metadata that only says where the posting stands holds no receipt.
@@ -149,6 +150,7 @@ class Payable(NamedTuple):
     rejection: str | None
     payments: tuple[data.Transaction, ...]
     entry: data.Transaction
+    returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.retouren)
 
     @property
     def meta(self) -> Mapping[str, Any]:
@@ -397,6 +399,7 @@ def build_view(
     support_lines: list[CostLine] = []
     liability_entries: list[tuple[str, data.Transaction, Decimal]] = []
     link_payments: dict[str, list[data.Transaction]] = defaultdict(list)
+    link_returns: dict[str, list[data.Transaction]] = defaultdict(list)
     rejected_links: dict[str, str] = {}
     last_date: datetime.date | None = None
 
@@ -499,6 +502,9 @@ def build_view(
                     elif amount > 0:
                         for link in links:
                             link_payments[link].append(entry)
+                    elif is_retour(amount, has_cost, bool(links)):
+                        for link in links:
+                            link_returns[link].append(entry)
         elif isinstance(entry, data.Custom) and entry.type == "plan":
             parsed = parse_plan(entry, CURRENCY)
             if isinstance(parsed, DirectiveError):
@@ -536,22 +542,17 @@ def build_view(
         link = next(iter(sorted(entry.links)), None) if entry.links else None
         payments = tuple(p for l in (entry.links or ()) for p in link_payments.get(l, ()))
         rejection = next((rejected_links[l] for l in (entry.links or ()) if l in rejected_links), None)
+        returns = tuple(r for l in (entry.links or ()) for r in link_returns.get(l, ()))
         approved_by = entry.meta.get("goedgekeurd-door")
-        if rejection is not None:
-            status = "afgewezen"
-        elif payments:
-            status = "betaald"
-        elif entry.flag != "!" and approved_by:
-            status = "goedgekeurd"
-        else:
-            status = "ingediend"
+        status = betaalstatus(afgewezen=rejection is not None, betalingen=len(payments), retouren=len(returns),
+                              goedgekeurd=entry.flag != "!" and bool(approved_by))
         payables.append(
             Payable(
                 kind=kind, link=link, date=entry.date, payee=entry.payee, narration=entry.narration,
                 amount=amount, flag=entry.flag,
                 declarant=entry.meta.get("declarant"), iban=entry.meta.get("iban"),
                 entered_by=entry.meta.get("ingevoerd-door"), approved_by=approved_by,
-                status=status, rejection=rejection, payments=payments, entry=entry,
+                status=status, rejection=rejection, payments=payments, entry=entry, returns=returns,
             )
         )
 

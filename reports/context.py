@@ -19,9 +19,11 @@ from typing import Any, Iterable, Mapping
 
 import rules
 from ledger.loading import LoadedLedger
+from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine, build_view
 from reports.labels import labels_for
-from reports.sources import Sources, read_sources
+from reports.receipts import Receipts, collect_receipts, combined_sha256
+from reports.sources import SourceFile, Sources, statement_sources
 from reports.tier import Tier, accountability_tier
 from rules.checking import Problem, check_ledger, to_problem, verdicts
 
@@ -67,10 +69,43 @@ class Statement:
     other_problems: tuple[Violation, ...]
     tier: Tier
     annex: tuple[AnnexGroup, ...]
+    receipts: Receipts = Receipts()
+    vaststellingen: Vaststellingen = Vaststellingen()
+    tot: datetime.date | None = None  # as asked (`--tot`); None: up to the last entry
 
     @property
     def labels(self) -> Mapping[str, str]:
         return labels_for(self.taal)
+
+    @property
+    def embedded(self) -> tuple[SourceFile, ...]:
+        """Every file inside the PDF besides its manifest: the sources, then the receipts (when embedded)."""
+        receipts = self.receipts.files if self.receipts.embedded else ()
+        return tuple(sorted(self.sources.files + receipts, key=lambda f: f.name))
+
+    @property
+    def combined(self) -> str:
+        """One SHA-256 over every embedded source and receipt (`sha256sum` lines sorted by name)."""
+        return combined_sha256(self.embedded)
+
+    @property
+    def failed_codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.verdicts if not v.passed)
+
+    @property
+    def vastgesteld(self):
+        """The latest decision (Vaststelling) or None."""
+        return self.vaststellingen.latest
+
+    @property
+    def to_repay(self) -> Decimal | None:
+        """What goes back to the city: received − vastgesteld once decided, else the view's unspent
+        part after the period; None while the period runs (nothing to say yet)."""
+        if self.vastgesteld is not None:
+            return terug_te_betalen(self.view.received, self.vastgesteld.bedrag)
+        if self.view.period_ended:
+            return self.view.to_repay
+        return None
 
     @property
     def violation_count(self) -> int:
@@ -170,8 +205,12 @@ def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGro
     return tuple(groups)
 
 
-def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None, taal: str = "nl") -> Statement:
-    """Load and check a ledger and arrange what its statement shows. No clock is read."""
+def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None, taal: str = "nl",
+                    bonnen: bool = True) -> Statement:
+    """Load and check a ledger and arrange what its statement shows. No clock is read.
+
+    `bonnen=False` makes the light version: the receipts are named, not read or embedded.
+    """
     labels = labels_for(taal)
     loaded, problems = check_ledger(path, tot=tot, peildatum=tot)
     statement_date = tot or last_entry_date(loaded.entries)
@@ -190,14 +229,20 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
     )
     rule_codes = {rule.CODE for rule in rules.ALL_RULES}
     others = tuple(_violation(p, base, dates) for p in problems if p.code not in rule_codes)
+    sources = statement_sources(loaded.path, loaded.source_files, loaded.options_map)
+    receipts = collect_receipts(loaded.entries, loaded.options_map, loaded.path, statement_date, embed=bonnen,
+                                exclude=[f.path for f in sources.files])
     return Statement(
         view=view,
         statement_date=statement_date,
         taal=taal,
         ledger_path=loaded.path,
-        sources=read_sources(loaded.path, loaded.source_files),
+        sources=sources,
         verdicts=rule_verdicts,
         other_problems=others,
         tier=accountability_tier(view.award),
         annex=annex_groups(view, labels),
+        receipts=receipts,
+        vaststellingen=vaststellingen(loaded.entries, statement_date),
+        tot=tot,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
+import posixpath
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -85,7 +86,8 @@ class Overview:
 
     @property
     def sources(self) -> tuple[SourceFile, ...]:
-        return tuple(f for r in self.rows for f in r.sources)
+        # A workspace's regels.toml is a source of every ledger: attached once.
+        return tuple({f.name: f for r in self.rows for f in r.sources}.values())
 
     @property
     def title(self) -> str:
@@ -106,7 +108,7 @@ def summarize(path: str, workspace: str, tot: datetime.date | None, taal: str) -
     """One ledger's row (runs in a worker process)."""
     folder = Path(os.path.relpath(Path(path).parent, workspace)).as_posix()
     try:
-        statement = build_statement(path, tot=tot, taal=taal)
+        statement = build_statement(path, tot=tot, taal=taal, bonnen=False)  # the overview embeds no receipts
     except (LedgerReadError, StatementError) as exc:
         message = exc.message if isinstance(exc, LedgerReadError) else str(exc)
         where = f"{folder}/main.beancount" + (f":{exc.lineno}" if getattr(exc, "lineno", 0) else "")
@@ -115,13 +117,14 @@ def summarize(path: str, workspace: str, tot: datetime.date | None, taal: str) -
     view = statement.view
     header = view.header
     violations = tuple(x for verdict in statement.verdicts for x in verdict.violations) + statement.other_problems
-    sources = tuple(replace(f, name=f"{folder}/{f.name}") for f in statement.sources.files)
+    sources = tuple(replace(f, name=posixpath.normpath(f"{folder}/{f.name}")) for f in statement.sources.files)
     violations = tuple(replace(x, location=f"{folder}/{x.location}") for x in violations)
     return OverviewRow(
         folder=folder, title=view.title,
         stadsdeel=header.stadsdeel if header else None, buurt=header.buurt if header else None,
         award=view.award, spent=view.spent, support_costs=view.support_costs,
-        support_within_ceiling=view.support_within_ceiling, to_repay=view.to_repay,
+        support_within_ceiling=view.support_within_ceiling,
+        to_repay=statement.to_repay if statement.to_repay is not None else view.to_repay,
         period_ended=view.period_ended, statement_date=statement.statement_date,
         violations=violations, sources=sources, combined_hash=statement.sources.combined,
     )

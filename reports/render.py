@@ -1,4 +1,4 @@
-"""Statement -> HTML (Jinja2, autoescaped) -> PDF/A-3b (WeasyPrint), byte-identical per input.
+"""Statement -> HTML (Jinja2, autoescaped) -> tagged PDF/A-3a (WeasyPrint), byte-identical per input.
 
 Templates are looked up in order (a Jinja ChoiceLoader):
   1. a folder given with `--sjablonen DIR`;
@@ -9,9 +9,12 @@ A stadsdeel overrides a file by putting one of the same name in its folder:
 extra CSS), or a whole template.
 
 Determinism: no clock is read. The PDF's creation and modification dates,
-and those of the attached source files, are the statement date; the PDF file
-identifier is WeasyPrint's MD5 of the content; fonts are subset the same way
-every time. Two renders of the same books give the same bytes.
+and those of the attached files, are the statement date; the PDF file
+identifier is WeasyPrint's MD5 of the content. Font subsets are the same every
+time: HarfBuzz copies the font's own dates, and where WeasyPrint falls back to
+fontTools (no `libharfbuzz-subset0`), fontTools stamps the subset with
+`SOURCE_DATE_EPOCH`, which is set to the statement date while the PDF is
+written. Two renders of the same books give the same bytes, in any process.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import os
 import subprocess
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from babel.dates import format_date
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
@@ -40,7 +44,7 @@ from reports.labels import BABEL_LOCALE, labels_for
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "rapporten"
 OVERRIDES_FOLDER = "sjablonen"
 ASSET_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-PDF_VARIANT = "pdf/a-3b"
+PDF_VARIANT = "pdf/a-3a"  # tagged: structure, reading order, table headers, language
 MAX_TEXT = 400  # characters of one ledger text shown in a table cell; the full text is in the attachment
 
 
@@ -259,20 +263,41 @@ def _layout_gc() -> Iterator[None]:
                 gc.unfreeze()
 
 
-def html_to_pdf(html: str, *, attachments: Iterable[Any] = (), date: datetime.date) -> tuple[bytes, int]:
-    """Render HTML to PDF/A-3b bytes with the given source files attached; returns (bytes, pages).
+@dataclass(frozen=True, slots=True)
+class Embedded:
+    """A file to embed: its name in the PDF, its bytes, a description and its PDF/A-3 relationship."""
 
-    `attachments` are `reports.sources.SourceFile`s (name, content, sha256).
-    Nothing is fetched from outside: only data: URIs are allowed.
+    name: str
+    content: bytes
+    description: str
+    relationship: str = "Source"  # Source | Supplement | Data
+
+
+def as_embedded(files: Iterable[Any], relationship: str = "Source") -> list[Embedded]:
+    """`reports.sources.SourceFile`s as attachments described by their SHA-256."""
+    return [Embedded(f.name, f.content, f"SHA-256 {f.sha256}", relationship) for f in files]
+
+
+def html_to_pdf(html: str, *, attachments: Iterable[Any] = (), date: datetime.date,
+                links: Mapping[int, str] | None = None, link_label: str = "Bijlage") -> tuple[bytes, int]:
+    """Render HTML to tagged PDF/A-3a bytes with the given files embedded; returns (bytes, pages).
+
+    `attachments` are `Embedded` files (or `SourceFile`s, embedded as sources).
+    `links` maps the number in an `urn:buurtbudget-bijlage:<n>` link of the HTML
+    to the name of the embedded file it opens. Nothing is fetched from outside:
+    only data: URIs are allowed.
     """
     from weasyprint.urls import URLFetcher
 
-    # The attachments are UTF-8 text: say so in their MIME subtype (PDF/A-3 asks for one).
+    # The ledger files are UTF-8 text: say so in their MIME subtype (PDF/A-3 asks for one).
     mimetypes.add_type("text/plain", ".beancount", strict=False)
+    mimetypes.add_type("text/plain", ".toml", strict=False)
+    mimetypes.add_type("application/json", ".json", strict=False)
     fetcher = URLFetcher(allowed_protocols={"data"})
     stamp = pdf_timestamp(date)
+    files = [a if isinstance(a, Embedded) else as_embedded([a])[0] for a in attachments]
     with _layout_gc():
-        return _html_to_pdf(html, attachments, fetcher, stamp)
+        return _html_to_pdf(html, files, fetcher, stamp, dict(links or {}), link_label)
 
 
 _FONTS = threading.local()
@@ -294,23 +319,60 @@ def font_config() -> Any:
     return _FONTS.config
 
 
-def _html_to_pdf(html: str, attachments: Iterable[Any], fetcher: Any, stamp: datetime.datetime) -> tuple[bytes, int]:
+_EPOCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _source_date_epoch(stamp: datetime.datetime) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to `stamp` while a PDF is written (fontTools stamps font subsets with it).
+
+    The environment is the process's: one writer at a time, and the old value comes back.
+    """
+    with _EPOCH_LOCK:
+        old = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp: datetime.datetime,
+                 links: Mapping[int, str], link_label: str) -> tuple[bytes, int]:
     from weasyprint import HTML, Attachment
 
+    from reports.pdf_finish import (
+        link_attachments, scope_table_headers, store_incompressible_files, unicode_file_names,
+        unique_associated_files,
+    )
+
     document = HTML(string=html, url_fetcher=fetcher, base_url=str(TEMPLATES_DIR)).render(font_config=font_config())
+    # Sorted by name: the EmbeddedFiles name tree must be (and the order is then the same every time).
     files = [
         Attachment(
-            file_obj=io.BytesIO(source.content),
-            name=source.name,
-            description=f"SHA-256 {source.sha256}",
+            file_obj=io.BytesIO(item.content),
+            name=item.name,
+            description=item.description,
             created=stamp,
             modified=stamp,
-            relationship="Source",
+            relationship=item.relationship,
             url_fetcher=fetcher,
         )
-        for source in attachments
+        for item in sorted(attachments, key=lambda a: a.name.encode("utf-8"))
     ]
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+
+    def finish(_document: Any, pdf: Any) -> None:
+        link_attachments(pdf, links, link_label)
+        unicode_file_names(pdf)
+        unique_associated_files(pdf)
+        store_incompressible_files(pdf)
+        scope_table_headers(pdf)
+
+    with _source_date_epoch(stamp):
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files, finisher=finish)
     return pdf, len(document.pages)
 
 
@@ -321,14 +383,57 @@ def statement_html(statement: Any, *, sjablonen: str | os.PathLike | None = None
         stadsdeel_dir=stadsdeel_folder(statement.ledger_path, header.stadsdeel if header else None),
     )
     env = make_env(dirs, statement.taal)
+    from reports.dossier import page_one
+    from reports.pdf_finish import link_href
+
+    bijlagen = {f.name: link_href(i) for i, f in enumerate(statement.embedded)} if statement.receipts.embedded else {}
+    missing = " (" + statement.labels["missing"] + ")"
     return render_html(env, "verantwoording.html", s=statement, v=statement.view, h=header,
-                       created=pdf_timestamp(statement.statement_date).isoformat())
+                       created=pdf_timestamp(statement.statement_date).isoformat(),
+                       cijfers={f.key: f.text for f in page_one(statement)},
+                       bon=functools.partial(receipt_cell, statement.receipts, bijlagen, missing))
+
+
+def receipt_cell(receipts: Any, links: Mapping[str, str], missing: str, line: Any) -> Markup:
+    """An annex row's receipts: each a link to its embedded file, or marked missing."""
+    parts = []
+    for value in dict.fromkeys(line.documents):
+        shown = printable(shorten(value, 80))
+        name = receipts.name_for(line.entry.meta, value)
+        if name is None:
+            parts.append(Markup("{}{}").format(shown, missing))
+        elif name in links:
+            parts.append(Markup('<a href="{}">{}</a>').format(links[name], shown))
+        else:
+            parts.append(Markup("{}").format(shown))
+    return Markup(", ").join(parts)
+
+
+def statement_attachments(statement: Any) -> list[Embedded]:
+    """The ledger's sources (Source), its receipts and the manifest (Supplement).
+
+    The manifest is page 1's figures and the list of files in a form a program reads
+    more easily: a supplement in PDF/A-3's words, as the receipts are to the books.
+    """
+    from reports.dossier import MANIFEST_NAME, manifest_bytes
+
+    receipts = {f.name for f in statement.receipts.files}
+    files = [
+        Embedded(f.name, f.content, f"SHA-256 {f.sha256}", "Supplement" if f.name in receipts else "Source")
+        for f in statement.embedded
+    ]
+    files.append(Embedded(MANIFEST_NAME, manifest_bytes(statement),
+                          "Cijfers van pagina 1 en de lijst van ingesloten bestanden (buurtbudget verifieer)",
+                          "Supplement"))
+    return files
 
 
 def render_statement(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> tuple[bytes, int]:
-    """The statement as PDF/A-3b bytes with the ledger's source files attached; (bytes, pages)."""
+    """The statement as tagged PDF/A-3a bytes with its sources, receipts and manifest embedded; (bytes, pages)."""
     html = statement_html(statement, sjablonen=sjablonen)
-    return html_to_pdf(html, attachments=statement.sources.files, date=statement.statement_date)
+    links = dict(enumerate(f.name for f in statement.embedded)) if statement.receipts.embedded else {}
+    return html_to_pdf(html, attachments=statement_attachments(statement), date=statement.statement_date,
+                       links=links, link_label=statement.labels["receipt"])
 
 
 def write_atomic(target: str | os.PathLike, content: bytes) -> Path:
@@ -356,6 +461,6 @@ def overview_html(overview: Any, *, sjablonen: str | os.PathLike | None = None) 
 
 
 def render_overview(overview: Any, *, sjablonen: str | os.PathLike | None = None) -> tuple[bytes, int]:
-    """The overview as PDF/A-3b bytes with every ledger's source files attached; (bytes, pages)."""
+    """The overview as tagged PDF/A-3a bytes with every ledger's source files attached; (bytes, pages)."""
     html = overview_html(overview, sjablonen=sjablonen)
     return html_to_pdf(html, attachments=overview.sources, date=overview.statement_date)

@@ -14,7 +14,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +47,15 @@ def read_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.PathLi
     files.sort(key=lambda f: f.name)
     combined = hashlib.sha256("".join(f.sha256sum_line for f in files).encode("utf-8")).hexdigest()
     return Sources(tuple(files), combined)
+
+
+def statement_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.PathLike],
+                      options_map: Mapping[str, Any]) -> Sources:
+    """The sources of a statement: the files beancount loaded, plus the stadsdeel's rules file when
+    one applies (it decides verdicts, so the dossier carries it and `verifieer` can judge again)."""
+    from ledger.kader import find_rules_file
+
+    config = next((cfg for name, cfg in options_map.get("plugin", []) if name == "rules" and cfg), None)
+    rules_file = find_rules_file(ledger_file, config)
+    extra = [rules_file] if rules_file is not None and rules_file.is_file() else []
+    return read_sources(ledger_file, [*paths, *extra])

@@ -10,11 +10,13 @@ Each violation is a beancount error whose message starts with its code, so
 
 from __future__ import annotations
 
-from rules import bon, categorie, header, ondersteuning, periode, plan, toekenning, uurtarief, valuta, vier_ogen
+from rules import (
+    bon, categorie, header, ondersteuning, periode, plan, toekenning, uurtarief, valuta, vaststelling, vier_ogen,
+)
 from rules.base import RuleError, run_rules
 
 # In the order of the contract; BB-VALUTA guards the sums the others use.
-ALL_RULES = (header, ondersteuning, categorie, plan, toekenning, periode, bon, vier_ogen, uurtarief, valuta)
+ALL_RULES = (header, ondersteuning, categorie, plan, toekenning, periode, bon, vier_ogen, uurtarief, valuta, vaststelling)
 RULES_BY_CODE = {rule.CODE: rule for rule in ALL_RULES}
 
 __plugins__ = ("run_all",)

@@ -5,6 +5,11 @@
       Expenses:Plannen:Buurtfeest:Alcohol   45.00 EUR   ; never allowed
       Assets:Bank:Betaalrekening
 
+    2025-04-01 * "Slijterij" "Borrel van het bestuur"
+      document: "bon2.pdf"
+      Expenses:Ondersteuning:Alcohol   30.00 EUR        ; not under support either
+      Assets:Bank:Betaalrekening
+
     2025-04-02 * "Drukkerij" "Flyers"
       document: "flyers.pdf"
       Expenses:Drukwerk   80.00 EUR                     ; not Plannen:<Plan>:<Categorie>
@@ -12,7 +17,8 @@
 
 Allowed: `Expenses:Ondersteuning[:...]` and `Expenses:Plannen:<Plan>:<Categorie>`
 with a category from the kader (which a stadsdeel's rules file may narrow or
-widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never.
+widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never, under
+`Plannen` and under `Ondersteuning` alike.
 """
 
 from __future__ import annotations
@@ -40,7 +46,18 @@ def violations(ctx: Context) -> list[RuleError]:
             continue
         seen.add(key)
         if line.kind == "ondersteuning":
-            fine.add(line.account)
+            # Support costs may be split freely, but never into what the kader forbids.
+            depth = accounts.ondersteuning.count(":") + 1
+            bad = [c for c in line.account.split(":")[depth:] if kader.category_forbidden(c)]
+            if bad:
+                errors.append(violation(
+                    CODE, line.meta,
+                    f"categorie '{bad[0]}' ({line.account}) wordt nooit vergoed volgens het kader, "
+                    f"ook niet als ondersteuning",
+                    line.entry,
+                ))
+            else:
+                fine.add(line.account)
             continue
         if line.kind == "overig":
             errors.append(

@@ -89,6 +89,25 @@ def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def folder_digest(folder: Path, *, alles: bool = False) -> str:
+    """One hash of a whole folder: every file's path and bytes, every directory's path (hidden ones too).
+
+    The writer's empty lock file is left out unless `alles`: it holds no data and stays once made.
+    """
+    h = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        rel = path.relative_to(folder).as_posix().encode("utf-8")
+        if not alles and path.name.endswith(".beancount.lock") and path.is_file() and path.stat().st_size == 0:
+            continue  # the writer's lock file: empty, it holds no data and stays once made
+        if path.is_symlink():
+            h.update(b"L" + rel + b"\0" + os.readlink(path).encode("utf-8") + b"\0")
+        elif path.is_dir():
+            h.update(b"D" + rel + b"\0")
+        else:
+            h.update(b"F" + rel + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def bean_errors(path: Path) -> list:
     """What bean-check would say (plugin "rules" included)."""
     _, errors, _ = loader.load_file(str(path))
@@ -101,9 +120,10 @@ def bean_check(path: Path) -> subprocess.CompletedProcess:
                           env={**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"})
 
 
-def cli(*args: str, door: str | None = "Henk", cwd: Path | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, door: str | None = "Henk", cwd: Path | None = None,
+        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the real console script in a subprocess."""
-    env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
+    env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1", **(env_extra or {})}
     env.pop("BUURTBUDGET_GEBRUIKER", None)
     if door:
         env["BUURTBUDGET_GEBRUIKER"] = door
@@ -188,8 +208,13 @@ def mt940(iban: str, lines: list[Line], opening: Decimal, closing_date: datetime
 def geen_ongeldige_ledgers(tmp_path: Path):
     """After the test: every ledger it left under tmp_path passes bean-check (with the rules)."""
     yield
-    for path in sorted(tmp_path.rglob("*.beancount")):
-        if path.name.startswith("."):
+    paths = [p for p in sorted(tmp_path.rglob("*.beancount")) if not p.name.startswith(".")]
+    included = set()
+    for path in paths:  # a file another ledger includes is checked as part of that ledger
+        loaded = {Path(i).resolve() for i in loader.load_file(str(path))[2].get("include", [])}
+        included.update(loaded - {path.resolve()})
+    for path in paths:
+        if path.resolve() in included:
             continue
         errors = bean_errors(path)
         assert errors == [], f"{path} is na de test ongeldig: {[e.message for e in errors][:3]}"

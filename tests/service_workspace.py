@@ -161,3 +161,66 @@ def write_workspace(root: Path) -> Path:
             (folder / "documents" / name).write_bytes(b"%PDF-1.4\n% bon\n")
         (folder / "main.beancount").write_text(text, encoding="utf-8")
     return root
+
+
+def git_workspace(root: Path) -> Path:
+    """`write_workspace` as a git work tree with one first commit (web writes become commits)."""
+    import subprocess
+
+    write_workspace(root)
+    env_args = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", *env_args, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", *env_args, "-C", str(root), "commit", "-qm", "begin"], check=True)
+    return root
+
+
+class Served:
+    """A real `buurtbudget serve` (waitress) in a subprocess on a free loopback port."""
+
+    def __init__(self, workspace: Path, cache: Path, *extra: str):
+        import re
+        import subprocess
+        import sys
+        import time
+
+        self.workspace = workspace
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "buurtbudget_admin", "serve", str(workspace), "--host", "127.0.0.1",
+             "--port", "0", "--cache", str(cache), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        lines: list[str] = []
+        self.address = ""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            match = re.match(r"Open (http://\S+) in uw browser", line)
+            if match:
+                self.address = match.group(1).rstrip("/")
+                break
+        self.output = "".join(lines)
+        if not self.address:
+            self.stop()
+            raise AssertionError("de server startte niet:\n" + self.output)
+        import threading
+
+        # Keep reading the server's output so it never blocks on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for _line in self.process.stdout:
+            pass
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
+
+from lxml import etree
 
 from ledger.betalingen import valideer
 from tests.books import write_books
@@ -32,8 +35,9 @@ BOOKS = """
 
 def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     ledger = write_books(tmp_path / "testbuurt-2025", BOOKS)
-    before = ledger.read_bytes()
+    before = ledger.read_text(encoding="utf-8")
     out = tmp_path / "betaling.xml"
+    # No --door and no BUURTBUDGET_GEBRUIKER: the login name is recorded as who made the batch.
     proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
     assert proc.returncode == 0, proc.stderr
     xml = out.read_bytes()
@@ -41,14 +45,21 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     assert b"<EndToEndId>decl-2025-004</EndToEndId>" in xml
     assert b"fact-2025-001" not in xml
     assert "^fact-2025-001 heeft geen iban" in proc.stderr and f"{ledger}:" in proc.stderr
-    assert ledger.read_bytes() == before
+    # Only the batch was added to the ledger: it names the claim it pays, not the invoice.
+    added = ledger.read_text(encoding="utf-8").removeprefix(before)
+    msgid = etree.fromstring(xml).findtext(".//{*}GrpHdr/{*}MsgId")
+    assert msgid.startswith("BB-20250508-001-")
+    assert added.strip().startswith(f'2025-05-08 custom "betaalopdracht" "{msgid}"')
+    assert 'links: "decl-2025-004"' in added and "fact-2025-001" not in added
+    assert f'door: "{getpass.getuser()}"' in added
     assert_no_traceback(proc)
 
 
 def test_only_unpayable_items_writes_no_file(tmp_path: Path):
     ledger = write_books(tmp_path / "testbuurt-2025", BOOKS.split("2025-05-02")[0])
     out = tmp_path / "betaling.xml"
-    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
+    before = ledger.read_bytes()
+    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08", "--door", "Henk")
     assert proc.returncode == 2
     assert "geen bestand geschreven" in proc.stderr
-    assert not out.exists()
+    assert not out.exists() and ledger.read_bytes() == before

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -304,3 +305,78 @@ def test_first_start_prints_passwords_that_open_beheer(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_beheer_first_then_the_public_view_works_for_a_resident(tmp_path, browser):
+    """Issue 8: after a beheerder opened /beheer/<slug>/, the public view must not redirect or load assets there."""
+    from tests.service_workspace import Served
+
+    workspace = tmp_path / "demo"
+    write_demo_workspace(workspace)
+    add_user(users_path(workspace), BEHEERDER["username"], "beheerder", ("de-baarsjes-2025",), BEHEERDER["password"])
+    served = Served(workspace, tmp_path / "cache")
+    slug = "de-baarsjes-2025"
+    try:
+        address = served.address
+        beheer = browser.new_context(http_credentials=BEHEERDER)
+        page = beheer.new_page()
+        assert page.goto(f"{address}/beheer/{slug}/").status == 200
+        page.wait_for_load_state("networkidle")
+        assert f"/beheer/{slug}/" in page.url
+        beheer.close()
+
+        anonymous = browser.new_context()
+        seen: list[tuple[str, int]] = []
+        page = anonymous.new_page()
+        page.on("response", lambda r: seen.append((r.url, r.status)))
+        response = page.goto(f"{address}/buurt/{slug}/")
+        assert response.status == 200
+        page.wait_for_selector(".bb-plan")
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{address}/buurt/{slug}/extension/Buurtbudget/"
+        assert page.locator(".bb-plan").count() == 5
+        # Fava's own script ran (its sidebar is drawn) and every asset came from the public mount.
+        assert page.locator("aside").count() >= 1 and "Buurtbudget" in page.inner_text("aside")
+        paths = [urlsplit(url).path for url, _status in seen]
+        assert any(p.startswith("/buurt/static/") for p in paths)
+        assert not [p for p in paths if p.startswith("/beheer")]
+        assert not [(u, s) for u, s in seen if s in (401, 403)]
+        shot(page, "12-openbaar-na-beheer")
+        anonymous.close()
+
+        # And the other way round: the beheer view stays in beheer after the public one.
+        beheer = browser.new_context(http_credentials=BEHEERDER)
+        page = beheer.new_page()
+        seen.clear()
+        page.on("response", lambda r: seen.append((r.url, r.status)))
+        assert page.goto(f"{address}/beheer/{slug}/extension/Buurtbudget/").status == 200
+        page.wait_for_selector("#bb-pdf")
+        page.wait_for_load_state("networkidle")
+        paths = [urlsplit(url).path for url, _status in seen]
+        assert any(p.startswith("/beheer/static/") for p in paths)
+        assert not [p for p in paths if p.startswith("/buurt")]
+        beheer.close()
+    finally:
+        served.stop()
+
+
+def test_a_refused_edit_shows_the_dutch_reason_in_fava_and_changes_nothing(server, browser):
+    address, workspace, _out = server
+    real = workspace / "de-baarsjes-2025" / "main.beancount"
+    users = workspace / "gebruikers.toml"
+    before = (real.read_bytes(), users.read_bytes())
+    context = browser.new_context(http_credentials=BEHEERDER)
+    page = context.new_page()
+    assert page.goto(f"{address}/beheer/de-baarsjes-2025/editor/").status == 200
+    page.wait_for_selector(".cm-content")
+    page.click(".cm-content")
+    page.keyboard.press("Control+End")
+    page.keyboard.type('\ninclude "../gebruikers.toml"\n')
+    page.keyboard.press("Control+s")
+    notice = page.wait_for_selector(".notifications li.error", timeout=30_000)
+    text = notice.inner_text()
+    assert "Wijziging geweigerd" in text and "include" in text and "gebruikers.toml" in text
+    assert str(workspace) not in text
+    shot(page, "13-beheer-editor-geweigerd")
+    assert (real.read_bytes(), users.read_bytes()) == before
+    context.close()

@@ -147,7 +147,9 @@ BAD_INPUT = [
     ("onbekend plan", dict(plan="Zwembad"), "onbekend plan 'Zwembad'"),
     ("datum buiten periode", dict(datum="2026-01-05"), "buiten de periode"),
     ("geen bonbestand", dict(bon="bestaat-niet.pdf"), "bestaat niet"),
-    ("verboden categorie", dict(categorie="Alcohol"), "niet toegestaan"),
+    ("verboden categorie", dict(categorie="Alcohol"), "wordt nooit vergoed"),
+    ("te veel decimalen", dict(bedrag="0,125"), "meer dan twee decimalen"),
+    ("dubbelzinnig bedrag", dict(bedrag="1.234"), "dubbelzinnig"),
     ("geen datum", dict(datum="5 mei"), "geen datum"),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -55,6 +56,18 @@ def test_two_writes_are_byte_identical(workspace: Path, tmp_path: Path) -> None:
     assert len(first) > 300  # three ledgers, a rules file and hundreds of receipts
     assert first.keys() == second.keys()
     assert all(first[name] == second[name] for name in first)
+
+
+def test_two_processes_write_the_same_bytes(workspace: Path, tmp_path: Path) -> None:
+    """Another interpreter (another hash seed: sets and dicts in another order) writes the same tree."""
+    exe = Path(sys.executable).with_name("buurtbudget")
+    for seed in ("1", "4242"):
+        target = tmp_path / f"proces-{seed}"
+        proc = subprocess.run([str(exe), "demo", str(target)], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed,
+                                   "BEANCOUNT_DISABLE_LOAD_CACHE": "1"})
+        assert proc.returncode == 0, proc.stderr
+        assert _tree(target) == _tree(workspace)
 
 
 def test_layout_of_the_conventions(workspace: Path) -> None:

@@ -113,7 +113,8 @@ def test_statement_of_a_foreign_account_is_refused(tmp_path: Path, fmt: str) -> 
 
 def test_importers_are_beangulp_importers_usable_without_the_cli(tmp_path: Path) -> None:
     statement = tmp_path / "a.xml"
-    statement.write_bytes(camt053(IBAN, LINES, Decimal("10000.00"), D(2025, 5, 12)))
+    # Extracted against an empty ledger: an opening balance of 0 is what that ledger says.
+    statement.write_bytes(camt053(IBAN, LINES, Decimal("0.00"), D(2025, 5, 12)))
     importers = importers_voor(IBAN, BANK, ROOTS)
     importer = kies_importer(importers, str(statement))
     assert isinstance(importer, Camt053Importer) and importer.identify(str(statement))
@@ -142,6 +143,13 @@ def test_camt_batch_entry_with_several_transactions_is_split() -> None:
     assert [(l.bedrag, l.end_to_end_id, l.bank_ref) for l in statement.regels] == [
         (Decimal("-60.00"), "decl-2025-001", "REF-0001/1"), (Decimal("-4.20"), "decl-2025-002", "REF-0001/2"),
     ]
+
+
+def test_camt_pending_entries_are_not_booked() -> None:
+    xml = camt053(IBAN, LINES, Decimal("100.00"), D(2025, 5, 12)).decode()
+    xml = xml.replace("<Sts>BOOK</Sts>", "<Sts>PDNG</Sts>", 1)
+    (statement,) = parse_camt053(xml.encode())
+    assert [l.bank_ref for l in statement.regels] == ["REF-0002", "REF-0003"]
 
 
 def test_unreadable_statement_gets_a_dutch_error(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from beancount import loader
 
 from buurtbudget_admin.demo import write_demo_workspace
 from ledger.header import header_entries, parse_header
-from ledger.redact import BEWONER, IBAN_PATTERN, redact, redact_ledger
+from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
+from ledger.redact import BEWONER, IBAN_PATTERN, redact_ledger
 from ledger.view import build_view
 from rules.checking import check_ledger
 from tests.service_workspace import IBANS, PRIVATE_NAMES, RECEIPTS, SECRETS, write_workspace
@@ -19,7 +20,7 @@ from tests.service_workspace import IBANS, PRIVATE_NAMES, RECEIPTS, SECRETS, wri
 def _redacted(tmp_path: Path, slug: str = "testbuurt-2025"):
     workspace = write_workspace(tmp_path / "ws")
     loaded, problems = check_ledger(workspace / slug)
-    result = redact_ledger(loaded.entries, loaded.options_map)
+    result = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
     copy = tmp_path / "publiek" / slug / "main.beancount"
     copy.parent.mkdir(parents=True)
     copy.write_text(result.text, encoding="utf-8")
@@ -91,7 +92,8 @@ def test_header_plans_and_fava_directives_are_kept(tmp_path):
     assert header.model_dump(exclude={"iban", "prive_namen"}) == real.model_dump(exclude={"iban", "prive_namen"})
     assert header.iban is None and header.prive_namen == ()
     assert 'custom "fava-option" "language" "nl"' in result.text
-    assert 'custom "fava-extension" "buurtbudget_admin.fava_ext"' in result.text
+    assert 'custom "fava-option" "default-page" "extension/Buurtbudget/"' in result.text
+    assert "fava-extension" not in result.text and "buurtbudget_admin" not in result.text
     assert not any(type(e).__name__ == "Document" for e in entries)
     assert sum(1 for e in entries if type(e).__name__ == "Custom" and e.type == "plan") == 3
     assert "plugin" not in result.text and 'option "documents"' not in result.text
@@ -121,7 +123,7 @@ option "title" "Pad"
     entries, errors, options = loader.load_file(str(path))
     assert errors == []
     copy = tmp_path / "copy.beancount"
-    copy.write_text(redact(entries, options), encoding="utf-8")
+    copy.write_text(redact_ledger(entries, options).text, encoding="utf-8")
     _entries, copy_errors, _ = loader.load_file(str(copy))
     assert copy_errors == []
 
@@ -140,7 +142,7 @@ def test_demo_ledgers(demo, tmp_path, slug):
     secrets = set(re.findall(r'(?:declarant|iban|document): "([^"]+)"', real))
     secrets |= {s.rsplit("/", 1)[-1] for s in secrets}
     assert len(secrets) > 20
-    text = redact(loaded.entries, loaded.options_map)
+    text = redact_ledger(loaded.entries, loaded.options_map).text
     assert [s for s in secrets if s in text] == []
     copy = tmp_path / slug / "main.beancount"
     copy.parent.mkdir()
@@ -149,3 +151,51 @@ def test_demo_ledgers(demo, tmp_path, slug):
     entries, errors, options = loader.load_file(str(copy))
     assert errors == []
     assert _figures(build_view(entries, options)) == _figures(loaded.view)
+
+
+ELSEWHERE = """\
+option "title" "Privé overal"
+option "operating_currency" "EUR"
+
+2025-01-01 open Assets:Bank EUR
+2025-01-01 open Liabilities:Declaraties:Fatima-el-Amrani EUR
+2025-01-01 open Expenses:Plannen:Groen:Materiaal EUR
+
+2025-05-02 * "Fatima el Amrani" "Bloembollen; mail fatima@example.nl, bel 06-12345678, rekening nl02abna0123456789" #fatima-el-amrani ^decl-fatima-el-amrani
+  prive: TRUE
+  beschikking: "N-2025-001"
+  Expenses:Plannen:Groen:Materiaal   64.20 EUR
+  Liabilities:Declaraties:Fatima-el-Amrani
+
+2025-05-09 * "Gemeente" "Uitbetaling op 2025-05-09, kenmerk 2025-0509-001" ^decl-fatima-el-amrani
+  Liabilities:Declaraties:Fatima-el-Amrani   64.20 EUR
+  Assets:Bank
+
+2025-06-01 query "declaraties-fatima-el-amrani" "SELECT * WHERE payee = 'Fatima el Amrani' OR account ~ 'Fatima-el-Amrani'"
+
+2025-06-02 note Assets:Bank "Bel +31 20 123 4567 of 0031-6-1234-5678, of mail k.jansen@buurt.nl"
+"""
+
+
+def test_names_ibans_mails_and_phones_are_gone_from_every_place(tmp_path):
+    """Query text, account names, tags, links, lower-case IBANs, e-mail addresses, phone numbers."""
+    path = tmp_path / "main.beancount"
+    path.write_text(ELSEWHERE, encoding="utf-8")
+    entries, errors, options = loader.load_file(str(path))
+    assert errors == []
+    text = redact_ledger(entries, options).text
+    for secret in ("fatima", "amrani", "example.nl", "12345678", "nl02abna", "123 4567", "1234-5678",
+                   "k.jansen", "buurt.nl"):
+        assert secret not in text.lower(), secret
+    assert "Liabilities:Declaraties:Bewoner-1" in text and "#bewoner" in text
+    # Dates, amounts and reference numbers are not phone numbers.
+    for kept in ("2025-05-09", "64.20 EUR", "N-2025-001", "2025-0509-001"):
+        assert kept in text, kept
+    copy = tmp_path / "copy.beancount"
+    copy.write_text(text, encoding="utf-8")
+    copied, copy_errors, _ = loader.load_file(str(copy))
+    assert copy_errors == []
+    claim, payment = [e for e in copied if type(e).__name__ == "Transaction"]
+    assert claim.links == payment.links and len(claim.links) == 1  # the link still ties them
+    query = next(e for e in copied if type(e).__name__ == "Query")
+    assert "Bewoner" in query.query_string and "Bewoner-1" in query.query_string

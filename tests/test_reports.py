@@ -227,37 +227,54 @@ def test_tier_is_stated(statement, pages):
 
 
 def test_cover_hash_is_the_hash_of_the_sources(ledger, pages):
-    main_file, q2 = ledger, ledger.parent / "q2.beancount"
+    main_file, q2, bon = ledger, ledger.parent / "q2.beancount", ledger.parent / "bon.pdf"
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (main_file, q2)}
     combined = hashlib.sha256("".join(f"{digests[n]}  {n}\n" for n in sorted(digests)).encode()).hexdigest()
     cover = re.sub(r"\s+", "", pages[0])
     for digest in digests.values():
         assert digest in cover
     assert combined in cover
-    # The same check with standard tools, as the cover explains.
+    # Page 1: one hash over the sources and the receipts, as sha256sum prints them sorted by name.
+    out = subprocess.run("sha256sum bon.pdf main.beancount q2.beancount | sha256sum", shell=True, cwd=ledger.parent,
+                         capture_output=True, text=True, check=True).stdout
+    everything = out.split()[0]
+    assert everything in re.sub(r"\s+", "", pages[0])
+    assert "buurtbudget verifieer" in pages[0] and "3 bestanden (2 bronbestanden, 1 bon(nen))" in _squash(pages[0])
+    # The sources alone, with standard tools, as the cover explains.
     out = subprocess.run("sha256sum main.beancount q2.beancount | sha256sum", shell=True, cwd=ledger.parent,
                          capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == combined
+    assert hashlib.sha256(bon.read_bytes()).hexdigest() != combined
 
 
-def test_sources_are_attached(rendered, ledger):
+def test_sources_receipts_and_manifest_are_attached(rendered, ledger):
     reader = PdfReader(io.BytesIO(rendered[0]))
     attachments = reader.attachments
-    assert sorted(attachments) == ["main.beancount", "q2.beancount"]
+    assert sorted(attachments) == ["bon.pdf", "main.beancount", "q2.beancount", "verantwoording.json"]
     assert attachments["main.beancount"][0] == ledger.read_bytes()
     assert attachments["q2.beancount"][0] == (ledger.parent / "q2.beancount").read_bytes()
-    # PDF/A-3: each embedded file says what it is (MIME type) and how it relates to the PDF.
-    for spec in reader.trailer["/Root"]["/AF"]:
-        spec = spec.get_object()
-        assert spec["/AFRelationship"] == "/Source"
-        assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/text/plain"
+    assert attachments["bon.pdf"][0] == (ledger.parent / "bon.pdf").read_bytes()
+    # PDF/A-3: each embedded file says what it is (MIME type) and how it relates to the PDF, once.
+    specs = [spec.get_object() for spec in reader.trailer["/Root"]["/AF"]]
+    assert len(specs) == 4
+    kinds = {str(spec["/UF"]): (spec["/AFRelationship"], spec["/EF"]["/F"].get_object()["/Subtype"]) for spec in specs}
+    assert kinds == {
+        "main.beancount": ("/Source", "/text/plain"),
+        "q2.beancount": ("/Source", "/text/plain"),
+        "bon.pdf": ("/Supplement", "/application/pdf"),
+        "verantwoording.json": ("/Supplement", "/application/json"),
+    }
+    for spec in specs:
+        if str(spec["/UF"]) != "verantwoording.json":
+            content = attachments[str(spec["/UF"])][0]
+            assert spec["/Desc"] == f"SHA-256 {hashlib.sha256(content).hexdigest()}"
 
 
-def test_pdfa_3b_and_metadata(rendered, statement):
+def test_pdfa_3a_and_metadata(rendered, statement):
     reader = PdfReader(io.BytesIO(rendered[0]))
     xmp = reader.xmp_metadata
     assert xmp is not None
-    assert xmp.pdfaid_part == "3" and xmp.pdfaid_conformance == "B"
+    assert xmp.pdfaid_part == "3" and xmp.pdfaid_conformance == "A"
     raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"pdfaid" in raw
     assert reader.trailer["/Root"]["/OutputIntents"]  # sRGB output intent
@@ -285,6 +302,180 @@ def test_two_renders_are_byte_identical(ledger, rendered, tmp_path):
     subprocess.run([sys.executable, "-m", "buurtbudget_admin", "report", str(copy), "-o", str(out)],
                    check=True, env=env, capture_output=True)
     assert out.read_bytes() == rendered[0]
+
+
+# The subprocess reports which subsetting path WeasyPrint takes (it picks HarfBuzz-Subset when the
+# library loads and is at least 4.1.0, else fontTools); "fonttools" switches the library off first.
+_RENDER_IN_PROCESS = """
+import sys
+import weasyprint.pdf.fonts as fonts
+if sys.argv[1] == "fonttools":
+    fonts.harfbuzz_subset = None
+used = "harfbuzz" if fonts.harfbuzz_subset and fonts.harfbuzz.hb_version_atleast(4, 1, 0) else "fonttools"
+print("subset:", used, file=sys.stderr)
+from buurtbudget_admin.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("backend", ["harfbuzz", "fonttools"])
+def test_byte_identical_across_processes_time_and_font_backends(ledger, rendered, tmp_path, backend):
+    """Two processes started seconds apart give the same bytes, on either font-subsetting path.
+
+    fontTools stamps a subset with the current time unless SOURCE_DATE_EPOCH is set; the
+    renderer sets it to the statement date while it writes.
+    """
+    import sys
+    import time
+
+    outputs = []
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    for n in range(2):
+        if n:
+            time.sleep(2.2)  # a later second: a clock in the bytes would show
+        out = tmp_path / f"{backend}-{n}.pdf"
+        r = subprocess.run([sys.executable, "-c", _RENDER_IN_PROCESS, backend, "report", str(ledger), "-o", str(out)],
+                           env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert f"subset: {backend}" in r.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    if backend == "harfbuzz":
+        assert outputs[0] == rendered[0]
+    else:  # the other path really ran: its subsets differ from HarfBuzz's
+        assert outputs[0] != rendered[0]
+
+
+# --------------------------------------------------------------- the dossier
+
+
+def _annotations(reader: PdfReader) -> list[tuple[int, dict]]:
+    return [(n, a.get_object()) for n, page in enumerate(reader.pages) for a in (page.get("/Annots") or [])]
+
+
+def test_annex_receipt_cells_open_their_embedded_file(rendered, statement, pages):
+    reader = PdfReader(io.BytesIO(rendered[0]))
+    attached = [(n, a) for n, a in _annotations(reader) if a["/Subtype"] == "/FileAttachment"]
+    # Every booking with a receipt has one (bon.pdf: five bookings); each points at the embedded file.
+    with_receipt = [l for l in statement.view.cost_lines if l.documents]
+    assert len(with_receipt) == 5
+    assert len(attached) >= len(with_receipt)
+    annex_pages = {n for n, text in enumerate(pages) if NL["annex"] in text}
+    embedded = {str(spec.get_object()["/UF"]): spec.get_object() for spec in reader.trailer["/Root"]["/AF"]}
+    for n, annot in attached:
+        assert n in annex_pages
+        spec = annot["/FS"].get_object()
+        assert str(spec["/UF"]) == "bon.pdf"
+        assert spec.indirect_reference == embedded["bon.pdf"].indirect_reference  # stored once, not per link
+        assert annot["/Contents"] == "Bon: bon.pdf" and annot["/F"] == 4 and "/AP" in annot
+    # No link is left pointing at a URI of ours.
+    for _n, annot in _annotations(reader):
+        assert "/A" not in annot or "/URI" not in annot["/A"]
+
+
+def test_tagged_structure_language_and_table_headers(rendered):
+    reader = PdfReader(io.BytesIO(rendered[0]))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "nl"
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 - pypdf's BooleanObject
+    kinds: dict[str, int] = {}
+    scopes: dict[str, int] = {}
+    annot_parents = 0
+    seen = set()
+    stack = [root["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        obj = node.get_object() if hasattr(node, "get_object") else node
+        if not isinstance(obj, dict) or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        tag = obj.get("/S")
+        if tag:
+            kinds[tag] = kinds.get(tag, 0) + 1
+            if tag == "/Figure":  # the chart's bars say what they show
+                assert obj.get("/Alt"), obj
+            if tag == "/TH":
+                scopes[obj["/A"]["/Scope"]] = scopes.get(obj["/A"]["/Scope"], 0) + 1
+            if tag == "/Annot":
+                annot_parents += 1
+        kids = obj.get("/K")
+        if kids is not None:
+            stack.extend(kids if isinstance(kids, list) else [kids])
+    for tag in ("/Document", "/H1", "/H2", "/P", "/Table", "/THead", "/TBody", "/TR", "/TH", "/TD", "/Link", "/Annot",
+                "/Figure"):
+        assert kinds.get(tag), (tag, kinds)
+    # Column headers in table heads, row headers in the label/value tables of page 1 and the summary.
+    assert scopes.get("/Column", 0) >= 5 and scopes.get("/Row", 0) >= 10, scopes
+    assert annot_parents >= 5  # each receipt's annotation is in the structure as an Annot
+
+
+def test_english_statement_says_so_to_a_screen_reader(ledger):
+    pdf, _ = render_statement(build_statement(ledger, taal="en"))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    page = _squash(reader.pages[0].extract_text())
+    assert f"{EN['rules-verdict']}: 2 {EN['violations-count']} (BB-CATEGORIE, BB-BON)" in page
+
+
+def test_page_one_is_the_verdict(statement, pages):
+    v = statement.view
+    page = _squash(pages[0])
+    for label, figure in [
+        (NL["awarded"], format_eur(v.award)),
+        (NL["received"], format_eur(v.received)),
+        (NL["spent"], format_eur(v.spent)),
+        (NL["plan-costs"], format_eur(v.plan_costs)),
+        (NL["support-costs"], format_eur(v.support_costs)),
+        (NL["support-pct"], format_percentage(v.support_costs, v.award)),
+        (f"{NL['ceiling']} (8%)", format_eur(v.ceiling)),
+        (NL["remaining"], format_eur(v.remaining)),
+    ]:
+        assert f"{label} {figure}" in page, (label, figure, page)
+    # The verdict of the rules in one line, with the count and where they are listed.
+    rules_page = next(n for n, text in enumerate(pages, start=1) if text.lstrip().startswith(NL["rules"]))
+    assert (f"Regels: 2 overtreding(en) (BB-CATEGORIE, BB-BON); zie Toetsing aan de regels, pagina {rules_page}"
+            in page)
+    assert "Verantwoordingsniveau (richtlijn) € 5.000 t/m € 50.000" in page
+    assert "15 mei 2025" in page and "Fase: uitvoering" in page and "Testbuurt · West" in page
+    assert f"{NL['to-repay']} {NL['not-ended']} 31 december 2025" in page
+
+
+def test_missing_receipts_are_listed_and_the_light_version_embeds_none(tmp_path):
+    body = BODY.replace('2025-04-01 * "Administratiekantoor" "Ondersteuning Q1"\n  document: "bon.pdf"',
+                        '2025-04-01 * "Administratiekantoor" "Ondersteuning Q1"\n  document: "weg/factuur-q1.pdf"')
+    assert body != BODY
+    path = _write(tmp_path / "testbuurt-2025", body, extra={"q2.beancount": Q2})
+    statement = build_statement(path)
+    assert [m.value for m in statement.receipts.missing] == ["weg/factuur-q1.pdf"]
+    pdf, _ = render_statement(statement)
+    texts = [_squash(t) for t in _text(pdf)]
+    assert "1 bon(nen) ontbreken" in texts[0]
+    receipts_page = next(t for t in texts if "Ontbrekende bonnen (1)" in t)
+    assert "1 april 2025 Administratiekantoor · Ondersteuning Q1 weg/factuur-q1.pdf main.beancount:" in receipts_page
+    assert any("weg/factuur-q1.pdf (ontbreekt)" in t for t in texts if NL["annex"] in t)
+    assert any(r.code == "BB-BON" and "weg/factuur-q1.pdf" in x.message for r in statement.verdicts for x in r.violations)
+
+    light = build_statement(path, bonnen=False)
+    pdf, _ = render_statement(light)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert sorted(reader.attachments) == ["main.beancount", "q2.beancount", "verantwoording.json"]
+    assert not [a for _n, a in _annotations(reader) if a["/Subtype"] == "/FileAttachment"]
+    assert "Lichte versie" in reader.pages[0].extract_text()
+
+
+def test_page_one_reads_well_as_a_picture(rendered, tmp_path):
+    """Page 1 drawn by poppler: an A4 page with ink in its upper half (the verdict) and white margins."""
+    from PIL import Image
+
+    pdf = tmp_path / "v.pdf"
+    pdf.write_bytes(rendered[0])
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    width, height = image.size
+    assert abs(height / width - 297 / 210) < 0.02
+    dark = lambda box: image.crop(box).point(lambda px: 255 if px < 128 else 0).histogram()[255]
+    assert dark((0, 0, width, height // 2)) > 2000  # title, verdict and figures
+    assert dark((0, 0, width // 20, height)) == 0 and dark((width - width // 20, 0, width, height)) == 0
 
 
 def test_page_header_footer_and_headings(pages):

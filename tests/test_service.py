@@ -26,8 +26,9 @@ def basic(name: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
 
 
-ANJA = basic("anja", "geheim-anja")
-AUDITOR = basic("stadsdeel", "geheim-auditor")
+ORIGIN = {"Origin": "http://localhost"}  # the test client's own site: writes must come from it
+ANJA = basic("anja", "geheim-anja") | ORIGIN
+AUDITOR = basic("stadsdeel", "geheim-auditor") | ORIGIN
 
 
 @pytest.fixture()
@@ -132,12 +133,13 @@ def test_no_public_endpoint_shows_a_receipt_iban_or_private_name(service):
     assert ext.count('class="plan bb-plan"') == 3 and 'id="bb-gauge"' in ext
     assert "2 overtredingen gevonden" in ext and 'href="#context-' in ext
     assert 'id="bb-pdf"' not in ext
-    # The source endpoint serves the copy, not the real file, whatever path is asked.
+    # The source endpoint is not public at all (the allow-list), whatever path is asked.
     real = workspace / SLUG / "main.beancount"
-    response = client.get(f"/buurt/{SLUG}/api/source?filename={real}")
-    assert_clean(response.data, "api/source?filename=real")
-    source = json.loads(client.get(f"/buurt/{SLUG}/api/source").data)["data"]
-    assert source["file_path"] != str(real) and "Openbare kopie" in source["source"]
+    for url in (f"/buurt/{SLUG}/api/source?filename={real}", f"/buurt/{SLUG}/api/source",
+                f"/buurt/{SLUG}/api/options", f"/buurt/{SLUG}/editor/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert_clean(response.data, url)
 
 
 def test_fava_itself_is_read_only_and_knows_no_receipt_behind_the_guard(service):

@@ -78,6 +78,18 @@ def test_cli_proef_writes_nothing_and_the_real_run_declares_the_plans(tmp_path: 
     assert r.returncode == 0 and digest(ledger) == before
 
 
+def test_titles_with_quotes_and_line_breaks_are_declared_as_they_were_voted(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    uitslag = tmp_path / "uitslag.csv"
+    titel = 'Kunst "op" de muur\nmet een \\ schuine streep\u2028en meer'
+    uitslag.write_text('plan,titel,bedrag,stemmen\nkunst,"' + titel.replace('"', '""') + '",600,120\n',
+                       encoding="utf-8")
+    r = cli("plannen", "stemming", str(ledger), str(uitslag), "--datum", "2025-03-01")
+    assert r.returncode == 0, r.stderr
+    assert read_ledger(ledger).view.plan("Kunst").titel == titel
+    assert bean_check(ledger).returncode == 0
+
+
 @pytest.mark.parametrize("text,expected", [
     ("plan,titel,stemmen\nx,X,3\n", "bedrag"),
     ("plan,titel,bedrag,stemmen\nx,X,12,5,0,3\n", "meer kolommen"),
@@ -101,9 +113,19 @@ def test_openstad_column_names_and_plan_names() -> None:
 
 def test_openstad_export_shape(tmp_path: Path) -> None:
     uitslag = tmp_path / "openstad.csv"
-    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1.250,33\n", encoding="utf-8")
-    (k,) = lees_uitslag(uitslag)
+    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1250,33\n18,Bankjes,\"1.250,00\",12\n", encoding="utf-8")
+    (k, l) = lees_uitslag(uitslag)
     assert (k.plan, k.titel, k.bedrag, k.stemmen) == ("Plan17", "Meer groen", Decimal("1250.00"), 33)
+    assert (l.plan, l.bedrag) == ("Plan18", Decimal("1250.00"))
+
+
+def test_an_amount_that_reads_two_ways_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    """`1.250`: one thousand two hundred and fifty, or one and a quarter? Never guessed."""
+    uitslag = tmp_path / "openstad.csv"
+    uitslag.write_text("id,title,budget,yes\n17,Meer groen,1250,33\n18,Bankjes,1.250,12\n", encoding="utf-8")
+    with pytest.raises(UitslagFout) as caught:
+        lees_uitslag(uitslag)
+    assert f"{uitslag}:3:" in str(caught.value) and "dubbelzinnig" in str(caught.value)
 
 
 @pytest.fixture(autouse=True)

@@ -98,6 +98,13 @@ class Buurtbudget(FavaExtensionBase):
         return request.environ.get("buurtbudget.gebruiker")
 
     @property
+    def logout_url(self) -> str | None:
+        """In beheer: the service's logout address (under this mount), to forget the login."""
+        if self.mode != "beheer" or self.user is None:
+            return None
+        return request.script_root + "/uitloggen"
+
+    @property
     def may_download_pdf(self) -> bool:
         return self.mode != "publiek"
 
@@ -237,6 +244,24 @@ class Buurtbudget(FavaExtensionBase):
         return Response(pdf_bytes, 200, content_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="verantwoording-{slug}-{datetime.date.today().isoformat()}.pdf"',
         })
+
+
+    # -- the vaststelling: an auditor records the decision ---------------
+    @property
+    def may_record_vaststelling(self) -> bool:
+        from buurtbudget_admin.fava_ext.vaststelling import may_record
+
+        return may_record(self.mode, self.user)
+
+    @extension_endpoint("vaststelling", methods=["POST"])
+    def vaststelling(self) -> Any:
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import vaststelling as v
+
+        uitkomst = v.record(self.ledger.beancount_file_path, self.mode, self.user, request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
 
 def _statement_renderer():

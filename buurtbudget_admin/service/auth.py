@@ -1,13 +1,22 @@
-"""Who may do what: HTTP Basic login for /beheer, and the guard of the public view.
+"""The doors in front of the two Fava apps, and the headers on every answer.
 
-Beheer (`/beheer/<slug>/...`):
-  - no or wrong credentials: 401 with a login prompt;
+Public (`/buurt/<slug>/...`): an allow-list. Only the read pages and read
+endpoints residents need pass, only with GET/HEAD; the pages and endpoints
+that show files, sources, options or imports answer 403, anything else 404.
+
+Beheer (`/beheer/<slug>/...`), HTTP Basic:
+  - no or wrong credentials: 401 with a login prompt; after `MAX_FAILURES`
+    failed attempts in `WINDOW` seconds from one client or for one user name,
+    429 (with Retry-After) whatever the password; unknown names cost the same
+    password hash as known ones;
+  - `/beheer/uitloggen`: answers 401, so the browser forgets the login;
   - a beheerder of another buurtbudget: 403;
-  - an auditor (or any user without write rights on this ledger) sending
-    anything but GET/HEAD (every Fava write is PUT or DELETE): 403.
-
-Public (`/buurt/<slug>/...`): only GET/HEAD, never a receipt or a statement
-file, never the import pages; everything else is Fava over the redacted copy.
+  - a user without write rights on this ledger sending anything but GET/HEAD: 403;
+  - a write (anything but GET/HEAD) whose Origin (or Referer) is not this
+    site: 403;
+  - `document/?filename=` resolves inside the ledger's own folder, or 403;
+    the import endpoints, moving and deleting receipts: 403 (the command line
+    imports bank statements; receipts are evidence and stay).
 """
 
 from __future__ import annotations
@@ -15,26 +24,56 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import os
 import re
+import threading
+import time
+from pathlib import Path
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from buurtbudget_admin.service.users import User, UserStore, UsersFileError
+from buurtbudget_admin.service.users import UserStore, UsersFileError
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 REALM = "Buurtbudget beheer"
 USER_ENVIRON_KEY = "buurtbudget.gebruiker"
+LOGOUT_PATH = "uitloggen"
+# The one write an auditor may do: record the vaststelling (buurtbudget_admin/fava_ext/vaststelling.py).
+VASTSTELLING_PATH = "extension/Buurtbudget/vaststelling"
 
-# Fava paths (after /<slug>/) that read files beside the ledger, or offer imports.
-PUBLIC_REFUSED_PREFIXES = (
-    "document/",
-    "statement/",
-    "import/",
-    "api/extract",
-    "api/imports",
-    "extension/Buurtbudget/pdf",
+SECURITY_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
 )
+
+# -- the public allow-list (paths after /<slug>/) ---------------------------
+PUBLIC_PAGES = re.compile(
+    r"(?:"
+    r"|(?:income_statement|balance_sheet|trial_balance|journal|query|events|statistics|commodities|holdings)/"
+    r"|holdings/by_(?:account|currency|cost_currency)/"
+    r"|account/[^/]+/"
+    r"|help/(?:[a-z_]+)?"
+    r"|extension/Buurtbudget/"
+    r"|download-journal/"
+    r"|download-query/query_result\.(?:csv|xlsx|ods)"
+    r")"
+)
+PUBLIC_API = frozenset({
+    "changed", "errors", "journal", "journal_page", "income_statement", "balance_sheet", "trial_balance",
+    "account_report", "events", "statistics", "commodities", "query", "narrations", "payee_accounts",
+    "payee_transaction", "narration_transaction", "context", "help",
+})
+# Known Fava pages that are not for the public (403 with an explanation, not 404).
+PUBLIC_REFUSED = re.compile(
+    r"(?:document/|statement/|import/|editor/|options/|documents/|errors/|api/|extension/|extension_js_module/)"
+)
+
+# -- beheer paths refused whatever the role ---------------------------------
+BEHEER_REFUSED = re.compile(r"(?:import/|api/(?:upload_import_file|extract|imports|move|document)$)")
 
 
 def page(title: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
@@ -46,6 +85,20 @@ def page(title: str, message: str, status: int, headers: dict[str, str] | None =
         "<p><a href=\"/\">Naar het overzicht van alle buurtbudgetten</a></p></body></html>"
     )
     return Response(body, status=status, headers=headers or {}, content_type="text/html; charset=utf-8")
+
+
+def _wants_json(rest: str) -> bool:
+    return rest.startswith("api/")
+
+
+def refusal(rest: str, title: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    """A Dutch refusal, as JSON for Fava's API (its frontend shows `error`) or as a page."""
+    if _wants_json(rest):
+        import json
+
+        return Response(json.dumps({"error": f"{title}: {message}"}, ensure_ascii=False), status=status,
+                        headers=headers or {}, content_type="application/json")
+    return page(title, message, status, headers)
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -67,56 +120,164 @@ def _slug_of(path: str) -> tuple[str, str]:
     return slug, rest
 
 
-def unauthorized() -> Response:
+def unauthorized(message: str | None = None) -> Response:
     return page(
         "Inloggen nodig",
-        "De beheeromgeving is alleen voor beheerders en auditors. Log in met uw gebruikersnaam en wachtwoord.",
+        message or "De beheeromgeving is alleen voor beheerders en auditors. "
+                   "Log in met uw gebruikersnaam en wachtwoord.",
         401,
         {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
     )
 
 
+def same_origin(request: Request) -> bool:
+    """Whether a write comes from a page of this site (Origin, or else Referer, names this host)."""
+    claimed = request.headers.get("Origin") or request.headers.get("Referer")
+    if not claimed or claimed == "null":
+        return False
+    parts = urlsplit(claimed)
+    # The host only: behind an HTTPS proxy the scheme seen here is http.
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
+class LoginThrottle:
+    """Failed logins per client and per user name, in a sliding window."""
+
+    def __init__(self, max_failures: int = 10, window: float = 900.0, clock: Callable[[], float] = time.monotonic):
+        self.max_failures = max_failures
+        self.window = window
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, ()) if now - t < self.window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def blocked_for(self, *keys: str) -> float:
+        """Seconds until a login with these keys is tried again (0: go ahead)."""
+        now = self.clock()
+        with self._lock:
+            waits = [self.window - (now - times[-self.max_failures])
+                     for key in keys for times in [self._recent(key, now)] if len(times) >= self.max_failures]
+        return max(waits, default=0.0)
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 100_000:  # a flood of names: forget the oldest half, stay bounded
+                for key in list(self._failures)[:50_000]:
+                    del self._failures[key]
+            for key in keys:
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, name_key: str) -> None:
+        with self._lock:
+            self._failures.pop(name_key, None)
+
+
+def _inside(base: Path, candidate: str) -> Path | None:
+    """`candidate` (relative to base, or absolute) resolved with symlinks, if it stays inside base."""
+    if not candidate or "\0" in candidate:
+        return None
+    root = base.resolve()
+    target = (root / candidate).resolve()
+    return target if target == root or root in target.parents else None
+
+
 class BeheerAuth:
     """WSGI middleware in front of the beheer Fava."""
 
-    def __init__(self, app: Callable, users: UserStore, known_slug: Callable[[str], bool]):
+    def __init__(self, app: Callable, users: UserStore, ledger_path: Callable[[str], Path | None],
+                 throttle: LoginThrottle | None = None):
         self.app = app
         self.users = users
-        self.known_slug = known_slug
+        self.ledger_path = ledger_path
+        self.throttle = throttle or LoginThrottle()
+
+    def _login(self, request: Request):
+        """(user, refusal): a user, or the response that refuses."""
+        credentials = _credentials(request)
+        if credentials is None:
+            return None, unauthorized()
+        name, password = credentials
+        client_key = "client:" + (request.remote_addr or "?")
+        name_key = "naam:" + name.strip().lower()
+        wait = self.throttle.blocked_for(client_key, name_key)
+        if wait > 0:
+            seconds = int(wait) + 1
+            return None, page("Te veel pogingen",
+                              f"Te veel mislukte inlogpogingen. Probeer het over {seconds} seconden opnieuw.",
+                              429, {"Retry-After": str(seconds)})
+        user = self.users.authenticate(name, password)
+        if user is None:
+            self.throttle.failed(client_key, name_key)
+            return None, unauthorized("Gebruikersnaam of wachtwoord onjuist.")
+        self.throttle.succeeded(name_key)
+        return user, None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
-        credentials = _credentials(request)
+        slug, rest = _slug_of(request.path)
+        if slug == LOGOUT_PATH and not rest:
+            return unauthorized("U bent uitgelogd. Sluit dit venster, of log opnieuw in.")(environ, start_response)
         try:
-            user = self.users.authenticate(*credentials) if credentials else None
+            user, refused = self._login(request)
         except UsersFileError as exc:
             return page("Gebruikersbestand onleesbaar", str(exc), 500)(environ, start_response)
-        if user is None:
-            return unauthorized()(environ, start_response)
-        slug, rest = _slug_of(request.path)
+        if refused is not None:
+            return refused(environ, start_response)
+        writing = request.method not in READ_METHODS
+        if writing and not same_origin(request):
+            return refusal(rest, "Geweigerd", "Een wijziging moet van een pagina van deze website komen "
+                           "(Origin ontbreekt of hoort bij een andere website).", 403)(environ, start_response)
         if slug == "static" or slug == "jump":
+            if writing:
+                return page("Niet toegestaan", "Deze pagina kan niets wijzigen.", 405)(environ, start_response)
             return self.app(environ, start_response)
         if not slug:
             return page("Kies een buurtbudget", "Open /beheer/<slug>/ vanaf het overzicht.", 404)(
                 environ, start_response)
-        if not self.known_slug(slug):
+        ledger = self.ledger_path(slug)
+        if ledger is None:
             return page("Niet gevonden", f"Er is geen buurtbudget '{slug}' in deze werkruimte.", 404)(
                 environ, start_response)
         if not user.may_read(slug):
             return page("Geen toegang", f"Gebruiker '{user.name}' is geen beheerder van '{slug}'.", 403)(
                 environ, start_response)
-        if request.method not in READ_METHODS and not user.may_write(slug):
-            return page(
-                "Alleen lezen",
-                f"Gebruiker '{user.name}' ({user.role}) mag deze boeken lezen maar niet wijzigen.",
-                403,
-            )(environ, start_response)
+        # The one write of an auditor: the vaststelling (the endpoint refuses everyone else).
+        auditor_write = user.role == "auditor" and rest == VASTSTELLING_PATH
+        if writing and not user.may_write(slug) and not auditor_write:
+            return refusal(rest, "Alleen lezen",
+                           f"Gebruiker '{user.name}' ({user.role}) mag deze boeken lezen maar niet wijzigen.",
+                           403)(environ, start_response)
+        if BEHEER_REFUSED.fullmatch(rest):
+            return refusal(rest, "Niet via de website",
+                           "Importeren gaat met 'buurtbudget importeer'; bonnen verplaatsen of verwijderen kan niet "
+                           "(een bon is bewijs).", 403)(environ, start_response)
+        if rest == "document/" and _inside(ledger.parent, request.args.get("filename", "")) is None:
+            return page("Geen toegang", "Dit bestand hoort niet bij dit buurtbudget.", 403)(environ, start_response)
         environ[USER_ENVIRON_KEY] = user
-        return self.app(environ, start_response)
+        return self.app(environ, _private(start_response))
+
+
+def _private(start_response: Callable) -> Callable:
+    """Beheer's answers hold the real books: no browser or proxy keeps a copy."""
+
+    def start(status, headers, exc_info=None):
+        if not any(name.lower() == "cache-control" for name, _ in headers):
+            headers = list(headers) + [("Cache-Control", "private, no-store")]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return start
 
 
 class PublicGuard:
-    """WSGI middleware in front of the public Fava: read-only, no files, fresh copies."""
+    """WSGI middleware in front of the public Fava: an allow-list over the redacted copies."""
 
     def __init__(self, app: Callable, ensure_copy: Callable[[str], object | None]):
         self.app = app
@@ -124,24 +285,48 @@ class PublicGuard:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
-        if request.method not in READ_METHODS:
-            return page("Alleen lezen", "De openbare weergave kan niets wijzigen.", 403)(environ, start_response)
         slug, rest = _slug_of(request.path)
-        if slug == "static":
+        if request.method not in READ_METHODS:
+            return refusal(rest, "Alleen lezen", "De openbare weergave kan niets wijzigen.", 403)(
+                environ, start_response)
+        if slug == "static" and rest and ".." not in rest:
             return self.app(environ, start_response)
-        if not slug or slug == "jump":
+        if slug == "jump" and not rest:
+            referrer = urlsplit(request.referrer or "")
+            if referrer.netloc == request.host and referrer.path.startswith(request.script_root + "/"):
+                return self.app(environ, start_response)
             return Response("", status=302, headers={"Location": "/"})(environ, start_response)
-        if any(rest.startswith(prefix) for prefix in PUBLIC_REFUSED_PREFIXES):
-            return page(
-                "Niet openbaar",
-                "Bonnen, bankafschriften en importbestanden zijn niet openbaar; de bedragen staan in de boekingen.",
-                403,
-            )(environ, start_response)
+        if not slug or slug in ("static", "jump"):
+            return Response("", status=302, headers={"Location": "/"})(environ, start_response)
+        allowed = PUBLIC_PAGES.fullmatch(rest) or (rest.startswith("api/") and rest[4:] in PUBLIC_API)
+        if not allowed:
+            if PUBLIC_REFUSED.match(rest):
+                return refusal(rest, "Niet openbaar",
+                               "Bonnen, bronbestanden, instellingen en importbestanden zijn niet openbaar; "
+                               "de bedragen staan in de boekingen.", 403)(environ, start_response)
+            return page("Niet gevonden", "Deze pagina bestaat niet in de openbare weergave.", 404)(
+                environ, start_response)
         if self.ensure_copy(slug) is None:
             return page("Niet gevonden", f"Er is geen buurtbudget '{slug}' in deze werkruimte.", 404)(
                 environ, start_response)
         return self.app(environ, start_response)
 
 
-def current_user(environ: dict) -> User | None:
-    return environ.get(USER_ENVIRON_KEY)
+class SecurityHeaders:
+    """Anti-framing, nosniff and a referrer policy on every answer of the service."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            extra = [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+            return start_response(status, list(headers) + extra, exc_info) if exc_info else start_response(
+                status, list(headers) + extra)
+
+        return self.app(environ, with_headers)
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

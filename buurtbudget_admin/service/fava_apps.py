@@ -5,21 +5,49 @@ here bfile is the folder name (the buurtbudget's slug), so `/buurt/<slug>/`
 and `/beheer/<slug>/` are Fava's own URLs under a prefix. Ledgers are loaded
 lazily, one at a time, and every ledger carries the Buurtbudget extension
 (even when its file does not declare it).
+
+Two Fava apps live in one process, and Fava keeps one process-wide cache of
+built URLs (`fava.application._cached_url_for`, keyed by endpoint and values
+only). Whichever mount built a URL first would then hand it to the other: the
+public view redirected into `/beheer/...` and loaded its assets from there.
+The cache is replaced by one keyed by the app and its mount point too.
+
+The public app's answers name no server path: the copy's folder, the cache
+and the workspace are cut out of every text answer (`main.beancount` stays).
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+import fava.application as fava_application
 from fava.application import create_app
 from fava.core import FavaLedger
 from fava.core.extensions import ExtensionModule
 from fava.ext import find_extensions
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request
+from flask import url_for as flask_url_for
+
+from buurtbudget_admin.service.queries import QueryDoor
 
 EXTENSION_MODULE = "buurtbudget_admin.fava_ext"
+
+
+@lru_cache(4096)
+def _url_for_in(_app_id: int, _mount: str, endpoint: str, **values: str) -> str:
+    return flask_url_for(endpoint, **values)
+
+
+def _url_for_per_mount(endpoint: str, **values: str) -> str:
+    mount = request.script_root if has_request_context() else ""
+    return _url_for_in(id(current_app._get_current_object()), mount, endpoint, **values)
+
+
+fava_application._cached_url_for = _url_for_per_mount
 
 
 class _WithBuurtbudgetExtension(ExtensionModule):
@@ -47,12 +75,38 @@ class ServiceLedger(FavaLedger):
             self.extensions = _WithBuurtbudgetExtension(self)
         super().load_file()
 
+    def statement_path(self, entry_hash: str, metadata_key: str) -> str:
+        """Fava's statement lookup, but only a file inside the ledger's own folder."""
+        from buurtbudget_admin.service.editpolicy import inside
+        from fava.core import StatementNotFoundError
+
+        found = super().statement_path(entry_hash, metadata_key)
+        if not inside(Path(self.beancount_file_path).parent, Path(found)):
+            raise StatementNotFoundError
+        return found
+
+
+class BeheerLedger(ServiceLedger):
+    """The real ledger: every write through the safe writer (see `webwrite`)."""
+
+    def __init__(self, path: str) -> None:
+        from buurtbudget_admin.service.webwrite import SafeFileModule
+
+        self._safe_file_module = SafeFileModule
+        super().__init__(path)
+
+    def load_file(self) -> None:
+        if not isinstance(self.file, self._safe_file_module):
+            self.file = self._safe_file_module(self)
+        super().load_file()
+
 
 class SlugLedgers:
     """Fava's ledger loader, by the workspace's folder slugs, loading each ledger on first use."""
 
-    def __init__(self, resolve: Callable[[str], Path | None]):
+    def __init__(self, resolve: Callable[[str], Path | None], kind: type[FavaLedger] = ServiceLedger):
         self._resolve = resolve
+        self._kind = kind
         self._lock = threading.Lock()
         self._ledgers: dict[str, tuple[Path, FavaLedger]] = {}
 
@@ -68,7 +122,7 @@ class SlugLedgers:
         with self._lock:
             found = self._ledgers.get(slug)
             if found is None or found[0] != path:
-                found = (path, ServiceLedger(str(path)))
+                found = (path, self._kind(str(path)))
                 self._ledgers[slug] = found
             return found[1]
 
@@ -85,14 +139,42 @@ class SlugLedgers:
         # beheerder of one buurt need not see the others.
         return {}.items()
 
-    def first_slug(self) -> str:
-        raise KeyError("geen buurtbudget gekozen")
+
+def _path_scrubber(hidden: Callable[[], list[tuple[str, str]]]):
+    """An after_request hook replacing server paths in text answers ((path, replacement), longest first)."""
+
+    def scrub(response):
+        if request.endpoint == "static":
+            return response
+        kind = (response.mimetype or "").split("/")[0]
+        if kind not in ("text", "application") or response.mimetype in ("application/pdf",):
+            return response
+        response.direct_passthrough = False
+        body = response.get_data()
+        changed = body
+        for path, replacement in hidden():
+            for variant in {path, json.dumps(path)[1:-1]}:
+                changed = changed.replace(variant.encode("utf-8"), replacement.encode("utf-8"))
+        if changed is not body and changed != body:
+            response.set_data(changed)
+        return response
+
+    return scrub
 
 
-def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode: str) -> Flask:
+def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode: str,
+                query_door: QueryDoor | None = None,
+                hidden_paths: Callable[[], list[tuple[str, str]]] | None = None) -> Flask:
     """Fava's app with our loader; `mode` is "publiek" or "beheer" (read by the extension)."""
     app = create_app([], read_only=read_only, poll_watcher=True)
-    loader = SlugLedgers(resolve)
-    app.config["LEDGERS"] = loader
+    app.config["LEDGERS"] = SlugLedgers(resolve, ServiceLedger if mode == "publiek" else BeheerLedger)
     app.config["BUURTBUDGET_MODE"] = mode
+    (query_door or QueryDoor()).install(app)
+    if mode != "publiek":
+        from buurtbudget_admin.service.webwrite import MAX_RECEIPT_BYTES, install_upload
+
+        install_upload(app)
+        app.config["MAX_CONTENT_LENGTH"] = MAX_RECEIPT_BYTES + 1024 * 1024
+    if hidden_paths is not None:
+        app.after_request(_path_scrubber(hidden_paths))
     return app

@@ -18,7 +18,6 @@ import datetime
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -33,6 +32,8 @@ from rules import RULES_BY_CODE
 from rules.checking import Problem, check_ledger
 
 LEDGER_FILE = "main.beancount"
+# What the public Fava shows over a copy: Dutch, opening on the Buurtbudget page.
+PUBLIC_FAVA_OPTIONS = (("language", "nl"), ("default-page", "extension/Buurtbudget/"))
 
 
 def default_cache_dir(workspace: Path) -> Path:
@@ -210,7 +211,7 @@ class WorkspaceState:
             return Snapshot(slug, path, version, None, (), f"{where}: {exc.message}", public_path, files, folders)
         files, folders = self._watch_list(path, loaded.options_map)
         fingerprint = _fingerprint(files, folders)
-        redacted = redact_ledger(loaded.entries, loaded.options_map)
+        redacted = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
         self._copy_rules(path, public_dir)
         _write_if_changed(public_path, redacted.text.encode("utf-8"))
         verdict = verdict_items(tuple(problems), redacted)
@@ -247,9 +248,6 @@ class WorkspaceState:
     def warm(self) -> list[Snapshot]:
         """Load every ledger now (at start-up), so no first visitor waits."""
         return self.snapshots()
-
-    def clear_cache(self) -> None:
-        shutil.rmtree(self.public_root, ignore_errors=True)
 
 
 def _unreadable_copy(slug: str) -> str:

@@ -171,6 +171,8 @@ class UserStore:
         self._users: dict[str, User] = {}
         self._pepper = secrets.token_bytes(32)
         self._verified: dict[bytes, str] = {}  # keyed digest of (name, password, hash) -> name
+        # Unknown names are checked against this hash, so they cost the same scrypt as known ones.
+        self._decoy = generate_password_hash(secrets.token_urlsafe(16))
 
     def _current(self) -> dict[str, User]:
         try:
@@ -190,6 +192,7 @@ class UserStore:
         users = self._current()
         user = users.get(name)
         if user is None:
+            check_password_hash(self._decoy, password)  # the same work as a wrong password of a known name
             return None
         key = hmac.new(self._pepper, f"{name}\0{password}\0{user.password_hash}".encode(), hashlib.sha256).digest()
         if self._verified.get(key) == name:

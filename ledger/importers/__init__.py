@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ledger.accounts import Accounts
 from ledger.importers.camt053 import Camt053Importer
-from ledger.importers.common import AfschriftFout, BankImporter, VreemdeRekening, entries_tekst
+from ledger.importers.common import AfschriftFout, BankImporter, SaldoFout, VreemdeRekening, entries_tekst
 from ledger.importers.csv_bank import CsvBankImporter
 from ledger.importers.mt940 import Mt940Importer
 
@@ -27,6 +27,16 @@ def kies_importer(importers: list[BankImporter], filepath: str) -> BankImporter:
     for importer in importers:
         if importer.identify(filepath):
             return importer
+    try:
+        with open(filepath, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise AfschriftFout(f"{filepath}: kan het afschrift niet lezen ({exc.strerror or exc})") from exc
+    if not head.strip():
+        raise AfschriftFout(f"{filepath}: het bestand is leeg; download het afschrift opnieuw")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise AfschriftFout(f"{filepath}:1: het bestand is geen UTF-8-tekst (UTF-16 of binair); "
+                            "sla het afschrift op als UTF-8 en probeer het opnieuw")
     raise AfschriftFout(f"{filepath}: onbekend afschriftformaat (verwacht CAMT.053-XML, MT940 of CSV met kolommen "
                         "rekening;datum;bedrag)")
 
@@ -52,8 +62,10 @@ def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
     except AfschriftFout as exc:
         raise InvoerFout(str(exc)) from exc
     txns = [e for e in entries if isinstance(e, data.Transaction)]
-    paid = [e for e in txns if e.links]
-    counts = dict(regels=len(txns), betalingen=len(paid), onverwerkt=len(txns) - len(paid),
+    paid = [e for e in txns if e.links and "retour-reden" not in e.meta]
+    returned = [e for e in txns if e.links and "retour-reden" in e.meta]
+    counts = dict(regels=len(txns), betalingen=len(paid), retouren=len(returned),
+                  onverwerkt=len(txns) - len(paid) - len(returned),
                   saldo=sum(1 for e in entries if isinstance(e, data.Balance)))
     if samenvatting is not None:
         samenvatting.update(counts)
@@ -64,10 +76,12 @@ def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
     text = opens_tekst(stand, accounts, first) + entries_tekst(entries)
     return Wijziging(
         f"Import {afschrift.name} ({importer.formaat}): {len(txns)} regel(s), waarvan {len(paid)} "
-        "betaling(en) van declaraties/facturen" + (", eindsaldo gecontroleerd" if counts["saldo"] else ""),
+        "betaling(en) van declaraties/facturen"
+        + (f", {len(returned)} retour(en) (weer te betalen)" if returned else "")
+        + (", eindsaldo gecontroleerd" if counts["saldo"] else ""),
         text,
     )
 
 
-__all__ = ["AfschriftFout", "BankImporter", "Camt053Importer", "CsvBankImporter", "Mt940Importer",
+__all__ = ["AfschriftFout", "BankImporter", "Camt053Importer", "CsvBankImporter", "Mt940Importer", "SaldoFout",
            "VreemdeRekening", "entries_tekst", "importers_voor", "kies_importer", "maak_import"]

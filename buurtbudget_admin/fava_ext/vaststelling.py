@@ -1,0 +1,70 @@
+"""The auditor records the vaststelling in /beheer/: the form's POST, through the safe writer.
+
+Only a logged-in auditor in the beheer Fava may (a beheerder keeps the books,
+the stadsdeel decides); the auditor is the `door`. The same checks as
+`buurtbudget vaststellen` (`ledger.vaststelling.maak_vaststelling`); a refusal
+is a Dutch page and leaves the ledger byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+PATH = "extension/Buurtbudget/vaststelling"  # after /beheer/<slug>/: the one write an auditor may do
+
+
+@dataclass(frozen=True, slots=True)
+class Uitkomst:
+    status: int
+    titel: str
+    bericht: str
+
+
+def may_record(mode: str, user: Any) -> bool:
+    return mode == "beheer" and user is not None and getattr(user, "role", None) == "auditor"
+
+
+def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
+    """Record the decision of the form; never raises for what a user can get wrong."""
+    from buurtbudget_admin.valideren import valideer
+    from ledger.boekingen import InvoerFout
+    from ledger.money import AmountError, parse_amount
+    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+    from ledger.vastleggen import GitFout
+    from ledger.vaststelling import maak_vaststelling
+    from rules.checking import to_problem
+
+    if not may_record(mode, user):
+        return Uitkomst(403, "Geen toegang", "Alleen een auditor van het stadsdeel legt de vaststelling vast.")
+    try:
+        datum = datetime.date.fromisoformat((form.get("datum") or "").strip())
+    except ValueError:
+        return Uitkomst(400, "Niet vastgelegd", f"'{form.get('datum', '')}' is geen datum; schrijf JJJJ-MM-DD.")
+    try:
+        bedrag = parse_amount((form.get("bedrag") or "").strip())
+    except AmountError as exc:
+        return Uitkomst(400, "Niet vastgelegd", f"bedrag: {exc}")
+    kenmerk = (form.get("kenmerk") or "").strip() or None
+    try:
+        result = schrijf(ledger_path, lambda stand: maak_vaststelling(stand, datum, bedrag, user.name, kenmerk),
+                         door=user.name, valideer=valideer)
+    except InvoerFout as exc:
+        return Uitkomst(400, "Niet vastgelegd", str(exc))
+    except WijzigingGeweigerd as exc:
+        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
+        return Uitkomst(409, "Niet vastgelegd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
+    except (SchrijfFout, GitFout) as exc:
+        return Uitkomst(409, "Niet vastgelegd", str(exc))
+    return Uitkomst(200, "Vastgelegd", result.omschrijving)
+
+
+def page(uitkomst: Uitkomst, back: str) -> str:
+    return (
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8">'
+        f"<title>{html.escape(uitkomst.titel)}</title></head><body>"
+        f'<h1>{html.escape(uitkomst.titel)}</h1><p id="bb-vaststelling-uitkomst">{html.escape(uitkomst.bericht)}</p>'
+        f'<p><a href="{html.escape(back)}">Terug naar het buurtbudget</a></p></body></html>'
+    )

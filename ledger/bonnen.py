@@ -1,0 +1,140 @@
+"""Receipts are receipts: a PDF, JPEG or PNG by its content, not empty, not too large.
+
+    bon = lees_bon(Path("~/Downloads/bon.pdf"))     # BonFout (Dutch, names the file) otherwise
+    bon.soort, bon.extensie, bon.inhoud
+
+What a receipt is, is decided by its first bytes (the "magic"), never by its
+name: `/etc/passwd` renamed to `bon.pdf` is text, and refused. Only a regular
+file the user can read is opened (no directories, devices, fifos or sockets);
+the checked bytes are what gets copied (`momentopname`: a private copy outside
+the ledger, removed with the change that uses it), so the file cannot change
+between the check and the copy.
+
+The largest receipt accepted is 20 MB, or `BUURTBUDGET_BON_MAX_MB` (a positive
+number of megabytes, e.g. `5` or `2,5`) when that is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import weakref
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+MAX_MB_ENV = "BUURTBUDGET_BON_MAX_MB"
+DEFAULT_MAX_MB = Decimal(20)
+MB = 1024 * 1024
+
+# (kind, extension, test on the first bytes)
+_SOORTEN: tuple[tuple[str, str, object], ...] = (
+    # PDF readers accept the header anywhere in the first 1024 bytes; so do we.
+    ("PDF", ".pdf", lambda head: b"%PDF-" in head[:1024]),
+    ("JPEG", ".jpg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ("PNG", ".png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+)
+
+
+class BonFout(ValueError):
+    """A receipt that cannot be accepted (Dutch; names the file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bon:
+    pad: Path  # as the user named it
+    soort: str  # PDF, JPEG or PNG
+    extensie: str  # .pdf, .jpg or .png: from the content, not the name
+    inhoud: bytes
+
+
+def max_bytes(environ: dict[str, str] | os._Environ | None = None) -> int:
+    """The largest receipt in bytes: `BUURTBUDGET_BON_MAX_MB` megabytes, or 20 MB."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(MAX_MB_ENV) or "").strip()
+    if not raw:
+        return int(DEFAULT_MAX_MB * MB)
+    try:
+        mb = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        mb = Decimal(-1)
+    if not mb.is_finite() or mb <= 0:
+        raise BonFout(f"{MAX_MB_ENV}='{raw}' is geen positief aantal megabytes; zet bijvoorbeeld "
+                      f"{MAX_MB_ENV}=20 of haal de variabele weg")
+    return int(mb * MB)
+
+
+def _mb(n: int) -> str:
+    return f"{Decimal(n) / MB:.1f}".replace(".", ",") + " MB"
+
+
+def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
+    """Open, check and read a receipt; BonFout with a Dutch message otherwise."""
+    pad = Path(pad)
+    limiet = max_bytes() if limiet is None else limiet
+    naam = f"bonbestand '{pad}'"
+    try:
+        st = os.stat(pad)
+    except FileNotFoundError:
+        raise BonFout(f"{naam} bestaat niet; geef het pad van een PDF, JPEG of PNG") from None
+    except OSError as exc:
+        raise BonFout(f"{naam} is niet te lezen ({exc.strerror}); geef het pad van een PDF, JPEG of PNG") from None
+    if not stat.S_ISREG(st.st_mode):
+        wat = "een map" if stat.S_ISDIR(st.st_mode) else "geen gewoon bestand (apparaat, fifo of socket)"
+        raise BonFout(f"{naam} is {wat}; geef het pad van een PDF, JPEG of PNG")
+    try:
+        # O_NONBLOCK: should the path have become a fifo since the stat, open does not hang.
+        fd = os.open(pad, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise BonFout(f"{naam} is niet te lezen ({exc.strerror}); controleer de rechten") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BonFout(f"{naam} is geen gewoon bestand; geef het pad van een PDF, JPEG of PNG")
+        if st.st_size > limiet:
+            raise BonFout(f"{naam} is te groot ({_mb(st.st_size)}; hoogstens {_mb(limiet)}, "
+                          f"in te stellen met {MAX_MB_ENV}); verklein de scan of foto")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1024 * 1024)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limiet:  # grew while we read it
+                raise BonFout(f"{naam} is te groot (hoogstens {_mb(limiet)}, in te stellen met {MAX_MB_ENV})")
+            chunks.append(chunk)
+    except OSError as exc:
+        raise BonFout(f"{naam} is niet te lezen ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    inhoud = b"".join(chunks)
+    if not inhoud:
+        raise BonFout(f"{naam} is leeg; geef de scan of foto van de bon (PDF, JPEG of PNG)")
+    for soort, extensie, test in _SOORTEN:
+        if test(inhoud):  # type: ignore[operator]
+            return Bon(pad, soort, extensie, inhoud)
+    raise BonFout(f"{naam} is geen PDF, JPEG of PNG (de inhoud bepaalt dat, niet de naam); "
+                  "scan of fotografeer de bon en geef dat bestand")
+
+
+def momentopname(bon: Bon) -> Path:
+    """The checked bytes in a private file (a 0700 folder outside any ledger): what the writer copies in."""
+    folder = Path(tempfile.mkdtemp(prefix="buurtbudget-bon-"))
+    pad = folder / f"bon{bon.extensie}"
+    fd = os.open(pad, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bon.inhoud)
+    return pad
+
+
+def ruim_op_met(eigenaar: object, paden: list[Path]) -> None:
+    """Remove the private copies once `eigenaar` (the change that copies them in) is gone, or at exit."""
+    if paden:
+        weakref.finalize(eigenaar, _verwijder, [str(p.parent) for p in paden])
+
+
+def _verwijder(folders: list[str]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,251 @@
+"""The one way ledger text is written: beancount entries in, beancount text out.
+
+Builders (`ledger.boekingen`, `ledger.nieuw`, `ledger.stemming`, the demo) make
+beancount `data` entries; this module turns them into text, with beancount's
+own printer and our formatting:
+
+    2025-05-02 ! "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-004
+      declarant: "Fatima el Amrani"
+      prive: TRUE
+      Uitgaven:Plannen:Groen:Materiaal   64.20 EUR
+      Passiva:Declaraties               -64.20 EUR
+
+- every string is quoted the way beancount's lexer unquotes it: `\\` and `"`
+  escaped, and line breaks, tabs and form feeds as `\\n`, `\\r`, `\\t`, `\\f`,
+  `\\b`, so an entry's first line is always one physical line. Other characters
+  (U+2028, U+0085, NUL, ...) are written as they are: beancount counts lines by
+  `\\n` only, and reads them back unchanged;
+- amounts with two decimals (an amount that is not in whole cents is an error,
+  never rounded), metadata in the order given, two spaces of indentation;
+- `filename`, `lineno` and `__...` metadata are never written.
+
+Whatever this module writes, beancount parses back to the same values (a
+property test holds it to that).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from beancount.core import account as account_lib
+from beancount.core import amount as amount_lib
+from beancount.core import data
+from beancount.parser import printer
+
+CENT = Decimal("0.01")
+INDENT = "  "
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f", "\b": "\\b"}
+_ESCAPE = re.compile(r'[\\"\n\r\t\f\b]')
+_META_KEY = re.compile(r"[a-z][a-zA-Z0-9_-]+")
+_TAG_LINK = re.compile(r"[A-Za-z0-9_./-]+")
+_OPTION = re.compile(r"[a-z_]+")
+_IGNORED = frozenset({"filename", "lineno"})
+
+
+def string(text: str) -> str:
+    """A beancount string literal that the lexer reads back as exactly `text`."""
+    return '"' + _ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], str(text)) + '"'
+
+
+def bedrag(number: Decimal) -> str:
+    """`412.5` -> `412.50`; refuses what is not in whole cents (never rounds money)."""
+    value = Decimal(number)
+    cents = value.quantize(CENT)
+    if cents != value:
+        raise ValueError(f"bedrag {value} is niet in hele centen")
+    return f"{cents:.2f}"
+
+
+def _amount(a: amount_lib.Amount) -> str:
+    return f"{bedrag(a.number)} {a.currency}"
+
+
+def _meta_value(key: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"metadata {key}: {value} is geen getal")
+        return format(value, "f")  # never `1E+2`: beancount reads no exponents
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, amount_lib.Amount):
+        return f"{format(Decimal(value.number), 'f')} {value.currency}"
+    if value is None:
+        return None
+    raise ValueError(f"metadata {key}: waarde {value!r} kan niet als beancount worden geschreven")
+
+
+def _check_account(name: str) -> str:
+    if not account_lib.is_valid(name):
+        raise ValueError(f"'{name}' is geen geldige rekeningnaam")
+    return name
+
+
+def _tags_links(tags: Iterable[str] | None, links: Iterable[str] | None) -> str:
+    out = []
+    for mark, names in (("#", tags), ("^", links)):
+        for name in sorted(names or ()):
+            if not _TAG_LINK.fullmatch(name):
+                raise ValueError(f"'{mark}{name}' is geen geldige tag of link")
+            out.append(f" {mark}{name}")
+    return "".join(out)
+
+
+class Printer(printer.EntryPrinter):
+    """beancount's EntryPrinter with our quoting, amounts and layout."""
+
+    def __init__(self) -> None:
+        super().__init__(prefix=INDENT)
+
+    def write_metadata(self, meta: Mapping[str, Any] | None, oss: io.StringIO, prefix: str | None = None) -> None:
+        for key, value in (meta or {}).items():
+            if key in _IGNORED or key.startswith("__"):
+                continue
+            if not _META_KEY.fullmatch(key):
+                raise ValueError(f"'{key}' is geen geldige metadata-sleutel")
+            text = _meta_value(key, value)
+            if text is not None:
+                oss.write(f"{prefix if prefix is not None else self.prefix}{key}: {text}\n")
+
+    def Transaction(self, entry: data.Transaction, oss: io.StringIO) -> None:
+        head = [entry.date.isoformat(), entry.flag or "*"]
+        if entry.payee is not None:
+            head.append(string(entry.payee))
+        head.append(string(entry.narration or ""))
+        oss.write(" ".join(head) + _tags_links(entry.tags, entry.links) + "\n")
+        self.write_metadata(entry.meta, oss)
+        for posting in entry.postings:
+            if posting.cost is not None or posting.price is not None:
+                raise ValueError("boekingen met kostprijs of koers schrijft buurtbudget niet")
+            line = INDENT + (f"{posting.flag} " if posting.flag else "") + _check_account(posting.account)
+            if isinstance(posting.units, amount_lib.Amount) and isinstance(posting.units.number, Decimal):
+                line += "   " + _amount(posting.units)
+            oss.write(line + "\n")
+            if posting.meta:
+                self.write_metadata(posting.meta, oss, INDENT * 2)
+
+    def Open(self, entry: data.Open, oss: io.StringIO) -> None:
+        line = f"{entry.date.isoformat()} open {_check_account(entry.account)}"
+        if entry.currencies:
+            line += " " + ",".join(entry.currencies)
+        if entry.booking is not None:
+            line += " " + string(entry.booking.name)
+        oss.write(line + "\n")
+        self.write_metadata(entry.meta, oss)
+
+    def Close(self, entry: data.Close, oss: io.StringIO) -> None:
+        oss.write(f"{entry.date.isoformat()} close {_check_account(entry.account)}\n")
+        self.write_metadata(entry.meta, oss)
+
+    def Balance(self, entry: data.Balance, oss: io.StringIO) -> None:
+        oss.write(f"{entry.date.isoformat()} balance {_check_account(entry.account)}   {_amount(entry.amount)}\n")
+        self.write_metadata(entry.meta, oss)
+
+    def Custom(self, entry: data.Custom, oss: io.StringIO) -> None:
+        values = []
+        for value, dtype in entry.values:
+            if dtype is account_lib.TYPE:
+                values.append(_check_account(value))
+            elif isinstance(value, amount_lib.Amount):
+                values.append(_amount(value))
+            else:
+                text = _meta_value(entry.type, value)
+                if text is None:
+                    raise ValueError(f"custom {entry.type}: lege waarde")
+                values.append(text)
+        oss.write(f"{entry.date.isoformat()} custom {string(entry.type)}"
+                  + "".join(" " + v for v in values) + "\n")
+        self.write_metadata(entry.meta, oss)
+
+
+_PRINTER = Printer()
+
+
+def entry(directive: data.Directive) -> str:
+    """One directive as text, ending in a newline."""
+    return _PRINTER(directive)
+
+
+def entries(directives: Iterable[data.Directive]) -> str:
+    """Directives as text, one blank line between them (and a newline at the end)."""
+    return "\n".join(entry(d) for d in directives)
+
+
+def option(name: str, value: str) -> str:
+    if not _OPTION.fullmatch(name):
+        raise ValueError(f"'{name}' is geen beancount-optie")
+    return f"option {string(name)} {string(value)}\n"
+
+
+def plugin(module: str, config: str | None = None) -> str:
+    return f"plugin {string(module)}" + (f" {string(config)}" if config is not None else "") + "\n"
+
+
+def commentaar(text: str) -> str:
+    """`; text` on one line: any line break in `text` becomes a space (a comment cannot hold one)."""
+    flat = re.sub(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+", " ", str(text))
+    return f"; {flat}\n"
+
+
+# --------------------------------------------------------------------------- making entries
+
+
+def meta(**values: Any) -> dict[str, Any]:
+    """Metadata in the order given; keys with `_` become `-` (`ingevoerd_door` -> `ingevoerd-door`)."""
+    return {key.replace("_", "-"): value for key, value in values.items() if value is not None}
+
+
+def meta_van(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: value for key, value in pairs if value is not None}
+
+
+def posting(account: str, number: Decimal | None = None, currency: str = "EUR",
+            meta_: Mapping[str, Any] | None = None) -> data.Posting:
+    units = amount_lib.Amount(Decimal(number), currency) if number is not None else None
+    return data.Posting(account, units, None, None, None, dict(meta_) if meta_ else None)
+
+
+def transaction(date: datetime.date, flag: str, payee: str | None, narration: str, postings: list[data.Posting], *,
+                meta_: Mapping[str, Any] | None = None, tags: Iterable[str] = (),
+                links: Iterable[str] = ()) -> data.Transaction:
+    return data.Transaction(dict(meta_ or {}), date, flag, payee, narration, frozenset(tags), frozenset(links),
+                            postings)
+
+
+def open_(date: datetime.date, account: str, currencies: tuple[str, ...] = ("EUR",)) -> data.Open:
+    return data.Open({}, date, account, list(currencies), None)
+
+
+def custom(date: datetime.date, type_: str, values: list[tuple[Any, Any]],
+           meta_: Mapping[str, Any] | None = None) -> data.Custom:
+    return data.Custom(dict(meta_ or {}), date, type_, values)
+
+
+def custom_waarde(value: Any) -> tuple[Any, Any]:
+    """A value of a custom directive with the type beancount's parser would give it."""
+    if isinstance(value, amount_lib.Amount):
+        return (value, amount_lib.Amount)
+    if isinstance(value, bool):
+        return (value, bool)
+    if isinstance(value, Decimal):
+        return (value, Decimal)
+    if isinstance(value, datetime.date):
+        return (value, datetime.date)
+    return (str(value), str)
+
+
+def custom_account(name: str) -> tuple[str, Any]:
+    return (name, account_lib.TYPE)
+
+
+def eur(number: Decimal) -> amount_lib.Amount:
+    return amount_lib.Amount(Decimal(number), "EUR")

@@ -1,0 +1,94 @@
+"""The doors' judgements on their own (pure functions): which queries run, which edits are written.
+
+The attack suite (`test_aanval.py`) tries them through a real server; here the
+edge cases are cheap: a ledger that already has a refused line stays editable,
+and only what an edit adds is judged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buurtbudget_admin.service.editpolicy import EditRefused, check_edit
+from buurtbudget_admin.service.queries import QueryRefused, check_query
+
+LEDGER = """\
+option "title" "Oud"
+option "operating_currency" "EUR"
+option "documents" "documents"
+plugin "rules"
+2025-01-01 custom "fava-option" "import-config" "importers.py"
+
+2025-01-01 open Assets:Bank EUR
+2025-01-01 open Expenses:Ondersteuning:Bankkosten EUR
+
+2025-02-01 * "ING" "Bankkosten" ^k-1
+  goedgekeurd-door: "Anja"
+  Expenses:Ondersteuning:Bankkosten   1.00 EUR
+  Assets:Bank
+"""
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT date, narration WHERE account ~ 'Bank'",
+    "select sum(position) from postings group by account",
+    "  BALANCES WHERE account ~ 'Ondersteuning'",
+    "JOURNAL 'Assets:Bank'",
+    "PRINT",
+    "SELECT * FROM entries",
+    "SELECT date FROM (SELECT date, account FROM postings) WHERE account ~ 'Bank'",
+    "SELECT date WHERE narration ~ 'a;b' ;",
+    # A bare name in FROM is a column, or one of the ledger's tables: never a file (the compiler says so).
+    "SELECT date FROM geheim",
+])
+def test_read_statements_pass(query):
+    check_query(query)
+
+
+@pytest.mark.parametrize("query", [
+    "", ".output /tmp/x", "output /tmp/x", ".run", "run x", ".tables", "help", ".set format csv",
+    "EXPLAIN SELECT 1", "CREATE TABLE t (x str) USING \"csv:/etc/passwd\"", "INSERT INTO t (x) VALUES (1)",
+    "SELECT x FROM #\"csv:/etc/passwd\"", "SELECT date FROM postings; .output /tmp/x", "SELECT " + "1," * 3000 + "1",
+    "SELECT date FROM (SELECT * FROM #geheim)",
+])
+def test_everything_else_is_refused(query):
+    with pytest.raises(QueryRefused):
+        check_query(query)
+
+
+def _edit(tmp_path: Path, new: str, old: str = LEDGER) -> None:
+    path = tmp_path / "buurt" / "main.beancount"
+    path.parent.mkdir(exist_ok=True)
+    check_edit(path.parent, path, old, new)
+
+
+def test_a_ledger_with_a_refused_line_stays_editable(tmp_path):
+    """The import-config line came from the command line; an unrelated edit is judged on what it adds."""
+    _edit(tmp_path, LEDGER + '\n2025-03-01 * "ING" "Bankkosten"\n  Expenses:Ondersteuning:Bankkosten   1.00 EUR\n'
+                            '  Assets:Bank\n')
+    # Moving the approved entry's narration keeps its approval (same date, payee, links, postings).
+    _edit(tmp_path, LEDGER.replace('"Bankkosten" ^k-1', '"Bankkosten maart" ^k-1'))
+    # Removing an approval is no approval typed; the writer's rules judge what that means.
+    _edit(tmp_path, LEDGER.replace('  goedgekeurd-door: "Anja"\n', ""))
+
+
+@pytest.mark.parametrize("new,word", [
+    (LEDGER + '2025-01-02 custom "fava-option" "import-config" "ander.py"\n', "import-config"),
+    (LEDGER.replace("1.00 EUR", "2.00 EUR"), "goedgekeurd-door"),  # the approved amount changed
+    (LEDGER.replace('"Anja"', '"Henk"'), "goedgekeurd-door"),
+    (LEDGER.replace('plugin "rules"', 'plugin "rules"\nplugin "rules_evil"'), "plugin"),
+    (LEDGER + 'include "sub/../../elders.beancount"\n', "include"),
+    (LEDGER.replace('option "documents" "documents"', 'option "documents" "documents/.."'), "documents"),
+])
+def test_what_an_edit_adds_is_judged(tmp_path, new, word):
+    with pytest.raises(EditRefused, match=word):
+        _edit(tmp_path, new)
+
+
+def test_allowed_plugins_and_includes(tmp_path):
+    sub = tmp_path / "buurt" / "sub"
+    sub.mkdir(parents=True)
+    _edit(tmp_path, LEDGER + 'plugin "rules.plan"\nplugin "beancount.plugins.check_commodity"\n'
+                             'include "sub/2025.beancount"\n')

@@ -101,8 +101,6 @@ def _report(result: Resultaat) -> None:
         return
     console.print(f"{result.omschrijving}")
     console.print(f"  opgeslagen in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""))
-    if result.waarschuwing:
-        console.print(f"  let op: {result.waarschuwing}", markup=False)
     for fout in result.geforceerd:
         err_console.print(f"  let op, toch geschreven: {to_problem(fout).format()}", markup=False)
 

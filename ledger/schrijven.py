@@ -85,30 +85,12 @@ class SchrijfFout(Exception):
     """A change that cannot be made as asked (Dutch message); nothing was written."""
 
 
-class BewerkingVerouderd(SchrijfFout):
-    """An in-place edit found other text than it expected: the ledger changed meanwhile."""
-
-
-@dataclass(frozen=True, slots=True)
-class Bewerking:
-    """Replace lines `start`..`einde` (1-based, inclusive, lines end in "\\n") whose text is `oud` by `nieuw`.
-
-    Deprecated: use `Wijziging.vervang` with the entry's exact text. Converted into one.
-    """
-
-    start: int
-    einde: int
-    oud: str
-    nieuw: str
-
-
 @dataclass(frozen=True)
 class Wijziging:
     """What one safe write does to a ledger."""
 
     omschrijving: str  # one line, Dutch: becomes the commit message
     toevoegen: str = ""  # directives appended at the end of the main file
-    bewerkingen: tuple[Bewerking, ...] = ()  # deprecated: line edits of the main file
     bestanden: tuple[tuple[Path, Path], ...] = ()  # (source, target): receipts copied in
     details: str = ""  # optional commit message body
     # (a source file of the ledger, its complete new text): the main file or one it
@@ -117,7 +99,7 @@ class Wijziging:
 
     @property
     def leeg(self) -> bool:
-        return not self.toevoegen.strip() and not self.bewerkingen and not self.vervang
+        return not self.toevoegen.strip() and not self.vervang
 
 
 @dataclass(frozen=True)
@@ -125,21 +107,11 @@ class Resultaat:
     pad: Path
     gewijzigd: bool
     omschrijving: str
-    incrementeel: bool = False  # always False: every verdict is a full load
     commit: str | None = None
     nieuwe_entries: tuple = ()  # the entries the change added or changed, as loaded after it
     duur: float = 0.0
-    waarschuwing: str | None = None
     geforceerd: tuple = ()  # the violations written anyway (`toch`)
     bestanden: tuple[Path, ...] = ()  # every file written or copied in
-
-
-def lijnen(tekst: str) -> list[str]:
-    """The lines of a ledger text as beancount counts them: only "\\n" ends a line."""
-    parts = tekst.split("\n")
-    if parts and parts[-1] == "":
-        parts.pop()
-    return parts
 
 
 @dataclass
@@ -182,11 +154,6 @@ class Stand:
         linked = [e for e in self.entries if type(e) is data.Transaction and e.links and link in e.links]
         return build_view(sorted(self.directieven + linked, key=data.entry_sortkey), self.options_map)
 
-    @cached_property
-    def regels(self) -> list[str]:
-        """Deprecated name (these are lines, not rules): the main file's lines, as beancount counts them."""
-        return lijnen(self.tekst)
-
 
 # --------------------------------------------------------------------------- loads
 
@@ -214,12 +181,8 @@ def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
     return Stand(p, teksten.get(p, ""), bronnen.entries, bronnen.options_map, teksten, tuple(fouten))
 
 
-def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None, *, regels: Valideer | None = None) -> Stand:
-    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway).
-
-    `regels` is the old name of `valideer`, accepted while callers move over.
-    """
-    valideer = valideer or regels
+def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stand:
+    """The current ledger, fully loaded (under the lock: no writer replaces a file halfway)."""
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
@@ -228,16 +191,6 @@ def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None, *, rege
 
 
 # --------------------------------------------------------------------------- the new contents
-
-
-def _apply_edits(tekst: str, bewerkingen: Sequence[Bewerking]) -> str:
-    lines = tekst.split("\n")  # beancount's lines: a U+2028 inside a string is not a line end
-    for b in sorted(bewerkingen, key=lambda b: b.start, reverse=True):
-        current = "\n".join(lines[b.start - 1 : b.einde])
-        if current.rstrip("\n") != b.oud.rstrip("\n"):
-            raise BewerkingVerouderd(f"regels {b.start}-{b.einde} zijn intussen gewijzigd; probeer het opnieuw")
-        lines[b.start - 1 : b.einde] = b.nieuw.rstrip("\n").split("\n") if b.nieuw else []
-    return "\n".join(lines)
 
 
 def _joined(oude_tekst: str, toevoeging: str) -> str:
@@ -266,8 +219,6 @@ def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, by
     """The complete new bytes of every file the change touches (unchanged files left out)."""
     teksten = {Path(n).resolve(): t for n, t in (stand.bronnen or {p: stand.tekst}).items()}
     nieuw: dict[Path, str] = {}
-    if wijziging.bewerkingen:
-        nieuw[p] = _apply_edits(teksten[p], wijziging.bewerkingen)
     for bestand, tekst in wijziging.vervang:
         echt = _bron(p, stand, bestand)
         if echt in nieuw:
@@ -292,7 +243,6 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
-    regels: Valideer | None = None,
 ) -> Resultaat:
     """Change a ledger safely (see the module's docstring).
 
@@ -301,7 +251,6 @@ def schrijf(
     every file is as it was.
     """
     start = time.perf_counter()
-    valideer = valideer or regels  # `regels`: the old name of `valideer`, accepted while callers move over
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     if not door or not door.strip():
@@ -372,5 +321,5 @@ def schrijf(
                         doel.unlink()
                 raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
                               f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
-        return Resultaat(p, True, wijziging.omschrijving, False, commit, tuple(erbij),
-                         time.perf_counter() - start, None, geforceerd, (*inhoud, *copied))
+        return Resultaat(p, True, wijziging.omschrijving, commit, tuple(erbij),
+                         time.perf_counter() - start, geforceerd, (*inhoud, *copied))

@@ -24,7 +24,7 @@ from buurtbudget_admin.valideren import valideer
 from ledger.boekingen import Kosten, kosten_tekst
 from ledger.loading import read_ledger
 from ledger.schrijven import (
-    Bewerking, BewerkingVerouderd, SchrijfFout, Toch, Wijziging, WijzigingGeweigerd, schrijf,
+    SchrijfFout, Toch, Wijziging, WijzigingGeweigerd, schrijf,
 )
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import bean_check, bean_errors, digest, make_ledger, receipt
@@ -64,7 +64,7 @@ def _codes(exc: WijzigingGeweigerd) -> list[str]:
 def test_valid_change_is_appended_and_its_entries_carry_the_real_lines(tmp_path: Path) -> None:
     ledger = _ledger(tmp_path)
     result = _write(ledger, OPEN + "\n" + _cost())
-    assert result.gewijzigd and not result.incrementeel
+    assert result.gewijzigd and result.bestanden == (ledger,)
     assert ledger.read_text(encoding="utf-8").endswith(_cost())
     assert bean_errors(ledger) == []
     (txn,) = [e for e in result.nieuwe_entries if hasattr(e, "postings")]
@@ -203,41 +203,32 @@ def test_pad_and_balance_written_by_hand_are_judged_like_bean_check(tmp_path: Pa
     ledger.write_bytes(original)
 
 
-def test_line_edit_and_whole_file_replacement(tmp_path: Path) -> None:
+def test_whole_file_replacement(tmp_path: Path) -> None:
     ledger = _ledger(tmp_path)
-    lines = ledger.read_text(encoding="utf-8").split("\n")
-    n = lines.index('  status: "gekozen"') + 1
-    good = Bewerking(n, n, '  status: "gekozen"', '  status: "gekozen"\n  indiener: "Bewonersgroep"')
-    schrijf(ledger, lambda s: Wijziging("edit", bewerkingen=(good,)), door="Henk", valideer=valideer)
-    assert '  indiener: "Bewonersgroep"' in ledger.read_text(encoding="utf-8")
-    before = digest(ledger)
-    stale = Bewerking(n, n, '  status: "iets anders"', "x")
-    with pytest.raises(BewerkingVerouderd):
-        schrijf(ledger, lambda s: Wijziging("edit", bewerkingen=(stale,)), door="Henk", valideer=valideer)
-    assert digest(ledger) == before
 
     def rename_plan(stand):
         return Wijziging("hernoem", vervang=((stand.pad, stand.tekst.replace("Speeltuin opknappen", "Speeltuin")),))
 
-    schrijf(ledger, rename_plan, door="Henk", valideer=valideer)
+    result = schrijf(ledger, rename_plan, door="Henk", valideer=valideer)
     assert '"Speeltuin" 5000.00 EUR' in ledger.read_text(encoding="utf-8")
+    assert [e.values[1].value for e in result.nieuwe_entries] == ["Speeltuin"]
 
 
 def test_lines_are_counted_as_beancount_counts_them(tmp_path: Path) -> None:
-    """A U+2028 inside a string is no line end: a line edit lands on the line beancount means."""
+    """A U+2028 inside a string is no line end: the entry's line is where beancount says it is."""
     ledger = _ledger(tmp_path)
     _write(ledger, OPEN + "\n" + _cost(omschrijving="verf\u2028en kwasten") + "\n" + _cost(omschrijving="hout"))
-    result = schrijf(ledger, lambda s: Wijziging("leeg"), door="Henk", valideer=valideer)
-    assert not result.gewijzigd
 
     def flag(stand):
         (hout,) = [e for e in stand.entries if getattr(e, "narration", "") == "hout"]
+        lines = stand.tekst_van(hout.meta["filename"]).split("\n")
         n = hout.meta["lineno"]
-        line = stand.regels[n - 1]
-        assert line.startswith("2025-03-01 * ") and '"hout"' in line
-        return Wijziging("markeer", bewerkingen=(Bewerking(n, n, line, line.replace(" * ", " ! ", 1)),))
+        assert lines[n - 1].startswith("2025-03-01 * ") and '"hout"' in lines[n - 1]
+        lines[n - 1] = lines[n - 1].replace(" * ", " ! ", 1)
+        return Wijziging("markeer", vervang=((Path(hout.meta["filename"]), "\n".join(lines)),))
 
-    schrijf(ledger, flag, door="Henk", valideer=valideer)
+    result = schrijf(ledger, flag, door="Henk", valideer=valideer)
+    assert [e.narration for e in result.nieuwe_entries] == ["hout"]
     assert '2025-03-01 ! "Bouwmarkt" "hout"' in ledger.read_text(encoding="utf-8")
     assert '2025-03-01 * "Bouwmarkt" "verf\u2028en kwasten"' in ledger.read_text(encoding="utf-8")
 

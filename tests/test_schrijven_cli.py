@@ -191,6 +191,18 @@ def test_a_stale_index_lock_refuses_the_write_before_anything_changes(tmp_path: 
     assert _git(tmp_path, "log", "-1", "--format=%an").strip() == "Henk"
 
 
+def test_a_commit_that_fails_undoes_the_write_and_says_how_to_recover(tmp_path: Path) -> None:
+    ledger = _git_workspace(tmp_path)
+    (tmp_path / ".gitignore").write_text("*.pdf\n", encoding="utf-8")  # git refuses the receipt
+    before = _hashes(ledger.parent)
+    r = _boek(ledger, "10")
+    assert r.returncode == 1
+    assert ".gitignore" in r.stderr and "teruggedraaid" in r.stderr and "niets gewijzigd" in r.stderr, r.stderr
+    assert _hashes(ledger.parent) == before and not list((ledger.parent / "documents").iterdir())
+    assert _git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"
+    assert _git(tmp_path, "status", "--porcelain", "--untracked-files=no") == ""
+
+
 def test_without_git_on_path_a_git_workspace_is_not_written(tmp_path: Path) -> None:
     ledger = _git_workspace(tmp_path / "ws")
     before = _hashes(ledger.parent)

@@ -14,16 +14,31 @@ import tempfile
 from pathlib import Path
 
 
-def lock_pad(pad: Path) -> Path:
-    return pad.with_name(f".{pad.name}.lock")
-
-
 @contextlib.contextmanager
 def ledger_lock(pad: Path):
-    """Exclusive lock on the ledger (blocking); released when the block ends or the process dies."""
-    fd = os.open(lock_pad(pad), os.O_RDWR | os.O_CREAT, 0o644)
+    """Exclusive lock on the ledger itself (blocking); released when the block ends or the process dies.
+
+    The lock is taken on the ledger file, not on a lock file beside it, so a
+    refused write leaves the ledger's folder exactly as it was. A writer replaces
+    the file (a new inode), so a waiter that got the lock on the old inode lets
+    go and locks the file that is there now.
+    """
+    while True:
+        fd = os.open(pad, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(pad)
+            except FileNotFoundError:
+                current = None
+            held = os.fstat(fd)
+            if current is not None and (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # replaced while we waited: lock the new file
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

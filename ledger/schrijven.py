@@ -2,7 +2,7 @@
 
     resultaat = schrijf(pad, maak_wijziging, door="Henk", valideer=validator)
 
-1. **Lock.** An exclusive `fcntl.flock` on `.<ledger>.lock` beside the ledger;
+1. **Lock.** An exclusive `fcntl.flock` on the ledger file itself (no lock file);
    everything below happens while it is held, so two writers never interleave
    and a builder that picks "the next free claim number" sees the ledger as it is.
    When the ledger is in a git work tree, git must be able to commit (git on
@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterable, Sequence
 from beancount.core import data
 
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
-    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, lock_pad,
+    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
 )
 from ledger.bronnen import Bronnen, laad_bronnen
 from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path

@@ -89,16 +89,15 @@ def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def folder_digest(folder: Path, *, alles: bool = False) -> str:
+def folder_digest(folder: Path) -> str:
     """One hash of a whole folder: every file's path and bytes, every directory's path (hidden ones too).
 
-    The writer's empty lock file is left out unless `alles`: it holds no data and stays once made.
+    The writer locks the ledger file itself, so nothing is left out: a refusal
+    that leaves any file behind (a lock, a temp file, a cache) changes the hash.
     """
     h = hashlib.sha256()
     for path in sorted(Path(folder).rglob("*")):
         rel = path.relative_to(folder).as_posix().encode("utf-8")
-        if not alles and path.name.endswith(".beancount.lock") and path.is_file() and path.stat().st_size == 0:
-            continue  # the writer's lock file: empty, it holds no data and stays once made
         if path.is_symlink():
             h.update(b"L" + rel + b"\0" + os.readlink(path).encode("utf-8") + b"\0")
         elif path.is_dir():

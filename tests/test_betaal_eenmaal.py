@@ -51,7 +51,7 @@ def _refused(ledger: Path, *args: str, files: tuple[Path, ...] = ()) -> str:
     before = {p: (digest(p) if p.exists() else None) for p in watched}
     def listing(folder: Path) -> list[str]:
         # The writer's own lock and cache may appear; anything else (a half-written file) may not.
-        return sorted(x.name for x in folder.iterdir() if x.name not in (".buurtbudget-cache", f".{ledger.name}.lock"))
+        return sorted(x.name for x in folder.iterdir() if x.name != ".buurtbudget-cache")
 
     folder_before = {p.parent: listing(p.parent) for p in watched if p.parent.is_dir()}
     r = cli(*args)

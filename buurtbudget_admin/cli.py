@@ -6,24 +6,29 @@ turns every failure into a Dutch sentence and an exit status, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
-
-import typer
-from rich.console import Console
+from typing import Any
 
 from buurtbudget_admin.errors import UserError
 from ledger.loading import LedgerReadError
 
-app = typer.Typer(
-    name="buurtbudget",
-    help="Boekhouding, regels en verantwoording van Amsterdamse buurtbudgetten.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+
+@functools.cache
+def _app() -> Any:
+    # typer and rich cost a plain `check` 0.1 s of imports: only the other commands load them.
+    import typer
+
+    return typer.Typer(
+        name="buurtbudget",
+        help="Boekhouding, regels en verantwoording van Amsterdamse buurtbudgetten.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
 
 # Each module adds its commands; add a module here to add commands.
 COMMAND_MODULES = [
@@ -35,19 +40,40 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_dossier",
 ]
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":Bank:" is an account, not 🏦
+
+@functools.cache
+def _err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":Bank:" is an account, not 🏦
 
 
-# `check` runs over whole workspaces and in scripts: it imports its own module only,
-# not the service, the demo or the reports (its start-up is measured, bench/bench_rules.py).
+def _say(text: str) -> None:
+    _err_console().print(text, markup=False)
+
+
+def __getattr__(name: str) -> Any:
+    # `cli.app` and `cli.err_console` as before, built when first asked for.
+    if name == "app":
+        return _app()
+    if name == "err_console":
+        return _err_console()
+    raise AttributeError(name)
+
+
+# `check` runs over whole workspaces and in scripts: its plain form (`controle.check_plain`)
+# imports neither typer, rich, the service, the demo nor the reports (its start-up is
+# measured, bench/bench_rules.py); anything else it is given goes to typer with its own module only.
 _ALONE = {"check": "buurtbudget_admin.commands_ledger"}
 
 
-def _register(argv: list[str] | None = None) -> None:
+def _register(argv: list[str] | None = None) -> Any:
     args = sys.argv[1:] if argv is None else argv
     first = args[0] if args else None
+    app = _app()
     for name in [_ALONE[first]] if first in _ALONE else COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    return app
 
 
 _USAGE_NL = (
@@ -71,30 +97,30 @@ def _dutch_usage(message: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _register(argv)
     try:
         args = sys.argv[1:] if argv is None else argv
         if args[:1] == ["check"]:
             # The plain `check PATH... [--format F]` without typer: typer builds a pydantic
             # adapter per parameter (+12 MB, +0.1 s on every run). Anything else goes to typer.
-            from buurtbudget_admin.commands_ledger import check_plain
+            from buurtbudget_admin.controle import check_plain
 
             status = check_plain(args[1:])
             if status is not None:
                 return status
+        app = _register(argv)
         result = app(args=argv, standalone_mode=False, prog_name="buurtbudget")
         return result if isinstance(result, int) else 0
     except SystemExit as exc:  # typer raises this for --help and explicit exits
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     except UserError as exc:
-        err_console.print(f"fout: {exc}", markup=False)
+        _say(f"fout: {exc}")
         return exc.exit_code
     except LedgerReadError as exc:
         where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
-        err_console.print(f"fout: {where}: {exc.message}", markup=False)
+        _say(f"fout: {where}: {exc.message}")
         return 2
     except KeyboardInterrupt:
-        err_console.print("afgebroken", markup=False)
+        _say("afgebroken")
         return 130
     except Exception as exc:  # click's usage errors and everything unforeseen
         # typer ships its own copy of click: recognise its exceptions by shape, not class.
@@ -103,18 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         if name == "Exit" and isinstance(exit_code, int):
             return exit_code
         if name == "Abort":
-            err_console.print("afgebroken", markup=False)
+            _say("afgebroken")
             return 1
         if hasattr(exc, "format_message") and isinstance(exit_code, int):
-            err_console.print(f"fout: {_dutch_usage(exc.format_message())}", markup=False)
-            err_console.print("Zie 'buurtbudget --help' of 'buurtbudget OPDRACHT --help'.", markup=False)
+            _say(f"fout: {_dutch_usage(exc.format_message())}")
+            _say("Zie 'buurtbudget --help' of 'buurtbudget OPDRACHT --help'.")
             return exit_code
         if os.environ.get("BUURTBUDGET_DEBUG"):
             raise
-        err_console.print(
+        _say(
             f"interne fout ({type(exc).__name__}: {exc}). Er is niets gewijzigd dat niet al was "
-            "opgeslagen; meld dit met de opdracht die u gaf (BUURTBUDGET_DEBUG=1 toont details).",
-            markup=False,
+            "opgeslagen; meld dit met de opdracht die u gaf (BUURTBUDGET_DEBUG=1 toont details)."
         )
         return 3
     return 0

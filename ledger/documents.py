@@ -36,16 +36,34 @@ class DocumentResolver:
 
     def __init__(self, entries: Iterable[data.Directive], options_map: Mapping[str, Any]):
         self._listings: dict[str, frozenset[str]] = {}
-        self._by_name: dict[str, str] = {}
-        for entry in entries:
-            if isinstance(entry, data.Document):
-                self._by_name.setdefault(os.path.basename(entry.filename), entry.filename)
+        self._entries = entries
+        self._by_name_index: dict[str, str] | None = None  # Document entries by file name, when first asked
+        self._plain: dict[str, str] | None = None  # a plain file name of the main ledger -> where it is
         self._folders = documents_folders(options_map)
         self._main_dir = str(Path(options_map.get("filename") or ".").resolve().parent)
         self._folder_index: dict[str, str] | None = None
         self._bases: dict[str, str] = {}  # the folder of each ledger file, computed once
         self._main_file = options_map.get("filename") or ""
         self._folder_strs = [str(folder) for folder in self._folders]
+
+    @property
+    def _by_name(self) -> dict[str, str]:
+        if self._by_name_index is None:
+            index: dict[str, str] = {}
+            for entry in self._entries:
+                if isinstance(entry, data.Document):
+                    index.setdefault(os.path.basename(entry.filename), entry.filename)
+            self._by_name_index = index
+        return self._by_name_index
+
+    def _plain_names(self) -> dict[str, str]:
+        """Where a plain file name from the main ledger is: beside it, else the first documents folder."""
+        index: dict[str, str] = {}
+        for folder in [self._main_dir, *self._folder_strs]:
+            for name in self._listing(folder):
+                index.setdefault(name, folder + "/" + name)
+        self._plain = index
+        return index
 
     def _listing(self, folder: str) -> frozenset[str]:
         """The files (not folders) in a folder, listed once per resolver."""
@@ -86,6 +104,13 @@ class DocumentResolver:
         if not value:
             return None
         filename = (meta or {}).get("filename") or ""
+        if filename == self._main_file and "/" not in value and "\\" not in value and value[0] != ".":
+            # The commonest receipt of all: a plain name beside the main ledger or in its documents
+            # folder, answered from those folders' listings in one look-up.
+            found = (self._plain if self._plain is not None else self._plain_names()).get(value)
+            if found is not None:
+                return found
+            return self._resolve(value, filename)
         if filename == self._main_file and not value.startswith(("/", ".")) and "\\" not in value \
                 and "/." not in value:
             # The common receipt, next to the main ledger or in its documents folder:

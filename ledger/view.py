@@ -531,20 +531,17 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
         bank_flow: Decimal | None = None
         has_hours = positive = False
         for posting in entry.postings:
-            units = posting.units
+            account, units, _, _, _, posting_meta = posting  # one unpacking, not three look-ups
             if units is None:
                 continue
-            number = units.number
+            number, currency = units
             if number is None:
                 continue
-            account = posting.account
             cls = classes.get(account) or classify(account)
             code = cls[0]
             if code == _OTHER:
                 continue
-            currency = units.currency
             if code == _COST:
-                posting_meta = posting.meta
                 if posting_meta and "uren" in posting_meta:
                     has_hours = True
                 j = len(postings)
@@ -676,23 +673,31 @@ def plannen_van(
 def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
     """Fold: each claim and invoice, tied to its payments by its links, with its state."""
     payables: list[Payable] = []
+    all_payments, all_returns, rejected = kosten.payments, kosten.returns, kosten.rejected
+    declaraties = accounts.declaraties
     for account, entry, amount in kosten.liabilities:
         links = entry.links or ()
-        link = min(links) if links else None
-        payments = tuple(p for l in links for p in kosten.payments.get(l, ()))
-        rejection = next((kosten.rejected[l] for l in links if l in kosten.rejected), None)
-        returns = tuple(r for l in links for r in kosten.returns.get(l, ()))
-        approved_by = entry.meta.get("goedgekeurd-door")
+        if len(links) == 1:  # the common claim: one link, no generators per payable
+            (link,) = links
+            payments = tuple(all_payments.get(link, ()))
+            returns = tuple(all_returns.get(link, ()))
+            rejection = rejected.get(link)
+        else:
+            link = min(links) if links else None
+            payments = tuple(p for l in links for p in all_payments.get(l, ()))
+            rejection = next((rejected[l] for l in links if l in rejected), None)
+            returns = tuple(r for l in links for r in all_returns.get(l, ()))
+        meta = entry.meta
+        approved_by = meta.get("goedgekeurd-door")
+        flag = entry.flag
         status = betaalstatus(afgewezen=rejection is not None, betalingen=len(payments), retouren=len(returns),
-                              goedgekeurd=entry.flag != "!" and bool(approved_by))
+                              goedgekeurd=flag != "!" and bool(approved_by))
         payables.append(
             Payable(
-                kind="declaratie" if account == accounts.declaraties else "factuur",
-                link=link, date=entry.date, payee=entry.payee, narration=entry.narration,
-                amount=amount, flag=entry.flag,
-                declarant=entry.meta.get("declarant"), iban=entry.meta.get("iban"),
-                entered_by=entry.meta.get("ingevoerd-door"), approved_by=approved_by,
-                status=status, rejection=rejection, payments=payments, entry=entry, returns=returns,
+                "declaratie" if account == declaraties else "factuur",
+                link, entry.date, entry.payee, entry.narration, amount, flag,
+                meta.get("declarant"), meta.get("iban"), meta.get("ingevoerd-door"), approved_by,
+                status, rejection, payments, entry, returns,
             )
         )
     return tuple(payables)

@@ -28,15 +28,15 @@ def violations(ctx: Context) -> list[RuleError]:
     bank_costs_prefix = bank_costs + ":"
     errors = []
     kosten = ctx.view.kosten
-    postings, start = kosten.posting, kosten.start
+    postings, start, tx = kosten.posting, kosten.start, kosten.tx
     for i, amount in enumerate(kosten.receipt):
         if amount <= 0 or amount < threshold:
             continue
-        entry = kosten.tx[i]
-        # The receipts of the transaction, and of its postings that need one.
+        entry = tx[i]
+        # The receipts of the transaction, and of its postings that need one (a posting's
+        # meta holds filename and lineno; anything more may name a receipt).
         documents = document_values(entry.meta)
-        for j in range(start[i], start[i + 1]):
-            posting = postings[j]
+        for posting in postings[start[i]:start[i + 1]]:
             meta = posting.meta
             if meta and len(meta) > 2 and not (
                 posting.account == bank_costs or posting.account.startswith(bank_costs_prefix)
@@ -52,7 +52,7 @@ def violations(ctx: Context) -> list[RuleError]:
                 )
             )
             continue
-        for value in dict.fromkeys(documents):
+        for value in documents if len(documents) == 1 else dict.fromkeys(documents):
             if resolve(value, entry.meta) is None:
                 errors.append(
                     violation(

@@ -1,0 +1,99 @@
+"""`buurtbudget check` without typer or rich: what the plain command runs.
+
+`check` runs over whole workspaces and in scripts, so its start-up counts
+(bench/bench_rules.py): this module imports the rules and the loader only.
+`commands_ledger` gives typer the same function for `--help` and odd arguments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from buurtbudget_admin.errors import UserError
+from ledger.loading import LedgerReadError
+from rules.checking import Problem, check_ledger
+
+
+def check(ledgers: list[Path], output_format: str = "tekst") -> int:
+    """Controleer ledgers op beancount-fouten en de buurtbudget-regels.
+
+    Exitcode 0: in orde; 1: overtredingen; 2: een bestand is niet te lezen.
+    """
+    if output_format not in ("tekst", "text", "json"):
+        raise UserError(f"--format '{output_format}' onbekend; kies tekst of json")
+    results: list[dict] = []
+    all_problems: list[Problem] = []
+    unreadable = 0
+    ledgers = _expand_workspaces(ledgers)
+    for path in ledgers:
+        try:
+            loaded, problems = check_ledger(path)
+        except LedgerReadError as exc:
+            unreadable += 1
+            problem = Problem(exc.path, exc.lineno, "BB-LEZEN", exc.message)
+            all_problems.append(problem)
+            results.append({"ledger": str(path), "leesbaar": False, "problemen": [problem.as_dict()]})
+            if output_format == "json":
+                continue
+            print(problem.format())
+            continue
+        all_problems.extend(problems)
+        results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems]})
+        if output_format != "json":
+            for problem in problems:
+                print(problem.format())
+    counts = Counter(p.code for p in all_problems)
+    n = len(ledgers)
+    if all_problems:
+        detail = ", ".join(f"{code} {count}" for code, count in sorted(counts.items()))
+        summary = f"{n} ledger(s) gecontroleerd: {len(all_problems)} probleem/problemen ({detail})"
+    else:
+        summary = f"{n} ledger(s) gecontroleerd: geen problemen"
+    if unreadable:
+        summary += f"; {unreadable} niet te lezen"
+    status = 2 if unreadable else (1 if all_problems else 0)
+    if output_format == "json":
+        print(json.dumps({"ledgers": results, "samenvatting": summary, "status": status,
+                          "per_code": dict(sorted(counts.items()))}, ensure_ascii=False, indent=2))
+    else:
+        print(summary)
+    return status
+
+
+def check_plain(args: list[str]) -> int | None:
+    """`check` with plain arguments (paths, `--format F`), run as typer would run it; None: ask typer.
+
+    Help, unknown options and missing paths are left to typer, which says so in Dutch.
+    """
+    paths: list[Path] = []
+    output_format = "tekst"
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--format":
+            output_format = next(rest, None)
+            if output_format is None:
+                return None
+        elif arg.startswith("--format="):
+            output_format = arg.split("=", 1)[1]
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(Path(arg))
+    if not paths:
+        return None
+    return check(paths, output_format)
+
+
+def _expand_workspaces(paths: list[Path]) -> list[Path]:
+    """A workspace folder stands for every buurtbudget in it (`<slug>/main.beancount`)."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not (path / "main.beancount").is_file():
+            found = sorted(p for p in path.glob("*/main.beancount") if p.is_file())
+            if found:
+                expanded.extend(found)
+                continue
+        expanded.append(path)
+    return expanded

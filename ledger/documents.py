@@ -22,8 +22,13 @@ def document_values(meta: Mapping[str, Any] | None) -> list[str]:
     """Every receipt named in metadata: any key that starts with `document`."""
     if not meta:
         return []
-    # Called once per booking: a plain loop over the keys, no str() for what is already text.
-    return [v if type(v) is str else str(v) for k, v in meta.items() if k[:8] == "document" and v]
+    # Called once per booking: a plain loop over the keys, no str() for what is already text
+    # (a for-loop, not a list comprehension: on Python 3.11 that is a function call per booking).
+    values = []
+    for k, v in meta.items():
+        if k[:8] == "document" and v:
+            values.append(v if type(v) is str else str(v))
+    return values
 
 
 def documents_folders(options_map: Mapping[str, Any]) -> list[Path]:

@@ -505,27 +505,39 @@ class Kosten:
 
 
 def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
-    """Fold: one pass over every posting, each account classified once (the hot loop of a load)."""
+    """Fold: one pass over every posting, each account classified once (the hot loop of a load).
+
+    Written for speed (it walks every posting of a 100k ledger inside `bean-check`): locals
+    instead of attributes, counters instead of `len()`, comparisons with a Decimal zero (twice
+    as fast as with the int 0), and a plan account's amounts collected in a list and summed
+    once at the end with `sum()` instead of one dict update per posting (the same additions
+    in the same order, so the same figures).
+    """
     classify = _AccountClassifier(accounts)
     classes = classify.cache
     k = Kosten(classes)
     tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
-    postings, line_tx, plans, support, foreign = k.posting, k.line_tx, k.plans, k.support, k.foreign
-    award = vordering = settled = bank = other = support_costs = ZERO
+    postings, line_tx, plans, support, foreign, hours = k.posting, k.line_tx, k.plans, k.support, k.foreign, k.hours
+    award = vordering = settled = bank = other = ZERO
     payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
-    last_date: datetime.date | None = None
-    Transaction, Custom, customs, by_account = data.Transaction, data.Custom, k.customs, k.by_account
+    last: data.Transaction | None = None
+    Transaction, Custom, customs = data.Transaction, data.Custom, k.customs
+    add_tx, add_start, add_receipt, add_flow, add_positive = (
+        tx.append, starts.append, receipts.append, flows.append, positives.append)
+    add_posting, add_line_tx = postings.append, line_tx.append
+    plan_amounts: dict[str, list[Decimal]] = {}  # plan cost account -> its EUR amounts, summed at the end
+    j = 0  # the number of cost lines so far
+    i = 0  # the number of cost transactions so far
 
     for entry in entries:
         if type(entry) is not Transaction:
             if type(entry) is Custom:
                 customs.append(entry)
             continue
-        last_date = entry.date
+        last = entry
         has_cost = False
         liability_credit: dict[str, Decimal] | None = None
-        first_line = len(postings)
-        i = len(tx)
+        first_line = j
         # Kept as the posting's own Decimal when there is one: no new object per booking.
         receipt_amount: Decimal | None = None
         bank_flow: Decimal | None = None
@@ -539,22 +551,21 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 continue
             cls = classes.get(account) or classify(account)
             code = cls[0]
-            if code == _OTHER:
-                continue
             if code == _COST:
                 if posting_meta and "uren" in posting_meta:
                     has_hours = True
-                j = len(postings)
-                postings.append(posting)
-                line_tx.append(i)
-                if number > 0:
+                add_posting(posting)
+                add_line_tx(i)
+                above_zero = number > ZERO
+                if above_zero:
                     positive = True
                 if currency != CURRENCY:
                     foreign.append(j)
+                    j += 1
                     continue
                 has_cost = True
                 _, plan, _, kind, needs_receipt = cls
-                if needs_receipt and number > 0:
+                if needs_receipt and above_zero:
                     receipt_amount = number if receipt_amount is None else receipt_amount + number
                 if kind == "plan":
                     numbers = plans.get(plan)
@@ -562,14 +573,18 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                         plans[plan] = [j]
                     else:
                         numbers.append(j)
-                    by_account[account] = by_account.get(account, ZERO) + number
+                    amounts = plan_amounts.get(account)
+                    if amounts is None:
+                        plan_amounts[account] = [number]
+                    else:
+                        amounts.append(number)
                 elif kind == "ondersteuning":
-                    support_costs += number
                     support.append(j)
                 else:
                     other += number
+                j += 1
                 continue
-            if currency != CURRENCY:
+            if code == _OTHER or currency != CURRENCY:
                 continue
             if code == _BANK:
                 bank += number
@@ -587,14 +602,15 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 if liability_credit is None:
                     liability_credit = {}
                 liability_credit[account] = liability_credit.get(account, ZERO) + number
-        if len(postings) > first_line:
-            tx.append(entry)
-            starts.append(first_line)
-            receipts.append(ZERO if receipt_amount is None else receipt_amount)
-            flows.append(ZERO if bank_flow is None else bank_flow)
-            positives.append(positive)
+        if j > first_line:
+            add_tx(entry)
+            add_start(first_line)
+            add_receipt(ZERO if receipt_amount is None else receipt_amount)
+            add_flow(ZERO if bank_flow is None else bank_flow)
+            add_positive(positive)
             if has_hours or "uren" in entry.meta:
-                k.hours.append(i)
+                hours.append(i)
+            i += 1
         links = entry.links
         # A rejection reverses a claim under the same link; it is no payment.
         if links and ("afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta):
@@ -612,9 +628,11 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                     for link in links:
                         k.returns[link].append(entry)
 
-    starts.append(len(postings))  # the end of the last transaction's lines
-    k.award, k.vordering, k.settled, k.bank, k.other, k.support_costs = award, vordering, settled, bank, other, support_costs
-    k.last_date = last_date
+    starts.append(j)  # the end of the last transaction's lines
+    k.by_account.update((account, sum(amounts, ZERO)) for account, amounts in plan_amounts.items())
+    k.award, k.vordering, k.settled, k.bank, k.other = award, vordering, settled, bank, other
+    k.support_costs = ondersteuning_van(k)
+    k.last_date = last.date if last is not None else None
     return k
 
 
@@ -743,7 +761,7 @@ def view_of(
         received=kosten.award - kosten.vordering,
         plans=plans,
         plan_errors=plan_errors,
-        support_costs=ondersteuning_van(kosten),
+        support_costs=kosten.support_costs,  # ondersteuning_van, summed once by kosten_van
         other_costs=kosten.other,
         payables=te_betalen_van(kosten, accounts),
         settled=kosten.settled,

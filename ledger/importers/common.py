@@ -59,6 +59,15 @@ class AfschriftFout(ValueError):
     """A statement that cannot be read (Dutch message)."""
 
 
+def decode_utf8(raw: bytes, filepath: str, advies: str) -> str:
+    """A statement's text (a BOM allowed); anything else a Dutch error naming file, line and what to do."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AfschriftFout(f"{filepath}:{line}: het bestand is geen UTF-8-tekst (byte {exc.start}); {advies}") from exc
+
+
 class VreemdeRekening(AfschriftFout):
     """A statement of another account than this buurtbudget's."""
 

@@ -28,11 +28,13 @@ import csv
 import datetime
 import io
 
-from ledger.importers.common import AfschriftFout, Afschrift, BankImporter, Bankregel, signed_amount
+from ledger.importers.common import AfschriftFout, Afschrift, decode_utf8, BankImporter, Bankregel, signed_amount
 
 REQUIRED = ("rekening", "datum", "bedrag")
 KNOWN = REQUIRED + ("valuta", "tegenpartij", "tegenrekening", "omschrijving", "referentie", "end-to-end-id",
                     "retour-reden", "saldo")
+
+ADVIES_UTF8 = "sla het afschrift op als UTF-8 (CSV UTF-8) en probeer het opnieuw"
 
 
 def _date(text: str, where: str) -> datetime.date:
@@ -45,18 +47,9 @@ def _date(text: str, where: str) -> datetime.date:
     raise AfschriftFout(f"{where}: '{text}' is geen datum (JJJJ-MM-DD of DD-MM-JJJJ)")
 
 
-def _decode(raw: bytes, filepath: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AfschriftFout(f"{filepath}:{line}: het bestand is geen UTF-8-tekst (byte {exc.start}); "
-                            "sla het afschrift op als UTF-8 (CSV UTF-8) en probeer het opnieuw") from exc
-
-
 def parse_csv(filepath: str) -> Afschrift:
     with open(filepath, "rb") as handle:
-        text = _decode(handle.read(), filepath)
+        text = decode_utf8(handle.read(), filepath, ADVIES_UTF8)
     if "\x00" in text:
         raise AfschriftFout(f"{filepath}: het bestand bevat NUL-tekens (UTF-16 of binair?); sla het op als UTF-8")
     first = text.splitlines()[0] if text.strip() else ""

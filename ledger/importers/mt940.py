@@ -23,10 +23,12 @@ import logging
 import re
 from decimal import Decimal
 
-from ledger.importers.common import AfschriftFout, Afschrift, BankImporter, Bankregel
+from ledger.importers.common import AfschriftFout, Afschrift, decode_utf8, BankImporter, Bankregel
 
 _TAG = re.compile(r"/(EREF|NAME|REMI|IBAN|BIC|ORDP|BENM|CSID|MARF|TRTP|RTRN|CNTP|PREF|ISDT|SVCL)/")
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?):", re.M)
+
+ADVIES_UTF8 = "download het MT940-afschrift opnieuw of sla het op als UTF-8"
 
 
 def structured_86(text: str) -> dict[str, str]:
@@ -73,15 +75,6 @@ def _stil():
         log.handlers = saved[3]
 
 
-def _decode(raw: bytes, filepath: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AfschriftFout(f"{filepath}:{line}: het bestand is geen UTF-8-tekst (byte {exc.start}); "
-                            "download het MT940-afschrift opnieuw of sla het op als UTF-8") from exc
-
-
 def _date(value) -> datetime.date:
     return datetime.date(value.year, value.month, value.day)
 
@@ -90,7 +83,7 @@ def parse_mt940(filepath: str) -> Afschrift:
     import mt940 as mt940_lib
 
     with open(filepath, "rb") as handle:
-        text = _decode(handle.read(), filepath).replace("\r\n", "\n")
+        text = decode_utf8(handle.read(), filepath, ADVIES_UTF8).replace("\r\n", "\n")
     try:
         with _stil():
             statement = mt940_lib.parse(io.StringIO(text))

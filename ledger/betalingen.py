@@ -2,7 +2,7 @@
 
     batch = nieuwe_batch(stand.entries, stand.view, uitvoerdatum)   # None: nothing to pay
     xml = sepa_betaalbestand(stand.view, batch)
-    tekst = batch_tekst(batch, door, bestand)                         # appended by the safe writer
+    text = batch_tekst(batch, door, bestand)                          # appended by the safe writer
 
 Every claim (`^decl-...`) and invoice (`^fact-...`) that is approved, not
 paid (more payments than returns, see `ledger.retouren`) and not waiting in an
@@ -42,6 +42,7 @@ from typing import Iterable, Mapping
 
 from beancount.core import data
 
+from ledger import tekst
 from ledger.view import Buurtbudget, Payable
 
 SCHEMA = "pain.001.001.03"
@@ -272,31 +273,30 @@ def _met_msgid(xml: bytes, msgid: str) -> bytes:
     return etree.tostring(doc, xml_declaration=True, encoding="UTF-8")
 
 
-def _quote(text: object) -> str:
-    # Beancount strings: backslash and quote escaped; a line break would end the directive.
-    flat = " ".join(str(text).split())
-    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def batch_entry(batch: NieuweBatch, door: str, bestand: str | None = None) -> data.Custom:
+    """The `custom "betaalopdracht"` directive that records a batch in the ledger."""
+    meta = tekst.meta_van([
+        ("links", " ".join(o.link for o in batch.overboekingen)),
+        ("aantal", len(batch.overboekingen)),
+        ("totaal", tekst.eur(batch.totaal.quantize(tekst.CENT))),
+        ("bestand", bestand or None),
+        ("door", door),
+    ])
+    return tekst.custom(batch.datum, BATCH, [tekst.custom_waarde(batch.msgid)], meta)
 
 
 def batch_tekst(batch: NieuweBatch, door: str, bestand: str | None = None) -> str:
-    """The `custom "betaalopdracht"` directive that records a batch in the ledger."""
-    lines = [
-        f"{batch.datum.isoformat()} custom {_quote(BATCH)} {_quote(batch.msgid)}",
-        f"  links: {_quote(' '.join(o.link for o in batch.overboekingen))}",
-        f"  aantal: {len(batch.overboekingen)}",
-        f"  totaal: {batch.totaal.quantize(Decimal('0.01'))} EUR",
-    ]
-    if bestand:
-        lines.append(f"  bestand: {_quote(bestand)}")
-    lines.append(f"  door: {_quote(door)}")
-    return "\n".join(lines) + "\n"
+    return tekst.entry(batch_entry(batch, door, bestand))
+
+
+def intrekking_entry(msgid: str, datum: datetime.date, door: str, reden: str | None = None) -> data.Custom:
+    """The `custom "betaalopdracht-ingetrokken"` directive that cancels a batch (a blank reason is left out)."""
+    meta = tekst.meta_van([("door", door), ("reden", reden if reden and reden.strip() else None)])
+    return tekst.custom(datum, INTREKKING, [tekst.custom_waarde(msgid)], meta)
 
 
 def intrekking_tekst(msgid: str, datum: datetime.date, door: str, reden: str | None = None) -> str:
-    lines = [f"{datum.isoformat()} custom {_quote(INTREKKING)} {_quote(msgid)}", f"  door: {_quote(door)}"]
-    if reden and reden.strip():
-        lines.append(f"  reden: {_quote(reden)}")
-    return "\n".join(lines) + "\n"
+    return tekst.entry(intrekking_entry(msgid, datum, door, reden))
 
 
 def zoek_batch(entries: Iterable[data.Directive], msgid: str) -> Betaalbatch:

@@ -26,6 +26,7 @@ each original entry ended up, so verdicts can point into the copy, and
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -33,6 +34,7 @@ from typing import Any, Iterable, Mapping
 from beancount.core import account, data, flags
 from beancount.parser import printer
 
+from ledger import tekst
 from ledger.header import header_entries, parse_header
 
 BEWONER = "Bewoner"
@@ -59,10 +61,6 @@ def _is_receipt_key(key: str) -> bool:
 
 def _is_iban_key(key: str) -> bool:
     return "iban" in key.lower()
-
-
-def _quote(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)
@@ -308,6 +306,12 @@ def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | No
     return entry._replace(meta=meta)
 
 
+def _line(text: str) -> str:
+    """One line of `ledger.tekst` text without its newline; the copy is assembled line by line, and
+    `tekst` writes a line break inside a string as `\\n`, so each option or directive is one line."""
+    return text.rstrip("\n")
+
+
 @dataclass(frozen=True)
 class Redacted:
     """The public copy's text, and where each original entry landed in it."""
@@ -331,18 +335,18 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
     out: list[str] = [
         "; Openbare kopie van een buurtbudget, gemaakt door buurtbudget-admin.",
         "; Bonnen, IBANs en namen van bewoners zijn weggelaten; de bedragen zijn die van de boeken.",
-        f"option \"title\" {_quote(secrets.scrub(str(options_map.get('title') or 'Buurtbudget')))}",
+        _line(tekst.option("title", secrets.scrub(str(options_map.get("title") or "Buurtbudget")))),
     ]
     for currency in options_map.get("operating_currency") or ["EUR"]:
-        out.append(f"option \"operating_currency\" {_quote(currency)}")
+        out.append(_line(tekst.option("operating_currency", str(currency))))
     for key in _KEPT_OPTIONS:
         if options_map.get(key):
-            out.append(f"option {_quote(key)} {_quote(options_map[key])}")
+            out.append(_line(tekst.option(key, str(options_map[key]))))
     out.append("")
-    first = min((e.date for e in entries), default=None)
-    start = first.isoformat() if first else "2000-01-01"
+    start = min((e.date for e in entries), default=datetime.date(2000, 1, 1))
     for name, value in fava_options:
-        out.append(f'{start} custom "fava-option" {_quote(name)} {_quote(value)}')
+        out.append(_line(tekst.entry(tekst.custom(
+            start, "fava-option", [tekst.custom_waarde(name), tekst.custom_waarde(value)]))))
     out.append("")
 
     lines: dict[tuple[str, int], int] = {}

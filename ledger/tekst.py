@@ -84,6 +84,13 @@ def _meta_value(key: str, value: Any) -> str | None:
     raise ValueError(f"metadata {key}: waarde {value!r} kan niet als beancount worden geschreven")
 
 
+def _meta_line(key: str, value: Any, prefix: str) -> str | None:
+    if not _META_KEY.fullmatch(key):
+        raise ValueError(f"'{key}' is geen geldige metadata-sleutel")
+    text = _meta_value(key, value)
+    return None if text is None else f"{prefix}{key}: {text}\n"
+
+
 def _check_account(name: str) -> str:
     if not account_lib.is_valid(name):
         raise ValueError(f"'{name}' is geen geldige rekeningnaam")
@@ -110,11 +117,9 @@ class Printer(printer.EntryPrinter):
         for key, value in (meta or {}).items():
             if key in _IGNORED or key.startswith("__"):
                 continue
-            if not _META_KEY.fullmatch(key):
-                raise ValueError(f"'{key}' is geen geldige metadata-sleutel")
-            text = _meta_value(key, value)
-            if text is not None:
-                oss.write(f"{prefix if prefix is not None else self.prefix}{key}: {text}\n")
+            line = _meta_line(key, value, prefix if prefix is not None else self.prefix)
+            if line is not None:
+                oss.write(line)
 
     def Transaction(self, entry: data.Transaction, oss: io.StringIO) -> None:
         head = [entry.date.isoformat(), entry.flag or "*"]
@@ -184,6 +189,21 @@ def option(name: str, value: str) -> str:
     if not _OPTION.fullmatch(name):
         raise ValueError(f"'{name}' is geen beancount-optie")
     return f"option {string(name)} {string(value)}\n"
+
+
+def meta_line(key: str, value: Any, prefix: str = INDENT) -> str:
+    """One metadata line, `  key: "value"` and a newline, written as the printer writes entry metadata.
+
+    For text that adds a line under an entry already in a file (`ledger.toch`).
+    `filename`, `lineno` and `__...` are refused: beancount sets those itself on
+    load, so what was written would not read back.
+    """
+    if key in _IGNORED or key.startswith("__"):
+        raise ValueError(f"metadata-sleutel '{key}' zet beancount zelf; die wordt niet geschreven")
+    line = _meta_line(key, value, prefix)
+    if line is None:
+        raise ValueError(f"metadata {key}: geen waarde")
+    return line
 
 
 def plugin(module: str, config: str | None = None) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger import tekst
+
 
 @dataclass(frozen=True)
 class Toch:
@@ -23,9 +25,14 @@ class Toch:
     reden: str
 
 
-def _quote(tekst: str) -> str:
-    one_line = " ".join(tekst.split())
-    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _een_regel(text: str) -> str:
+    """The reason as one line: runs of whitespace (line breaks, tabs) become one space."""
+    return " ".join(text.split())
+
+
+def _regel(key: str, value: str) -> str:
+    """One `  key: "value"` line under an entry's first line, quoted as every ledger text is (`ledger.tekst`)."""
+    return tekst.meta_line(key, value).rstrip("\n")
 
 
 def _toch_sleutels(meta: dict) -> tuple[str, str]:
@@ -49,7 +56,7 @@ def markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> 
         lines = nieuw[naam].decode("utf-8").split("\n")
         for n in sorted(regels_met_sleutels, reverse=True):
             reden, wie = regels_met_sleutels[n]
-            lines[n:n] = [f"  {reden}: {_quote(toch.reden)}", f"  {wie}: {_quote(door)}"]
+            lines[n:n] = [_regel(reden, _een_regel(toch.reden)), _regel(wie, door)]
         nieuw[naam] = "\n".join(lines).encode("utf-8")
     return nieuw
 

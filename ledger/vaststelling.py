@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from ledger import tekst
 from ledger.header import DirectiveError
 
 TYPE = "vaststelling"
@@ -102,25 +103,33 @@ def terug_te_betalen(received: Decimal, vastgesteld: Decimal) -> Decimal:
 _FASE_VOLGORDE = ("ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten")
 
 
-def _tekst(value: str, what: str) -> str:
-    """A beancount string literal; text with line breaks or control characters is refused, not mangled."""
+def _een_regel(value: str, what: str) -> str:
+    """The text, stripped; empty text, line breaks or control characters are refused (Dutch), not mangled."""
     text = value.strip()
     if not text:
         raise ValueError(f"{what} is leeg")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise ValueError(f"{what} bevat een regeleinde of stuurteken; schrijf het op één regel")
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def vaststelling_entry(datum: datetime.date, bedrag: Decimal, door: str, kenmerk: str | None = None) -> data.Custom:
+    """The `custom "vaststelling"` directive; ValueError (Dutch) for text or an amount it cannot hold.
+
+    The amount is written with two decimals and never rounded: one that is not
+    in whole cents is refused.
+    """
+    number = Decimal(tekst.bedrag(Decimal(bedrag)))
+    meta = tekst.meta_van([
+        ("door", _een_regel(door, "--door")),
+        ("kenmerk", _een_regel(kenmerk, "--kenmerk") if kenmerk is not None and kenmerk.strip() else None),
+    ])
+    return tekst.custom(datum, TYPE, [tekst.custom_waarde(Amount(number, CURRENCY))], meta)
 
 
 def vaststelling_tekst(datum: datetime.date, bedrag: Decimal, door: str, kenmerk: str | None = None) -> str:
     """The directive as ledger text (appended by the safe writer)."""
-    lines = [
-        f"{datum.isoformat()} custom \"{TYPE}\" {Decimal(bedrag).quantize(Decimal('0.01')):.2f} {CURRENCY}",
-        f"  door: {_tekst(door, '--door')}",
-    ]
-    if kenmerk is not None and kenmerk.strip():
-        lines.append(f"  kenmerk: {_tekst(kenmerk, '--kenmerk')}")
-    return "\n".join(lines) + "\n"
+    return tekst.entry(vaststelling_entry(datum, bedrag, door, kenmerk))
 
 
 def maak_vaststelling(stand: Any, datum: datetime.date, bedrag: Decimal, door: str,
@@ -152,7 +161,7 @@ def maak_vaststelling(stand: Any, datum: datetime.date, bedrag: Decimal, door: s
     if bedrag > view.award:
         raise InvoerFout(f"--bedrag {format_eur(bedrag)} is hoger dan de toekenning {format_eur(view.award)}")
     try:
-        tekst = vaststelling_tekst(datum, bedrag, door, kenmerk)
+        text = vaststelling_tekst(datum, bedrag, door, kenmerk)
     except ValueError as exc:
         raise InvoerFout(str(exc)) from exc
     eerder = vaststellingen(stand.entries).latest
@@ -160,5 +169,5 @@ def maak_vaststelling(stand: Any, datum: datetime.date, bedrag: Decimal, door: s
     return Wijziging(
         f"{soort} op {datum.isoformat()} door {door.strip()}: {format_eur(bedrag)} "
         f"(toekenning {format_eur(view.award)}, ontvangen {format_eur(view.received)})",
-        tekst,
+        text,
     )

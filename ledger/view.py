@@ -44,6 +44,7 @@ from ledger.retouren import betaalstatus, is_retour
 from ledger.vier_ogen import mag_goedkeuren
 
 ZERO = Decimal("0")
+_LOCATION = frozenset({"filename", "lineno"})  # the metadata every parsed posting has
 _NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
 CURRENCY = "EUR"
 
@@ -424,7 +425,8 @@ class Kosten:
     costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
     paid out), `positive[i]` (books a positive cost), its lines `start[i]` up to
     `start[i + 1]`. Per cost line j: `posting[j]`, `line_tx[j]`. Indices of lines:
-    `plans[plan]`, `support`, `foreign`; of transactions: `hours` (with `uren:`).
+    `plans[plan]`, `support`, `foreign`; of transactions: `hours` (with `uren:`),
+    `posting_meta` (a cost posting with metadata beyond file and line).
     """
 
     def __init__(self, classes: Mapping[str, tuple]):
@@ -435,11 +437,12 @@ class Kosten:
         self.positive: list[bool] = []
         self.start: list[int] = []
         self.posting: list[data.Posting] = []
-        self.line_tx: list[int] = []
+        self._line_tx: list[int] | None = None
         self.plans: dict[str, list[int]] = {}
         self.support: list[int] = []
         self.foreign: list[int] = []
         self.hours: list[int] = []
+        self.posting_meta: set[int] = set()  # cost transactions with a cost posting carrying metadata of its own
         self.support_costs = self.other = ZERO
         self.award = self.vordering = self.settled = self.bank = ZERO
         self.award_bookings: list[AwardBooking] = []
@@ -454,6 +457,16 @@ class Kosten:
         self.by_account: dict[str, Decimal] = {}  # net EUR costs per plan account (plans sum these)
         self._lines: tuple[CostLine, ...] | None = None
         self._entries: tuple[CostEntry, ...] | None = None
+
+    @property
+    def line_tx(self) -> list[int]:
+        """Per cost line j, its transaction's number: derived from `start` when first asked."""
+        if self._line_tx is None:
+            start, line_tx = self.start, []
+            for i in range(len(self.tx)):
+                line_tx.extend([i] * (start[i + 1] - start[i]))
+            self._line_tx = line_tx
+        return self._line_tx
 
     def lines_of(self, i: int) -> range:
         """The line numbers of cost transaction i."""
@@ -517,14 +530,15 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
     classes = classify.cache
     k = Kosten(classes)
     tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
-    postings, line_tx, plans, support, foreign, hours = k.posting, k.line_tx, k.plans, k.support, k.foreign, k.hours
+    postings, plans, support, foreign, hours = k.posting, k.plans, k.support, k.foreign, k.hours
+    posting_meta_tx = k.posting_meta
     award = vordering = settled = bank = other = ZERO
     payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
     last: data.Transaction | None = None
     Transaction, Custom, customs = data.Transaction, data.Custom, k.customs
     add_tx, add_start, add_receipt, add_flow, add_positive = (
         tx.append, starts.append, receipts.append, flows.append, positives.append)
-    add_posting, add_line_tx = postings.append, line_tx.append
+    add_posting = postings.append
     plan_amounts: dict[str, list[Decimal]] = {}  # plan cost account -> its EUR amounts, summed at the end
     j = 0  # the number of cost lines so far
     i = 0  # the number of cost transactions so far
@@ -541,7 +555,7 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
         # Kept as the posting's own Decimal when there is one: no new object per booking.
         receipt_amount: Decimal | None = None
         bank_flow: Decimal | None = None
-        has_hours = positive = False
+        has_hours = positive = own_meta = False
         for posting in entry.postings:
             account, units, _, _, _, posting_meta = posting  # one unpacking, not three look-ups
             if units is None:
@@ -552,10 +566,12 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             cls = classes.get(account) or classify(account)
             code = cls[0]
             if code == _COST:
-                if posting_meta and "uren" in posting_meta:
-                    has_hours = True
+                # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
+                if posting_meta and (len(posting_meta) > 2 or not _LOCATION.issuperset(posting_meta)):
+                    own_meta = True
+                    if "uren" in posting_meta:
+                        has_hours = True
                 add_posting(posting)
-                add_line_tx(i)
                 above_zero = number > ZERO
                 if above_zero:
                     positive = True
@@ -599,9 +615,10 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             elif code == _TERUG:
                 settled -= number
             elif code == _LIABILITY:
-                if liability_credit is None:
-                    liability_credit = {}
-                liability_credit[account] = liability_credit.get(account, ZERO) + number
+                if liability_credit is None:  # the common case: one liability posting
+                    liability_credit = {account: number}
+                else:
+                    liability_credit[account] = liability_credit.get(account, ZERO) + number
         if j > first_line:
             add_tx(entry)
             add_start(first_line)
@@ -610,6 +627,8 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             add_positive(positive)
             if has_hours or "uren" in entry.meta:
                 hours.append(i)
+            if own_meta:
+                posting_meta_tx.add(i)
             i += 1
         links = entry.links
         # A rejection reverses a claim under the same link; it is no payment.

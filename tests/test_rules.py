@@ -600,6 +600,37 @@ def test_receipt_on_the_posting_counts(result):
     assert result.errors == []
 
 
+@books()
+def test_receipts_on_split_postings_each_resolve(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+    2025-03-10 * "Bouwmarkt" "Hout en verf"
+      Expenses:Plannen:Speeltuin:Materiaal   10.00 EUR
+        document: "bon.pdf"
+      Expenses:Plannen:Speeltuin:Materiaal    5.00 EUR
+        document-verf: "weg.pdf"
+      Assets:Bank:Betaalrekening
+    """
+    assert result.codes == ["BB-BON"]
+    assert "'weg.pdf'" in result.messages[0] and "€ 15,00" in result.messages[0]
+
+
+@books()
+def test_receipt_named_on_bank_costs_is_not_looked_for(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 5000.00 EUR
+
+    2025-03-10 * "Bouwmarkt" "Hout, met transactiekosten"
+      Expenses:Plannen:Speeltuin:Materiaal   10.00 EUR
+        document: "bon.pdf"
+      Expenses:Ondersteuning:Bankkosten       0.50 EUR
+        document: "weg.pdf"
+      Assets:Bank:Betaalrekening
+    """
+    assert result.errors == []
+
+
 # --- BB-VIER-OGEN ----------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from beancount.core import data
 
 from ledger import tekst
 from ledger.accounts import Accounts
+from ledger.betalingen import wachtend
 from ledger.bewerken import BewerkingOnveilig, keur_goed
 from ledger.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
 from ledger.kader import Kader
@@ -447,6 +448,11 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
         raise InvoerFout(f"{where}: ^{payable.link} is al afgewezen ({payable.rejection})")
     if payable.status == "betaald":
         raise InvoerFout(f"{where}: ^{payable.link} is al betaald; afwijzen kan niet meer")
+    # A claim in a payment batch that is out at the bank will be paid all the same: cancel that first.
+    msgid = wachtend(stand.entries, stand.view).get(payable.link)
+    if msgid is not None:
+        raise InvoerFout(f"{where}: ^{payable.link} staat in betaalopdracht {msgid}, die nog bij de bank ligt; "
+                         f"trek die eerst in (buurtbudget betaal <ledger> --intrekken {msgid}) en wijs dan af")
     if datum is None:
         datum = datetime.date.today()
         header = stand.structuur.header

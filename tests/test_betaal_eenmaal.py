@@ -140,6 +140,24 @@ def test_a_cancelled_batch_makes_its_items_payable_again(tmp_path: Path) -> None
     assert bean_errors(ledger) == []
 
 
+def test_a_claim_out_at_the_bank_is_not_rejected_until_its_batch_is_cancelled(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path / "b")
+    link = _approved_claim(ledger, tmp_path)
+    assert cli("betaal", str(ledger), "-o", str(tmp_path / "a.xml"), "--datum", "2025-05-08").returncode == 0
+    msgid = _msgid(tmp_path / "a.xml")
+
+    # The bank will pay it whatever the books say: a rejection now would hide a payment.
+    err = _refused(ledger, "declaratie", "afwijzen", str(ledger), link, "--reden", "dubbel ingediend", "--door", "Ria")
+    assert f"staat in betaalopdracht {msgid}" in err and f"--intrekken {msgid}" in err
+
+    assert cli("betaal", str(ledger), "--intrekken", msgid, "--datum", "2025-05-09").returncode == 0
+    r = cli("declaratie", "afwijzen", str(ledger), link, "--reden", "dubbel ingediend", "--door", "Ria")
+    assert r.returncode == 0, r.stderr
+    (claim,) = [p for p in read_ledger(ledger).view.payables if p.link == link]
+    assert claim.status == "afgewezen" and claim.rejection == "dubbel ingediend"
+    assert bean_errors(ledger) == []
+
+
 def test_the_payment_file_never_lands_on_a_ledger_a_file_or_in_documents(tmp_path: Path) -> None:
     ledger = make_ledger(tmp_path / "b")
     _approved_claim(ledger, tmp_path)

@@ -16,7 +16,10 @@ build). `standard(roots="nl")` is the same ledger with the Dutch root names
 that `buurtbudget init` writes (`Activa`, `Passiva`, `Vermogen`, `Inkomsten`,
 `Uitgaven`); `@books(roots="nl")` writes the docstring in those names too.
 This is the one module that builds the standard test ledger; other fixture
-modules can take their text from `standard(...)`.
+modules take their text from `standard(...)`, whose keywords vary what they
+need (model, stadsdeel, header fields, fewer accounts, a rules file on the
+plugin line). `header(...)` alone is the prefix for tests that open their own
+accounts.
 """
 
 from __future__ import annotations
@@ -29,50 +32,31 @@ from typing import Any, Callable
 
 from beancount import loader
 
-HEADER = """\
-option "title" "Buurtbudget Testbuurt 2025"
-option "operating_currency" "EUR"
-option "documents" "documents"
-plugin "{plugin}"
-
-2025-01-01 custom "buurtbudget" "Testbuurt 2025"
-  stadsdeel: "West"
-  buurt: "Testbuurt"
-  model: "B"
-  begin: 2025-01-01
-  einde: 2025-12-31
-  iban: "NL91ABNA0417164300"
-"""
-
-ACCOUNTS = """
-2025-01-01 open Assets:Bank:Betaalrekening EUR
-2025-01-01 open Assets:Vordering:Gemeente EUR
-2025-01-01 open Assets:Onverwerkt EUR
-2025-01-01 open Liabilities:Crediteuren EUR
-2025-01-01 open Liabilities:Declaraties EUR
-2025-01-01 open Liabilities:Gemeente:Terugbetaling EUR
-2025-01-01 open Income:Buurtbudget EUR
-2025-01-01 open Expenses:Ondersteuning:Administratie EUR
-2025-01-01 open Expenses:Ondersteuning:Bankkosten EUR
-2025-01-01 open Expenses:Plannen:Speeltuin:Materiaal EUR
-2025-01-01 open Expenses:Plannen:Speeltuin:Inhuur EUR
-2025-01-01 open Expenses:Plannen:Speeltuin:Alcohol EUR
-2025-01-01 open Expenses:Plannen:Speeltuin:Vervoer EUR
-2025-01-01 open Expenses:Plannen:Groen:Materiaal EUR
-2025-01-01 open Expenses:Plannen:Buurtfeest:Catering EUR
-2025-01-01 open Expenses:Drukwerk EUR
-
-2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning
-  beschikking: "W-2025-001"
-  Assets:Vordering:Gemeente   10000.00 EUR
-  Income:Buurtbudget
-
-2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"
-  Assets:Bank:Betaalrekening   10000.00 EUR
-  Assets:Vordering:Gemeente
-"""
-
-STANDARD = HEADER + ACCOUNTS
+# The accounts every test buurtbudget opens: bank, the claim on the gemeente, the suspense
+# account, the payables, the award and the two support accounts.
+BASE_ACCOUNTS = (
+    "Assets:Bank:Betaalrekening",
+    "Assets:Vordering:Gemeente",
+    "Assets:Onverwerkt",
+    "Liabilities:Crediteuren",
+    "Liabilities:Declaraties",
+    "Liabilities:Gemeente:Terugbetaling",
+    "Income:Buurtbudget",
+    "Expenses:Ondersteuning:Administratie",
+    "Expenses:Ondersteuning:Bankkosten",
+)
+# The plans' cost accounts the rule tests book on (Alcohol, which no plan may pay for,
+# and Drukwerk, outside every plan, included).
+PLAN_ACCOUNTS = (
+    "Expenses:Plannen:Speeltuin:Materiaal",
+    "Expenses:Plannen:Speeltuin:Inhuur",
+    "Expenses:Plannen:Speeltuin:Alcohol",
+    "Expenses:Plannen:Speeltuin:Vervoer",
+    "Expenses:Plannen:Groen:Materiaal",
+    "Expenses:Plannen:Buurtfeest:Catering",
+    "Expenses:Drukwerk",
+)
+STANDARD_ACCOUNTS = BASE_ACCOUNTS + PLAN_ACCOUNTS
 
 # The contract's root names: English (beancount's defaults) and Dutch (what `init` writes).
 DUTCH_ROOTS = {"Assets": "Activa", "Liabilities": "Passiva", "Equity": "Vermogen",
@@ -96,9 +80,66 @@ def root_options(roots: str = "en") -> str:
     return "".join(f'option "name_{english.lower()}" "{dutch}"\n' for english, dutch in DUTCH_ROOTS.items())
 
 
-def standard(roots: str = "en", plugin: str = "rules") -> str:
-    """The standard ledger: options, header, accounts, the award of EUR 10,000 and its receipt."""
-    return root_options(roots) + in_roots(STANDARD, roots).replace("{plugin}", plugin)
+def _meta(values: dict[str, str]) -> str:
+    return "".join(f'  {key}: "{value}"\n' for key, value in values.items())
+
+
+def header(*, plugin: str = "rules", plugin_config: str | None = None, stadsdeel: str = "West",
+           model: str = "B", begin: str = "2025-01-01", meta: dict[str, str] | None = None) -> str:
+    """The options and the buurtbudget header of Testbuurt 2025 (English roots).
+
+    `plugin_config` is the plugin line's config string (a rules file); `meta` adds
+    header fields after the IBAN (beheerder, prive-namen, ...).
+    """
+    config = f' "{plugin_config}"' if plugin_config is not None else ""
+    return (
+        'option "title" "Buurtbudget Testbuurt 2025"\n'
+        'option "operating_currency" "EUR"\n'
+        'option "documents" "documents"\n'
+        f'plugin "{plugin}"{config}\n'
+        "\n"
+        '2025-01-01 custom "buurtbudget" "Testbuurt 2025"\n'
+        + _meta({"stadsdeel": stadsdeel, "buurt": "Testbuurt", "model": model})
+        + f"  begin: {begin}\n  einde: 2025-12-31\n"
+        + _meta({"iban": "NL91ABNA0417164300", **(meta or {})})
+    )
+
+
+def award(*, beschikking: str = "W-2025-001", receipt_meta: dict[str, str] | None = None) -> str:
+    """The award of EUR 10,000 on 15 January and its receipt on 1 February (English roots)."""
+    return (
+        '2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning\n'
+        + _meta({"beschikking": beschikking})
+        + "  Assets:Vordering:Gemeente   10000.00 EUR\n"
+        "  Income:Buurtbudget\n"
+        "\n"
+        '2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"\n'
+        + _meta(receipt_meta or {})
+        + "  Assets:Bank:Betaalrekening   10000.00 EUR\n"
+        "  Assets:Vordering:Gemeente\n"
+    )
+
+
+def opens(accounts: tuple[str, ...] = STANDARD_ACCOUNTS) -> str:
+    return "".join(f"2025-01-01 open {account} EUR\n" for account in accounts)
+
+
+def standard(roots: str = "en", plugin: str = "rules", *, plugin_config: str | None = None,
+             stadsdeel: str = "West", model: str = "B", header_meta: dict[str, str] | None = None,
+             accounts: tuple[str, ...] = STANDARD_ACCOUNTS, beschikking: str = "W-2025-001",
+             receipt_meta: dict[str, str] | None = None) -> str:
+    """The standard ledger: options, header, accounts, the award of EUR 10,000 and its receipt.
+
+    The keywords vary what the daily-work and service fixtures need (model, stadsdeel,
+    fewer accounts, extra metadata); the defaults are the ledger the rule tests extend.
+    """
+    text = (header(plugin=plugin, plugin_config=plugin_config, stadsdeel=stadsdeel, model=model, meta=header_meta)
+            + "\n" + opens(accounts) + "\n" + award(beschikking=beschikking, receipt_meta=receipt_meta))
+    return root_options(roots) + in_roots(text, roots)
+
+
+# The default prefix of `write_books` and `books`: the standard ledger in the test's roots and plugin.
+STANDARD = standard()
 RECEIPTS = ("bon.pdf", "documents/2025-03-10-bouwmarkt.pdf")
 
 
@@ -146,7 +187,7 @@ def write_books(directory: Path, text: str, *, prefix: str | None = STANDARD, pl
     body = in_roots(textwrap.dedent(text), roots)
     if prefix is STANDARD:
         prefix = standard(roots, plugin)
-    full = (prefix.format(plugin=plugin) if prefix is not None else "") + "\n" + body
+    full = (prefix if prefix is not None else "") + "\n" + body
     path = directory / "main.beancount"
     path.write_text(full, encoding="utf-8")
     return path

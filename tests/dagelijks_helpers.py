@@ -20,49 +20,16 @@ from xml.sax.saxutils import escape
 import pytest
 from beancount import loader
 
+from tests.books import BASE_ACCOUNTS, standard
+
 IBAN = "NL91ABNA0417164300"
 FOREIGN_IBAN = "NL20INGB0001234567"
 RESIDENT_IBAN = "NL02ABNA0123456789"
 
-LEDGER = """\
-option "title" "Buurtbudget Testbuurt 2025"
-option "operating_currency" "EUR"
-option "name_assets" "Activa"
-option "name_liabilities" "Passiva"
-option "name_equity" "Vermogen"
-option "name_income" "Inkomsten"
-option "name_expenses" "Uitgaven"
-option "documents" "documents"
-plugin "rules"
-
-2025-01-01 custom "buurtbudget" "Testbuurt 2025"
-  stadsdeel: "West"
-  buurt: "Testbuurt"
-  model: "A"
-  begin: 2025-01-01
-  einde: 2025-12-31
-  iban: "NL91ABNA0417164300"
-
-2025-01-01 open Activa:Bank:Betaalrekening EUR
-2025-01-01 open Activa:Vordering:Gemeente EUR
-2025-01-01 open Activa:Onverwerkt EUR
-2025-01-01 open Passiva:Crediteuren EUR
-2025-01-01 open Passiva:Declaraties EUR
-2025-01-01 open Passiva:Gemeente:Terugbetaling EUR
-2025-01-01 open Inkomsten:Buurtbudget EUR
-2025-01-01 open Uitgaven:Ondersteuning:Administratie EUR
-2025-01-01 open Uitgaven:Ondersteuning:Bankkosten EUR
-
-2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning
-  beschikking: "W-2025-001"
-  Activa:Vordering:Gemeente   10000.00 EUR
-  Inkomsten:Buurtbudget
-
-2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"
-  bank-ref: "START-0001"
-  Activa:Bank:Betaalrekening   10000.00 EUR
-  Activa:Vordering:Gemeente
-
+# The standard ledger in Dutch roots (what `init` writes), model A, only the accounts every
+# buurtbudget opens (the tests open their plans' accounts), the receipt carrying its bank
+# reference, and two chosen plans.
+LEDGER = standard("nl", model="A", accounts=BASE_ACCOUNTS, receipt_meta={"bank-ref": "START-0001"}) + """
 2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
   status: "gekozen"
 

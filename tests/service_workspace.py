@@ -8,54 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.books import standard
+
 PRIVATE_NAMES = ("Fatima el Amrani", "Kees Jansen", "Ingrid Bakker")
 IBANS = ("NL02ABNA0123456789", "NL91ABNA0417164300", "NL44RABO0123456789", "NL44 RABO 0123 4567 89")
 RECEIPTS = ("2025-05-02-bollen.pdf", "2025-03-10-bouwmarkt.pdf", "bon-kees-taart.jpg", "2025-06-01-verf.pdf")
 SECRETS = PRIVATE_NAMES + IBANS + RECEIPTS
 
-NOORD = """\
-option "title" "Buurtbudget Testbuurt 2025"
-option "operating_currency" "EUR"
-option "name_assets" "Activa"
-option "name_liabilities" "Passiva"
-option "name_equity" "Vermogen"
-option "name_income" "Inkomsten"
-option "name_expenses" "Uitgaven"
-option "documents" "documents"
-plugin "rules"
-
+# The standard ledger in Dutch roots, in Noord, model C, with a beheerder and a private name
+# in its header; then plans, costs, claims and notes full of private data.
+NOORD = standard("nl", stadsdeel="Noord", model="C", beschikking="N-2025-001",
+                 header_meta={"beheerder": "Stichting Voorbeeld", "prive-namen": "Ingrid Bakker"}) + """
 2025-01-01 custom "fava-option" "language" "nl"
-
-2025-01-01 custom "buurtbudget" "Testbuurt 2025"
-  stadsdeel: "Noord"
-  buurt: "Testbuurt"
-  model: "C"
-  begin: 2025-01-01
-  einde: 2025-12-31
-  beheerder: "Stichting Voorbeeld"
-  iban: "NL91ABNA0417164300"
-  prive-namen: "Ingrid Bakker"
-
-2025-01-01 open Activa:Bank:Betaalrekening EUR
-2025-01-01 open Activa:Vordering:Gemeente EUR
-2025-01-01 open Passiva:Crediteuren EUR
-2025-01-01 open Passiva:Declaraties EUR
-2025-01-01 open Passiva:Gemeente:Terugbetaling EUR
-2025-01-01 open Inkomsten:Buurtbudget EUR
-2025-01-01 open Uitgaven:Ondersteuning:Administratie EUR
-2025-01-01 open Uitgaven:Ondersteuning:Bankkosten EUR
-2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR
-2025-01-01 open Uitgaven:Plannen:Groen:Materiaal EUR
-2025-01-01 open Uitgaven:Plannen:Buurtfeest:Catering EUR
-
-2025-01-15 * "Gemeente Amsterdam" "Toekenning buurtbudget" #toekenning
-  beschikking: "N-2025-001"
-  Activa:Vordering:Gemeente   10000.00 EUR
-  Inkomsten:Buurtbudget
-
-2025-02-01 * "Gemeente Amsterdam" "Ontvangst toekenning"
-  Activa:Bank:Betaalrekening   10000.00 EUR
-  Activa:Vordering:Gemeente
 
 2025-02-01 custom "plan" Uitgaven:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
   status: "gekozen"

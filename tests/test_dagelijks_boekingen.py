@@ -15,7 +15,7 @@ from beancount.core import data
 from lxml import etree
 
 from ledger.loading import read_ledger
-from tests.books import books
+from tests.books import books, root_options
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import LEDGER, RESIDENT_IBAN, bean_check, cli, folder_digest, make_ledger, receipt
 
@@ -55,7 +55,7 @@ CLAIMS = f"""
 
 
 # An included file reads its account roots from its own options (beancount parses each file on its own).
-ROOTS = "".join(line + "\n" for line in LEDGER.splitlines() if line.startswith('option "name_'))
+ROOTS = root_options("nl")
 
 
 def _claims_ledger(folder: Path, *, included: bool = False) -> Path:

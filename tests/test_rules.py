@@ -4,7 +4,7 @@ The standard ledger (tests/books.py) awards EUR 10,000 to Testbuurt 2025
 (West, model B, 2025-01-01 .. 2025-12-31) and receives it on the bank.
 """
 
-from tests.books import HEADER, books
+from tests.books import books, header
 
 # --- a clean year ----------------------------------------------------------
 
@@ -481,7 +481,7 @@ def test_refund_outside_period_fails_too(result):
     assert "na het einde" in result.messages[0]
 
 
-@books(prefix=HEADER.replace("begin: 2025-01-01", "begin: 2025-03-01"))
+@books(prefix=header(begin="2025-03-01"))
 def test_costs_a_day_before_begin_fail(result):
     """
     2025-01-01 open Assets:Bank:Betaalrekening EUR

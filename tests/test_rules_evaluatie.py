@@ -18,7 +18,7 @@ from beancount import loader
 from ledger.evaluatie import SLOT, bewaarde
 from ledger.loading import read_ledger
 from rules.checking import check_ledger
-from tests.books import ACCOUNTS, HEADER, write_books
+from tests.books import standard, write_books
 
 _BUILDS: list[str] = []
 
@@ -60,8 +60,7 @@ BOOKS = """
 def ledger(tmp_path: Path) -> Path:
     """A ledger whose plugin line names its rules file: at most 40.00 an hour (80.01 for 2 hours is too much)."""
     (tmp_path / "mijn-regels.toml").write_text('[kader]\nuurtarief-max = "40.00"\n', encoding="utf-8")
-    prefix = HEADER.replace('plugin "{plugin}"', 'plugin "rules" "mijn-regels.toml"') + ACCOUNTS
-    return write_books(tmp_path, BOOKS, prefix=prefix)
+    return write_books(tmp_path, BOOKS, prefix=standard(plugin_config="mijn-regels.toml"))
 
 
 def test_check_builds_the_view_once_with_the_configured_kader(ledger: Path, builds):

@@ -9,7 +9,7 @@ import pytest
 
 import rules
 from rules.base import Context, run_rules
-from tests.books import ACCOUNTS, HEADER, load_books
+from tests.books import load_books, standard
 
 FAULTY = """
 2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 100.00 EUR
@@ -133,7 +133,6 @@ def test_broken_rules_file_names_its_line(tmp_path: Path):
 
 def test_plugin_config_names_the_rules_file(tmp_path: Path):
     (tmp_path / "mijn-regels.toml").write_text('[kader]\nuurtarief-max = "40.00"\n', encoding="utf-8")
-    prefix = HEADER.replace('plugin "{plugin}"', 'plugin "rules" "mijn-regels.toml"') + ACCOUNTS
     result = load_books(tmp_path, """
     2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin" 1000.00 EUR
 
@@ -142,5 +141,5 @@ def test_plugin_config_names_the_rules_file(tmp_path: Path):
       document: "bon.pdf"
       Expenses:Plannen:Speeltuin:Inhuur   80.01 EUR
       Assets:Bank:Betaalrekening
-    """, prefix=prefix)
+    """, prefix=standard(plugin_config="mijn-regels.toml"))
     assert result.codes == ["BB-UURTARIEF"]

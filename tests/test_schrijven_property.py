@@ -31,9 +31,10 @@ from hypothesis import strategies as st
 import rules
 from buurtbudget_admin.valideren import valideer
 from ledger.schrijven import Wijziging, WijzigingGeweigerd, schrijf
+from tests.books import root_options
 from tests.dagelijks_helpers import LEDGER
 
-OPTIONS = "".join(l for l in LEDGER.splitlines(True) if l.startswith('option "name_'))
+OPTIONS = root_options("nl")
 BASE_MAIN = LEDGER + """
 2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR
 include "extra.beancount"

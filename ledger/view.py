@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import sys
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -475,8 +476,11 @@ class Kosten:
     def amount(self, j: int) -> Decimal:
         return self.posting[j].units.number
 
-    def _line(self, j: int) -> CostLine:
-        posting, entry = self.posting[j], self.tx[self.line_tx[j]]
+    def _line(self, j: int, i: int | None = None) -> CostLine:
+        """Cost line j (of transaction i: found in `start` when not given, without the whole column)."""
+        if i is None:
+            i = self._line_tx[j] if self._line_tx is not None else bisect_right(self.start, j) - 1
+        posting, entry = self.posting[j], self.tx[i]
         _, plan, category, kind, _ = self.classes[posting.account]
         links = entry.links
         if not links:
@@ -489,7 +493,7 @@ class Kosten:
     @property
     def lines(self) -> tuple[CostLine, ...]:
         if self._lines is None:
-            self._lines = tuple(self._line(j) for j in range(len(self.posting)))
+            self._lines = tuple(self._line(j, i) for j, i in enumerate(self.line_tx))
         return self._lines
 
     @property

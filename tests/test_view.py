@@ -261,3 +261,15 @@ def test_cost_lines_are_made_once_and_shared(year):
     assert [l.account for l in view.support_lines] == ["Expenses:Ondersteuning:Administratie",
                                                         "Expenses:Ondersteuning:Bankkosten"]
     assert view.foreign_lines == ()
+
+
+def test_a_single_cost_line_is_the_line_of_the_whole_column(year):
+    """`line(j)` asked alone finds its transaction in `start`; the same line as when all are made."""
+    one_by_one = judged(year).kosten
+    alone = [one_by_one.line(j) for j in range(len(one_by_one.posting))]
+    all_at_once = judged(year).kosten.lines
+    assert alone == list(all_at_once)
+    # The split booking's two lines belong to the one transaction; the payment books no cost line.
+    assert [line.narration for line in alone] == [
+        "Hout", "Hout", "Retour", "Declaratie: bloembollen", "Declaratie: potgrond", "Handelingskosten", "Bankkosten"]
+    assert alone[0].entry is alone[1].entry and alone[1].entry is not alone[2].entry

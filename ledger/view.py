@@ -45,7 +45,6 @@ from ledger.retouren import betaalstatus, is_retour
 from ledger.vier_ogen import mag_goedkeuren
 
 ZERO = Decimal("0")
-_LOCATION = frozenset({"filename", "lineno"})  # the metadata every parsed posting has
 _NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
 CURRENCY = "EUR"
 
@@ -571,7 +570,8 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             code = cls[0]
             if code == _COST:
                 # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
-                if posting_meta and (len(posting_meta) > 2 or not _LOCATION.issuperset(posting_meta)):
+                if posting_meta and (len(posting_meta) > 2 or "lineno" not in posting_meta
+                                     or "filename" not in posting_meta):
                     own_meta = True
                     if "uren" in posting_meta:
                         has_hours = True

@@ -28,8 +28,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
 
 from beancount.core import data
 
@@ -216,11 +217,16 @@ class Buurtbudget:
     plan_errors: tuple[DirectiveError, ...]
     support_costs: Decimal
     other_costs: Decimal
-    payables: tuple[Payable, ...]
     settled: Decimal
     bank_balance: Decimal
     last_date: datetime.date | None
     kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
+
+    @cached_property
+    def payables(self) -> tuple[Payable, ...]:
+        """Each claim and invoice with its payments and state: made once, when first asked (a check
+        needs none of these objects: BB-VIER-OGEN reads the columns of `kosten`)."""
+        return te_betalen_van(self.kosten, self.accounts)
 
     # The cost lines as objects, made once when first asked (reports, the annex, the
     # writer); the rules read the columns of `kosten` and a check makes none of them.
@@ -321,7 +327,12 @@ class Buurtbudget:
 
     def op(self, peildatum: datetime.date) -> "Buurtbudget":
         """The same figures judged on another day (phase, what to repay): no second build."""
-        return self if peildatum == self.peildatum else dataclasses.replace(self, peildatum=peildatum)
+        if peildatum == self.peildatum:
+            return self
+        other = dataclasses.replace(self, peildatum=peildatum)
+        if "payables" in self.__dict__:  # already made: the same figures, not made again
+            other.__dict__["payables"] = self.__dict__["payables"]
+        return other
 
 
 # --------------------------------------------------------------------------- the folds
@@ -711,21 +722,27 @@ def plannen_van(
     return tuple(plans), tuple(errors)
 
 
+def link_en_betalingen(kosten: Kosten, links: Collection[str]) -> tuple[str | None, tuple[data.Transaction, ...]]:
+    """The link a claim or invoice goes by (the least of its links) and the payments under its links."""
+    all_payments = kosten.payments
+    if len(links) == 1:  # the common claim: one link, no generator
+        (link,) = links
+        return link, tuple(all_payments.get(link, ()))
+    return (min(links) if links else None), tuple(p for l in links for p in all_payments.get(l, ()))
+
+
 def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
     """Fold: each claim and invoice, tied to its payments by its links, with its state."""
     payables: list[Payable] = []
-    all_payments, all_returns, rejected = kosten.payments, kosten.returns, kosten.rejected
+    all_returns, rejected = kosten.returns, kosten.rejected
     declaraties = accounts.declaraties
     for account, entry, amount in kosten.liabilities:
         links = entry.links or ()
+        link, payments = link_en_betalingen(kosten, links)
         if len(links) == 1:  # the common claim: one link, no generators per payable
-            (link,) = links
-            payments = tuple(all_payments.get(link, ()))
             returns = tuple(all_returns.get(link, ()))
             rejection = rejected.get(link)
         else:
-            link = min(links) if links else None
-            payments = tuple(p for l in links for p in all_payments.get(l, ()))
             rejection = next((rejected[l] for l in links if l in rejected), None)
             returns = tuple(r for l in links for r in all_returns.get(l, ()))
         meta = entry.meta
@@ -786,7 +803,6 @@ def view_of(
         plan_errors=plan_errors,
         support_costs=kosten.support_costs,  # ondersteuning_van, summed once by kosten_van
         other_costs=kosten.other,
-        payables=te_betalen_van(kosten, accounts),
         settled=kosten.settled,
         bank_balance=kosten.bank,
         last_date=kosten.last_date,

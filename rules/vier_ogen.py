@@ -27,6 +27,7 @@ Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
 
 from __future__ import annotations
 
+from ledger.view import link_en_betalingen
 from ledger.vier_ogen import naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
@@ -54,28 +55,27 @@ def violations(ctx: Context) -> list[RuleError]:
                 violation(CODE, entry.meta,
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
             )
-    for payable in ctx.view.payables:
-        what = f"declaratie ^{payable.link}" if payable.link else f"declaratie van {payable.date.isoformat()}"
-        if payable.kind == "factuur":
-            what = what.replace("declaratie", "factuur", 1)
-        if payable.approved_by and zelfde_persoon(payable.approved_by, payable.declarant):
-            errors.append(violation(CODE, payable.meta,
-                                    f"{what} is goedgekeurd door de declarant zelf ({payable.approved_by})",
-                                    payable.entry))
-        elif payable.approved_by and zelfde_persoon(payable.approved_by, payable.entered_by):
-            errors.append(violation(CODE, payable.meta,
-                                    f"{what} is goedgekeurd door wie hem invoerde ({payable.approved_by})",
-                                    payable.entry))
-        if payable.kind == "declaratie":
+    # Claims and invoices, from the columns (no Payable objects: a check needs none of them).
+    declaraties = ctx.accounts.declaraties
+    for account, entry, amount in kosten.liabilities:
+        meta = entry.meta
+        approved_by, declarant, entered_by = meta.get("goedgekeurd-door"), meta.get("declarant"), meta.get("ingevoerd-door")
+        link, payments = link_en_betalingen(kosten, entry.links or ())
+        kind = "declaratie" if account == declaraties else "factuur"
+        what = f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
+        if approved_by and zelfde_persoon(approved_by, declarant):
+            errors.append(violation(CODE, meta, f"{what} is goedgekeurd door de declarant zelf ({approved_by})", entry))
+        elif approved_by and zelfde_persoon(approved_by, entered_by):
+            errors.append(violation(CODE, meta, f"{what} is goedgekeurd door wie hem invoerde ({approved_by})", entry))
+        if kind == "declaratie":
             # Approved by the wrong person is said above; here: not approved at all.
-            unapproved = payable.flag == "!" or not naam_sleutel(payable.approved_by)
+            unapproved = entry.flag == "!" or not naam_sleutel(approved_by)
         else:
             # An invoice "works the same way": not paid while it waits (flag !), and
             # from the threshold on only with a second person's approval.
-            unapproved = payable.flag == "!" or (payable.amount >= threshold and not naam_sleutel(payable.approved_by))
-        if payable.paid and unapproved:
-            payment = payable.payments[0]
-            errors.append(violation(CODE, payment.meta,
-                                    f"{what} ({eur(payable.amount)}) is betaald maar niet goedgekeurd",
+            unapproved = entry.flag == "!" or (amount >= threshold and not naam_sleutel(approved_by))
+        if payments and unapproved:
+            payment = payments[0]
+            errors.append(violation(CODE, payment.meta, f"{what} ({eur(amount)}) is betaald maar niet goedgekeurd",
                                     payment))
     return errors

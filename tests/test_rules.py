@@ -733,6 +733,31 @@ def test_claim_approved_by_its_declarant(result):
 
 
 @books()
+def test_claim_with_two_links_approved_by_who_entered_it_and_paid(result):
+    """
+    2025-01-01 custom "plan" Expenses:Plannen:Groen "Groen" 500.00 EUR
+
+    2025-05-02 * "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-009 ^bollen
+      declarant: "Fatima el Amrani"
+      prive: TRUE
+      document: "bon.pdf"
+      ingevoerd-door: "Henk"
+      goedgekeurd-door: " henk"
+      Expenses:Plannen:Groen:Materiaal   64.20 EUR
+      Liabilities:Declaraties
+
+    2025-05-09 * "Fatima el Amrani" "Uitbetaling declaratie" ^bollen
+      Liabilities:Declaraties   64.20 EUR
+      Assets:Bank:Betaalrekening
+    """
+    # Approved, but by the wrong person: said once, on the claim (the payment follows an approval).
+    assert result.codes == ["BB-VIER-OGEN"]
+    assert "declaratie ^bollen is goedgekeurd door wie hem invoerde ( henk)" in result.messages[0]
+    assert result.lines("BB-VIER-OGEN") == [result.line_of("Declaratie: bloembollen")]
+    assert [(p.link, len(p.payments), p.status) for p in result.view.payables] == [("bollen", 1, "betaald")]
+
+
+@books()
 def test_waiting_claim_is_no_violation(result):
     """
     2025-01-01 custom "plan" Expenses:Plannen:Groen "Groen" 500.00 EUR

@@ -27,12 +27,19 @@ Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
 
 from __future__ import annotations
 
+from beancount.core import data
+
 from ledger.view import link_en_betalingen
 from ledger.vier_ogen import naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VIER-OGEN"
 TITLE = "Vier-ogenprincipe bij betalingen en declaraties"
+
+
+def _wat(kind: str, link: str | None, entry: data.Transaction) -> str:
+    """How a message names a claim or invoice: by its link, else by its date."""
+    return f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -59,14 +66,16 @@ def violations(ctx: Context) -> list[RuleError]:
     declaraties = ctx.accounts.declaraties
     for account, entry, amount in kosten.liabilities:
         meta = entry.meta
-        approved_by, declarant, entered_by = meta.get("goedgekeurd-door"), meta.get("declarant"), meta.get("ingevoerd-door")
+        approved_by = meta.get("goedgekeurd-door")
+        declarant, entered_by = meta.get("declarant"), meta.get("ingevoerd-door")
         link, payments = link_en_betalingen(kosten, entry.links or ())
         kind = "declaratie" if account == declaraties else "factuur"
-        what = f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
         if approved_by and zelfde_persoon(approved_by, declarant):
-            errors.append(violation(CODE, meta, f"{what} is goedgekeurd door de declarant zelf ({approved_by})", entry))
+            errors.append(violation(
+                CODE, meta, f"{_wat(kind, link, entry)} is goedgekeurd door de declarant zelf ({approved_by})", entry))
         elif approved_by and zelfde_persoon(approved_by, entered_by):
-            errors.append(violation(CODE, meta, f"{what} is goedgekeurd door wie hem invoerde ({approved_by})", entry))
+            errors.append(violation(
+                CODE, meta, f"{_wat(kind, link, entry)} is goedgekeurd door wie hem invoerde ({approved_by})", entry))
         if kind == "declaratie":
             # Approved by the wrong person is said above; here: not approved at all.
             unapproved = entry.flag == "!" or not naam_sleutel(approved_by)
@@ -76,6 +85,7 @@ def violations(ctx: Context) -> list[RuleError]:
             unapproved = entry.flag == "!" or (amount >= threshold and not naam_sleutel(approved_by))
         if payments and unapproved:
             payment = payments[0]
-            errors.append(violation(CODE, payment.meta, f"{what} ({eur(amount)}) is betaald maar niet goedgekeurd",
-                                    payment))
+            errors.append(violation(
+                CODE, payment.meta, f"{_wat(kind, link, entry)} ({eur(amount)}) is betaald maar niet goedgekeurd",
+                payment))
     return errors

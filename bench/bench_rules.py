@@ -5,8 +5,9 @@
 
 For each size, bench/generate_ledger.py writes one ledger twice (byte for byte
 the same but for the `plugin "rules"` line). Two comparisons, both in fresh
-processes, the variants alternating so that a busy machine hurts both alike
-(medians are reported, and the ratios):
+processes, the variants alternating and each pair back to back, so that a busy
+machine hurts both alike (the medians of each variant are reported, and the
+median of the pairs' ratios):
 
 1. **The plugin.** A Python process imports beancount's loader, times
    `loader.load_file()` (cache disabled) of the ledger with and without
@@ -17,6 +18,10 @@ processes, the variants alternating so that a busy machine hurts both alike
    runs every rule on it all the same), measured by the parent with `wait4`
    (wall, user+system CPU, peak RSS of that one child). Target (issue 10): at
    most 1.15x on 10k.
+3. **Inside one load.** The plugin's own import and call, timed where they
+   happen inside a load with the plugin, against the rest of that load: a
+   steadier estimate of the plugin's share on a shared machine (it leaves out
+   what the plugin's objects cost beancount later, which 1. sees).
 
 Every variant must load without a single error.
 """

@@ -479,6 +479,10 @@ class Kosten:
             self._line_tx = line_tx
         return self._line_tx
 
+    def cost_accounts(self) -> dict[str, str]:
+        """Every expense account with cost lines here, with its kind (plan, ondersteuning, overig)."""
+        return {account: cls[3] for account, cls in self.classes.items() if cls[0] == _COST}
+
     def lines_of(self, i: int) -> range:
         """The line numbers of cost transaction i."""
         return range(self.start[i], self.start[i + 1])

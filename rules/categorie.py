@@ -23,80 +23,56 @@ widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never, under
 
 from __future__ import annotations
 
+from ledger.accounts import Accounts
+from ledger.kader import Kader
 from rules.base import Context, RuleError, violation
 
 CODE = "BB-CATEGORIE"
 TITLE = "Kosten op een toegestane categorie"
 
 
+def _verdict(account: str, kind: str, accounts: Accounts, kader: Kader) -> str | None:
+    """What is wrong with costs on this account (the verdict depends on the account alone), or None."""
+    if kind == "ondersteuning":
+        # Support costs may be split freely, but never into what the kader forbids.
+        depth = accounts.ondersteuning.count(":") + 1
+        bad = [c for c in account.split(":")[depth:] if kader.category_forbidden(c)]
+        if bad:
+            return (f"categorie '{bad[0]}' ({account}) wordt nooit vergoed volgens het kader, "
+                    "ook niet als ondersteuning")
+        return None
+    if kind == "overig":
+        return (f"kosten op {account}: dat is geen plan of ondersteuning; boek op "
+                f"{accounts.plannen}:<Plan>:<Categorie> of {accounts.ondersteuning}")
+    split = accounts.plan_and_category(account)
+    if split is None:
+        return f"kosten op {account}: verwacht precies {accounts.plannen}:<Plan>:<Categorie>"
+    category = split[1]
+    if kader.category_forbidden(category):
+        return f"categorie '{category}' ({account}) wordt nooit vergoed volgens het kader"
+    if not kader.category_allowed(category):
+        return (f"categorie '{category}' ({account}) is niet toegestaan; toegestaan volgens "
+                f"{kader.bron}: {', '.join(kader.categorieen)}")
+    return None
+
+
 def violations(ctx: Context) -> list[RuleError]:
-    accounts, kader = ctx.accounts, ctx.kader
+    kosten = ctx.view.kosten
+    # Judged once per account (a large ledger has a few hundred cost accounts and 100k cost lines);
+    # only the lines of a wrong account are read, each transaction once per account.
+    wrong = {account: message for account, kind in kosten.cost_accounts().items()
+             if (message := _verdict(account, kind, ctx.accounts, ctx.kader)) is not None}
+    if not wrong:
+        return []
     errors: list[RuleError] = []
     seen: set[tuple[int, str]] = set()
-    fine: set[str] = set()  # accounts already found allowed: the verdict depends on the account only
-    kosten = ctx.view.kosten
     for j, posting in enumerate(kosten.posting):
-        if posting.account in fine:
+        message = wrong.get(posting.account)
+        if message is None:
             continue
-        line = kosten.line(j)  # made only for an account not yet found allowed
+        line = kosten.line(j)
         key = (id(line.entry), line.account)
-        if key in seen:
-            continue
-        seen.add(key)
-        if line.kind == "ondersteuning":
-            # Support costs may be split freely, but never into what the kader forbids.
-            depth = accounts.ondersteuning.count(":") + 1
-            bad = [c for c in line.account.split(":")[depth:] if kader.category_forbidden(c)]
-            if bad:
-                errors.append(violation(
-                    CODE, line.meta,
-                    f"categorie '{bad[0]}' ({line.account}) wordt nooit vergoed volgens het kader, "
-                    f"ook niet als ondersteuning",
-                    line.entry,
-                ))
-            else:
-                fine.add(line.account)
-            continue
-        if line.kind == "overig":
-            errors.append(
-                violation(
-                    CODE,
-                    line.meta,
-                    f"kosten op {line.account}: dat is geen plan of ondersteuning; boek op "
-                    f"{accounts.plannen}:<Plan>:<Categorie> of {accounts.ondersteuning}",
-                    line.entry,
-                )
-            )
-            continue
-        split = accounts.plan_and_category(line.account)
-        if split is None:
-            errors.append(
-                violation(
-                    CODE,
-                    line.meta,
-                    f"kosten op {line.account}: verwacht precies {accounts.plannen}:<Plan>:<Categorie>",
-                    line.entry,
-                )
-            )
-            continue
-        category = split[1]
-        if kader.category_forbidden(category):
-            errors.append(
-                violation(
-                    CODE, line.meta,
-                    f"categorie '{category}' ({line.account}) wordt nooit vergoed volgens het kader",
-                    line.entry,
-                )
-            )
-        elif not kader.category_allowed(category):
-            errors.append(
-                violation(
-                    CODE, line.meta,
-                    f"categorie '{category}' ({line.account}) is niet toegestaan; toegestaan volgens "
-                    f"{kader.bron}: {', '.join(kader.categorieen)}",
-                    line.entry,
-                )
-            )
-        else:
-            fine.add(line.account)
+        if key not in seen:
+            seen.add(key)
+            errors.append(violation(CODE, line.meta, message, line.entry))
     return errors

@@ -7,9 +7,14 @@ random ledgers as text (English or Dutch roots, `tests.books`), beancount loads
 each one with `plugin "rules"`, and the view's figures and every rule's verdict
 are compared with plain reference code written below: one loop per transaction
 and per posting, sums by beancount's own `realization`, the rules straight from
-their docstrings and the contract (`docs` ledger conventions). No columns, no
+their docstrings and the contract (the ledger conventions). No columns, no
 caches, nothing shared with the product but the formatting of euros and the
-names of the accounts.
+names of the accounts. Each ledger is also checked to be valid beancount (no
+error but the rules'), so a generator mistake cannot pass for agreement.
+
+Where the product disagrees with the contract, the smallest ledger hypothesis
+found is pinned at the end of this file as a strict xfail, and the strategy
+leaves that one shape out (each place says which test pins it).
 
 Where the contract leaves a choice, the reference says which it takes:
 - a cost in another currency is left out of every sum (BB-VALUTA reports it):
@@ -99,7 +104,10 @@ big = st.integers(min_value=45_000, max_value=60_000).map(lambda c: Decimal(c).s
 def cost_line(draw, *, allow_foreign=True, allow_negative=True) -> tuple[str, str, dict]:
     """One cost posting as text, its EUR weight, and nothing else."""
     account = draw(st.sampled_from(COST_ACCOUNTS))
-    amount = draw(st.one_of(amounts, big, st.sampled_from([Decimal("1.50"), Decimal("0.01")])))
+    # Boundaries: 500.00 and 100.00 (four eyes), 50.00 (receipts), 2 hours at 50.00 and at 35.50.
+    boundaries = [Decimal(v) for v in ("1.50", "0.01", "500.00", "499.99", "100.00", "100.01", "50.00", "49.99",
+                                       "71.00", "71.01")]
+    amount = draw(st.one_of(amounts, big, st.sampled_from(boundaries)))
     if allow_negative and draw(st.integers(0, 5)) == 0:
         amount = -amount  # a refund
     meta: dict[str, object] = {}
@@ -204,22 +212,32 @@ def plans(draw) -> str:
     return text  # Buurtfeest is never declared
 
 
+# The header may override the kader's thresholds (the contract's optional metadata).
+OVERRIDES = {"bon-vanaf": (Decimal("0.00"), Decimal("50.00")),
+             "vier-ogen-vanaf": (Decimal("500.00"), Decimal("100.00")),
+             "uurtarief-max": (Decimal("50.00"), Decimal("35.50"))}
+
+
 @st.composite
-def ledgers(draw) -> tuple[str, str]:
+def ledgers(draw) -> tuple[str, str, dict[str, Decimal]]:
     roots = draw(st.sampled_from(["en", "nl"]))
+    overrides = {key: draw(st.sampled_from(values)) for key, values in OVERRIDES.items() if draw(st.booleans())}
     opens = "".join(
         f"2024-01-01 open {a} {'EUR,USD' if a in FOREIGN_OK else 'EUR'}\n" for a in OTHER_ACCOUNTS + COST_ACCOUNTS
     )
     award = ('2025-01-15 * "Gemeente Amsterdam" "Toekenning" #toekenning\n  beschikking: "W-1"\n'
              "  Assets:Vordering:Gemeente   10000.00 EUR\n  Income:Buurtbudget   -10000.00 EUR\n\n")
+    if draw(st.integers(0, 3)) == 0:  # a correction of the award
+        award += ('2025-03-01 * "Gemeente Amsterdam" "Correctie toekenning"\n'
+                  "  Income:Buurtbudget   500.00 EUR\n  Assets:Vordering:Gemeente   -500.00 EUR\n\n")
     if draw(st.booleans()):
         award += ('2025-02-01 * "Gemeente Amsterdam" "Ontvangst"\n'
                   f"  {BANK}   10000.00 EUR\n  Assets:Vordering:Gemeente   -10000.00 EUR\n\n")
     parts = [draw(plans())]
-    parts += draw(st.lists(st.one_of(purchase(), bank_costs()), max_size=6))
-    parts += [draw(claim(n)) for n in range(draw(st.integers(0, 3)))]
-    body = header() + "\n" + opens + "\n" + award + "\n".join(parts)
-    return roots, root_options(roots) + in_roots(body, roots)
+    parts += draw(st.lists(st.one_of(purchase(), bank_costs()), max_size=8))
+    parts += [draw(claim(n)) for n in range(draw(st.integers(0, 4)))]
+    body = header() + _meta_lines(overrides, "  ") + "\n" + opens + "\n" + award + "\n".join(parts)
+    return roots, root_options(roots) + in_roots(body, roots), overrides
 
 
 def write(directory: Path, text: str) -> Path:
@@ -254,9 +272,13 @@ class Ref:
     A: Accounts
     entries: list
     folder: Path
+    overrides: dict[str, Decimal] = field(default_factory=dict)
 
     def __post_init__(self):
         self.txs = [e for e in self.entries if isinstance(e, data.Transaction)]
+        self.bon_vanaf = self.overrides.get("bon-vanaf", BON_VANAF)
+        self.threshold = self.overrides.get("vier-ogen-vanaf", THRESHOLD)
+        self.hourly_max = self.overrides.get("uurtarief-max", HOURLY_MAX)
 
     # -- account predicates, plainly
     def under(self, account: str, parent: str) -> bool:
@@ -377,7 +399,7 @@ class Ref:
             costs = self.costs(tx)
             need = sum((p.units.number for p in costs
                         if self.eur(p) and p.units.number > 0 and not self.under(p.account, self.A.bankkosten)), ZERO)
-            if not costs or need <= 0 or need < BON_VANAF:
+            if not costs or need <= 0 or need < self.bon_vanaf:
                 continue
             docs = receipt_values(tx.meta)
             for p in costs:
@@ -431,11 +453,11 @@ class Ref:
             books = any(p.units.number > 0 for p in self.costs(tx))
             flow = sum((p.units.number for p in tx.postings
                         if self.under(p.account, self.A.bank) and p.units.currency == EUR), ZERO)
-            if not books or -flow < THRESHOLD:
+            if not books or -flow < self.threshold:
                 continue
             approver, enterer = tx.meta.get("goedgekeurd-door"), tx.meta.get("ingevoerd-door")
             if not name_key(approver):
-                out.append((tx.meta, f"BB-VIER-OGEN betaling van {eur(-flow)} (vanaf {eur(THRESHOLD)}) "
+                out.append((tx.meta, f"BB-VIER-OGEN betaling van {eur(-flow)} (vanaf {eur(self.threshold)}) "
                                      "zonder goedgekeurd-door"))
             elif same_person(approver, enterer):
                 out.append((tx.meta, f"BB-VIER-OGEN betaling van {eur(-flow)} is goedgekeurd door wie hem "
@@ -452,7 +474,7 @@ class Ref:
             if kind == "declaratie":
                 unapproved = tx.flag == "!" or not name_key(approver)
             else:
-                unapproved = tx.flag == "!" or (c["amount"] >= THRESHOLD and not name_key(approver))
+                unapproved = tx.flag == "!" or (c["amount"] >= self.threshold and not name_key(approver))
             if c["payments"] and unapproved:
                 out.append((c["payments"][0].meta,
                             f"BB-VIER-OGEN {what} ({eur(c['amount'])}) is betaald maar niet goedgekeurd"))
@@ -482,10 +504,10 @@ class Ref:
                     hours = None
                 if isinstance(raw, bool) or hours is None or not hours.is_finite() or hours <= 0:
                     out.append((tx.meta, f"BB-UURTARIEF uren: {raw!r} is geen positief aantal uren"))
-                elif amount is not None and amount > hours * HOURLY_MAX:
+                elif amount is not None and amount > hours * self.hourly_max:
                     out.append((tx.meta, f"BB-UURTARIEF {eur(amount)} voor {hours} uur is meer dan {hours} × "
-                                         f"{eur(HOURLY_MAX)} = {eur(hours * HOURLY_MAX)} (maximaal uurtarief "
-                                         f"{eur(HOURLY_MAX)})"))
+                                         f"{eur(self.hourly_max)} = {eur(hours * self.hourly_max)} (maximaal uurtarief "
+                                         f"{eur(self.hourly_max)})"))
         return out
 
     def periode(self, begin, einde) -> list[tuple]:
@@ -538,7 +560,7 @@ def product_verdicts(errors, code: str) -> Counter:
 # ------------------------------------------------------------------ the property
 
 
-def check(text: str) -> None:
+def check(text: str, overrides: dict[str, Decimal]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = write(folder, text)
@@ -549,13 +571,18 @@ def check(text: str) -> None:
 
         view = bewaarde(options_map, entries).view
         A = Accounts.from_options(options_map)
-        ref = Ref(A, entries, folder.resolve())
+        ref = Ref(A, entries, folder.resolve(), overrides)
         # The contract's root names, not the English ones, whatever the roots of this ledger.
         assert A.expenses in ("Expenses", "Uitgaven")
+
+        # The thresholds the reference applies are the ones the header set.
+        assert (view.kader.bon_vanaf, view.kader.vier_ogen_vanaf, view.kader.uurtarief_max) == (
+            ref.bon_vanaf, ref.threshold, ref.hourly_max)
 
         # 1. The figures.
         figures = ref.figures()
         assert {p.account: (p.costs, p.costs_by_category) for p in view.plans if p.lines} == figures["plans"]
+        assert all(p.costs == 0 and p.declared for p in view.plans if not p.lines)
         assert view.support_costs == figures["support"]
         assert view.other_costs == figures["other"]
         assert view.bank_balance == figures["bank"]
@@ -596,11 +623,11 @@ def check(text: str) -> None:
         assert [alone.line(j) for j in range(len(every))] == singles  # now through `line_tx`
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(ledgers())
 def test_view_and_rules_equal_the_reference(ledger):
-    _roots, text = ledger
-    check(text)
+    _roots, text, overrides = ledger
+    check(text, overrides)
 
 
 # ------------------------------------------------------------------ known differences, pinned

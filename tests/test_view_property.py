@@ -166,13 +166,15 @@ def bank_costs(draw) -> str:
 
 @st.composite
 def claim(draw, n: int) -> str:
-    """A claim (declaratie) or an invoice, maybe paid (by one link or both), maybe rejected."""
+    """A claim (declaratie) or an invoice (dollars among its lines), maybe paid, paid back by the bank, rejected."""
     invoice = draw(st.integers(0, 3)) == 0
     liability, stem = (CRED, "fact") if invoice else (DECL, "decl")
     links = [f"{stem}-{n}"] + ([f"ook-{n}"] if draw(st.integers(0, 3)) == 0 else [])
-    lines = draw(st.lists(cost_line(allow_foreign=False, allow_negative=False), min_size=1, max_size=2))
+    lines = draw(st.lists(cost_line(allow_negative=False), min_size=1, max_size=2))
     total = sum((w for _, w in lines), ZERO)
     meta = tx_meta(draw)
+    if any(" USD " in t for t, _ in lines):
+        meta.pop("uren", None)  # known bug, pinned by test_hours_leave_dollars_out (remove when fixed)
     if not invoice and draw(st.integers(0, 4)):
         meta["declarant"] = draw(st.sampled_from(NAMES))
     flag = draw(st.sampled_from("*!"))
@@ -191,6 +193,9 @@ def claim(draw, n: int) -> str:
                  f'{" ".join("^" + l for l in paid_links)}\n'
                  + _meta_lines({"ingevoerd-door": draw(st.sampled_from(NAMES))}, "  ")
                  + f"  {liability}   {amount} EUR\n  {BANK}   {-amount} EUR\n\n")
+    if draw(st.integers(0, 4)) == 0:  # the bank sent a payment back: owed again
+        text += (f'2025-09-20 * "Bewoner {n}" "Retour uitbetaling" ^{paid_links[0]}\n  retour-reden: "AC04"\n'
+                 f"  {liability}   {-total} EUR\n  {BANK}   {total} EUR\n\n")
     if draw(st.integers(0, 4)) == 0:  # rejected: tag and reason, or one of them
         tag, reason = draw(st.sampled_from([(True, True), (True, False), (False, True)]))
         first_account = lines[0][0].split()[0]
@@ -357,7 +362,7 @@ class Ref:
         return net
 
     def claims(self) -> list[dict]:
-        claims, payments, rejected = [], [], {}
+        claims, payments, returns, rejected = [], [], [], {}
         for tx in self.txs:
             if self.rejection(tx):
                 for link in tx.links:
@@ -369,15 +374,18 @@ class Ref:
                     claims.append({"account": account, "tx": tx, "amount": -net})
                 elif net > 0 and tx.links:
                     payments.append(tx)
+                elif net < 0 and tx.links:  # the liability back without costs: a payment returned
+                    returns.append(tx)
         for c in claims:
             links = c["tx"].links or set()
             c["link"] = min(links) if links else None
             c["payments"] = [p for p in payments if set(p.links) & set(links)]
+            c["returns"] = [r for r in returns if set(r.links) & set(links)]
             c["rejection"] = next((rejected[l] for l in sorted(links) if l in rejected), None)
             meta = c["tx"].meta
             if c["rejection"] is not None:
                 c["status"] = "afgewezen"
-            elif c["payments"]:
+            elif len(c["payments"]) > len(c["returns"]):
                 c["status"] = "betaald"
             elif c["tx"].flag != "!" and meta.get("goedgekeurd-door"):
                 c["status"] = "goedgekeurd"
@@ -592,8 +600,8 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
         assert {p.account: p.budget for p in view.plans if p.declared} == {
             k: v[-1].values[2].value.number for k, v in decls.items()}
         claims = ref.claims()
-        assert [(p.link, p.amount, len(p.payments), p.status) for p in view.payables] == [
-            (c["link"], c["amount"], len(c["payments"]), c["status"]) for c in claims]
+        assert [(p.link, p.amount, len(p.payments), len(p.returns), p.status) for p in view.payables] == [
+            (c["link"], c["amount"], len(c["payments"]), len(c["returns"]), c["status"]) for c in claims]
 
         # 2. The verdicts.
         header = view.header

@@ -69,7 +69,7 @@ CRED = "Liabilities:Crediteuren"
 PLAN_COST = ("Expenses:Plannen:Speeltuin:Materiaal", "Expenses:Plannen:Speeltuin:Inhuur",
              "Expenses:Plannen:Speeltuin:Alcohol", "Expenses:Plannen:Speeltuin:Vervoer",
              "Expenses:Plannen:Speeltuin", "Expenses:Plannen:Groen:Materiaal",
-             "Expenses:Plannen:Buurtfeest:Catering")
+             "Expenses:Plannen:Buurtfeest:Catering", "Expenses:Plannen:Groen:Materiaal:Zaad")
 SUPPORT_COST = ("Expenses:Ondersteuning:Administratie", "Expenses:Ondersteuning:Bankkosten",
                 "Expenses:Ondersteuning:Alcohol", "Expenses:Ondersteuning:Bankkosten:Rente")
 OTHER_COST = ("Expenses:Drukwerk",)
@@ -629,6 +629,17 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
             assert whole[j].entry is tx and whole[j].posting is posting
             assert alone.tx[alone.line_tx[j]] is tx
         assert [alone.line(j) for j in range(len(every))] == singles  # now through `line_tx`
+
+        # And per cost transaction what the per-transaction rules ask of it.
+        cost_txs = [tx for tx in ref.txs if ref.costs(tx)]
+        assert [(c.entry, c.receipt_amount, c.bank_flow, c.has_hours, c.books_costs) for c in alone.entries] == [
+            (tx,
+             sum((p.units.number for p in ref.costs(tx) if ref.eur(p) and p.units.number > 0
+                  and not ref.under(p.account, A.bankkosten)), ZERO),
+             sum((p.units.number for p in tx.postings if ref.under(p.account, A.bank) and ref.eur(p)), ZERO),
+             "uren" in tx.meta or any("uren" in (p.meta or {}) for p in ref.costs(tx)),
+             any(p.units.number > 0 for p in ref.costs(tx)))
+            for tx in cost_txs]
 
 
 @settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -732,7 +732,16 @@ def link_en_betalingen(kosten: Kosten, links: Collection[str]) -> tuple[str | No
     if len(links) == 1:  # the common claim: one link, no generator
         (link,) = links
         return link, tuple(all_payments.get(link, ()))
-    return (min(links) if links else None), tuple(p for l in links for p in all_payments.get(l, ()))
+    return (min(links) if links else None), _onder_links(all_payments, links)
+
+
+def _onder_links(per_link: Mapping[str, list[data.Transaction]], links: Collection[str]) -> tuple[data.Transaction, ...]:
+    """The transactions under any of these links: each once (one may carry several links), in ledger order.
+
+    Never in the order of the link set: that is Python's hash order, which changes between runs.
+    """
+    found = {id(t): t for link in links for t in per_link.get(link, ())}
+    return tuple(sorted(found.values(), key=data.entry_sortkey)) if len(found) > 1 else tuple(found.values())
 
 
 def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
@@ -747,8 +756,8 @@ def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
             returns = tuple(all_returns.get(link, ()))
             rejection = rejected.get(link)
         else:
-            rejection = next((rejected[l] for l in links if l in rejected), None)
-            returns = tuple(r for l in links for r in all_returns.get(l, ()))
+            rejection = next((rejected[l] for l in sorted(links) if l in rejected), None)
+            returns = _onder_links(all_returns, links)
         meta = entry.meta
         approved_by = meta.get("goedgekeurd-door")
         flag = entry.flag

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from ledger.view import CURRENCY
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-UURTARIEF"
@@ -36,14 +37,17 @@ def violations(ctx: Context) -> list[RuleError]:
     kosten = ctx.view.kosten
     for i in kosten.hours:
         entry = kosten.tx[i]
-        groups: list[tuple[object, Decimal]] = []
+        groups: list[tuple[object, Decimal | None]] = []
         rest = Decimal(0)
         for j in kosten.lines_of(i):
             posting = kosten.posting[j]
+            # A cost in another currency is in no sum (BB-VALUTA reports it): its hours are
+            # still judged, but 101 USD is not weighed as € 101,00.
+            amount = posting.units.number if posting.units.currency == CURRENCY else None
             if posting.meta and "uren" in posting.meta:
-                groups.append((posting.meta["uren"], posting.units.number))
-            else:
-                rest += posting.units.number
+                groups.append((posting.meta["uren"], amount))
+            elif amount is not None:
+                rest += amount
         if "uren" in entry.meta:
             groups.append((entry.meta["uren"], rest))
         for raw, amount in groups:
@@ -51,7 +55,7 @@ def violations(ctx: Context) -> list[RuleError]:
             if hours is None or hours <= 0:
                 errors.append(violation(CODE, entry.meta, f"uren: {raw!r} is geen positief aantal uren", entry))
                 continue
-            if amount > hours * maximum:
+            if amount is not None and amount > hours * maximum:
                 errors.append(
                     violation(
                         CODE, entry.meta,

@@ -12,9 +12,10 @@ caches, nothing shared with the product but the formatting of euros and the
 names of the accounts. Each ledger is also checked to be valid beancount (no
 error but the rules'), so a generator mistake cannot pass for agreement.
 
-Where the product disagrees with the contract, the smallest ledger hypothesis
-found is pinned at the end of this file as a strict xfail, and the strategy
-leaves that one shape out (each place says which test pins it).
+Where the product disagreed with the contract, the smallest ledger hypothesis
+found is kept at the end of this file as a regression test (the three it found
+first: dollars weighed as euros by BB-UURTARIEF, one payment under two links
+counted twice, and payments under two links reported in hash order).
 
 Where the contract leaves a choice, the reference says which it takes:
 - a cost in another currency is left out of every sum (BB-VALUTA reports it):
@@ -116,7 +117,6 @@ def cost_line(draw, *, allow_foreign=True, allow_negative=True) -> tuple[str, st
     if draw(st.integers(0, 5)) == 0:
         meta["uren"] = draw(st.sampled_from(HOURS))
     if allow_foreign and account in FOREIGN_OK and draw(st.integers(0, 5)) == 0:
-        meta.pop("uren", None)  # known bug, pinned by test_hours_leave_dollars_out (remove when fixed)
         dollars = Decimal(draw(st.integers(1, 900)))
         text = f"  {account}   {dollars} USD @ 0.90 EUR\n"
         weight = dollars * Decimal("0.90")
@@ -151,8 +151,6 @@ def purchase(draw) -> str:
     total = sum((w for _, w in lines), ZERO)
     flag = draw(st.sampled_from("*!"))
     meta = tx_meta(draw)
-    if any(" USD " in t for t, _ in lines):
-        meta.pop("uren", None)  # known bug, pinned by test_hours_leave_dollars_out (remove when fixed)
     return (f'{a_date(draw)} {flag} "Leverancier" "Inkoop"\n' + _meta_lines(meta, "  ")
             + "".join(t for t, _ in lines) + f"  {BANK}   {-total} EUR\n")
 
@@ -173,21 +171,17 @@ def claim(draw, n: int) -> str:
     lines = draw(st.lists(cost_line(allow_negative=False), min_size=1, max_size=2))
     total = sum((w for _, w in lines), ZERO)
     meta = tx_meta(draw)
-    if any(" USD " in t for t, _ in lines):
-        meta.pop("uren", None)  # known bug, pinned by test_hours_leave_dollars_out (remove when fixed)
     if not invoice and draw(st.integers(0, 4)):
         meta["declarant"] = draw(st.sampled_from(NAMES))
     flag = draw(st.sampled_from("*!"))
     date = draw(st.sampled_from(DATES_IN[1:4]))
     text = (f'{date} {flag} "Bewoner {n}" "Declaratie {n}" {" ".join("^" + l for l in links)}\n'
             + _meta_lines(meta, "  ") + "".join(t for t, _ in lines) + f"  {liability}   {-total} EUR\n\n")
-    # Known bugs, each pinned by a test below (widen this when it is fixed): one payment
-    # carrying both links of a claim counts twice (test_one_payment_under_two_links_is_one_payment);
-    # payments under different links of one claim come in hash order
-    # (test_unapproved_claim_is_reported_at_its_first_payment). So all payments of a claim
-    # carry the same one link here.
-    paid_links = draw(st.sampled_from([links[:1], links[-1:]]))
+    # Each payment under one of the claim's links or under all of them (one payment carrying
+    # both links is one payment; payments under different links come in ledger order).
+    paid_links = draw(st.sampled_from([links[:1], links[-1:], links]))
     for _ in range(draw(st.integers(0, 2))):  # payments
+        paid_links = draw(st.sampled_from([links[:1], links[-1:], links]))
         amount = draw(st.sampled_from([total, total, total / 2]))
         text += (f'2025-09-0{draw(st.integers(1, 9))} * "Bewoner {n}" "Uitbetaling" '
                  f'{" ".join("^" + l for l in paid_links)}\n'
@@ -649,12 +643,10 @@ def test_view_and_rules_equal_the_reference(ledger):
     check(text, overrides)
 
 
-# ------------------------------------------------------------------ known differences, pinned
+# ------------------------------------------------------------------ what hypothesis found
 #
 # Each ledger below is the smallest counterexample hypothesis found where the product
-# disagrees with the contract. They are strict xfails: when the product is fixed the test
-# passes, strict turns that into a failure, and whoever fixed it removes the mark here and
-# the matching exclusion in the strategy above.
+# disagreed with the contract; fixed, and kept so that it stays fixed.
 
 USD_PREFIX = (header() + "\n" + "".join(
     f"2025-01-01 open {a} {'EUR,USD' if a in FOREIGN_OK else 'EUR'}\n" for a in OTHER_ACCOUNTS + COST_ACCOUNTS)
@@ -662,7 +654,6 @@ USD_PREFIX = (header() + "\n" + "".join(
     "  Assets:Vordering:Gemeente   10000.00 EUR\n  Income:Buurtbudget\n")
 
 
-@pytest.mark.xfail(strict=True, reason="BB-UURTARIEF weighs a dollar amount against the euro maximum")
 @books(prefix=USD_PREFIX)
 def test_hours_leave_dollars_out(result):
     """
@@ -677,7 +668,6 @@ def test_hours_leave_dollars_out(result):
     assert result.lines("BB-UURTARIEF") == []
 
 
-@pytest.mark.xfail(strict=True, reason="a payment carrying both links of a claim is counted as two payments")
 @books()
 def test_one_payment_under_two_links_is_one_payment(result):
     """
@@ -715,7 +705,6 @@ TWO_PAYMENTS = """
 """
 
 
-@pytest.mark.xfail(strict=True, reason="payments under different links of one claim come in set (hash) order")
 def test_unapproved_claim_is_reported_at_its_first_payment(tmp_path):
     # The same books in processes with other string hashes (3 is one that reorders a frozenset
     # of these two links): the verdict must be the same, at the first payment.

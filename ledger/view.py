@@ -735,7 +735,8 @@ def link_en_betalingen(kosten: Kosten, links: Collection[str]) -> tuple[str | No
     return (min(links) if links else None), _onder_links(all_payments, links)
 
 
-def _onder_links(per_link: Mapping[str, list[data.Transaction]], links: Collection[str]) -> tuple[data.Transaction, ...]:
+def _onder_links(per_link: Mapping[str, list[data.Transaction]],
+                 links: Collection[str]) -> tuple[data.Transaction, ...]:
     """The transactions under any of these links: each once (one may carry several links), in ledger order.
 
     Never in the order of the link set: that is Python's hash order, which changes between runs.

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from beancount.core import data
 
-from ledger.view import link_en_betalingen
+from ledger.view import Kosten, link_en_betalingen
 from ledger.vier_ogen import naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
@@ -37,8 +37,9 @@ CODE = "BB-VIER-OGEN"
 TITLE = "Vier-ogenprincipe bij betalingen en declaraties"
 
 
-def _wat(kind: str, link: str | None, entry: data.Transaction) -> str:
+def _wat(kosten: Kosten, kind: str, entry: data.Transaction) -> str:
     """How a message names a claim or invoice: by its link, else by its date."""
+    link, _ = link_en_betalingen(kosten, entry.links or ())
     return f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
 
 
@@ -68,14 +69,13 @@ def violations(ctx: Context) -> list[RuleError]:
         meta = entry.meta
         approved_by = meta.get("goedgekeurd-door")
         declarant, entered_by = meta.get("declarant"), meta.get("ingevoerd-door")
-        link, payments = link_en_betalingen(kosten, entry.links or ())
         kind = "declaratie" if account == declaraties else "factuur"
         if approved_by and zelfde_persoon(approved_by, declarant):
-            errors.append(violation(
-                CODE, meta, f"{_wat(kind, link, entry)} is goedgekeurd door de declarant zelf ({approved_by})", entry))
+            errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door de declarant zelf "
+                                                f"({approved_by})", entry))
         elif approved_by and zelfde_persoon(approved_by, entered_by):
-            errors.append(violation(
-                CODE, meta, f"{_wat(kind, link, entry)} is goedgekeurd door wie hem invoerde ({approved_by})", entry))
+            errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door wie hem invoerde "
+                                                f"({approved_by})", entry))
         if kind == "declaratie":
             # Approved by the wrong person is said above; here: not approved at all.
             unapproved = entry.flag == "!" or not naam_sleutel(approved_by)
@@ -83,9 +83,11 @@ def violations(ctx: Context) -> list[RuleError]:
             # An invoice "works the same way": not paid while it waits (flag !), and
             # from the threshold on only with a second person's approval.
             unapproved = entry.flag == "!" or (amount >= threshold and not naam_sleutel(approved_by))
-        if payments and unapproved:
-            payment = payments[0]
-            errors.append(violation(
-                CODE, payment.meta, f"{_wat(kind, link, entry)} ({eur(amount)}) is betaald maar niet goedgekeurd",
-                payment))
+        if unapproved:  # its payments looked up only then: most claims are approved
+            _, payments = link_en_betalingen(kosten, entry.links or ())
+            if payments:
+                payment = payments[0]
+                errors.append(violation(
+                    CODE, payment.meta, f"{_wat(kosten, kind, entry)} ({eur(amount)}) is betaald maar niet goedgekeurd",
+                    payment))
     return errors

@@ -275,9 +275,9 @@ def verdict(rows: list[dict]) -> list[str]:
         t_ok = r["cpu_ratio"] <= TIME_TARGET and r["wall_ratio"] <= TIME_TARGET
         m_ok = r["maxrss_kb_ratio"] <= MEMORY_TARGET
         out.append(
-            f"n={r['n']}: time +{(r['cpu_ratio'] - 1) * 100:.1f}% cpu / +{(r['wall_ratio'] - 1) * 100:.1f}% wall "
+            f"n={r['n']}: time {(r['cpu_ratio'] - 1) * 100:+.1f}% cpu / {(r['wall_ratio'] - 1) * 100:+.1f}% wall "
             f"(median of {r['repeat']} pairs; pairs {r['cpu_pairs'][0]:.2f}-{r['cpu_pairs'][1]:.2f}) "
-            f"(target <= 5%: {'met' if t_ok else 'MISSED'}), memory +{(r['maxrss_kb_ratio'] - 1) * 100:.1f}% "
+            f"(target <= 5%: {'met' if t_ok else 'MISSED'}), memory {(r['maxrss_kb_ratio'] - 1) * 100:+.1f}% "
             f"(target <= 10%: {'met' if m_ok else 'MISSED'})"
         )
     return out

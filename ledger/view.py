@@ -127,16 +127,16 @@ class PlanView:
     declarations: tuple[PlanDeclaration, ...]
     costs: Decimal
     costs_by_category: tuple[tuple[str, Decimal], ...]
-    line_numbers: tuple[int, ...] = field(default=(), repr=False)  # into the view's cost lines
     kosten: "Kosten | None" = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> tuple[CostLine, ...]:
-        """The plan's cost lines, in date order (made when asked: a load that only checks needs none)."""
-        if self.kosten is None or not self.line_numbers:
+        """The plan's EUR cost lines, in date order (made when asked: a load that only checks needs none)."""
+        numbers = self.kosten.plans.get(self.account) if self.kosten is not None else None
+        if not numbers:
             return ()
         lines = self.kosten.lines
-        return tuple(lines[j] for j in self.line_numbers)
+        return tuple(lines[j] for j in numbers)
 
     @property
     def declared(self) -> bool:
@@ -359,7 +359,8 @@ class _AccountClassifier:
             else:
                 split = (None, None, "overig")
             # Bank costs need no receipt: the bank statement proves them.
-            result: tuple = (_COST, *split, not a.is_bank_costs(account))
+            # The last item collects a plan account's EUR amounts in the fold (None for other costs).
+            result: tuple = (_COST, *split, not a.is_bank_costs(account), [] if split[2] == "plan" else None)
         elif a.is_bank(account):
             result = (_BANK,)
         elif a.is_under(account, a.toekenning):
@@ -436,12 +437,12 @@ class Kosten:
     costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
     paid out), `positive[i]` (books a positive cost), its lines `start[i]` up to
     `start[i + 1]`. Per cost line j: `posting[j]`, `line_tx[j]`. Indices of lines:
-    `plans[plan]`, `support`, `foreign`; of transactions: `hours` (with `uren:`),
+    `support`, `foreign` (and `plans[plan]`, made when asked); of transactions: `hours` (with `uren:`),
     `posting_meta` (a cost posting with metadata beyond file and line).
     """
 
     def __init__(self, classes: Mapping[str, tuple]):
-        self.classes = classes  # account -> (code, plan, category, kind, needs receipt)
+        self.classes = classes  # account -> (code, plan, category, kind, needs receipt, plan amounts)
         self.tx: list[data.Transaction] = []
         self.receipt: list[Decimal] = []
         self.flow: list[Decimal] = []
@@ -449,7 +450,7 @@ class Kosten:
         self.start: list[int] = []
         self.posting: list[data.Posting] = []
         self._line_tx: list[int] | None = None
-        self.plans: dict[str, list[int]] = {}
+        self._plans: dict[str, list[int]] | None = None
         self.support: list[int] = []
         self.foreign: list[int] = []
         self.hours: list[int] = []
@@ -468,6 +469,19 @@ class Kosten:
         self.by_account: dict[str, Decimal] = {}  # net EUR costs per plan account (plans sum these)
         self._lines: tuple[CostLine, ...] | None = None
         self._entries: tuple[CostEntry, ...] | None = None
+
+    @property
+    def plans(self) -> dict[str, list[int]]:
+        """Plan -> the numbers of its EUR cost lines: made when first asked (a check needs only the sums)."""
+        if self._plans is None:
+            plans: dict[str, list[int]] = {}
+            classes = self.classes
+            for j, posting in enumerate(self.posting):
+                cls = classes[posting.account]
+                if cls[5] is not None and posting.units.currency == CURRENCY:
+                    plans.setdefault(cls[1], []).append(j)
+            self._plans = plans
+        return self._plans
 
     @property
     def line_tx(self) -> list[int]:
@@ -495,7 +509,7 @@ class Kosten:
         if i is None:
             i = self._line_tx[j] if self._line_tx is not None else bisect_right(self.start, j) - 1
         posting, entry = self.posting[j], self.tx[i]
-        _, plan, category, kind, _ = self.classes[posting.account]
+        _, plan, category, kind, _, _ = self.classes[posting.account]
         links = entry.links
         if not links:
             links = _NO_LINKS
@@ -548,7 +562,7 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
     classes = classify.cache
     k = Kosten(classes)
     tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
-    postings, plans, support, foreign, hours = k.posting, k.plans, k.support, k.foreign, k.hours
+    postings, support, foreign, hours = k.posting, k.support, k.foreign, k.hours
     posting_meta_tx = k.posting_meta
     award = vordering = settled = bank = other = ZERO
     payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
@@ -557,7 +571,6 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
     add_tx, add_start, add_receipt, add_flow, add_positive = (
         tx.append, starts.append, receipts.append, flows.append, positives.append)
     add_posting = postings.append
-    plan_amounts: dict[str, list[Decimal]] = {}  # plan cost account -> its EUR amounts, summed at the end
     j = 0  # the number of cost lines so far
     i = 0  # the number of cost transactions so far
 
@@ -599,20 +612,11 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                     j += 1
                     continue
                 has_cost = True
-                _, plan, _, kind, needs_receipt = cls
+                _, _, _, kind, needs_receipt, plan_amounts = cls
                 if needs_receipt and above_zero:
                     receipt_amount = number if receipt_amount is None else receipt_amount + number
-                if kind == "plan":
-                    numbers = plans.get(plan)
-                    if numbers is None:
-                        plans[plan] = [j]
-                    else:
-                        numbers.append(j)
-                    amounts = plan_amounts.get(account)
-                    if amounts is None:
-                        plan_amounts[account] = [number]
-                    else:
-                        amounts.append(number)
+                if plan_amounts is not None:  # a plan's cost: summed per account at the end
+                    plan_amounts.append(number)
                 elif kind == "ondersteuning":
                     support.append(j)
                 else:
@@ -667,7 +671,7 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                         k.returns[link].append(entry)
 
     starts.append(j)  # the end of the last transaction's lines
-    k.by_account.update((account, sum(amounts, ZERO)) for account, amounts in plan_amounts.items())
+    k.by_account.update((account, sum(cls[5], ZERO)) for account, cls in classes.items() if cls[0] == _COST and cls[5])
     k.award, k.vordering, k.settled, k.bank, k.other = award, vordering, settled, bank, other
     k.support_costs = ondersteuning_van(k)
     k.last_date = last.date if last is not None else None
@@ -697,9 +701,8 @@ def plannen_van(
     per_plan: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     for cost_account, amount in kosten.by_account.items():
         per_plan[classes[cost_account][1]].append((cost_account, amount))
-    for account in sorted(set(declarations) | set(kosten.plans)):
+    for account in sorted(set(declarations) | set(per_plan)):  # declared, or with EUR costs
         decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
-        numbers = tuple(kosten.plans.get(account, ()))
         by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
         costs = ZERO
         for cost_account, amount in per_plan.get(account, ()):
@@ -719,7 +722,6 @@ def plannen_van(
                 declarations=decls,
                 costs=costs,
                 costs_by_category=tuple(sorted(by_cat.items())),
-                line_numbers=numbers,
                 kosten=kosten,
             )
         )

@@ -137,6 +137,23 @@ def measure_command(argv: list[str]) -> dict:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
 
 
+def figures(runs: dict[str, list[dict]], measured: str, base: str) -> dict:
+    """Medians of each side, and the median of the pairs' ratios measured / base (with their range).
+
+    Each pair ran back to back: the median of the pairs' ratios cancels the slow drifts of
+    a shared machine that a ratio of two medians keeps.
+    """
+    row: dict = {}
+    for name in runs:
+        for key in ("wall", "cpu", "maxrss_kb"):
+            row[f"{key}_{name}"] = statistics.median(r[key] for r in runs[name])
+    for key in ("wall", "cpu", "maxrss_kb"):
+        pairs = [m[key] / b[key] for m, b in zip(runs[measured], runs[base])]
+        row[f"{key}_ratio"] = statistics.median(pairs)
+        row[f"{key}_pairs"] = (min(pairs), max(pairs))
+    return row
+
+
 def bench_check(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receipts: bool = False) -> list[dict]:
     """`buurtbudget check` against `bean-check` on the same ledger (without the plugin line)."""
     rows = []
@@ -152,15 +169,7 @@ def bench_check(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_
                 print(f"  n={n} {name:10s} run {i + 1}: {runs[name][-1]['wall']:.2f} s wall, "
                       f"{runs[name][-1]['cpu']:.2f} s cpu, {runs[name][-1]['maxrss_kb'] / 1024:.0f} MB",
                       file=sys.stderr)
-        row = {"n": n, "repeat": repeat}
-        for name in runs:
-            for key in ("wall", "cpu", "maxrss_kb"):
-                row[f"{key}_{name}"] = statistics.median(r[key] for r in runs[name])
-        for key in ("wall", "cpu", "maxrss_kb"):
-            pairs = [c[key] / b[key] for c, b in zip(runs["check"], runs["bean-check"])]
-            row[f"{key}_ratio"] = statistics.median(pairs)  # per pair, as above
-            row[f"{key}_pairs"] = (min(pairs), max(pairs))
-        rows.append(row)
+        rows.append({"n": n, "repeat": repeat, **figures(runs, "check", "bean-check")})
     return rows
 
 
@@ -224,16 +233,7 @@ def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receip
                 print(f"  n={n} {name:6s} run {i + 1}: {runs[name][-1]['wall']:.2f} s wall, "
                       f"{runs[name][-1]['cpu']:.2f} s cpu, {runs[name][-1]['maxrss_kb'] / 1024:.0f} MB",
                       file=sys.stderr)
-        row = {"n": n, "repeat": repeat, "entries": runs["met"][0]["entries"]}
-        for name in runs:
-            for key in ("wall", "cpu", "maxrss_kb"):
-                row[f"{key}_{name}"] = statistics.median(r[key] for r in runs[name])
-        for key in ("wall", "cpu", "maxrss_kb"):
-            # Each pair ran back to back: the median of the pairs' ratios cancels the slow drifts of
-            # a shared machine that a ratio of two medians keeps.
-            pairs = [m[key] / z[key] for m, z in zip(runs["met"], runs["zonder"])]
-            row[f"{key}_ratio"] = statistics.median(pairs)
-            row[f"{key}_pairs"] = (min(pairs), max(pairs))
+        row = {"n": n, "repeat": repeat, "entries": runs["met"][0]["entries"], **figures(runs, "met", "zonder")}
         shares = []
         for i in range(repeat):
             inside = measure(with_rules, inside=True)

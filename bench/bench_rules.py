@@ -173,18 +173,19 @@ def bench_check(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_
     return rows
 
 
-def check_table(rows: list[dict]) -> str:
+def table(rows: list[dict], base: str, measured: str, base_title: str, measured_title: str) -> str:
+    """The figures of one comparison as a Markdown table: each side's medians, the ratios."""
     lines = [
-        "| transactions | bean-check, no plugin (wall / cpu) | buurtbudget check (wall / cpu) "
-        "| time ratio (wall / cpu) | peak RSS bean-check | peak RSS check | memory ratio |",
+        f"| transactions | {base_title} (wall / cpu) | {measured_title} (wall / cpu) | time ratio (wall / cpu) "
+        f"| peak RSS {base_title} | peak RSS {measured_title} | memory ratio |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
-            f"| {r['n']:,} | {r['wall_bean-check']:.2f} s / {r['cpu_bean-check']:.2f} s "
-            f"| {r['wall_check']:.2f} s / {r['cpu_check']:.2f} s "
+            f"| {r['n']:,} | {r[f'wall_{base}']:.2f} s / {r[f'cpu_{base}']:.2f} s "
+            f"| {r[f'wall_{measured}']:.2f} s / {r[f'cpu_{measured}']:.2f} s "
             f"| {r['wall_ratio']:.3f} / {r['cpu_ratio']:.3f} "
-            f"| {r['maxrss_kb_bean-check'] / 1024:.0f} MB | {r['maxrss_kb_check'] / 1024:.0f} MB "
+            f"| {r[f'maxrss_kb_{base}'] / 1024:.0f} MB | {r[f'maxrss_kb_{measured}'] / 1024:.0f} MB "
             f"| {r['maxrss_kb_ratio']:.3f} |"
         )
     return "\n".join(lines)
@@ -248,28 +249,12 @@ def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receip
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    lines = [
-        "| transactions | load without rules (wall / cpu) | load with rules (wall / cpu) | time ratio (wall / cpu) "
-        "| peak RSS without | peak RSS with | memory ratio |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['n']:,} | {r['wall_zonder']:.2f} s / {r['cpu_zonder']:.2f} s "
-            f"| {r['wall_met']:.2f} s / {r['cpu_met']:.2f} s "
-            f"| {r['wall_ratio']:.3f} / {r['cpu_ratio']:.3f} "
-            f"| {r['maxrss_kb_zonder'] / 1024:.0f} MB | {r['maxrss_kb_met'] / 1024:.0f} MB "
-            f"| {r['maxrss_kb_ratio']:.3f} |"
-        )
-    return "\n".join(lines)
-
-
 def verdict(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
         out.append(
-            f"n={r['n']}: inside one load, import, plugin and beancount's sort after it add +{r['inside_share'] * 100:.1f}% to the rest "
+            f"n={r['n']}: inside one load, import, plugin and beancount's sort after it add "
+            f"+{r['inside_share'] * 100:.1f}% to the rest "
             f"(median of {r['repeat']}; {r['inside_min'] * 100:.1f}% .. {r['inside_max'] * 100:.1f}%)"
         )
         t_ok = r["cpu_ratio"] <= TIME_TARGET and r["wall_ratio"] <= TIME_TARGET
@@ -314,13 +299,13 @@ def main(argv: list[str] | None = None) -> int:
         check_rows = bench_check(check_sizes, args.repeat, work, args.seed, args.unique_receipts)
         rows = bench(args.sizes, args.repeat, work, args.seed, args.unique_receipts)
     print("The command: buurtbudget check against bean-check")
-    print(check_table(check_rows))
+    print(table(check_rows, "bean-check", "check", "bean-check, no plugin", "buurtbudget check"))
     print()
     for line in check_verdict(check_rows):
         print(line)
     print()
     print("The plugin: a load with and without plugin \"rules\"")
-    print(table(rows))
+    print(table(rows, "zonder", "met", "load without rules", "load with rules"))
     print()
     for line in verdict(rows):
         print(line)

@@ -75,14 +75,7 @@ def _write_tmp(pad: Path, inhoud: bytes) -> str:
 
 def atomic_write_bytes(pad: Path, inhoud: bytes) -> None:
     """Temp file in the same folder, fsync, rename over the target, fsync the folder."""
-    tmp = _write_tmp(pad, inhoud)
-    try:
-        os.replace(tmp, pad)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(pad.parent)
+    atomic_write_many({pad: inhoud})
 
 
 def atomic_write_many(inhoud: dict[Path, bytes]) -> None:

@@ -15,6 +15,7 @@ costs below `bon-vanaf` need none.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import compress
 
 from ledger.documents import document_values
 from rules.base import Context, RuleError, eur, violation
@@ -30,24 +31,33 @@ def violations(ctx: Context) -> list[RuleError]:
     bank_costs_prefix = bank_costs + ":"
     errors = []
     kosten = ctx.view.kosten
-    postings, start, tx, own_meta = kosten.posting, kosten.start, kosten.tx, kosten.posting_meta
-    zero = Decimal(0)  # a Decimal compares with a Decimal twice as fast as with the int 0 (80k receipts)
-    # Is this metadata key a receipt (starts with `document`)? Asked once per distinct key:
-    # a large ledger repeats a handful of keys on every booking.
-    is_receipt_key: dict[str, bool] = {}
-    for i, amount in enumerate(kosten.receipt):
-        if amount < threshold or amount <= zero:
-            continue
+    postings, start, tx, own_meta, receipt = kosten.posting, kosten.start, kosten.tx, kosten.posting_meta, kosten.receipt
+    zero = Decimal(0)
+    # The transactions that need a receipt, picked out at C speed: at least the threshold and above zero.
+    needs = map(threshold.__le__, receipt) if threshold > zero else map(zero.__lt__, receipt)
+    # The receipt keys (starting with `document`) among the metadata keys met so far: a ledger
+    # repeats a handful of keys on every booking, so each key is judged once, and while at most
+    # one receipt key exists, a booking's receipt is one look-up instead of a walk over its keys.
+    known: set[str] = set()
+    receipt_keys: list[str] = []
+    single: str | None = None
+    for i in compress(range(len(receipt)), needs):
         entry = tx[i]
         meta = entry.meta
-        documents = []
-        for key in meta:
-            receipt_key = is_receipt_key.get(key)
-            if receipt_key is None:
-                receipt_key = is_receipt_key[key] = key.startswith("document")
-            if receipt_key and meta[key]:
-                value = meta[key]
-                documents.append(value if type(value) is str else str(value))
+        if not known.issuperset(meta):
+            for key in meta:
+                if key not in known:
+                    known.add(key)
+                    if key[:8] == "document":
+                        receipt_keys.append(key)
+            single = receipt_keys[0] if len(receipt_keys) == 1 else None
+        if single is not None:
+            value = meta.get(single)
+            documents = [value if type(value) is str else str(value)] if value else []
+        elif receipt_keys:
+            documents = document_values(meta)
+        else:
+            documents = []
         if i in own_meta:
             # A posting that needs a receipt may name its own (not bank costs: the statement proves them).
             for posting in postings[start[i]:start[i + 1]]:
@@ -55,6 +65,7 @@ def violations(ctx: Context) -> list[RuleError]:
                     posting.account == bank_costs or posting.account.startswith(bank_costs_prefix)
                 ):
                     documents += [d for d in document_values(posting.meta) if d not in documents]
+        amount = receipt[i]
         if not documents:
             errors.append(
                 violation(

@@ -60,8 +60,21 @@ def violations(ctx: Context) -> list[RuleError]:
     kosten = ctx.view.kosten
     # Judged once per account (a large ledger has a few hundred cost accounts and 100k cost lines);
     # only the lines of a wrong account are read, each transaction once per account.
-    wrong = {account: message for account, kind in kosten.cost_accounts().items()
-             if (message := _verdict(account, kind, ctx.accounts, ctx.kader)) is not None}
+    accounts, kader = ctx.accounts, ctx.kader
+    # Plan accounts share their category's verdict (a few hundred plans, one category list).
+    category_verdicts: dict[str, bool] = {}
+    wrong = {}
+    for account, kind in kosten.cost_accounts().items():
+        if kind == "plan" and (split := accounts.plan_and_category(account)) is not None:
+            category = split[1]
+            fine = category_verdicts.get(category)
+            if fine is None:
+                fine = category_verdicts[category] = _verdict(account, kind, accounts, kader) is None
+            if fine:
+                continue
+        message = _verdict(account, kind, accounts, kader)
+        if message is not None:
+            wrong[account] = message
     if not wrong:
         return []
     errors: list[RuleError] = []

@@ -17,7 +17,8 @@ amount, another currency, no `door:`) is named too.
 
 from __future__ import annotations
 
-import sys
+from bisect import bisect_right
+from operator import attrgetter
 
 from ledger.vaststelling import vaststellingen
 from rules.base import Context, RuleError, eur, violation
@@ -25,8 +26,10 @@ from rules.base import Context, RuleError, eur, violation
 CODE = "BB-VASTSTELLING"
 TITLE = "Geen kosten na de vaststelling"
 
+_date = attrgetter("date")
+
 def violations(ctx: Context) -> list[RuleError]:
-    found = vaststellingen(ctx.entries)
+    found = vaststellingen(ctx.view.kosten.customs)  # the custom directives, met once by the fold
     errors = [violation(CODE, e.meta, e.message) for e in found.errors]
     award = ctx.view.award
     for v in found.items:
@@ -38,11 +41,12 @@ def violations(ctx: Context) -> list[RuleError]:
     latest = found.latest
     if latest is None:
         return errors
-    for cost in ctx.view.cost_entries:
-        entry = cost.entry
-        if entry.date <= latest.datum:
-            continue
-        accounts = ", ".join(sorted({line.account for line in cost.lines}))
+    kosten = ctx.view.kosten
+    # The cost transactions come in date order (as beancount hands entries to a plugin):
+    # those after the decision are a tail, found by bisection, not by reading every one.
+    for i in range(bisect_right(kosten.tx, latest.datum, key=_date), len(kosten.tx)):
+        entry = kosten.tx[i]
+        accounts = ", ".join(sorted({kosten.posting[j].account for j in kosten.lines_of(i)}))
         errors.append(violation(
             CODE, entry.meta,
             f"kosten op {entry.date.isoformat()} ({accounts}) na de vaststelling van "

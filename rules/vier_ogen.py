@@ -27,6 +27,8 @@ Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
 
 from __future__ import annotations
 
+from itertools import compress
+
 from beancount.core import data
 
 from ledger.view import Kosten, link_en_betalingen
@@ -43,15 +45,28 @@ def _wat(kosten: Kosten, kind: str, entry: data.Transaction) -> str:
     return f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
 
 
+def _namen_oordeel(approved_by: object, declarant: object, entered_by: object) -> tuple[str | None, bool]:
+    """Who wrongly approved (`declarant`, `invoerder` or None) and whether anyone approved at all."""
+    if approved_by and zelfde_persoon(approved_by, declarant):
+        wrong = "declarant"
+    elif approved_by and zelfde_persoon(approved_by, entered_by):
+        wrong = "invoerder"
+    else:
+        wrong = None
+    return wrong, bool(naam_sleutel(approved_by))
+
+
 def violations(ctx: Context) -> list[RuleError]:
     threshold = ctx.kader.vier_ogen_vanaf
     errors: list[RuleError] = []
-    most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
     kosten = ctx.view.kosten
-    for entry, flow, positive in zip(kosten.tx, kosten.flow, kosten.positive):
-        if flow > most_in or not positive:
+    tx, flow, positive = kosten.tx, kosten.flow, kosten.positive
+    most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
+    # The large payments picked out at C speed (most bookings are far below the threshold).
+    for i in compress(range(len(flow)), map(most_in.__ge__, flow)):
+        if not positive[i]:
             continue
-        paid = -flow
+        entry, paid = tx[i], -flow[i]
         approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")
         if not naam_sleutel(approver):
             errors.append(
@@ -64,25 +79,32 @@ def violations(ctx: Context) -> list[RuleError]:
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
             )
     # Claims and invoices, from the columns (no Payable objects: a check needs none of them).
+    # A ledger names the same few people on thousands of claims: each trio of names is judged once.
     declaraties = ctx.accounts.declaraties
+    judged: dict[tuple, tuple[str | None, bool]] = {}
     for account, entry, amount in kosten.liabilities:
         meta = entry.meta
-        approved_by = meta.get("goedgekeurd-door")
-        declarant, entered_by = meta.get("declarant"), meta.get("ingevoerd-door")
+        names = (meta.get("goedgekeurd-door"), meta.get("declarant"), meta.get("ingevoerd-door"))
+        try:
+            wrong, has_approver = judged[names]
+        except KeyError:
+            wrong, has_approver = judged[names] = _namen_oordeel(*names)
+        except TypeError:  # a value that cannot be a key (a plugin before ours may put anything in meta)
+            wrong, has_approver = _namen_oordeel(*names)
         kind = "declaratie" if account == declaraties else "factuur"
-        if approved_by and zelfde_persoon(approved_by, declarant):
+        if wrong == "declarant":
             errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door de declarant zelf "
-                                                f"({approved_by})", entry))
-        elif approved_by and zelfde_persoon(approved_by, entered_by):
+                                                f"({names[0]})", entry))
+        elif wrong == "invoerder":
             errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door wie hem invoerde "
-                                                f"({approved_by})", entry))
+                                                f"({names[0]})", entry))
         if kind == "declaratie":
             # Approved by the wrong person is said above; here: not approved at all.
-            unapproved = entry.flag == "!" or not naam_sleutel(approved_by)
+            unapproved = entry.flag == "!" or not has_approver
         else:
             # An invoice "works the same way": not paid while it waits (flag !), and
             # from the threshold on only with a second person's approval.
-            unapproved = entry.flag == "!" or (amount >= threshold and not naam_sleutel(approved_by))
+            unapproved = entry.flag == "!" or (amount >= threshold and not has_approver)
         if unapproved:  # its payments looked up only then: most claims are approved
             _, payments = link_en_betalingen(kosten, entry.links or ())
             if payments:

@@ -218,7 +218,6 @@ class Buurtbudget:
     support_costs: Decimal
     other_costs: Decimal
     settled: Decimal
-    bank_balance: Decimal
     last_date: datetime.date | None
     kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
 
@@ -230,6 +229,11 @@ class Buurtbudget:
 
     # The cost lines as objects, made once when first asked (reports, the annex, the
     # writer); the rules read the columns of `kosten` and a check makes none of them.
+    @property
+    def bank_balance(self) -> Decimal:
+        """Every EUR posting to a bank account (summed when first asked: a check needs none)."""
+        return self.kosten.bank
+
     @property
     def cost_lines(self) -> tuple[CostLine, ...]:
         return self.kosten.lines
@@ -359,8 +363,8 @@ class _AccountClassifier:
             else:
                 split = (None, None, "overig")
             # Bank costs need no receipt: the bank statement proves them.
-            # The last item collects a plan account's EUR amounts in the fold (None for other costs).
-            result: tuple = (_COST, *split, not a.is_bank_costs(account), [] if split[2] == "plan" else None)
+            # The last item collects the account's EUR amounts in the fold (summed once at the end).
+            result: tuple = (_COST, *split, not a.is_bank_costs(account), [])
         elif a.is_bank(account):
             result = (_BANK,)
         elif a.is_under(account, a.toekenning):
@@ -427,41 +431,53 @@ class Kosten:
     """What one pass over the postings gives, in columns: no object per cost until one is asked for.
 
     A large ledger has a cost posting per booking. Kept as parallel lists of the
-    postings and transactions beancount already made (plus Decimals and ints,
-    which the cyclic garbage collector does not track), a load that only checks
-    creates a handful of objects instead of hundreds of thousands, and so never
-    makes Python rescan the whole ledger in a full collection. `lines` and
-    `entries` build the `CostLine`/`CostEntry` objects once, when first read.
+    transactions beancount already made (plus Decimals and bools, which the cyclic
+    garbage collector does not track), a load that only checks creates a handful
+    of objects instead of hundreds of thousands, and so never makes Python rescan
+    the whole ledger in a full collection. `lines` and `entries` build the
+    `CostLine`/`CostEntry` objects once, when first read.
 
     Per cost transaction i (in date order): `tx[i]`, `receipt[i]` (positive EUR
     costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
-    paid out), `positive[i]` (books a positive cost), its lines `start[i]` up to
-    `start[i + 1]`. Per cost line j: `posting[j]`, `line_tx[j]`. Indices of lines:
-    `support`, `foreign` (and `plans[plan]`, made when asked); of transactions: `hours` (with `uren:`),
-    `posting_meta` (a cost posting with metadata beyond file and line).
+    paid out), its cost postings
+    `cost_postings(i)`. Of transactions: `hours` (with `uren:`), `posting_meta`
+    (a cost posting with metadata beyond file and line), `no_positive` (books no
+    positive cost in any currency: refunds). Made when first asked,
+    from the transactions (a check needs none of them): the cost lines' postings
+    `posting[j]`, where each transaction's lines start (`start[i]` up to
+    `start[i + 1]`), `line_tx[j]`, and the line numbers of `support`, `foreign`
+    and `plans[plan]`.
+
+    A cost line is a posting with a number on an expense account (in any currency);
+    the fold and the columns made later use that one definition (`_is_cost_line`).
     """
 
-    def __init__(self, classes: Mapping[str, tuple]):
-        self.classes = classes  # account -> (code, plan, category, kind, needs receipt, plan amounts)
+    def __init__(self, classes: Mapping[str, tuple], entries: Sequence[data.Directive] = ()):
+        self.entries_read = entries  # what the fold read (the bank balance is summed from it when asked)
+        self.classes = classes  # account -> (code, plan, category, kind, needs receipt, EUR amounts)
         self.tx: list[data.Transaction] = []
         self.receipt: list[Decimal] = []
         self.flow: list[Decimal] = []
-        self.positive: list[bool] = []
-        self.start: list[int] = []
-        self.posting: list[data.Posting] = []
+        self._posting: list[data.Posting] | None = None
+        self._start: list[int] | None = None
         self._line_tx: list[int] | None = None
         self._plans: dict[str, list[int]] | None = None
-        self.support: list[int] = []
-        self.foreign: list[int] = []
+        self._support: list[int] | None = None
+        self._foreign: list[int] | None = None
+        self.has_foreign = False  # a cost in another currency was met (BB-VALUTA reads its lines)
         self.hours: list[int] = []
         self.posting_meta: set[int] = set()  # cost transactions with a cost posting carrying metadata of its own
+        self.no_positive: set[int] = set()  # cost transactions without a positive cost (rare: refunds)
         self.support_costs = self.other = ZERO
-        self.award = self.vordering = self.settled = self.bank = ZERO
+        self.award = self.vordering = self.settled = ZERO
+        self._bank: Decimal | None = None
         self.award_bookings: list[AwardBooking] = []
         # For the payables fold: (account, entry, amount) of each claim or invoice, the
         # transactions paying each link, and the links that were rejected (with the reason).
         self.liabilities: list[tuple[str, data.Transaction, Decimal]] = []
-        self.payments: dict[str, list[data.Transaction]] = defaultdict(list)
+        self._payment_links: list[str] = []  # per payment and link: the link ...
+        self._payment_entries: list[data.Transaction] = []  # ... and the paying transaction
+        self._payments: dict[str, list[data.Transaction]] | None = None
         self.rejected: dict[str, str] = {}
         self.returns: dict[str, list[data.Transaction]] = defaultdict(list)  # returned payments per link
         self.last_date: datetime.date | None = None
@@ -471,17 +487,91 @@ class Kosten:
         self._entries: tuple[CostEntry, ...] | None = None
 
     @property
+    def bank(self) -> Decimal:
+        """The bank balance: every EUR posting to a bank account, in ledger order (summed when first asked)."""
+        if self._bank is None:
+            classes, bank = self.classes, ZERO
+            for entry in self.entries_read:
+                if type(entry) is data.Transaction:
+                    for posting in entry.postings:
+                        units = posting.units
+                        if units is not None and units.number is not None and units.currency == CURRENCY \
+                                and classes[posting.account][0] == _BANK:
+                            bank += units.number
+            self._bank = bank
+        return self._bank
+
+    def _is_cost_line(self, posting: data.Posting) -> bool:
+        units = posting.units
+        return units is not None and units.number is not None and self.classes[posting.account][0] == _COST
+
+    def cost_postings(self, i: int) -> list[data.Posting]:
+        """The cost postings of cost transaction i, in the order they stand."""
+        if self._posting is not None:
+            return self._posting[self._start[i]:self._start[i + 1]]
+        return [posting for posting in self.tx[i].postings if self._is_cost_line(posting)]
+
+    def _index(self) -> None:
+        posting: list[data.Posting] = []
+        start: list[int] = []
+        for entry in self.tx:
+            start.append(len(posting))
+            posting.extend(p for p in entry.postings if self._is_cost_line(p))
+        start.append(len(posting))
+        self._posting, self._start = posting, start
+
+    @property
+    def posting(self) -> list[data.Posting]:
+        """Per cost line j, its posting (made when first asked)."""
+        if self._posting is None:
+            self._index()
+        return self._posting
+
+    @property
+    def start(self) -> list[int]:
+        """Per cost transaction i, its first line; one more at the end (made when first asked)."""
+        if self._start is None:
+            self._index()
+        return self._start
+
+    def _lines_where(self, keep) -> list[int]:
+        classes = self.classes
+        return [j for j, posting in enumerate(self.posting) if keep(classes[posting.account], posting.units.currency)]
+
+    @property
+    def support(self) -> list[int]:
+        """The numbers of the EUR support cost lines (made when first asked)."""
+        if self._support is None:
+            self._support = self._lines_where(lambda cls, currency: cls[3] == "ondersteuning" and currency == CURRENCY)
+        return self._support
+
+    @property
+    def foreign(self) -> list[int]:
+        """The numbers of the cost lines in another currency (made when first asked)."""
+        if self._foreign is None:
+            self._foreign = self._lines_where(lambda cls, currency: currency != CURRENCY) if self.has_foreign else []
+        return self._foreign
+
+    @property
     def plans(self) -> dict[str, list[int]]:
         """Plan -> the numbers of its EUR cost lines: made when first asked (a check needs only the sums)."""
         if self._plans is None:
             plans: dict[str, list[int]] = {}
-            classes = self.classes
-            for j, posting in enumerate(self.posting):
-                cls = classes[posting.account]
-                if cls[5] is not None and posting.units.currency == CURRENCY:
-                    plans.setdefault(cls[1], []).append(j)
+            for j in self._lines_where(lambda cls, currency: cls[3] == "plan" and currency == CURRENCY):
+                plans.setdefault(self.classes[self.posting[j].account][1], []).append(j)
             self._plans = plans
         return self._plans
+
+    @property
+    def payments(self) -> dict[str, list[data.Transaction]]:
+        """Link -> the transactions paying it, in ledger order (made when first asked: a check on
+        approved claims needs none)."""
+        if self._payments is None:
+            payments: dict[str, list[data.Transaction]] = defaultdict(list)
+            for link, entry in zip(self._payment_links, self._payment_entries):
+                payments[link].append(entry)
+            self._payments = payments
+        return self._payments
 
     @property
     def line_tx(self) -> list[int]:
@@ -549,29 +639,30 @@ class Kosten:
         return tuple(lines[j] for j in numbers)
 
 
-def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
+_FILE_AND_LINE = frozenset(("filename", "lineno"))  # the metadata every parsed posting carries
+
+
+def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     """Fold: one pass over every posting, each account classified once (the hot loop of a load).
 
     Written for speed (it walks every posting of a 100k ledger inside `bean-check`): locals
-    instead of attributes, counters instead of `len()`, comparisons with a Decimal zero (twice
-    as fast as with the int 0), and a plan account's amounts collected in a list and summed
-    once at the end with `sum()` instead of one dict update per posting (the same additions
-    in the same order, so the same figures).
+    instead of attributes, comparisons with a Decimal zero (twice as fast as with the int 0),
+    and each cost account's EUR amounts collected in its own list and summed once at the end
+    with `sum()` instead of one addition per posting (exact decimal additions: the same
+    figures). Only what the rules read is kept per transaction; the cost postings, where
+    each transaction's lines start and the payments per link are made when first asked.
     """
     classify = _AccountClassifier(accounts)
     classes = classify.cache
-    k = Kosten(classes)
-    tx, receipts, flows, positives, starts = k.tx, k.receipt, k.flow, k.positive, k.start
-    postings, support, foreign, hours = k.posting, k.support, k.foreign, k.hours
-    posting_meta_tx = k.posting_meta
-    award = vordering = settled = bank = other = ZERO
-    payments, rejected, liabilities = k.payments, k.rejected, k.liabilities
-    last: data.Transaction | None = None
+    k = Kosten(classes, entries)
+    tx, receipts, flows = k.tx, k.receipt, k.flow
+    hours, posting_meta_tx = k.hours, k.posting_meta
+    award = vordering = settled = ZERO
+    rejected, liabilities = k.rejected, k.liabilities
     Transaction, Custom, customs = data.Transaction, data.Custom, k.customs
-    add_tx, add_start, add_receipt, add_flow, add_positive = (
-        tx.append, starts.append, receipts.append, flows.append, positives.append)
-    add_posting = postings.append
-    j = 0  # the number of cost lines so far
+    add_tx, add_receipt, add_flow = tx.append, receipts.append, flows.append
+    add_payment_link, add_payment_entry = k._payment_links.append, k._payment_entries.append
+    file_and_line, zero = _FILE_AND_LINE, ZERO
     i = 0  # the number of cost transactions so far
 
     for entry in entries:
@@ -579,55 +670,50 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             if type(entry) is Custom:
                 customs.append(entry)
             continue
-        last = entry
-        has_cost = False
         liability_credit: dict[str, Decimal] | None = None
-        first_line = j
-        # Kept as the posting's own Decimal when there is one: no new object per booking.
-        receipt_amount: Decimal | None = None
-        bank_flow: Decimal | None = None
-        has_hours = positive = own_meta = False
-        for posting in entry.postings:
-            account, units, _, _, _, posting_meta = posting  # one unpacking, not three look-ups
+        # Kept as the posting's own Decimal when there is one (the shared zero until then): no new
+        # object per booking.
+        receipt_amount = bank_flow = zero
+        has_cost = foreign = has_hours = positive = own_meta = False
+        # Transaction(meta, date, flag, payee, narration, tags, links, postings), Posting(account,
+        # units, cost, price, flag, meta) and Amount(number, currency) are read by index: cheaper
+        # than by name, and unpacking a named tuple makes an iterator object per posting.
+        for posting in entry[7]:
+            units = posting[1]
             if units is None:
                 continue
-            number, currency = units
+            number, currency = units[0], units[1]
             if number is None:
                 continue
-            cls = classes.get(account) or classify(account)
+            account = posting[0]
+            try:
+                cls = classes[account]
+            except KeyError:  # an account met for the first time (try costs nothing when nothing is raised)
+                cls = classify(account)
             code = cls[0]
             if code == _COST:
                 # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
-                if posting_meta and (len(posting_meta) > 2 or "lineno" not in posting_meta
-                                     or "filename" not in posting_meta):
+                posting_meta = posting[5]
+                if posting_meta and posting_meta.keys() != file_and_line:
                     own_meta = True
                     if "uren" in posting_meta:
                         has_hours = True
-                add_posting(posting)
-                above_zero = number > ZERO
-                if above_zero:
-                    positive = True
-                if currency != CURRENCY:
-                    foreign.append(j)
-                    j += 1
+                if currency != CURRENCY:  # rare: BB-VALUTA reports it; in no sum
+                    foreign = True
+                    if number > zero:
+                        positive = True
                     continue
                 has_cost = True
-                _, _, _, kind, needs_receipt, plan_amounts = cls
-                if needs_receipt and above_zero:
-                    receipt_amount = number if receipt_amount is None else receipt_amount + number
-                if plan_amounts is not None:  # a plan's cost: summed per account at the end
-                    plan_amounts.append(number)
-                elif kind == "ondersteuning":
-                    support.append(j)
-                else:
-                    other += number
-                j += 1
+                if number > zero:
+                    positive = True
+                    if cls[4]:  # needs a receipt (bank costs need none: the statement proves them)
+                        receipt_amount = number if receipt_amount is zero else receipt_amount + number
+                cls[5].append(number)  # the account's EUR amounts, summed at the end
                 continue
             if code == _OTHER or currency != CURRENCY:
                 continue
-            if code == _BANK:
-                bank += number
-                bank_flow = number if bank_flow is None else bank_flow + number
+            if code == _BANK:  # (the bank balance is summed only when asked: a check needs none)
+                bank_flow = number if bank_flow is zero else bank_flow + number
             elif code == _AWARD:
                 award -= number
                 k.award_bookings.append(
@@ -641,19 +727,21 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
                 if liability_credit is None:  # the common case: one liability posting
                     liability_credit = {account: number}
                 else:
-                    liability_credit[account] = liability_credit.get(account, ZERO) + number
-        if j > first_line:
+                    liability_credit[account] = liability_credit.get(account, zero) + number
+        if has_cost or foreign:
             add_tx(entry)
-            add_start(first_line)
-            add_receipt(ZERO if receipt_amount is None else receipt_amount)
-            add_flow(ZERO if bank_flow is None else bank_flow)
-            add_positive(positive)
-            if has_hours or "uren" in entry.meta:
+            add_receipt(receipt_amount)
+            add_flow(bank_flow)
+            if has_hours or "uren" in entry[0]:
                 hours.append(i)
             if own_meta:
                 posting_meta_tx.add(i)
+            if not positive:
+                k.no_positive.add(i)
+            if foreign:
+                k.has_foreign = True
             i += 1
-        links = entry.links
+        links = entry[6]
         # A rejection reverses a claim under the same link; it is no payment.
         if links and ("afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta):
             for link in links:
@@ -661,26 +749,33 @@ def kosten_van(entries: Iterable[data.Directive], accounts: Accounts) -> Kosten:
             continue
         if liability_credit:
             for account, amount in liability_credit.items():
-                if amount < 0 and has_cost:
+                if amount < zero and has_cost:
                     liabilities.append((account, entry, -amount))
-                elif amount > 0:
+                elif amount > zero:
                     for link in links or ():
-                        payments[link].append(entry)
+                        add_payment_link(link)
+                        add_payment_entry(entry)
                 elif is_retour(amount, has_cost, bool(links)):
                     for link in links:
                         k.returns[link].append(entry)
 
-    starts.append(j)  # the end of the last transaction's lines
-    k.by_account.update((account, sum(cls[5], ZERO)) for account, cls in classes.items() if cls[0] == _COST and cls[5])
-    k.award, k.vordering, k.settled, k.bank, k.other = award, vordering, settled, bank, other
+    k.by_account.update((account, sum(cls[5], ZERO)) for account, cls in classes.items()
+                        if cls[0] == _COST and cls[3] == "plan" and cls[5])
+    k.award, k.vordering, k.settled = award, vordering, settled
     k.support_costs = ondersteuning_van(k)
-    k.last_date = last.date if last is not None else None
+    k.other = _sum_of_kind(classes, "overig")
+    k.last_date = next((e.date for e in reversed(entries) if type(e) is Transaction), None)
     return k
+
+
+def _sum_of_kind(classes: Mapping[str, tuple], kind: str) -> Decimal:
+    """The EUR costs on every account of this kind (refunds subtract)."""
+    return sum((amount for cls in classes.values() if cls[0] == _COST and cls[3] == kind for amount in cls[5]), ZERO)
 
 
 def ondersteuning_van(kosten: Kosten) -> Decimal:
     """Fold: the support costs (every EUR line under `Ondersteuning`, refunds subtract)."""
-    return sum((kosten.amount(j) for j in kosten.support), ZERO)
+    return _sum_of_kind(kosten.classes, "ondersteuning")
 
 
 def plannen_van(
@@ -820,7 +915,6 @@ def view_of(
         support_costs=kosten.support_costs,  # ondersteuning_van, summed once by kosten_van
         other_costs=kosten.other,
         settled=kosten.settled,
-        bank_balance=kosten.bank,
         last_date=kosten.last_date,
         kosten=kosten,
     )

@@ -40,7 +40,7 @@ def violations(ctx: Context) -> list[RuleError]:
     inside_to = max(bisect_right(tx, einde, key=_date), inside_from)
     for i in (*range(inside_from), *range(inside_to, len(tx))):
         entry = tx[i]
-        accounts = sorted({kosten.posting[j].account for j in kosten.lines_of(i)})
+        accounts = sorted({posting.account for posting in kosten.cost_postings(i)})
         side = "vóór het begin" if entry.date < header.begin else "na het einde"
         errors.append(
             violation(

@@ -39,8 +39,7 @@ def violations(ctx: Context) -> list[RuleError]:
         entry = kosten.tx[i]
         groups: list[tuple[object, Decimal | None]] = []
         rest = Decimal(0)
-        for j in kosten.lines_of(i):
-            posting = kosten.posting[j]
+        for posting in kosten.cost_postings(i):
             # A cost in another currency is in no sum (BB-VALUTA reports it): its hours are
             # still judged, but 101 USD is not weighed as € 101,00.
             amount = posting.units.number if posting.units.currency == CURRENCY else None

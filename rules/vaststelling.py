@@ -46,7 +46,7 @@ def violations(ctx: Context) -> list[RuleError]:
     # those after the decision are a tail, found by bisection, not by reading every one.
     for i in range(bisect_right(kosten.tx, latest.datum, key=_date), len(kosten.tx)):
         entry = kosten.tx[i]
-        accounts = ", ".join(sorted({kosten.posting[j].account for j in kosten.lines_of(i)}))
+        accounts = ", ".join(sorted({posting.account for posting in kosten.cost_postings(i)}))
         errors.append(violation(
             CODE, entry.meta,
             f"kosten op {entry.date.isoformat()} ({accounts}) na de vaststelling van "

@@ -27,8 +27,6 @@ Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
 
 from __future__ import annotations
 
-from itertools import compress
-
 from beancount.core import data
 
 from ledger.view import Kosten, link_en_betalingen
@@ -60,11 +58,10 @@ def violations(ctx: Context) -> list[RuleError]:
     threshold = ctx.kader.vier_ogen_vanaf
     errors: list[RuleError] = []
     kosten = ctx.view.kosten
-    tx, flow, positive = kosten.tx, kosten.flow, kosten.positive
+    tx, flow, no_positive = kosten.tx, kosten.flow, kosten.no_positive
     most_in = -threshold  # paid out at least the threshold: the bank flow is at most minus it
-    # The large payments picked out at C speed (most bookings are far below the threshold).
-    for i in compress(range(len(flow)), map(most_in.__ge__, flow)):
-        if not positive[i]:
+    for i in [i for i, out in enumerate(flow) if out <= most_in]:  # most bookings are far below the threshold
+        if i in no_positive:
             continue
         entry, paid = tx[i], -flow[i]
         approver, enterer = entry.meta.get("goedgekeurd-door"), entry.meta.get("ingevoerd-door")

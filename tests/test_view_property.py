@@ -624,8 +624,16 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
             assert alone.tx[alone.line_tx[j]] is tx
         assert [alone.line(j) for j in range(len(every))] == singles  # now through `line_tx`
 
-        # And per cost transaction what the per-transaction rules ask of it.
+        # A transaction's cost postings: read from the transaction (a check) or from the column
+        # made later (a report), the same postings in the same order.
         cost_txs = [tx for tx in ref.txs if ref.costs(tx)]
+        fresh = kosten_van(entries, A)
+        before = [fresh.cost_postings(i) for i in range(len(fresh.tx))]
+        assert fresh._posting is None  # read without the column
+        assert before == [fresh.posting[fresh.start[i]:fresh.start[i + 1]] for i in range(len(fresh.tx))]
+        assert before == [fresh.cost_postings(i) for i in range(len(fresh.tx))] == [ref.costs(tx) for tx in cost_txs]
+
+        # And per cost transaction what the per-transaction rules ask of it.
         assert [(c.entry, c.receipt_amount, c.bank_flow, c.has_hours, c.books_costs) for c in alone.entries] == [
             (tx,
              sum((p.units.number for p in ref.costs(tx) if ref.eur(p) and p.units.number > 0

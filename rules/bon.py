@@ -15,7 +15,6 @@ costs below `bon-vanaf` need none.
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import compress
 
 from ledger.documents import document_values
 from rules.base import Context, RuleError, eur, violation
@@ -25,65 +24,67 @@ TITLE = "Bon bij elke uitgave"
 
 
 def violations(ctx: Context) -> list[RuleError]:
-    threshold = ctx.kader.bon_vanaf
-    resolve = ctx.documents.resolve
-    bank_costs = ctx.accounts.bankkosten
-    bank_costs_prefix = bank_costs + ":"
-    errors = []
+    threshold, zero = ctx.kader.bon_vanaf, Decimal(0)
+    receipt = ctx.view.kosten.receipt
+    # The transactions that need a receipt: at least the threshold and above zero.
+    if threshold > zero:
+        candidates = [i for i, amount in enumerate(receipt) if amount >= threshold]
+    else:
+        candidates = [i for i, amount in enumerate(receipt) if amount > zero]
+    return [error for i in _to_read(ctx, candidates) for error in _judge(ctx, i)]
+
+
+def _to_read(ctx: Context, candidates: list[int]) -> list[int]:
+    """The candidates whose receipt is not plainly fine, in ledger order.
+
+    Plainly fine, and passed over with a few look-ups (a large ledger has a receipt on
+    nearly every booking): the ledger has one receipt key, the transaction names a file
+    under it that lies beside the main ledger or in its documents folder, and no cost
+    posting names a receipt of its own. The rest `_judge` reads one by one, as the rule
+    reads every transaction; it comes to "fine" for each one passed over here.
+    """
     kosten = ctx.view.kosten
-    postings, start, tx, own_meta, receipt = kosten.posting, kosten.start, kosten.tx, kosten.posting_meta, kosten.receipt
-    zero = Decimal(0)
-    # The transactions that need a receipt, picked out at C speed: at least the threshold and above zero.
-    needs = map(threshold.__le__, receipt) if threshold > zero else map(zero.__lt__, receipt)
-    # The receipt keys (starting with `document`) among the metadata keys met so far: a ledger
-    # repeats a handful of keys on every booking, so each key is judged once, and while at most
-    # one receipt key exists, a booking's receipt is one look-up instead of a walk over its keys.
-    known: set[str] = set()
-    receipt_keys: list[str] = []
-    single: str | None = None
-    for i in compress(range(len(receipt)), needs):
-        entry = tx[i]
-        meta = entry.meta
-        if not known.issuperset(meta):
-            for key in meta:
-                if key not in known:
-                    known.add(key)
-                    if key[:8] == "document":
-                        receipt_keys.append(key)
-            single = receipt_keys[0] if len(receipt_keys) == 1 else None
-        if single is not None:
-            value = meta.get(single)
-            documents = [value if type(value) is str else str(value)] if value else []
-        elif receipt_keys:
-            documents = document_values(meta)
-        else:
-            documents = []
-        if i in own_meta:
-            # A posting that needs a receipt may name its own (not bank costs: the statement proves them).
-            for posting in postings[start[i]:start[i + 1]]:
-                if posting.meta and not (
-                    posting.account == bank_costs or posting.account.startswith(bank_costs_prefix)
-                ):
-                    documents += [d for d in document_values(posting.meta) if d not in documents]
-        amount = receipt[i]
-        if not documents:
-            errors.append(
-                violation(
-                    CODE, meta,
-                    f"uitgave van {eur(amount)} aan {entry.payee or entry.narration!r} heeft geen bon "
-                    "(voeg document: toe of sleep de bon op de boeking in Fava)",
-                    entry,
-                )
-            )
-            continue
-        for value in documents if len(documents) == 1 else dict.fromkeys(documents):
-            if resolve(value, meta) is None:
-                errors.append(
-                    violation(
-                        CODE, meta,
-                        f"bon '{value}' bij uitgave van {eur(amount)} is niet gevonden "
-                        "(niet naast de ledger en niet in de documents-map)",
-                        entry,
-                    )
-                )
-    return errors
+    tx = kosten.tx
+    metas = [tx[i].meta for i in candidates]
+    receipt_keys = [key for key in set().union(*metas) if key[:8] == "document"]
+    if len(receipt_keys) != 1:
+        return candidates
+    key, own_meta = receipt_keys[0], kosten.posting_meta
+    main_file, plain = ctx.documents.plain_names()
+    rest = []
+    for i, meta in zip(candidates, metas):
+        value = meta.get(key)
+        if type(value) is not str or value not in plain or meta.get("filename") != main_file or i in own_meta:
+            rest.append(i)
+    return rest
+
+
+def _judge(ctx: Context, i: int) -> list[RuleError]:
+    """BB-BON on cost transaction i: a receipt named, and every receipt named found."""
+    kosten = ctx.view.kosten
+    entry, amount = kosten.tx[i], kosten.receipt[i]
+    meta = entry.meta
+    documents = document_values(meta)
+    if i in kosten.posting_meta:
+        # A posting that needs a receipt may name its own (not bank costs: the statement proves them).
+        bank_costs = ctx.accounts.bankkosten
+        for posting in kosten.cost_postings(i):
+            if posting.meta and not (posting.account == bank_costs or posting.account.startswith(bank_costs + ":")):
+                documents += [d for d in document_values(posting.meta) if d not in documents]
+    if not documents:
+        return [violation(
+            CODE, meta,
+            f"uitgave van {eur(amount)} aan {entry.payee or entry.narration!r} heeft geen bon "
+            "(voeg document: toe of sleep de bon op de boeking in Fava)",
+            entry,
+        )]
+    resolve = ctx.documents.resolve
+    return [
+        violation(
+            CODE, meta,
+            f"bon '{value}' bij uitgave van {eur(amount)} is niet gevonden "
+            "(niet naast de ledger en niet in de documents-map)",
+            entry,
+        )
+        for value in dict.fromkeys(documents) if resolve(value, meta) is None
+    ]

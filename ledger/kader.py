@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
@@ -157,6 +156,8 @@ Regelbestand.GEEN = Regelbestand()
 def _lees(rules_file: Path | None) -> Regelbestand:
     if rules_file is None or not rules_file.exists():
         return Regelbestand.GEEN
+    import tomllib  # here: only a workspace with a rules file pays for the import
+
     text = ""
     try:
         text = rules_file.read_text(encoding="utf-8")

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal, localcontext
 
-from babel.numbers import format_currency
-
 CENT = Decimal("0.01")
 
 # The grammar of an amount typed by a person (documented in docs/readme-dagelijks.md):
@@ -87,6 +85,9 @@ def format_eur(amount: Decimal | int | None) -> str:
     """`€ 1.234,56` — the way a Dutch reader expects money."""
     if amount is None:
         return "–"
+    # Imported here: babel takes milliseconds to import, and a check that finds nothing formats no money.
+    from babel.numbers import format_currency
+
     # Babel puts a no-break space after the sign; people (and searches) type a plain one.
     return format_currency(Decimal(amount), "EUR", locale="nl_NL").replace("\xa0", " ")
 

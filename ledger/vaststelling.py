@@ -21,7 +21,6 @@ from typing import Any, Iterable, Mapping
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from ledger import tekst
 from ledger.header import DirectiveError
 
 TYPE = "vaststelling"
@@ -119,6 +118,8 @@ def vaststelling_entry(datum: datetime.date, bedrag: Decimal, door: str, kenmerk
     The amount is written with two decimals and never rounded: one that is not
     in whole cents is refused.
     """
+    from ledger import tekst  # the writer's serializer: the rules plugin, which only reads, never imports it
+
     number = Decimal(tekst.bedrag(Decimal(bedrag)))
     meta = tekst.meta_van([
         ("door", _een_regel(door, "--door")),
@@ -129,6 +130,8 @@ def vaststelling_entry(datum: datetime.date, bedrag: Decimal, door: str, kenmerk
 
 def vaststelling_tekst(datum: datetime.date, bedrag: Decimal, door: str, kenmerk: str | None = None) -> str:
     """The directive as ledger text (appended by the safe writer)."""
+    from ledger import tekst
+
     return tekst.entry(vaststelling_entry(datum, bedrag, door, kenmerk))
 
 

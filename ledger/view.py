@@ -663,6 +663,9 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     add_tx, add_receipt, add_flow = tx.append, receipts.append, flows.append
     add_payment_link, add_payment_entry = k._payment_links.append, k._payment_entries.append
     file_and_line, zero = _FILE_AND_LINE, ZERO
+    # The classes and the currency as locals: read for every posting.
+    COST, OTHER, BANK, AWARD, VORDERING, TERUG, LIABILITY = _COST, _OTHER, _BANK, _AWARD, _VORDERING, _TERUG, _LIABILITY
+    EUR = CURRENCY
     i = 0  # the number of cost transactions so far
 
     for entry in entries:
@@ -691,14 +694,14 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             except KeyError:  # an account met for the first time (try costs nothing when nothing is raised)
                 cls = classify(account)
             code = cls[0]
-            if code == _COST:
+            if code == COST:
                 # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
                 posting_meta = posting[5]
                 if posting_meta and posting_meta.keys() != file_and_line:
                     own_meta = True
                     if "uren" in posting_meta:
                         has_hours = True
-                if currency != CURRENCY:  # rare: BB-VALUTA reports it; in no sum
+                if currency != EUR:  # rare: BB-VALUTA reports it; in no sum
                     foreign = True
                     if number > zero:
                         positive = True
@@ -710,20 +713,20 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                         receipt_amount = number if receipt_amount is zero else receipt_amount + number
                 cls[5].append(number)  # the account's EUR amounts, summed at the end
                 continue
-            if code == _OTHER or currency != CURRENCY:
+            if code == OTHER or currency != EUR:
                 continue
-            if code == _BANK:  # (the bank balance is summed only when asked: a check needs none)
+            if code == BANK:  # (the bank balance is summed only when asked: a check needs none)
                 bank_flow = number if bank_flow is zero else bank_flow + number
-            elif code == _AWARD:
+            elif code == AWARD:
                 award -= number
                 k.award_bookings.append(
                     AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
                 )
-            elif code == _VORDERING:
+            elif code == VORDERING:
                 vordering += number
-            elif code == _TERUG:
+            elif code == TERUG:
                 settled -= number
-            elif code == _LIABILITY:
+            elif code == LIABILITY:
                 if liability_credit is None:  # the common case: one liability posting
                     liability_credit = {account: number}
                 else:

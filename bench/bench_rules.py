@@ -18,7 +18,12 @@ median of the pairs' ratios):
    runs every rule on it all the same), measured by the parent with `wait4`
    (wall, user+system CPU, peak RSS of that one child). Target (issue 10): at
    most 1.15x on 10k.
-3. **Inside one load.** The plugin's own import and call, timed where they
+3. **Instructions** (`--instructions`, needs valgrind). The same two comparisons
+   counted in executed instructions by valgrind's callgrind, one process per
+   variant: a count that does not depend on what else the machine is doing,
+   so a 5% target can be judged on a shared machine (time and instructions are
+   not the same thing: memory stalls weigh in time, not in the count).
+4. **Inside one load.** The plugin's own import and call, timed where they
    happen inside a load with the plugin, plus the sort beancount does after
    every plugin (the same sort timed again), against the rest of that load: a
    steadier estimate of the plugin's share on a shared machine (it leaves out
@@ -31,8 +36,11 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import concurrent.futures
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -135,6 +143,54 @@ def measure_command(argv: list[str]) -> dict:
     if proc.returncode != 0 or err.strip():
         raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}: {(err or out).decode()[-400:]}")
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+
+
+def instructions(argv: list[str]) -> int:
+    """The instructions one whole command executes, counted by valgrind's callgrind."""
+    env = dict(os.environ, BEANCOUNT_DISABLE_LOAD_CACHE="1", PYTHONHASHSEED="0")
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                            capture_output=True, text=True, env=env)
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or found is None:
+        raise SystemExit(f"{' '.join(argv)} onder valgrind: exit {result.returncode}: {result.stderr[-400:]}")
+    return int(found.group(1))
+
+
+def bench_instructions(plugin_sizes: list[int], check_sizes: list[int], workdir: Path, seed: int,
+                       unique_receipts: bool = False) -> list[dict]:
+    """Both comparisons in instructions: each pair counted side by side (the count does not mind)."""
+    jobs = []
+    for n in plugin_sizes:
+        with_rules, without = write(n, workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}"), seed,
+                                    unique_receipts)
+        child_of = [sys.executable, str(Path(__file__).resolve()), "--child"]
+        jobs.append(("plugin", n, "load without rules", child_of + [str(without)], "load with rules",
+                     child_of + [str(with_rules)]))
+    for n in check_sizes:
+        _, without = write(n, workdir / (f"ledger-{n}-uniek" if unique_receipts else f"ledger-{n}"), seed,
+                           unique_receipts)
+        jobs.append(("check", n, "bean-check, no plugin", [str(BIN / "bean-check"), str(without)],
+                     "buurtbudget check", [str(BIN / "buurtbudget"), "check", str(without)]))
+    rows = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for what, n, base_title, base, measured_title, measured in jobs:
+            counted = list(pool.map(instructions, [base, measured]))
+            rows.append({"what": what, "n": n, "base": base_title, "measured": measured_title,
+                         "base_instructions": counted[0], "measured_instructions": counted[1],
+                         "ratio": counted[1] / counted[0]})
+            print(f"  n={n} {what}: {counted[0]:,} against {counted[1]:,} instructions", file=sys.stderr)
+    return rows
+
+
+def instructions_table(rows: list[dict]) -> str:
+    lines = ["| comparison | transactions | base | instructions | measured | instructions | ratio | target |",
+             "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    for r in rows:
+        target = TIME_TARGET if r["what"] == "plugin" else CHECK_TARGET
+        lines.append(f"| {r['what']} | {r['n']:,} | {r['base']} | {r['base_instructions'] / 1e9:.2f} G "
+                     f"| {r['measured']} | {r['measured_instructions'] / 1e9:.2f} G | {r['ratio']:.3f} "
+                     f"| <= {target} ({'met' if r['ratio'] <= target else 'MISSED'}) |")
+    return "\n".join(lines)
 
 
 def figures(runs: dict[str, list[dict]], measured: str, base: str) -> dict:
@@ -279,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="every booking names its own receipt file (default: a handful of shared files)")
     parser.add_argument("--check-sizes", type=int, nargs="*", default=None,
                         help="sizes for buurtbudget check against bean-check (default: the same as --sizes)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions with valgrind (slow: about 50x the run time)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         work = args.workdir or Path(tmp)
         check_rows = bench_check(check_sizes, args.repeat, work, args.seed, args.unique_receipts)
         rows = bench(args.sizes, args.repeat, work, args.seed, args.unique_receipts)
+        counted = []
+        if args.instructions:
+            if shutil.which("valgrind") is None:
+                raise SystemExit("--instructions vraagt valgrind (apt-get install valgrind)")
+            counted = bench_instructions(args.sizes, check_sizes, work, args.seed, args.unique_receipts)
     print("The command: buurtbudget check against bean-check")
     print(table(check_rows, "bean-check", "check", "bean-check, no plugin", "buurtbudget check"))
     print()
@@ -309,9 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in verdict(rows):
         print(line)
+    if counted:
+        print()
+        print("Instructions (valgrind callgrind, whole processes)")
+        print(instructions_table(counted))
     print(f"\n(python {sys.version.split()[0]}, {os.cpu_count()} cpu, total {time.perf_counter() - started:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps({"check": check_rows, "plugin": rows}, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps({"check": check_rows, "plugin": rows, "instructions": counted}, indent=2), encoding="utf-8")
     return 0
 
 

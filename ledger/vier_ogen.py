@@ -34,7 +34,20 @@ def zelfde_persoon(a: object, b: object) -> bool:
     return bool(ka) and ka == kb
 
 
+def goedkeuring(goedkeurder: object, *, declarant: object = None, ingevoerd_door: object = None
+                ) -> tuple[bool, str | None]:
+    """Whether anyone approved, and whether that was the declarant (`"declarant"`) or who entered
+    the item (`"invoerder"`); None when a second person approved. Each name normalised once."""
+    sleutel = naam_sleutel(goedkeurder)
+    if not sleutel:
+        return False, None
+    if sleutel == naam_sleutel(declarant):
+        return True, "declarant"
+    if sleutel == naam_sleutel(ingevoerd_door):
+        return True, "invoerder"
+    return True, None
+
+
 def mag_goedkeuren(goedkeurder: object, *, ingevoerd_door: object, declarant: object = None) -> bool:
     """A second person: a name, and neither who entered the item nor its declarant."""
-    return bool(naam_sleutel(goedkeurder)) and not zelfde_persoon(goedkeurder, ingevoerd_door) \
-        and not zelfde_persoon(goedkeurder, declarant)
+    return goedkeuring(goedkeurder, declarant=declarant, ingevoerd_door=ingevoerd_door) == (True, None)

@@ -28,6 +28,7 @@ TITLE = "Geen kosten na de vaststelling"
 
 _date = attrgetter("date")
 
+
 def violations(ctx: Context) -> list[RuleError]:
     found = vaststellingen(ctx.view.kosten.customs)  # the custom directives, met once by the fold
     errors = [violation(CODE, e.meta, e.message) for e in found.errors]

@@ -30,7 +30,7 @@ from __future__ import annotations
 from beancount.core import data
 
 from ledger.view import Kosten, link_en_betalingen
-from ledger.vier_ogen import naam_sleutel, zelfde_persoon
+from ledger.vier_ogen import goedkeuring, naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VIER-OGEN"
@@ -41,17 +41,6 @@ def _wat(kosten: Kosten, kind: str, entry: data.Transaction) -> str:
     """How a message names a claim or invoice: by its link, else by its date."""
     link, _ = link_en_betalingen(kosten, entry.links or ())
     return f"{kind} ^{link}" if link else f"{kind} van {entry.date.isoformat()}"
-
-
-def _namen_oordeel(approved_by: object, declarant: object, entered_by: object) -> tuple[str | None, bool]:
-    """Who wrongly approved (`declarant`, `invoerder` or None) and whether anyone approved at all."""
-    if approved_by and zelfde_persoon(approved_by, declarant):
-        wrong = "declarant"
-    elif approved_by and zelfde_persoon(approved_by, entered_by):
-        wrong = "invoerder"
-    else:
-        wrong = None
-    return wrong, bool(naam_sleutel(approved_by))
 
 
 def violations(ctx: Context) -> list[RuleError]:
@@ -76,25 +65,19 @@ def violations(ctx: Context) -> list[RuleError]:
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
             )
     # Claims and invoices, from the columns (no Payable objects: a check needs none of them).
-    # A ledger names the same few people on thousands of claims: each trio of names is judged once.
     declaraties = ctx.accounts.declaraties
-    judged: dict[tuple, tuple[str | None, bool]] = {}
     for account, entry, amount in kosten.liabilities:
         meta = entry.meta
-        names = (meta.get("goedgekeurd-door"), meta.get("declarant"), meta.get("ingevoerd-door"))
-        try:
-            wrong, has_approver = judged[names]
-        except KeyError:
-            wrong, has_approver = judged[names] = _namen_oordeel(*names)
-        except TypeError:  # a value that cannot be a key (a plugin before ours may put anything in meta)
-            wrong, has_approver = _namen_oordeel(*names)
+        approved_by = meta.get("goedgekeurd-door")
+        has_approver, wrong = goedkeuring(approved_by, declarant=meta.get("declarant"),
+                                          ingevoerd_door=meta.get("ingevoerd-door"))
         kind = "declaratie" if account == declaraties else "factuur"
         if wrong == "declarant":
             errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door de declarant zelf "
-                                                f"({names[0]})", entry))
+                                                f"({approved_by})", entry))
         elif wrong == "invoerder":
             errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door wie hem invoerde "
-                                                f"({names[0]})", entry))
+                                                f"({approved_by})", entry))
         if kind == "declaratie":
             # Approved by the wrong person is said above; here: not approved at all.
             unapproved = entry.flag == "!" or not has_approver

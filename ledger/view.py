@@ -650,7 +650,8 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     and each cost account's EUR amounts collected in its own list and summed once at the end
     with `sum()` instead of one addition per posting (exact decimal additions: the same
     figures). Only what the rules read is kept per transaction; the cost postings, where
-    each transaction's lines start and the payments per link are made when first asked.
+    each transaction's lines start, the payments per link and the bank balance are made
+    when first asked. `entries` in beancount's order (by date), as a plugin gets them.
     """
     classify = _AccountClassifier(accounts)
     classes = classify.cache
@@ -887,6 +888,9 @@ def view_of(
     tot: datetime.date | None = None,
 ) -> Buurtbudget:
     """The Buurtbudget of these entries (up to and including `tot` when given), judged on `peildatum`.
+
+    The entries come in beancount's order, by date (as a load and a plugin get them): the
+    cost transactions keep that order, and the rules find a period's edges by bisection.
 
     Pure: the rules file arrives read, the day is an argument. Every build is
     announced as the audit event `buurtbudget.view` (so a test can count them).

@@ -303,8 +303,13 @@ def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receip
                       f"{runs[name][-1]['cpu']:.2f} s cpu, {runs[name][-1]['maxrss_kb'] / 1024:.0f} MB",
                       file=sys.stderr)
         row = {"n": n, "repeat": repeat, "entries": runs["met"][0]["entries"], **figures(runs, "met", "zonder")}
-        control = [m["before_plugins"] / z["before_plugins"] for m, z in zip(runs["met"], runs["zonder"])]
+        pairs = list(zip(runs["met"], runs["zonder"]))
+        control = [m["before_plugins"] / z["before_plugins"] for m, z in pairs]
         row["control_ratio"], row["control_pairs"] = statistics.median(control), (min(control), max(control))
+        # What the plugin line adds after parsing and booking (the part of a load it can touch),
+        # against the whole load without it: the pairs without the noise of the first 85%.
+        after = [((m["wall"] - m["before_plugins"]) - (z["wall"] - z["before_plugins"])) / z["wall"] for m, z in pairs]
+        row["after_share"], row["after_pairs"] = statistics.median(after), (min(after), max(after))
         shares = []
         for i in range(repeat):
             inside = measure(with_rules, inside=True)
@@ -319,26 +324,37 @@ def bench(sizes: list[int], repeat: int, workdir: Path, seed: int, unique_receip
     return rows
 
 
-def verdict(rows: list[dict]) -> list[str]:
+def verdict(rows: list[dict], counted: list[dict] = ()) -> list[str]:
+    """The plugin's cost at each size, and the target judged on the measurements that can resolve 5%.
+
+    A pair of whole processes cannot on a shared machine: the control (parsing and booking,
+    the same work on both sides) scatters as much as the pairs do. Judged instead: the
+    plugin's share inside one load, the pairs' difference after parsing and booking, and the
+    instruction count when `--instructions` ran. All three must be within the target.
+    """
     out = []
     for r in rows:
-        out.append(
-            f"n={r['n']}: inside one load, import, plugin and beancount's sort after it add "
-            f"+{r['inside_share'] * 100:.1f}% to the rest "
-            f"(median of {r['repeat']}; {r['inside_min'] * 100:.1f}% .. {r['inside_max'] * 100:.1f}%)"
-        )
-        t_ok = r["cpu_ratio"] <= TIME_TARGET and r["wall_ratio"] <= TIME_TARGET
+        shares = {"inside one load": r["inside_share"], "pairs after parsing and booking": r["after_share"]}
+        shares.update({"instructions": c["ratio"] - 1 for c in counted if c["what"] == "plugin" and c["n"] == r["n"]})
+        t_ok = all(share <= TIME_TARGET - 1 for share in shares.values())
         m_ok = r["maxrss_kb_ratio"] <= MEMORY_TARGET
         out.append(
-            f"n={r['n']}: time {(r['cpu_ratio'] - 1) * 100:+.1f}% cpu / {(r['wall_ratio'] - 1) * 100:+.1f}% wall "
-            f"(median of {r['repeat']} pairs; pairs {r['cpu_pairs'][0]:.2f}-{r['cpu_pairs'][1]:.2f}) "
-            f"(target <= 5%: {'met' if t_ok else 'MISSED'}), memory {(r['maxrss_kb_ratio'] - 1) * 100:+.1f}% "
+            f"n={r['n']}: plugin time "
+            + ", ".join(f"{share * 100:+.1f}% {name}" for name, share in shares.items())
+            + f" (target <= 5%: {'met' if t_ok else 'MISSED'}); memory {(r['maxrss_kb_ratio'] - 1) * 100:+.1f}% "
             f"(target <= 10%: {'met' if m_ok else 'MISSED'})"
         )
         out.append(
-            f"n={r['n']}: control: parsing and booking, before any plugin runs, took "
-            f"{(r['control_ratio'] - 1) * 100:+.1f}% in the loads with the plugin line (median of the pairs; "
-            f"{r['control_pairs'][0]:.2f}-{r['control_pairs'][1]:.2f}): a difference there is the machine"
+            f"n={r['n']}: inside one load: median of {r['repeat']}, {r['inside_min'] * 100:.1f}% .. "
+            f"{r['inside_max'] * 100:.1f}%; after parsing and booking: median of {r['repeat']} pairs, "
+            f"{r['after_pairs'][0] * 100:+.1f}% .. {r['after_pairs'][1] * 100:+.1f}%"
+        )
+        out.append(
+            f"n={r['n']}: whole processes: {(r['cpu_ratio'] - 1) * 100:+.1f}% cpu / "
+            f"{(r['wall_ratio'] - 1) * 100:+.1f}% wall (median of {r['repeat']} pairs; pairs "
+            f"{r['cpu_pairs'][0]:.2f}-{r['cpu_pairs'][1]:.2f}); control, parsing and booking before any plugin "
+            f"runs: {(r['control_ratio'] - 1) * 100:+.1f}% (pairs {r['control_pairs'][0]:.2f}-"
+            f"{r['control_pairs'][1]:.2f}): the same work on both sides, so that spread is the machine's"
         )
     return out
 
@@ -389,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     print("The plugin: a load with and without plugin \"rules\"")
     print(table(rows, "zonder", "met", "load without rules", "load with rules"))
     print()
-    for line in verdict(rows):
+    for line in verdict(rows, counted):
         print(line)
     if counted:
         print()

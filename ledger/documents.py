@@ -81,7 +81,10 @@ class DocumentResolver:
         answer); a name not found takes `resolve`'s long way. For a rule that checks
         tens of thousands of receipts at once.
         """
-        return self._main_file, (self._plain if self._plain is not None else self._plain_names())
+        return self._main_file, self._plain_index()
+
+    def _plain_index(self) -> dict[str, str]:
+        return self._plain if self._plain is not None else self._plain_names()
 
     def _listing(self, folder: str) -> frozenset[str]:
         """The files (not folders) in a folder, listed once per resolver."""
@@ -125,24 +128,16 @@ class DocumentResolver:
         if filename == self._main_file:
             # The commonest receipt of all: a plain name beside the main ledger or in its
             # documents folder, answered from those folders' listings in one look-up.
-            found = (self._plain if self._plain is not None else self._plain_names()).get(value)
+            found = self._plain_index().get(value)
             if found is not None:
                 return found
-        if filename == self._main_file and "/" not in value and "\\" not in value and value[0] != ".":
-            # A plain name not in those listings (or one they leave out): the long way.
-            return self._resolve(value, filename)
-        if filename == self._main_file and not value.startswith(("/", ".")) and "\\" not in value \
-                and "/." not in value:
-            # The common receipt, next to the main ledger or in its documents folder:
-            # the cached folder listings answer it without path arithmetic per booking.
-            head, _, name = value.rpartition("/")
-            folder = self._main_dir + "/" + head if head else self._main_dir
-            if name in self._listing(folder):
-                return folder + "/" + name
-            if not head:
-                for documents in self._folder_strs:
-                    if name in self._listing(documents):
-                        return documents + "/" + name
+            if not value.startswith(("/", ".")) and "\\" not in value and "/." not in value:
+                # A path below the main ledger's folder: the cached listings answer it without
+                # path arithmetic per booking.
+                head, _, name = value.rpartition("/")
+                folder = self._main_dir + "/" + head if head else self._main_dir
+                if name in self._listing(folder):
+                    return folder + "/" + name
         return self._resolve(value, filename)
 
     def _base(self, filename: str) -> str:

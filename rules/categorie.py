@@ -62,19 +62,17 @@ def violations(ctx: Context) -> list[RuleError]:
     # only the lines of a wrong account are read, each transaction once per account.
     accounts, kader = ctx.accounts, ctx.kader
     # Plan accounts share their category's verdict (a few hundred plans, one category list).
-    category_verdicts: dict[str, bool] = {}
+    fine_categories: set[str] = set()
     wrong = {}
     for account, kind in kosten.cost_accounts().items():
-        if kind == "plan" and (split := accounts.plan_and_category(account)) is not None:
-            category = split[1]
-            fine = category_verdicts.get(category)
-            if fine is None:
-                fine = category_verdicts[category] = _verdict(account, kind, accounts, kader) is None
-            if fine:
-                continue
+        split = accounts.plan_and_category(account) if kind == "plan" else None
+        if split is not None and split[1] in fine_categories:
+            continue
         message = _verdict(account, kind, accounts, kader)
         if message is not None:
             wrong[account] = message
+        elif split is not None:
+            fine_categories.add(split[1])
     if not wrong:
         return []
     errors: list[RuleError] = []

@@ -98,7 +98,7 @@ def ledger_text(header: Header, *, toekenning: Decimal, beschikking: str, toeken
                tekst.plugin("rules")]
     return "".join([
         tekst.commentaar(f"{title} — aangemaakt met buurtbudget-admin."),
-        tekst.commentaar("De afspraken over deze ledger staan in ledger-conventions (v1)."),
+        tekst.commentaar("De afspraken over deze ledger: docs/ledger-conventions.md van buurtbudget-admin (v1)."),
         *options, "\n",
         tekst.entry(fava), "\n",
         tekst.entry(kop), "\n",

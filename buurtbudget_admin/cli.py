@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_dagelijks",
     "buurtbudget_admin.commands_reports",
     "buurtbudget_admin.commands_dossier",
+    "buurtbudget_admin.commands_signalen",
 ]
 
 
@@ -105,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             from buurtbudget_admin.controle import check_plain
 
             status = check_plain(args[1:])
+            if status is not None:
+                return status
+        if args[:1] == ["signalen"]:
+            from buurtbudget_admin.signalering import signalen_plain
+
+            status = signalen_plain(args[1:])
             if status is not None:
                 return status
         app = _register(argv)

@@ -67,6 +67,12 @@ def check_plain(args: list[str]) -> int | None:
 
     Help, unknown options and missing paths are left to typer, which says so in Dutch.
     """
+    parsed = plain_args(args)
+    return None if parsed is None else check(*parsed)
+
+
+def plain_args(args: list[str]) -> tuple[list[Path], str] | None:
+    """Paths and `--format F` of a workspace command; None when typer must read them (help, odd options)."""
     paths: list[Path] = []
     output_format = "tekst"
     rest = iter(args)
@@ -83,7 +89,7 @@ def check_plain(args: list[str]) -> int | None:
             paths.append(Path(arg))
     if not paths:
         return None
-    return check(paths, output_format)
+    return paths, output_format
 
 
 def _expand_workspaces(paths: list[Path]) -> list[Path]:

@@ -428,6 +428,9 @@ def importeer(
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
     toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
+    zonder_saldo: bool = typer.Option(False, "--zonder-saldo",
+                                      help="Importeer een afschrift zonder eindsaldo (CAMT zonder CLBD, CSV zonder "
+                                           "saldo): ongecontroleerd, en dat staat in de uitvoer en de commit."),
 ) -> int:
     """Importeer een bankafschrift: betalingen en retouren koppelen, nieuwe regels naar Onverwerkt, eindsaldo als controle.
 
@@ -445,7 +448,7 @@ def importeer(
 
     def build(stand):
         try:
-            return maak_import(stand, afschrift, summary)
+            return maak_import(stand, afschrift, summary, zonder_saldo=zonder_saldo)
         except InvoerFout as exc:
             if isinstance(exc.__cause__, SaldoFout):
                 saldo_fout.append(True)
@@ -458,6 +461,10 @@ def importeer(
             raise _error(str(exc), 1) from None
         raise
     _report(result)
+    if summary.get("zonder_saldo"):
+        from ledger.importers import ZONDER_SALDO
+
+        console.print(f"  LET OP: {ZONDER_SALDO} (--zonder-saldo).")
     if result.gewijzigd and summary.get("retouren"):
         console.print(f"  {summary['retouren']} betaling(en) kwamen terug van de bank: weer te betalen bij de "
                       "volgende betaalopdracht (controleer het IBAN).")
@@ -476,7 +483,8 @@ def stemming(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     uitslag: Path = typer.Argument(..., help="Uitslag als CSV: plan, titel, bedrag, stemmen."),
     proef: bool = typer.Option(False, "--proef", help="Toon alleen de rangorde; schrijf niets."),
-    datum: Optional[str] = typer.Option(None, help="Datum van de plan-declaraties (standaard vandaag)."),
+    datum: Optional[str] = typer.Option(None, help="Datum van de plan-declaraties (standaard vandaag), niet na het "
+                                                   "einde van de periode."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
     toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
@@ -511,6 +519,9 @@ def stemming(
     who = _door(door)
 
     def build(stand):
+        from ledger.stemming import check_plandatum
+
+        check_plandatum(stand.view, when, gegeven=datum is not None)
         keuze = kies_plannen(stand.view, kandidaten)
         show(stand.view, keuze)
         if not keuze.gekozen:

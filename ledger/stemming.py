@@ -7,6 +7,13 @@ The CSV has a header row; the columns may be named as an OpenStad export names
 them (`plan`/`id`, `titel`/`title`, `bedrag`/`budget`/`requested amount`,
 `stemmen`/`votes`/`yes`), separated by `,` or `;`.
 
+Plan names are compared as plans, not as typed: case and accents do not count
+(`SPEELTUIN` and `Speeltuín` are the plan Speeltuin already declared).
+
+The plans are dated on a day of the budget's life: from the header's date up to
+the last day of the period (`einde`); a vote read in later is refused, not
+dated after the period.
+
 Ranking: most votes first; on equal votes the cheaper plan first (then the order
 of the file). What can be spent on plans is the award minus the ceiling of the
 support costs (8% or the header's `ondersteuning-max`) minus the budgets of plans
@@ -20,6 +27,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -125,25 +133,47 @@ def lees_uitslag(path: str | Path) -> list[Kandidaat]:
         if not re.fullmatch(r"\d+", votes_text):
             raise UitslagFout(f"{path}:{n}: stemmen '{votes_text}' is geen geheel getal")
         plan = plan_component(raw_plan)
-        if plan in seen:
-            raise UitslagFout(f"{path}:{n}: plan '{raw_plan}' staat er al op regel {seen[plan]}")
-        seen[plan] = n
+        if plan_sleutel(plan) in seen:
+            raise UitslagFout(f"{path}:{n}: plan '{raw_plan}' staat er al op regel {seen[plan_sleutel(plan)]}")
+        seen[plan_sleutel(plan)] = n
         result.append(Kandidaat(plan, titel or raw_plan, bedrag, int(votes_text), n))
     if not result:
         raise UitslagFout(f"{path}: de uitslag bevat geen plannen")
     return result
 
 
+def plan_sleutel(naam: str) -> str:
+    """A plan's name as compared: case folded, accents removed (SPEELTUIN, Speeltuín: Speeltuin)."""
+    decomposed = unicodedata.normalize("NFKD", naam)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def check_plandatum(view: Buurtbudget, datum: datetime.date, *, gegeven: bool) -> None:
+    """Refuse a plan date after the period or before the header's date."""
+    header = view.header
+    if header is None:
+        return
+    if datum > header.einde or datum < header.datum:
+        hoe = "--datum" if gegeven else f"vandaag ({datum.isoformat()}; geen --datum gegeven)"
+        from ledger.boekingen import InvoerFout  # the writer's refusal: nothing is written
+
+        raise InvoerFout(
+            f"{hoe} ligt buiten de looptijd van dit buurtbudget ({header.datum.isoformat()} tot en met "
+            f"{header.einde.isoformat()}); plannen worden daarbinnen gedeclareerd. Geef de datum van de "
+            "stemming met --datum JJJJ-MM-DD")
+
+
 def kies_plannen(view: Buurtbudget, kandidaten: list[Kandidaat]) -> Stemming:
     """Rank by votes (ties: fewer euros first) and fund each plan while it fits."""
-    declared = {p.name for p in view.plans if p.declared}
+    declared = {plan_sleutel(p.name): p.name for p in view.plans if p.declared}
     beschikbaar = view.award - view.ceiling - view.plan_budgets
     over = beschikbaar
     ranked = sorted(kandidaten, key=lambda k: (-k.stemmen, k.bedrag, k.regel))
     keuzes = []
     for rang, k in enumerate(ranked, start=1):
-        if k.plan in declared:
-            keuzes.append(Keuze(rang, k, False, f"al gedeclareerd in de ledger ({k.plan})", over))
+        if plan_sleutel(k.plan) in declared:
+            keuzes.append(Keuze(rang, k, False, f"al gedeclareerd in de ledger ({declared[plan_sleutel(k.plan)]})",
+                                over))
         elif k.bedrag <= over:
             over -= k.bedrag
             keuzes.append(Keuze(rang, k, True, f"gekozen: {k.stemmen} stemmen, past (nog {format_eur(over)} over)", over))

@@ -41,10 +41,18 @@ def kies_importer(importers: list[BankImporter], filepath: str) -> BankImporter:
                         "rekening;datum;bedrag)")
 
 
-def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
+ZONDER_SALDO = ("het afschrift heeft geen eindsaldo: of alle regels er zijn, is niet gecontroleerd "
+                "tegen de bank")
+
+
+def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None, *, zonder_saldo: bool = False):
     """The Wijziging that imports a statement into the ledger of `stand` (for `schrijven.schrijf`).
 
-    `samenvatting`, when given, is filled with counts: regels, betalingen, onverwerkt, saldo.
+    `samenvatting`, when given, is filled with counts: regels, betalingen, onverwerkt, saldo, and
+    `zonder_saldo` (1 when the statement had no closing balance and `zonder_saldo` allowed it).
+    A statement without a closing balance (CAMT without CLBD, CSV without saldo) cannot be
+    checked against the bank: refused, unless the caller says `zonder_saldo`; then the notice
+    stays in the commit message.
     """
     from beancount.core import data
 
@@ -58,19 +66,26 @@ def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
     importers = importers_voor(view.header.iban, bank_account(stand), view.accounts, str(stand.pad))
     try:
         importer = kies_importer(importers, str(afschrift))
+        # extract first: another account or currency is the clearer refusal.
         entries = importer.extract(str(afschrift), stand.entries)
+        gelezen = importer.lees(str(afschrift))
+        if gelezen.eindsaldo is None and not zonder_saldo:
+            raise InvoerFout(f"{afschrift}: {ZONDER_SALDO}; er is niets geïmporteerd. Vraag de bank een afschrift "
+                             "met eindsaldo, of importeer bewust zonder controle met --zonder-saldo")
     except AfschriftFout as exc:
         raise InvoerFout(str(exc)) from exc
+    ongecontroleerd = gelezen.eindsaldo is None
     txns = [e for e in entries if isinstance(e, data.Transaction)]
     paid = [e for e in txns if e.links and "retour-reden" not in e.meta]
     returned = [e for e in txns if e.links and "retour-reden" in e.meta]
     counts = dict(regels=len(txns), betalingen=len(paid), retouren=len(returned),
                   onverwerkt=len(txns) - len(paid) - len(returned),
-                  saldo=sum(1 for e in entries if isinstance(e, data.Balance)))
+                  saldo=sum(1 for e in entries if isinstance(e, data.Balance)), zonder_saldo=int(ongecontroleerd))
     if samenvatting is not None:
         samenvatting.update(counts)
     if not entries:
-        return Wijziging(f"Import {afschrift.name}: niets nieuws (alles staat al in de ledger)")
+        return Wijziging(f"Import {afschrift.name}: niets nieuws (alles staat al in de ledger)"
+                         + (f" — LET OP: {ZONDER_SALDO}" if ongecontroleerd else ""))
     accounts = sorted({p.account for e in txns for p in e.postings})
     first = min(e.date for e in entries)
     text = opens_tekst(stand, accounts, first) + entries_tekst(entries)
@@ -78,7 +93,8 @@ def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None):
         f"Import {afschrift.name} ({importer.formaat}): {len(txns)} regel(s), waarvan {len(paid)} "
         "betaling(en) van declaraties/facturen"
         + (f", {len(returned)} retour(en) (weer te betalen)" if returned else "")
-        + (", eindsaldo gecontroleerd" if counts["saldo"] else ""),
+        + (", eindsaldo gecontroleerd" if counts["saldo"] else "")
+        + (f" — LET OP: {ZONDER_SALDO} (--zonder-saldo)" if ongecontroleerd else ""),
         text,
     )
 

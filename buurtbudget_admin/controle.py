@@ -13,6 +13,7 @@ from pathlib import Path
 
 from buurtbudget_admin.errors import UserError
 from ledger.loading import LedgerReadError
+from ledger.toch import overschrijvingen
 from rules.checking import Problem, check_ledger
 
 
@@ -26,6 +27,7 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
     results: list[dict] = []
     all_problems: list[Problem] = []
     unreadable = 0
+    forced = 0
     ledgers = _expand_workspaces(ledgers)
     for path in ledgers:
         try:
@@ -40,10 +42,19 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
             print(problem.format())
             continue
         all_problems.extend(problems)
-        results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems]})
+        toch = overschrijvingen(loaded.entries)
+        forced += len(toch)
+        results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems],
+                         "meldingen": [{"bestand": o.bestand, "regel": o.regel, "datum": o.datum.isoformat(),
+                                        "omschrijving": o.omschrijving, "toch-reden": o.reden, "toch-door": o.door}
+                                       for o in toch]})
         if output_format != "json":
             for problem in problems:
                 print(problem.format())
+            # A notice, not a problem: the violation it overrode is judged (and counted) on its own.
+            for o in toch:
+                print(f"{o.bestand}:{o.regel}: melding: toch geschreven door {o.door}, reden \"{o.reden}\" "
+                      f"({o.datum.isoformat()} {o.omschrijving})")
     counts = Counter(p.code for p in all_problems)
     n = len(ledgers)
     if all_problems:
@@ -53,6 +64,8 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
         summary = f"{n} ledger(s) gecontroleerd: geen problemen"
     if unreadable:
         summary += f"; {unreadable} niet te lezen"
+    if forced:
+        summary += f"; {forced} keer bewust toch geschreven (zie de meldingen)"
     status = 2 if unreadable else (1 if all_problems else 0)
     if output_format == "json":
         print(json.dumps({"ledgers": results, "samenvatting": summary, "status": status,

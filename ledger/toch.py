@@ -12,10 +12,48 @@ reason stays).
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
 from ledger import tekst
+
+
+@dataclass(frozen=True, slots=True)
+class Overschrijving:
+    """One entry written anyway: its reason and who gave it, where it stands."""
+
+    datum: datetime.date
+    omschrijving: str  # payee — narration, or the directive's type
+    reden: str
+    door: str
+    bestand: str
+    regel: int
+
+
+_TOCH_REDEN = re.compile(r"toch-reden(-\d+)?")
+
+
+def overschrijvingen(entries: Iterable[Any]) -> tuple[Overschrijving, ...]:
+    """Every reason written by `--toch` in these entries, in ledger order: the one list that `check`,
+    the statement and the Fava extension show, so a forced booking never disappears from view."""
+    found = []
+    for e in entries:
+        meta = e.meta
+        if not meta:
+            continue
+        for key in meta:
+            m = _TOCH_REDEN.fullmatch(key) if key[:10] == "toch-reden" else None
+            if m is None:
+                continue
+            door = meta.get("toch-door" + (m.group(1) or ""))
+            payee, narration = getattr(e, "payee", None), getattr(e, "narration", None)
+            what = " — ".join(t for t in (payee, narration) if t) or getattr(e, "type", type(e).__name__)
+            found.append(Overschrijving(e.date, str(what), str(meta[key]), str(door or "onbekend"),
+                                        str(meta.get("filename", "")), int(meta.get("lineno") or 0)))
+    return tuple(sorted(found, key=lambda o: (o.datum, o.bestand, o.regel)))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import rules
+from ledger.toch import Overschrijving, overschrijvingen
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine
 from reports.labels import labels_for
@@ -72,6 +73,16 @@ class Statement:
     receipts: Receipts = Receipts()
     vaststellingen: Vaststellingen = Vaststellingen()
     tot: datetime.date | None = None  # as asked (`--tot`); None: up to the last entry
+    overschrijvingen: tuple[Overschrijving, ...] = ()  # every booking written anyway (`--toch`), with its reason
+
+    @property
+    def na_afsluiting(self) -> Decimal | None:
+        """What the booked settlement and the unspent part now differ by (bookings after the settlement,
+        written anyway); None when there is no settlement or no difference."""
+        v = self.view
+        if not v.settled or not v.period_ended or v.settled == v.unspent:
+            return None
+        return v.settled - v.unspent
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -230,4 +241,5 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         receipts=receipts,
         vaststellingen=vaststellingen(loaded.entries, statement_date),
         tot=tot,
+        overschrijvingen=tuple(o for o in overschrijvingen(loaded.entries) if o.datum <= statement_date),
     )

@@ -104,6 +104,12 @@ class Buurtbudget(FavaExtensionBase):
             self._evaluatie = found
         return self._evaluatie
 
+    def overschrijvingen(self) -> tuple[Any, ...]:
+        """Bookings written anyway (`--toch`), with their reasons: the list `check` and the statement show."""
+        from ledger.toch import overschrijvingen
+
+        return overschrijvingen(self.ledger.all_entries)
+
     @property
     def view(self) -> BuurtbudgetView:
         # Judged on today: a Fava that runs for days shows the phase of the day, not of the load.

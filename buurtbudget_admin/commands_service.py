@@ -51,8 +51,7 @@ def serve(
     cache: Optional[Path] = typer.Option(None, help="Map voor de openbare kopieën (standaard ~/.cache/buurtbudget)."),
 ) -> int:
     """Start de website: overzicht per buurt, openbare boeken en beheer (Fava)."""
-    import waitress
-
+    from buurtbudget_admin.service import grenzen
     from buurtbudget_admin.service.wsgi import create_service
 
     from buurtbudget_admin.service.auth import running_as_root
@@ -76,7 +75,7 @@ def serve(
             f"{sum(1 for p in snap.problems if p.code.startswith('BB-'))} overtreding(en)")
         print(f"  {snap.slug}: {status}", flush=True)
     try:
-        server = waitress.create_server(service, host=host, port=port, threads=threads, ident="buurtbudget")
+        server = grenzen.create_server(service, host=host, port=port, threads=threads, ident="buurtbudget")
     except OSError as exc:
         raise UserError(f"kan niet luisteren op {host}:{port} ({exc.strerror or exc}); kies een andere --port")
     address = f"http://{host if ':' not in host else '[' + host + ']'}:{server.effective_port}/"

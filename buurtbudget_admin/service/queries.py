@@ -41,6 +41,7 @@ from typing import Callable
 
 from beanquery import parser as bql
 from beanquery.parser import ast
+from fava.core.query_shell import FavaShellError
 from flask import Flask, Response, request
 
 READ_STATEMENTS = (ast.Select, ast.Balances, ast.Journal, ast.Print)
@@ -53,6 +54,9 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 QUERY_ENDPOINTS = ("json_api.get_query", "download_query")
 SLOT_WAIT = 0.2  # seconds a bounded request waits for a free slot before it is told the site is busy
 REGEX_ARGUMENTS = ("filter", "account")  # Fava compiles these as regular expressions
+# XLSX and ODS need pyexcel, which Fava leaves optional and which is not installed: Fava's
+# query page then offers CSV only, and a typed .xlsx/.ods address is refused (400), not a 500.
+DOWNLOAD_FORMATS = ("csv",)
 
 
 class QueryRefused(ValueError):
@@ -233,6 +237,8 @@ class QueryDoor:
 
         def bounded(**kwargs):
             if endpoint in QUERY_ENDPOINTS:
+                if kwargs.get("result_format", "csv") not in DOWNLOAD_FORMATS:
+                    return door._refusal(endpoint, "Downloaden kan alleen als CSV (query_result.csv).", 400)
                 try:
                     check_query(request.args.get("query_string", ""))
                 except QueryRefused as exc:
@@ -243,6 +249,8 @@ class QueryDoor:
             def work() -> Answer:
                 try:
                     result = view(**kwargs)
+                except FavaShellError as exc:  # the query does not compile: the request's fault, not ours
+                    result = door._refusal(endpoint, f"Zoekopdracht niet uit te voeren: {exc.message[:300]}", 400)
                 except Exception as exc:  # noqa: BLE001 - Fava's own handlers turn its errors into answers
                     result = app.handle_user_exception(exc)
                 response = app.make_response(result)

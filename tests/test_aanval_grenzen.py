@@ -77,6 +77,50 @@ def test_bounded_periods_still_answer(site, untouched, arguments):
     assert len(json.loads(body)["data"]["charts"][0]["data"]) <= MAX_PERIODS
 
 
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory):
+    """A served workspace with one generated ledger of 2,000 bookings (many accounts, one year)."""
+    import importlib.util
+    from pathlib import Path
+
+    from tests.service_workspace import Served
+    from tests.test_aanval import Site
+
+    root = tmp_path_factory.mktemp("groot")
+    spec = importlib.util.spec_from_file_location(
+        "generate_ledger", Path(__file__).resolve().parents[1] / "bench" / "generate_ledger.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    with_rules, without = generator.write(2000, root / "ws" / "groot-2025", seed=7)
+    with_rules.rename(root / "ws" / "groot-2025" / "main.beancount")
+    without.unlink()
+    served = Served(root / "ws", root / "cache")
+    try:
+        yield Site(served, root / "cache")
+    finally:
+        served.stop()
+
+
+def test_many_intervals_run_under_the_query_time_limit(big_site):
+    """Within the bounds an account report still costs per day and per account: it runs like a query."""
+    site = big_site
+    heavy = "/buurt/groot-2025/api/account_report?a=Uitgaven&r=balances&interval=day&time=2024-06%20-%202028-06"
+    status, took, body = _timed(site, heavy)
+    assert status == 408 and took < 8 and "langer dan" in json.loads(body)["error"], (status, took, body[:200])
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(_get(site, heavy)[0])) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    landing = [_timed(site, "/") for _ in range(10)]
+    for thread in threads:
+        thread.join()
+    assert set(results) <= {408, 503} and all(status == 200 for status, _t, _b in landing)
+    assert sorted(t for _s, t, _b in landing)[8] < 1.0
+    status, _h, body = _get(site, "/buurt/groot-2025/api/account_report?a=Uitgaven&r=balances&time=2025")
+    assert status == 200 and json.loads(body)["data"]["charts"]
+
+
 def test_the_site_stays_up_while_unbounded_periods_are_asked_for(site, untouched):
     """The issue's attack: ten of these in parallel took `/` down."""
     stop = threading.Event()

@@ -8,7 +8,9 @@ requests. What it would do without end is bounded here, in one place:
   a date Fava cannot read, a period outside `EARLIEST`..`LATEST`, or more than
   `MAX_PERIODS` intervals (a day interval over more than four years, a week
   interval over more than 28) is refused with 400 and a Dutch message before
-  Fava computes anything (`1000 - 9000` by day took 18.7 s and 3 GB).
+  Fava computes anything (`1000 - 9000` by day took 18.7 s and 3 GB); a
+  request for more than `CHILD_FROM_PERIODS` intervals runs in the query
+  door's time-limited child process, like a query (`many_periods`).
 - `BoundedParser`: the body of a request is refused by its `Content-Length`
   before it is read (413), and a chunked body as soon as it passes the limit.
   Only `/beheer/` with credentials may send more than a few kilobytes.
@@ -36,6 +38,9 @@ from fava.helpers import FavaAPIError
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2200, 1, 1)
 MAX_PERIODS = 1500  # intervals in one answer: four years of days, 28 of weeks, 125 of months
+# More intervals than this and Fava's answer is computed in the query door's time-limited child:
+# an account report costs per interval and per account (10,000 bookings: 0.1 s per day interval).
+CHILD_FROM_PERIODS = 24
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
 INTERVAL_NAMES = {"": "month", "day": "day", "daily": "day", "week": "week", "weekly": "week",
                   "month": "month", "monthly": "month", "quarter": "quarter", "quarterly": "quarter",
@@ -49,8 +54,8 @@ class OutOfBounds(ValueError):
 
 
 def check_period(args: Mapping[str, str], parse_date: Callable[[str], tuple],
-                 ledger_span: Callable[[], tuple[datetime.date, datetime.date] | None]) -> None:
-    """Raise OutOfBounds unless Fava's arguments ask for a bounded amount of work.
+                 ledger_span: Callable[[], tuple[datetime.date, datetime.date] | None]) -> int:
+    """The number of intervals asked for (0: none named); OutOfBounds if that or any argument is too much.
 
     `parse_date` is Fava's (with the ledger's fiscal year); `ledger_span` gives
     the first and last date of the ledger, the period Fava uses without a time filter.
@@ -78,13 +83,21 @@ def check_period(args: Mapping[str, str], parse_date: Callable[[str], tuple],
     elif raw_interval:
         span = ledger_span()
     else:
-        return
+        return 0
     if span is None:
-        return
+        return 0
     periods = math.ceil(max((span[1] - span[0]).days, 1) / PERIOD_DAYS[interval])
     if periods > MAX_PERIODS:
         raise OutOfBounds(f"Te veel perioden: {periods} keer een {INTERVAL_DUTCH[interval]} "
                           f"(hoogstens {MAX_PERIODS}); kies een kortere periode of een grotere interval.")
+    return periods
+
+
+def many_periods() -> bool:
+    """Whether the current request asks Fava for more intervals than it computes in the server itself."""
+    from flask import g
+
+    return getattr(g, "buurtbudget_perioden", 0) > CHILD_FROM_PERIODS
 
 
 def install_period_check(app) -> None:
@@ -105,7 +118,8 @@ def install_period_check(app) -> None:
             return (entries[0].date, entries[-1].date) if entries else None
 
         try:
-            check_period(request.args, lambda text: parse_date(text, ledger.fava_options.fiscal_year_end), span)
+            g.buurtbudget_perioden = check_period(
+                request.args, lambda text: parse_date(text, ledger.fava_options.fiscal_year_end), span)
         except OutOfBounds as exc:
             if request.blueprint == "json_api":
                 return Response(json.dumps({"error": str(exc)}, ensure_ascii=False), status=400,

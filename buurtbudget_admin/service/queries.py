@@ -11,7 +11,8 @@ backtrack: `narration ~ '((a|a)+)+#'`), and `re` holds the GIL while it
 matches, so a thread cannot bound it. Fava's `filter` and `account` request
 arguments are regular expressions too (matched against payees, narrations and
 account names on any page or API call), so every read request that carries
-one is bounded the same way. Fava's own view therefore runs in a
+one is bounded the same way, as is every request for many intervals
+(`grenzen.many_periods`). Fava's own view therefore runs in a
 forked child process (it shares the loaded ledger, copy-on-write) with a
 lower priority, a CPU limit and a wall-clock limit; past the limit the child
 is killed. Only a few children run at once per mount; a request that finds
@@ -43,6 +44,8 @@ from beanquery import parser as bql
 from beanquery.parser import ast
 from fava.core.query_shell import FavaShellError
 from flask import Flask, Response, request
+
+from buurtbudget_admin.service.grenzen import many_periods
 
 READ_STATEMENTS = (ast.Select, ast.Balances, ast.Journal, ast.Print)
 READ_KEYWORDS = ("select", "balances", "journal", "print")
@@ -243,7 +246,8 @@ class QueryDoor:
                     check_query(request.args.get("query_string", ""))
                 except QueryRefused as exc:
                     return door._refusal(endpoint, str(exc), 400)
-            elif request.method not in ("GET", "HEAD") or not any(request.args.get(k) for k in REGEX_ARGUMENTS):
+            elif request.method not in ("GET", "HEAD") or not (
+                    any(request.args.get(k) for k in REGEX_ARGUMENTS) or many_periods()):
                 return view(**kwargs)
 
             def work() -> Answer:

@@ -176,14 +176,16 @@ def _parser_class():
     return BoundedParser
 
 
-def bounded_channel(per_client: int = PER_CLIENT):
-    """A waitress `channel_class` refusing a client's connection beyond `per_client` open ones."""
+def bounded_channel(per_client: int | None = PER_CLIENT):
+    """A waitress `channel_class` refusing a client's connection beyond `per_client` open ones (None: any)."""
     from waitress.channel import HTTPChannel
 
     class BoundedChannel(HTTPChannel):
         parser_class = _parser_class()
 
     def make(server, conn, addr, adj, map=None):  # noqa: A002 - waitress's keyword
+        if per_client is None:
+            return BoundedChannel(server, conn, addr, adj, map=map)
         client = addr[0] if isinstance(addr, tuple) else addr
         open_ = sum(1 for channel in (map or {}).values()
                     if isinstance(channel, HTTPChannel) and isinstance(channel.addr, tuple)
@@ -196,8 +198,11 @@ def bounded_channel(per_client: int = PER_CLIENT):
     return make
 
 
-def create_server(app, *, host: str, port: int, threads: int, per_client: int = PER_CLIENT, **settings):
-    """waitress.create_server with `SERVER_SETTINGS`, bounded bodies and per-client connections."""
+def create_server(app, *, host: str, port: int, threads: int, per_client: int | None = PER_CLIENT, **settings):
+    """waitress.create_server with `SERVER_SETTINGS`, bounded bodies and per-client connections.
+
+    `per_client=None`: no limit per address (behind a reverse proxy every client has the proxy's).
+    """
     import waitress
     from waitress.server import BaseWSGIServer
 

@@ -344,3 +344,18 @@ def test_query_downloads_only_in_a_format_that_works(site, untouched, fmt):
     # Fava's query page offers the spreadsheet formats only when they work.
     status, _h, body = _get(site, f"/buurt/{SLUG}/query/")
     assert status == 200 and b'"have_excel":false' in body.replace(b" ", b"")
+
+
+@pytest.mark.parametrize("location,own", [
+    ("/buurt/x/journal/?time=2025", "/buurt/x/journal/?time=2025"),
+    ("http://evil.example/buurt/x/", "/buurt/x/"),  # werkzeug's redirect, built from the Host header
+    ("https://evil.example", "/"),
+    ("//evil.example/buurt/", "/buurt/"),  # the host dropped, whatever the form
+    ("/\\evil.example/", "/"),
+    ("javascript:alert(1)", "/"),
+    ("income_statement/", "income_statement/"),  # relative to the page: still this site
+])
+def test_a_location_is_always_a_path_of_this_site(location, own):
+    from buurtbudget_admin.service.grenzen import own_location
+
+    assert own_location(location) == own

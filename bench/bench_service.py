@@ -22,6 +22,12 @@ expression with nested repetition, `'aaa…a' ~ '((a|a)+)+#'`: the answer's
 status and time, and the CPU seconds its killed child used), and `/`'s p95
 with `--clients` clients for `--vijandig-seconden` while four such queries run
 all the time, against the same measurement without them. `--alleen-vijandig` measures only this.
+
+Then Fava's period arguments (issue 17): `/` and the public Fava page p95
+while four clients send `api/income_statement?interval=day&time=1000 - 9000`
+all the time (refused, 400), and again while four send the heaviest period
+request still accepted (an account report by day over four years, which runs
+in the query door's child and is stopped, 408). `--alleen-perioden` measures only this.
 Results also go to bench/out/bench_service.json.
 """
 
@@ -106,33 +112,41 @@ def load(host: str, port: int, path: str, requests: int, clients: int, limit: fl
     counter = iter(range(requests))
     deadline = time.monotonic() + limit
 
-    def client() -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=30)
+    def client(number: int) -> None:
+        # Each client from its own loopback address (Linux routes 127/8 to lo): the service
+        # allows a limited number of connections per client address, as for real visitors.
+        source = (f"127.0.{number // 250}.{number % 250 + 2}", 0) if host.startswith("127.") else None
+
+        def connect() -> http.client.HTTPConnection:
+            return http.client.HTTPConnection(host, port, timeout=30, source_address=source)
+
+        conn = connect()
         while time.monotonic() < deadline:
             with lock:
                 if next(counter, None) is None:
                     break
             t0 = time.perf_counter()
+            error = None
             try:
                 conn.request("GET", path)
                 response = conn.getresponse()
                 body = response.read()
                 ok = response.status == 200 and body
+                error = None if ok else f"status {response.status}"
             except Exception as exc:  # a broken connection is an error, then reconnect
                 ok = False
+                error = repr(exc)
                 conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-                with lock:
-                    errors.append(repr(exc))
+                conn = connect()
             elapsed = time.perf_counter() - t0
             with lock:
                 latencies.append(elapsed)
                 if not ok and len(errors) < 10_000:
-                    errors.append(f"status {getattr(response, 'status', '?')}")
+                    errors.append(error)
         conn.close()
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -235,6 +249,71 @@ def measure_hostile(host: str, port: int, pid: int, slug: str, seconds: float, c
     return result
 
 
+# Issue 17, item 6: Fava's period arguments. The issue's request (refused with 400 before Fava
+# computes anything), and the heaviest one still accepted (many intervals: the query door's child, 408).
+PERIOD_ATTACKS = {
+    "geweigerd": "/buurt/{slug}/api/income_statement?interval=day&time=1000%20-%209000",
+    "zwaarst-toegestaan": "/buurt/{slug}/api/account_report?a=Uitgaven&r=balances&interval=day"
+                          "&time=2024-06%20-%202028-06",
+}
+
+
+def timed_get(host: str, port: int, path: str) -> tuple[int, float]:
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    t0 = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, time.perf_counter() - t0
+
+
+def measure_periods(host: str, port: int, slug: str, seconds: float, clients: int, rounds: int = 2) -> dict:
+    """`/` and a public Fava page, p95, with and without four period attacks running all the time.
+
+    Per attack, quiet and attacked windows alternate (`rounds` of each), as in `measure_hostile`.
+    """
+    targets = {"landing": "/", "fava-pagina": f"/buurt/{slug}/income_statement/"}
+    window = seconds / rounds / len(targets)
+    results = {}
+    for name, template in PERIOD_ATTACKS.items():
+        attack = template.format(slug=slug)
+        quiet = {t: [] for t in targets}
+        busy = {t: [] for t in targets}
+        answers: list[tuple[int, float]] = []
+        for _ in range(rounds):
+            for target, path in targets.items():
+                quiet[target].append(load(host, port, path, 10**9, clients, window, keep=True))
+            stop = threading.Event()
+
+            def attacker() -> None:
+                while not stop.is_set():
+                    answers.append(timed_get(host, port, attack))
+
+            attackers = [threading.Thread(target=attacker) for _ in range(4)]
+            for thread in attackers:
+                thread.start()
+            time.sleep(0.3)
+            for target, path in targets.items():
+                busy[target].append(load(host, port, path, 10**9, clients, window, keep=True))
+            stop.set()
+            for thread in attackers:
+                thread.join()
+        result = {"attack": attack, "answers": len(answers), "statuses": sorted({s for s, _t in answers}),
+                  "attack_max_s": round(max(t for _s, t in answers), 2)}
+        for target in targets:
+            result[f"{target}_quiet"] = _merged(quiet[target])
+            result[f"{target}_with_4_attacks"] = _merged(busy[target])
+        results[name] = result
+        print(f"perioden ({name}): {len(answers)} aanvallen, status {result['statuses']}, hoogstens "
+              f"{result['attack_max_s']} s", flush=True)
+        for target in targets:
+            q, b = result[f"{target}_quiet"], result[f"{target}_with_4_attacks"]
+            print(f"  {target:12s} zonder: p50 {q['p50_ms']:7.1f} ms  p95 {q['p95_ms']:7.1f} ms;  met 4 aanvallen: "
+                  f"p50 {b['p50_ms']:7.1f} ms  p95 {b['p95_ms']:7.1f} ms  fouten {b['errors']}", flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ledgers", type=int, default=100)
@@ -249,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alleen-vijandig", action="store_true", help="only the hostile-query measurement")
     parser.add_argument("--vijandig-seconden", type=float, default=20.0,
                         help="seconds of requests to / without, and again with, four hostile queries running")
+    parser.add_argument("--alleen-perioden", action="store_true",
+                        help="only the period measurement (issue 17: four unbounded time/interval requests)")
+    parser.add_argument("--perioden-seconden", type=float, default=20.0,
+                        help="seconds of requests per attack, without and again with four period attacks")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
@@ -284,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                 "fava-api": f"/buurt/{big}/api/income_statement",
             }
             results = {}
-            for name, path in ({} if args.alleen_vijandig else targets).items():
+            only = args.alleen_vijandig or args.alleen_perioden
+            for name, path in ({} if only else targets).items():
                 conn = http.client.HTTPConnection(host, port, timeout=120)
                 conn.request("GET", path)
                 conn.getresponse().read()  # warm this path once
@@ -294,7 +378,10 @@ def main(argv: list[str] | None = None) -> int:
                 r = results[name]
                 print(f"{name:12s} {r['requests']:5d} verzoeken  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                       f"max {r['max_ms']:7.1f} ms  {r['rps']:6.1f}/s  fouten {r['errors']}", flush=True)
-            hostile = measure_hostile(host, port, process.pid, big, args.vijandig_seconden, args.clients)
+            hostile = None if args.alleen_perioden else measure_hostile(
+                host, port, process.pid, big, args.vijandig_seconden, args.clients)
+            periods = None if args.alleen_vijandig else measure_periods(
+                host, port, big, args.perioden_seconden, args.clients)
             peak = peak_memory_mb(process.pid)
         finally:
             process.terminate()
@@ -307,18 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "ledgers": args.ledgers, "big": args.big, "small": args.small, "clients": args.clients,
         "threads": args.threads, "startup_s": round(startup, 1), "rss_after_loading_mb": round(loaded_mem),
-        "peak_memory_mb": round(peak), "targets": results, "hostile_query": hostile,
+        "peak_memory_mb": round(peak), "targets": results, "hostile_query": hostile, "periods": periods,
     }
     print(f"piekgeheugen server (VmHWM): {peak:.0f} MB met {args.ledgers} ledgers geladen")
-    landing_ok = all(r["p95_ms"] < 200 for r in [results.get("landing") or hostile["landing_quiet"]])
+    landing = results.get("landing") or (hostile or {}).get("landing_quiet") or periods["geweigerd"]["landing_quiet"]
+    landing_ok = landing["p95_ms"] < 200
     no_errors = all(r["errors"] == 0 for r in results.values()) and all(
         r["requests"] == (args.api_requests if name == "fava-api" else args.requests) for name, r in results.items())
-    no_errors = no_errors and hostile["landing_with_4_hostile"]["errors"] == 0 and hostile["one"]["status"] == 408
+    if hostile:
+        no_errors = no_errors and hostile["landing_with_4_hostile"]["errors"] == 0 and hostile["one"]["status"] == 408
+    if periods:
+        no_errors = no_errors and periods["geweigerd"]["statuses"] == [400] and set(
+            periods["zwaarst-toegestaan"]["statuses"]) <= {408, 503} and all(
+            r[key]["errors"] == 0 for r in periods.values() for key in r if key.endswith("_with_4_attacks"))
     print(f"doel p95 landing < 200 ms: {'gehaald' if landing_ok else 'NIET gehaald'}; "
           f"fouten: {'geen' if no_errors else 'WEL'}")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    name = "bench_service_vijandig.json" if args.alleen_vijandig else "bench_service.json"
+    name = ("bench_service_vijandig.json" if args.alleen_vijandig else
+            "bench_service_perioden.json" if args.alleen_perioden else "bench_service.json")
     (out / name).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return 0 if landing_ok and no_errors else 1
 

@@ -49,10 +49,12 @@ def serve(
     port: int = typer.Option(5000, help="Poort (0 = een vrije poort)."),
     threads: int = typer.Option(8, help="Aantal verzoeken tegelijk."),
     cache: Optional[Path] = typer.Option(None, help="Map voor de openbare kopieën (standaard ~/.cache/buurtbudget)."),
+    per_client: int = typer.Option(24, "--verbindingen-per-client", min=0,
+                                   help="Open verbindingen per clientadres (0 = geen grens; achter een reverse "
+                                        "proxy is elk adres dat van de proxy: zet de grens dan in de proxy)."),
 ) -> int:
     """Start de website: overzicht per buurt, openbare boeken en beheer (Fava)."""
-    import waitress
-
+    from buurtbudget_admin.service import grenzen
     from buurtbudget_admin.service.wsgi import create_service
 
     from buurtbudget_admin.service.auth import running_as_root
@@ -76,7 +78,8 @@ def serve(
             f"{sum(1 for p in snap.problems if p.code.startswith('BB-'))} overtreding(en)")
         print(f"  {snap.slug}: {status}", flush=True)
     try:
-        server = waitress.create_server(service, host=host, port=port, threads=threads, ident="buurtbudget")
+        server = grenzen.create_server(service, host=host, port=port, threads=threads, ident="buurtbudget",
+                                       per_client=per_client or None)
     except OSError as exc:
         raise UserError(f"kan niet luisteren op {host}:{port} ({exc.strerror or exc}); kies een andere --port")
     address = f"http://{host if ':' not in host else '[' + host + ']'}:{server.effective_port}/"

@@ -143,9 +143,12 @@ def test_query_refuses_everything_but_a_read_statement(site, untouched, query):
     assert target.stat().st_size > 1000
 
 
-def test_a_query_that_does_not_compile_is_fava_s_error_not_a_run(site, untouched):
+def test_a_query_that_does_not_compile_is_the_request_s_fault_not_a_run(site, untouched):
     status, _h, body = site.get(f"/buurt/{SLUG}/api/query?query_string={quote('SELECT * FROM t')}")
-    assert status == 500 and "Query compilation error" in json.loads(body)["error"]
+    message = json.loads(body)["error"]
+    assert status == 400 and message.startswith("Zoekopdracht niet uit te voeren") and "column" in message
+    status, _h, body = site.get(f"/buurt/{SLUG}/download-query/query_result.csv?query_string={quote('SELECT dat')}")
+    assert status == 400 and body.decode().startswith("Zoekopdracht niet uit te voeren")
 
 
 def test_a_read_query_still_works_on_both_mounts(site, untouched):
@@ -267,11 +270,12 @@ def test_each_mount_keeps_its_own_urls_whatever_was_visited_first(site, untouche
 
 
 def test_jump_only_back_into_the_public_view(site, untouched):
-    status, headers, _b = site.get("/buurt/jump?time=2025", headers={"Referer": "http://evil.example/x"})
-    assert status == 302 and headers["location"] == "/"
+    for referrer in ("http://evil.example/x", f"{site.address}/beheer/{SLUG}/journal/", None):
+        status, headers, body = site.get("/buurt/jump?time=2025", headers={"Referer": referrer} if referrer else {})
+        assert status == 400 and "location" not in headers and "Terugspringen" in body.decode(), referrer
     status, headers, _b = site.get("/buurt/jump?time=2025",
                                    headers={"Referer": f"{site.address}/buurt/{SLUG}/journal/"})
-    assert status == 302 and urlsplit(headers["location"]).path == f"/buurt/{SLUG}/journal/"
+    assert status == 302 and headers["location"] == f"/buurt/{SLUG}/journal/?time=2025"
 
 
 def test_security_headers_on_every_answer(site):
@@ -416,7 +420,6 @@ def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[b
     ("boos.py", b"import os\nos.system('id')\n"),
     ("boos.pdf", b"import os\nos.system('id')\n"),
     ("plaatje.pdf", b"\x89PNG\r\n\x1a\n" + b"0" * 100),
-    ("groot.pdf", b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)),
     ("../../gebruikers.toml", b"%PDF-1.4\n"),
 ])
 def test_uploads_take_receipts_only(site, untouched, filename, content):
@@ -426,8 +429,8 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
                                       headers={"Content-Type": kind})
     if filename == "../../gebruikers.toml":  # secure_filename makes it a harmless name; its content is no receipt
         assert status == 422
-    else:
-        assert status in (413, 422), (filename, status, answer[:200])
+    else:  # a receipt over 10 MB: refused by its Content-Length before it is read (test_aanval_grenzen.py)
+        assert status == 422, (filename, status, answer[:200])
 
 
 @pytest.mark.parametrize("folder,account", [

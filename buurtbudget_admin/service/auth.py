@@ -5,9 +5,10 @@ endpoints residents need pass, only with GET/HEAD; the pages and endpoints
 that show files, sources, options or imports answer 403, anything else 404.
 
 Beheer (`/beheer/<slug>/...`), HTTP Basic:
-  - no or wrong credentials: 401 with a login prompt; after `MAX_FAILURES`
-    failed attempts in `WINDOW` seconds from one client or for one user name,
-    429 (with Retry-After) whatever the password; unknown names cost the same
+  - no or wrong credentials: 401 with a login prompt; after 10 failed
+    attempts in 15 minutes from one client, 429 for that client (with
+    Retry-After) whatever the password; one user name tried from anywhere gets
+    a short, growing backoff (`LoginThrottle`); unknown names cost the same
     password hash as known ones;
   - `/beheer/uitloggen`: answers 401, so the browser forgets the login;
   - a beheerder of another buurtbudget: 403;
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from buurtbudget_admin.service.grenzen import jump_location
 from buurtbudget_admin.service.users import UserStore, UsersFileError
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -141,14 +143,30 @@ def same_origin(request: Request) -> bool:
 
 
 class LoginThrottle:
-    """Failed logins per client and per user name, in a sliding window."""
+    """Failed logins: a lock per client, a short backoff per user name.
 
-    def __init__(self, max_failures: int = 10, window: float = 900.0, clock: Callable[[], float] = time.monotonic):
+    - per client address: after `max_failures` failures in `window` seconds,
+      that client gets 429 for `window` (whatever name or password it sends);
+    - per user name, from all clients together: after `name_free` failures in
+      the window, each next try waits 1, 2, 4, ... up to `name_backoff`
+      seconds after the last failure. Guessing one password from many
+      addresses stays slow, and the real user is never locked out for long;
+      a client that logged in as that name before (within `known_for`) is
+      not held up by the others' failures at all.
+    """
+
+    def __init__(self, max_failures: int = 10, window: float = 900.0, name_free: int = 10,
+                 name_backoff: float = 15.0, known_for: float = 86400.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.max_failures = max_failures
         self.window = window
+        self.name_free = name_free
+        self.name_backoff = name_backoff
+        self.known_for = known_for
         self.clock = clock
         self._lock = threading.Lock()
         self._failures: dict[str, list[float]] = {}
+        self._known: dict[tuple[str, str], float] = {}
 
     def _recent(self, key: str, now: float) -> list[float]:
         times = [t for t in self._failures.get(key, ()) if now - t < self.window]
@@ -158,26 +176,37 @@ class LoginThrottle:
             self._failures.pop(key, None)
         return times
 
-    def blocked_for(self, *keys: str) -> float:
-        """Seconds until a login with these keys is tried again (0: go ahead)."""
+    def blocked_for(self, client: str, name: str) -> float:
+        """Seconds until this client may try to log in as `name` again (0: go ahead)."""
         now = self.clock()
         with self._lock:
-            waits = [self.window - (now - times[-self.max_failures])
-                     for key in keys for times in [self._recent(key, now)] if len(times) >= self.max_failures]
-        return max(waits, default=0.0)
+            waits = [0.0]
+            by_client = self._recent("client:" + client, now)
+            if len(by_client) >= self.max_failures:
+                waits.append(self.window - (now - by_client[-self.max_failures]))
+            by_name = self._recent("naam:" + name, now)
+            known = now - self._known.get((client, name), -self.known_for) < self.known_for
+            if len(by_name) >= self.name_free and not known:
+                backoff = min(self.name_backoff, 2.0 ** (len(by_name) - self.name_free))
+                waits.append(backoff - (now - by_name[-1]))
+        return max(waits)
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, client: str, name: str) -> None:
         now = self.clock()
         with self._lock:
             if len(self._failures) > 100_000:  # a flood of names: forget the oldest half, stay bounded
                 for key in list(self._failures)[:50_000]:
                     del self._failures[key]
-            for key in keys:
+            for key in ("client:" + client, "naam:" + name):
                 self._failures.setdefault(key, []).append(now)
 
-    def succeeded(self, name_key: str) -> None:
+    def succeeded(self, client: str, name: str) -> None:
+        """This client knows the password: others' failures for the name no longer hold it up."""
         with self._lock:
-            self._failures.pop(name_key, None)
+            if len(self._known) > 100_000:
+                for key in list(self._known)[:50_000]:
+                    del self._known[key]
+            self._known[(client, name)] = self.clock()
 
 
 def _inside(base: Path, candidate: str) -> Path | None:
@@ -205,9 +234,8 @@ class BeheerAuth:
         if credentials is None:
             return None, unauthorized()
         name, password = credentials
-        client_key = "client:" + (request.remote_addr or "?")
-        name_key = "naam:" + name.strip().lower()
-        wait = self.throttle.blocked_for(client_key, name_key)
+        client, name_key = request.remote_addr or "?", name.strip().lower()
+        wait = self.throttle.blocked_for(client, name_key)
         if wait > 0:
             seconds = int(wait) + 1
             return None, page("Te veel pogingen",
@@ -215,9 +243,9 @@ class BeheerAuth:
                               429, {"Retry-After": str(seconds)})
         user = self.users.authenticate(name, password)
         if user is None:
-            self.throttle.failed(client_key, name_key)
+            self.throttle.failed(client, name_key)
             return None, unauthorized("Gebruikersnaam of wachtwoord onjuist.")
-        self.throttle.succeeded(name_key)
+        self.throttle.succeeded(client, name_key)
         return user, None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -238,6 +266,8 @@ class BeheerAuth:
         if slug == "static" or slug == "jump":
             if writing:
                 return page("Niet toegestaan", "Deze pagina kan niets wijzigen.", 405)(environ, start_response)
+            if slug == "jump":
+                return jump(request)(environ, start_response)
             return self.app(environ, start_response)
         if not slug:
             return page("Kies een buurtbudget", "Open /beheer/<slug>/ vanaf het overzicht.", 404)(
@@ -263,6 +293,15 @@ class BeheerAuth:
             return page("Geen toegang", "Dit bestand hoort niet bij dit buurtbudget.", 403)(environ, start_response)
         environ[USER_ENVIRON_KEY] = user
         return self.app(environ, _private(start_response))
+
+
+def jump(request: Request) -> Response:
+    """Fava's jump (the same page with other arguments), answered here: only to a page of this mount."""
+    location = jump_location(request.headers.get("Referer"), request.host, request.script_root, request.args)
+    if location is None:
+        return page("Terugspringen niet mogelijk", "Deze link werkt alleen vanaf een pagina van deze weergave "
+                    "(de browser stuurde geen of een ander adres mee).", 400)
+    return Response("", status=302, headers={"Location": location})
 
 
 def _private(start_response: Callable) -> Callable:
@@ -292,10 +331,7 @@ class PublicGuard:
         if slug == "static" and rest and ".." not in rest:
             return self.app(environ, start_response)
         if slug == "jump" and not rest:
-            referrer = urlsplit(request.referrer or "")
-            if referrer.netloc == request.host and referrer.path.startswith(request.script_root + "/"):
-                return self.app(environ, start_response)
-            return Response("", status=302, headers={"Location": "/"})(environ, start_response)
+            return jump(request)(environ, start_response)
         if not slug or slug in ("static", "jump"):
             return Response("", status=302, headers={"Location": "/"})(environ, start_response)
         allowed = PUBLIC_PAGES.fullmatch(rest) or (rest.startswith("api/") and rest[4:] in PUBLIC_API)

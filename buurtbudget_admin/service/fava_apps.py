@@ -32,6 +32,7 @@ from fava.ext import find_extensions
 from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
 
+from buurtbudget_admin.service.grenzen import install_period_check
 from buurtbudget_admin.service.queries import QueryDoor
 
 EXTENSION_MODULE = "buurtbudget_admin.fava_ext"
@@ -169,6 +170,7 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
     app = create_app([], read_only=read_only, poll_watcher=True)
     app.config["LEDGERS"] = SlugLedgers(resolve, ServiceLedger if mode == "publiek" else BeheerLedger)
     app.config["BUURTBUDGET_MODE"] = mode
+    install_period_check(app)
     (query_door or QueryDoor()).install(app)
     if mode != "publiek":
         from buurtbudget_admin.service.webwrite import MAX_RECEIPT_BYTES, install_upload

@@ -11,7 +11,8 @@ backtrack: `narration ~ '((a|a)+)+#'`), and `re` holds the GIL while it
 matches, so a thread cannot bound it. Fava's `filter` and `account` request
 arguments are regular expressions too (matched against payees, narrations and
 account names on any page or API call), so every read request that carries
-one is bounded the same way. Fava's own view therefore runs in a
+one is bounded the same way, as is every request for many intervals
+(`grenzen.many_periods`). Fava's own view therefore runs in a
 forked child process (it shares the loaded ledger, copy-on-write) with a
 lower priority, a CPU limit and a wall-clock limit; past the limit the child
 is killed. Only a few children run at once per mount; a request that finds
@@ -41,7 +42,10 @@ from typing import Callable
 
 from beanquery import parser as bql
 from beanquery.parser import ast
+from fava.core.query_shell import FavaShellError
 from flask import Flask, Response, request
+
+from buurtbudget_admin.service.grenzen import many_periods
 
 READ_STATEMENTS = (ast.Select, ast.Balances, ast.Journal, ast.Print)
 READ_KEYWORDS = ("select", "balances", "journal", "print")
@@ -53,6 +57,9 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 QUERY_ENDPOINTS = ("json_api.get_query", "download_query")
 SLOT_WAIT = 0.2  # seconds a bounded request waits for a free slot before it is told the site is busy
 REGEX_ARGUMENTS = ("filter", "account")  # Fava compiles these as regular expressions
+# XLSX and ODS need pyexcel, which Fava leaves optional and which is not installed: Fava's
+# query page then offers CSV only, and a typed .xlsx/.ods address is refused (400), not a 500.
+DOWNLOAD_FORMATS = ("csv",)
 
 
 class QueryRefused(ValueError):
@@ -233,16 +240,21 @@ class QueryDoor:
 
         def bounded(**kwargs):
             if endpoint in QUERY_ENDPOINTS:
+                if kwargs.get("result_format", "csv") not in DOWNLOAD_FORMATS:
+                    return door._refusal(endpoint, "Downloaden kan alleen als CSV (query_result.csv).", 400)
                 try:
                     check_query(request.args.get("query_string", ""))
                 except QueryRefused as exc:
                     return door._refusal(endpoint, str(exc), 400)
-            elif request.method not in ("GET", "HEAD") or not any(request.args.get(k) for k in REGEX_ARGUMENTS):
+            elif request.method not in ("GET", "HEAD") or not (
+                    any(request.args.get(k) for k in REGEX_ARGUMENTS) or many_periods()):
                 return view(**kwargs)
 
             def work() -> Answer:
                 try:
                     result = view(**kwargs)
+                except FavaShellError as exc:  # the query does not compile: the request's fault, not ours
+                    result = door._refusal(endpoint, f"Zoekopdracht niet uit te voeren: {exc.message[:300]}", 400)
                 except Exception as exc:  # noqa: BLE001 - Fava's own handlers turn its errors into answers
                     result = app.handle_user_exception(exc)
                 response = app.make_response(result)

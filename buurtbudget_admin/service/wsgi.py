@@ -7,7 +7,8 @@
     from buurtbudget_admin.service.wsgi import create_service
     application = create_service("/pad/naar/werkruimte")
 
-Every answer carries the security headers (`auth.SecurityHeaders`).
+Every answer carries the security headers (`auth.SecurityHeaders`); every redirect stays on this
+site (`grenzen.OwnRedirects`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
+from buurtbudget_admin.service.grenzen import OwnRedirects
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.queries import QueryDoor
 from buurtbudget_admin.service.state import WorkspaceState
@@ -77,8 +79,8 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
                               query_door=QueryDoor(query_seconds, slots=2))
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
-    app = SecurityHeaders(DispatcherMiddleware(landing, {
+    app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
         "/buurt": PublicGuard(public_fava, state.public_path),
         "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle),
-    }))
+    })))
     return Service(state, users, landing, public_fava, beheer_fava, throttle, app)

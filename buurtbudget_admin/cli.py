@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_dagelijks",
     "buurtbudget_admin.commands_reports",
     "buurtbudget_admin.commands_dossier",
+    "buurtbudget_admin.commands_kader",
 ]
 
 

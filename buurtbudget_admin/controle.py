@@ -40,10 +40,14 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
             print(problem.format())
             continue
         all_problems.extend(problems)
-        results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems]})
+        notices = kader_meldingen(loaded.view.header_entry)
+        results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems],
+                        "meldingen": notices})
         if output_format != "json":
             for problem in problems:
                 print(problem.format())
+            for notice in notices:
+                print(f"{notice['bestand']}:{notice['regel']}: melding: {notice['melding']}")
     counts = Counter(p.code for p in all_problems)
     n = len(ledgers)
     if all_problems:
@@ -60,6 +64,15 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
     else:
         print(summary)
     return status
+
+
+def kader_meldingen(header) -> list[dict]:
+    """The recorded changes of the kader, as notices for the auditor (no violation: the exit status stays)."""
+    from ledger.kaderwijziging import kaderwijzigingen
+
+    return [{"bestand": str(w.meta.get("filename", "")), "regel": int(w.meta.get("lineno") or 0),
+             "melding": f"kader gewijzigd door {w.door}: {w.wijziging} (reden: {w.reden})"}
+            for w in kaderwijzigingen(header)]
 
 
 def check_plain(args: list[str]) -> int | None:

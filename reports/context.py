@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import rules
+from ledger.kaderwijziging import KaderWijziging, kaderwijzigingen
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine
 from reports.labels import labels_for
@@ -72,6 +73,7 @@ class Statement:
     receipts: Receipts = Receipts()
     vaststellingen: Vaststellingen = Vaststellingen()
     tot: datetime.date | None = None  # as asked (`--tot`); None: up to the last entry
+    kaderwijzigingen: tuple[KaderWijziging, ...] = ()  # the kader changed after the ledger was made, and why
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -230,4 +232,5 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         receipts=receipts,
         vaststellingen=vaststellingen(loaded.entries, statement_date),
         tot=tot,
+        kaderwijzigingen=kaderwijzigingen(loaded.view.header_entry),
     )

@@ -94,6 +94,9 @@ def test_the_command_changes_the_kader_records_why_and_the_auditor_sees_it(ledge
             in shown.stdout)
     as_json = json.loads(cli("check", str(ledger), "--format", "json").stdout)
     assert as_json["ledgers"][0]["meldingen"][0]["melding"].startswith("kader gewijzigd door Joyce")
+    shown = cli("kader", "tonen", str(ledger))
+    assert shown.returncode == 0 and "ondersteuning-max: 10% (plafond € 1.000,00)" in shown.stdout
+    assert f"Gewijzigd door Joyce: ondersteuning-max: (geen) -> 0.10 (reden: {REDEN})" in shown.stdout
     statement = build_statement(ledger, bonnen=False)
     assert [(w.wijziging, w.reden, w.door) for w in statement.kaderwijzigingen] == [
         ("ondersteuning-max: (geen) -> 0.10", REDEN, "Joyce")]

@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_reports",
     "buurtbudget_admin.commands_dossier",
     "buurtbudget_admin.commands_signalen",
+    "buurtbudget_admin.commands_kader",
 ]
 
 

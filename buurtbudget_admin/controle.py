@@ -44,17 +44,19 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
         all_problems.extend(problems)
         toch = overschrijvingen(loaded.entries)
         forced += len(toch)
+        notices = kader_meldingen(loaded.view.header_entry) + [
+            {"bestand": o.bestand, "regel": o.regel, "datum": o.datum.isoformat(),
+             "melding": f"toch geschreven door {o.door}, reden \"{o.reden}\" ({o.datum.isoformat()} {o.omschrijving})",
+             "omschrijving": o.omschrijving, "toch-reden": o.reden, "toch-door": o.door}
+            for o in toch]
         results.append({"ledger": str(loaded.path), "leesbaar": True, "problemen": [p.as_dict() for p in problems],
-                         "meldingen": [{"bestand": o.bestand, "regel": o.regel, "datum": o.datum.isoformat(),
-                                        "omschrijving": o.omschrijving, "toch-reden": o.reden, "toch-door": o.door}
-                                       for o in toch]})
+                        "meldingen": notices})
         if output_format != "json":
             for problem in problems:
                 print(problem.format())
-            # A notice, not a problem: the violation it overrode is judged (and counted) on its own.
-            for o in toch:
-                print(f"{o.bestand}:{o.regel}: melding: toch geschreven door {o.door}, reden \"{o.reden}\" "
-                      f"({o.datum.isoformat()} {o.omschrijving})")
+            # Notices, not problems: a violation that was overridden is judged (and counted) on its own.
+            for notice in notices:
+                print(f"{notice['bestand']}:{notice['regel']}: melding: {notice['melding']}")
     counts = Counter(p.code for p in all_problems)
     n = len(ledgers)
     if all_problems:
@@ -73,6 +75,15 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
     else:
         print(summary)
     return status
+
+
+def kader_meldingen(header) -> list[dict]:
+    """The recorded changes of the kader, as notices for the auditor (no violation: the exit status stays)."""
+    from ledger.kaderwijziging import kaderwijzigingen
+
+    return [{"bestand": str(w.meta.get("filename", "")), "regel": int(w.meta.get("lineno") or 0),
+             "melding": f"kader gewijzigd door {w.door}: {w.wijziging} (reden: {w.reden})"}
+            for w in kaderwijzigingen(header)]
 
 
 def check_plain(args: list[str]) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
-from ledger.loading import uses_rules_plugin
+from ledger.kader import uses_rules_plugin
 
 
 def valideer(entries: list, options_map: dict) -> list[Any]:

@@ -12,7 +12,7 @@ An `Evaluatie` is immutable: the `Buurtbudget` view, the rules' errors (the
 beancount errors the plugin reports) and the entries it judged. The evaluating
 function itself lives in `rules` (it runs them); this module holds what the
 lower layer needs to carry the result: the value, where the rules file is found
-(one place: `regels_config` + `ledger.kader.lees_regelbestand`), and the slot in
+(one place: `ledger.kader.find_rules_file`), and the slot in
 beancount's `options_map` that takes the plugin's result to its caller.
 
 The slot is only trusted for the very entries it judged (same objects, same
@@ -28,6 +28,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from ledger.kader import regels_config  # noqa: F401 - where callers found it before
 from ledger.view import Buurtbudget
 
 SLOT = "buurtbudget_evaluatie"
@@ -62,14 +63,6 @@ class _Slot:
 
     def __repr__(self) -> str:
         return "<buurtbudget-evaluatie>"
-
-
-def regels_config(options_map: Mapping[str, Any]) -> str | None:
-    """The rules file named by the ledger's `plugin "rules" "<file>"` line (or a single rule's), if any."""
-    for name, config in options_map.get("plugin", []):
-        if (name == "rules" or name.startswith("rules.")) and config:
-            return config
-    return None
 
 
 def bewaar(options_map: dict, evaluatie: Evaluatie, entries: Sequence[Any]) -> None:

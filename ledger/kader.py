@@ -98,12 +98,22 @@ class Kader:
 
 
 class RulesFileError(ValueError):
-    """A stadsdeel rules file that cannot be used; names file and, where known, line."""
+    """A stadsdeel rules file that cannot be used; names file and, where known, line.
 
-    def __init__(self, path: Path, message: str, lineno: int = 1):
+    `path` is where the problem stands: the rules file itself, or (for a path the
+    plugin line names that cannot be used) the ledger file with the plugin line.
+    """
+
+    def __init__(self, path: Path, message: str, lineno: int = 1, *, in_regelbestand: bool = True):
         super().__init__(message)
         self.path = path
         self.lineno = lineno
+        self.in_regelbestand = in_regelbestand
+
+    @property
+    def melding(self) -> str:
+        """The Dutch message as a rule reports it."""
+        return f"regelbestand {self.path.name}: {self}" if self.in_regelbestand else str(self)
 
 
 _RULE_KEYS = {"ondersteuning-max", "bon-vanaf", "vier-ogen-vanaf", "uurtarief-max"}
@@ -154,7 +164,7 @@ Regelbestand.GEEN = Regelbestand()
 
 
 def _lees(rules_file: Path | None) -> Regelbestand:
-    if rules_file is None or not rules_file.exists():
+    if rules_file is None:
         return Regelbestand.GEEN
     import tomllib  # here: only a workspace with a rules file pays for the import
 
@@ -173,11 +183,112 @@ def _lees(rules_file: Path | None) -> Regelbestand:
         return Regelbestand(rules_file, None, RulesFileError(rules_file, f"kan het regelbestand niet lezen: {exc}"))
 
 
+# --------------------------------------------------------------------------- finding the rules file
+#
+# One place says which rules file a ledger uses (`find_rules_file`); every reader
+# (the plugin, `check`, the view, the Fava extension, the report's sources, the
+# service's watcher and public copy) asks it. The plugin line's config wins;
+# without one, `regels.toml` beside the ledger, else at the workspace root.
+
+
+def regels_config(options_map: Mapping[str, Any]) -> str | None:
+    """The rules file named by the ledger's `plugin "rules" "<file>"` line (or a single rule's), if any."""
+    for name, config in options_map.get("plugin", []):
+        if (name == "rules" or name.startswith("rules.")) and config:
+            return config
+    return None
+
+
+def uses_rules_plugin(options_map: Mapping[str, Any]) -> bool:
+    """Whether the ledger runs every rule itself (`plugin "rules"`), as `bean-check` would."""
+    return any(name == "rules" for name, _ in options_map.get("plugin", []))
+
+
+def werkmap(ledger_file: str | Path) -> Path:
+    """The workspace a ledger belongs to: the folder above its own (`workspace/<slug>/main.beancount`)."""
+    return Path(ledger_file).resolve().parent.parent
+
+
+def _plugin_regel(ledger_file: Path, config: str) -> int:
+    """The line of the plugin directive that names `config` (1 when it cannot be found)."""
+    pattern = re.compile(r'\s*plugin\s+"rules[\w.]*"\s+"((?:[^"\\]|\\.)*)"')
+    try:
+        lines = ledger_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for n, line in enumerate(lines, start=1):
+        match = pattern.match(line)
+        if match and match.group(1).replace('\\"', '"').replace("\\\\", "\\") == config:
+            return n
+    return 1
+
+
+def find_rules_file(ledger_file: str | Path, config: str | None = None) -> Path | None:
+    """The rules file for a ledger: the plugin's config path, else `regels.toml` beside it or at the workspace root.
+
+    A config path must name an existing `.toml` file inside the workspace (the
+    ledger's folder or the folder above it, after `..` and symlinks): anything
+    else raises `RulesFileError` at the plugin line, never a quiet fallback to
+    the defaults. A path outside gets the same answer whether it exists or not,
+    so the plugin line is no way to probe the server's files.
+    """
+    ledger_file = Path(ledger_file)
+    ledger_dir = ledger_file.resolve().parent
+    if config:
+        def fout(why: str) -> RulesFileError:
+            return RulesFileError(ledger_file, f'plugin "rules" "{config}": {why}', _plugin_regel(ledger_file, config),
+                                  in_regelbestand=False)
+
+        candidate = Path(config) if Path(config).is_absolute() else ledger_dir / config
+        candidate = candidate.resolve()
+        root = werkmap(ledger_file)
+        if candidate.suffix != ".toml" or root not in candidate.parents:
+            raise fout("het regelbestand moet een .toml-bestand in de werkmap van dit buurtbudget zijn "
+                       "(de map van de ledger of de map daarboven); dit pad valt erbuiten, het kader is niet bepaald")
+        if not candidate.is_file():
+            raise fout("dit regelbestand bestaat niet; zonder het regelbestand dat de plugin noemt is het kader "
+                       "niet bepaald")
+        return candidate
+    for folder in (ledger_dir, ledger_dir.parent):
+        candidate = folder / RULES_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def te_volgen_regelbestanden(ledger_file: str | Path, config: str | None = None) -> tuple[Path, ...]:
+    """Every path whose change can change the ledger's kader (for a watcher): the config path,
+    or both places `regels.toml` may appear."""
+    ledger_dir = Path(ledger_file).resolve().parent
+    if config:
+        return ((Path(config) if Path(config).is_absolute() else ledger_dir / config),)
+    return (ledger_dir / RULES_FILE_NAME, ledger_dir.parent / RULES_FILE_NAME)
+
+
 def lees_regelbestand(ledger_file: str | Path | None, config: str | None = None) -> Regelbestand:
     """The one place that finds and reads the rules file of a ledger (see `find_rules_file`)."""
     if not ledger_file or str(ledger_file).startswith("<"):
         return Regelbestand.GEEN  # a ledger read from a string has no folder, so no workspace
-    return _lees(find_rules_file(ledger_file, config))
+    try:
+        return _lees(find_rules_file(ledger_file, config))
+    except RulesFileError as exc:
+        return Regelbestand(None, None, exc)
+
+
+def regels_van(options_map: Mapping[str, Any]) -> Regelbestand:
+    """The rules file of a loaded ledger, as its plugin line says (see `find_rules_file`)."""
+    return lees_regelbestand(options_map.get("filename"), regels_config(options_map))
+
+
+def regelbestand_pad(options_map: Mapping[str, Any]) -> Path | None:
+    """The rules file that applies to a loaded ledger, or None (none, or a plugin path that cannot be used)."""
+    filename = options_map.get("filename")
+    if not filename or str(filename).startswith("<"):
+        return None
+    try:
+        return find_rules_file(filename, regels_config(options_map))
+    except RulesFileError:
+        return None
 
 
 def kader_voor(regelbestand: Regelbestand, stadsdeel: str | None) -> Kader:
@@ -194,25 +305,3 @@ def kader_voor(regelbestand: Regelbestand, stadsdeel: str | None) -> Kader:
     if stadsdeel and stadsdeel in sections:
         kader = _apply_section(kader, sections[stadsdeel], path, f"[stadsdeel.{stadsdeel}]")
     return kader
-
-
-def load_kader(rules_file: Path | None, stadsdeel: str | None) -> Kader:
-    """Read a rules file and give the kader of a stadsdeel (raises `RulesFileError`)."""
-    return kader_voor(_lees(rules_file), stadsdeel)
-
-
-def find_rules_file(ledger_file: str | Path, config: str | None = None) -> Path | None:
-    """The rules file for a ledger: the plugin's config path, else `regels.toml` at the workspace root.
-
-    The workspace root is the folder above the buurtbudget's folder
-    (`workspace/<slug>/main.beancount`); a rules file beside the ledger counts too.
-    """
-    ledger_dir = Path(ledger_file).resolve().parent
-    if config:
-        candidate = Path(config)
-        return candidate if candidate.is_absolute() else ledger_dir / candidate
-    for folder in (ledger_dir, ledger_dir.parent):
-        candidate = folder / RULES_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    return None

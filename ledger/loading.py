@@ -20,7 +20,8 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
-from ledger.evaluatie import bewaarde, regels_config
+from ledger.evaluatie import bewaarde
+from ledger.kader import uses_rules_plugin  # noqa: F401 - where callers found it before
 from ledger.view import Buurtbudget, build_view
 
 
@@ -79,10 +80,6 @@ def resolve_ledger_path(path: str | os.PathLike) -> Path:
     return p
 
 
-def uses_rules_plugin(options_map: dict[str, Any]) -> bool:
-    return any(name == "rules" for name, _ in options_map.get("plugin", []))
-
-
 def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     """beancount's own load, after checking the file can be read at all."""
     p = resolve_ledger_path(path)
@@ -118,5 +115,5 @@ def read_ledger(
     if evaluatie is not None:
         view = evaluatie.view.op(peildatum) if peildatum else evaluatie.view
     else:
-        view = build_view(entries, options_map, tot=tot, peildatum=peildatum, rules_config=regels_config(options_map))
+        view = build_view(entries, options_map, tot=tot, peildatum=peildatum)
     return LoadedLedger(p.resolve(), entries, list(errors), options_map, view)

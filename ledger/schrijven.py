@@ -56,6 +56,7 @@ from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: 
 from ledger.bronnen import Bronnen, laad_bronnen
 from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
 from ledger.oordeel import formatteer_fout, nieuwe_fouten
+from ledger.kaderwijziging import kader_verschillen, kader_weigering
 from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
@@ -96,6 +97,9 @@ class Wijziging:
     # (a source file of the ledger, its complete new text): the main file or one it
     # includes, inside the ledger's folder. `toevoegen` is appended after this.
     vervang: tuple[tuple[Path, str], ...] = ()
+    # True only for `buurtbudget kader wijzigen` (`ledger.kaderwijziging`): any other change
+    # that alters the kader (the header's kader fields, the plugin lines) is refused.
+    kader: bool = False
 
     @property
     def leeg(self) -> bool:
@@ -278,6 +282,10 @@ def schrijf(
                 copy_atomic(Path(bron), doel)
                 copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
+            if not wijziging.kader:  # the kader is the stadsdeel's (ledger.kaderwijziging)
+                verschillen = kader_verschillen(voor.entries, voor.options_map, na.entries, na.options_map)
+                if verschillen:
+                    raise SchrijfFout(kader_weigering(verschillen))
             nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
             geforceerd: tuple = ()
             if nieuw:

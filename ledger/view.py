@@ -40,7 +40,7 @@ from ledger.header import (
     DirectiveError, Header, PlanDeclaration, ValidationError, describe_validation_error, header_entries, parse_header,
     parse_plan,
 )
-from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand
+from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand, regels_van
 from ledger.money import ceiling_of, within_ceiling
 from ledger.retouren import betaalstatus, is_retour
 from ledger.vier_ogen import mag_goedkeuren
@@ -940,5 +940,8 @@ def build_view(
     For a loaded ledger prefer its one evaluation (`ledger.evaluatie`,
     `rules.checking.check_ledger`): this builds a view of its own.
     """
-    bron = lees_regelbestand(options_map.get("filename"), rules_config)
+    if rules_config is None:  # the ledger's own plugin line says which rules file (ledger.kader)
+        bron = regels_van(options_map)
+    else:
+        bron = lees_regelbestand(options_map.get("filename"), rules_config)
     return view_of(entries, options_map, bron, peildatum or tot or datetime.date.today(), tot=tot)

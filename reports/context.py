@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import rules
 from ledger.toch import Overschrijving, overschrijvingen
+from ledger.kaderwijziging import KaderWijziging, kaderwijzigingen
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine
 from reports.labels import labels_for
@@ -83,6 +84,7 @@ class Statement:
         if not v.settled or not v.period_ended or v.settled == v.unspent:
             return None
         return v.settled - v.unspent
+    kaderwijzigingen: tuple[KaderWijziging, ...] = ()  # the kader changed after the ledger was made, and why
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -242,4 +244,5 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         vaststellingen=vaststellingen(loaded.entries, statement_date),
         tot=tot,
         overschrijvingen=tuple(o for o in overschrijvingen(loaded.entries) if o.datum <= statement_date),
+        kaderwijzigingen=kaderwijzigingen(loaded.view.header_entry),
     )

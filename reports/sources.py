@@ -53,9 +53,8 @@ def statement_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.P
                       options_map: Mapping[str, Any]) -> Sources:
     """The sources of a statement: the files beancount loaded, plus the stadsdeel's rules file when
     one applies (it decides verdicts, so the dossier carries it and `verifieer` can judge again)."""
-    from ledger.kader import find_rules_file
+    from ledger.kader import regelbestand_pad
 
-    config = next((cfg for name, cfg in options_map.get("plugin", []) if name == "rules" and cfg), None)
-    rules_file = find_rules_file(ledger_file, config)
-    extra = [rules_file] if rules_file is not None and rules_file.is_file() else []
+    rules_file = regelbestand_pad(options_map)
+    extra = [rules_file] if rules_file is not None else []
     return read_sources(ledger_file, [*paths, *extra])

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.evaluatie import Evaluatie, bewaar, regels_config
-from ledger.kader import lees_regelbestand
+from ledger.evaluatie import Evaluatie, bewaar
+from ledger.kader import lees_regelbestand, regels_config
 from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path
 
 import rules

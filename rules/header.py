@@ -29,6 +29,6 @@ def violations(ctx: Context) -> list[RuleError]:
     if ctx.view.kader_error is not None:
         exc = ctx.view.kader_error
         errors.append(
-            violation(CODE, {"filename": str(exc.path), "lineno": exc.lineno}, f"regelbestand {exc.path.name}: {exc}")
+            violation(CODE, {"filename": str(exc.path), "lineno": exc.lineno}, exc.melding)
         )
     return errors

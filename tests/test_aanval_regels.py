@@ -68,10 +68,19 @@ def test_a_ledger_with_a_refused_line_stays_editable(tmp_path):
     """The import-config line came from the command line; an unrelated edit is judged on what it adds."""
     _edit(tmp_path, LEDGER + '\n2025-03-01 * "ING" "Bankkosten"\n  Expenses:Ondersteuning:Bankkosten   1.00 EUR\n'
                             '  Assets:Bank\n')
-    # Moving the approved entry's narration keeps its approval (same date, payee, links, postings).
-    _edit(tmp_path, LEDGER.replace('"Bankkosten" ^k-1', '"Bankkosten maart" ^k-1'))
-    # Removing an approval is no approval typed; the writer's rules judge what that means.
-    _edit(tmp_path, LEDGER.replace('  goedgekeurd-door: "Anja"\n', ""))
+    # Moving entries, re-indenting and comments change no entry.
+    moved = LEDGER.replace("2025-01-01 open Assets:Bank EUR\n", "") + "\n; verplaatst\n2025-01-01   open Assets:Bank  EUR\n"
+    _edit(tmp_path, moved)
+
+
+@pytest.mark.parametrize("new", [
+    LEDGER.replace('"Bankkosten" ^k-1', '"Bankkosten maart" ^k-1'),  # an approved booking's narration
+    LEDGER.replace('  goedgekeurd-door: "Anja"\n', ""),  # its approval taken away
+    LEDGER.split("2025-02-01 *")[0],  # the approved booking removed
+])
+def test_an_approved_booking_is_sealed(tmp_path, new):
+    with pytest.raises(EditRefused, match="goedgekeurd"):
+        _edit(tmp_path, new)
 
 
 @pytest.mark.parametrize("new,word", [
@@ -90,5 +99,7 @@ def test_what_an_edit_adds_is_judged(tmp_path, new, word):
 def test_allowed_plugins_and_includes(tmp_path):
     sub = tmp_path / "buurt" / "sub"
     sub.mkdir(parents=True)
-    _edit(tmp_path, LEDGER + 'plugin "rules.plan"\nplugin "beancount.plugins.check_commodity"\n'
-                             'include "sub/2025.beancount"\n')
+    _edit(tmp_path, LEDGER + 'include "sub/2025.beancount"\n')
+    # Plugin lines are the kader's: even an allowed one is not added from the web.
+    with pytest.raises(EditRefused, match="plugin-regels"):
+        _edit(tmp_path, LEDGER + 'plugin "rules.plan"\n')

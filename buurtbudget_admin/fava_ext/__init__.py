@@ -93,14 +93,12 @@ class Buurtbudget(FavaExtensionBase):
             self._own = found is None
             if found is None:
                 import rules
-                from ledger.evaluatie import regels_config
-                from ledger.kader import lees_regelbestand
+                from ledger.kader import regels_config, regels_van
                 from rules.base import evaluate
 
                 options = self.ledger.options
-                config = regels_config(options)
-                found = evaluate(list(entries), options, lees_regelbestand(options.get("filename"), config),
-                                 rules.ALL_RULES, datetime.date.today(), config=config)
+                found = evaluate(list(entries), options, regels_van(options), rules.ALL_RULES,
+                                 datetime.date.today(), config=regels_config(options))
             self._evaluatie = found
         return self._evaluatie
 

@@ -7,7 +7,7 @@ its public copy (see `ledger.redact`) is written again, and its version goes up.
 
 The public copies live in a cache folder outside the workspace:
 
-    <cache>/publiek/regels.toml            copy of the workspace's rules file (same kader)
+    <cache>/publiek/<slug>/regels.toml     copy of the rules file the ledger uses (same kader)
     <cache>/publiek/<slug>/main.beancount  the redacted ledger Fava serves at /buurt/<slug>/
     <cache>/publiek/<slug>/oordeel.json    the verdict of the real ledger, in public words
 """
@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledger.kader import RULES_FILE_NAME
+from ledger.kader import RULES_FILE_NAME, regelbestand_pad, regels_config, te_volgen_regelbestanden
+from ledger import tekst
 from ledger.loading import LedgerReadError
 from ledger.redact import redact_ledger
 from ledger.view import Buurtbudget
@@ -188,8 +189,7 @@ class WorkspaceState:
                 candidate = (base / folder).resolve()
                 if candidate.is_dir():
                     folders.add(str(candidate))
-        files.add(str(path.parent / RULES_FILE_NAME))
-        files.add(str(self.workspace / RULES_FILE_NAME))
+        files.update(str(f) for f in te_volgen_regelbestanden(path, regels_config(options_map or {})))
         return tuple(sorted(files)), tuple(sorted(folders))
 
     def _load(self, slug: str, path: Path) -> Snapshot:
@@ -202,7 +202,7 @@ class WorkspaceState:
         except LedgerReadError as exc:
             where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
             self._fingerprints[slug] = _fingerprint(files, folders)
-            self._copy_rules(path, public_dir)
+            self._copy_rules(None, public_dir)
             _write_if_changed(public_path, _unreadable_copy(slug).encode("utf-8"))
             _write_if_changed(public_dir / "oordeel.json", b"[]")
             with self._lock:
@@ -212,8 +212,14 @@ class WorkspaceState:
         files, folders = self._watch_list(path, loaded.options_map)
         fingerprint = _fingerprint(files, folders)
         redacted = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
-        self._copy_rules(path, public_dir)
-        _write_if_changed(public_path, redacted.text.encode("utf-8"))
+        rules_file = regelbestand_pad(loaded.options_map)
+        rules_bytes = self._copy_rules(rules_file, public_dir)
+        # The copy names the digest of its rules file, so a changed kader is a changed copy
+        # (Fava reloads a ledger when its own files change, not the rules file beside it).
+        kader_line = tekst.commentaar(
+            f"kader: {RULES_FILE_NAME} sha256 {hashlib.sha256(rules_bytes).hexdigest()}" if rules_bytes is not None
+            else "kader: standaard")
+        _write_if_changed(public_path, (redacted.text.rstrip("\n") + "\n\n" + kader_line).encode("utf-8"))
         verdict = verdict_items(tuple(problems), redacted)
         _write_if_changed(public_dir / "oordeel.json",
                           json.dumps(verdict, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -223,14 +229,23 @@ class WorkspaceState:
             version = self._versions
         return Snapshot(slug, path, version, loaded.view, tuple(problems), None, public_path, files, folders)
 
-    def _copy_rules(self, path: Path, public_dir: Path) -> None:
-        """The public copy finds the same rules file, so its kader (and ceiling) is the same."""
-        for source, target in ((path.parent / RULES_FILE_NAME, public_dir / RULES_FILE_NAME),
-                               (self.workspace / RULES_FILE_NAME, self.public_root / RULES_FILE_NAME)):
-            if source.is_file():
-                _write_if_changed(target, source.read_bytes())
-            elif target.exists():
-                target.unlink()
+    def _copy_rules(self, rules_file: Path | None, public_dir: Path) -> bytes | None:
+        """The rules file the ledger uses (`ledger.kader`, whatever its name or place), beside the copy.
+
+        The copy has no plugin line, so it finds `regels.toml` beside itself: its kader (and
+        ceiling) is the original's. Nothing at the public root, where every copy would find it.
+        """
+        target = public_dir / RULES_FILE_NAME
+        content = None
+        if rules_file is not None and rules_file.is_file():
+            content = rules_file.read_bytes()
+            _write_if_changed(target, content)
+        elif target.exists():
+            target.unlink()
+        stale = self.public_root / RULES_FILE_NAME
+        if stale.exists():
+            stale.unlink()
+        return content
 
     def public_path(self, slug: str) -> Path | None:
         """The public copy of a ledger; while it is being made again, the previous copy serves."""

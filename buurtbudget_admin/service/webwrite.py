@@ -102,23 +102,24 @@ class SafeFileModule(FileModule):
                    bestanden: Sequence[tuple[Path, Path]] = ()) -> None:
         """One safe write of several (path, basis, new text): judged, validated and committed together."""
         changes = tuple((self._source_path(Path(p)), old, new) for p, old, new in changes)
-        for path, old_text, new_text in changes:
-            try:
-                check_edit(self.folder, path, old_text, new_text)
-            except EditRefused as exc:
-                raise WebEditRefused(f"Wijziging geweigerd: {exc}") from None
         wijziging = Wijziging(omschrijving=omschrijving, vervang=tuple((p, new) for p, _old, new in changes),
                               bestanden=tuple(bestanden))
 
-        def maak(_stand) -> Wijziging:
-            # Under the writer's lock: each file is still the one this edit was made on.
+        def maak(stand) -> Wijziging:
+            # Under the writer's lock: each file is still the one this edit was made on, and the
+            # edit is judged by what it changes in the ledger as loaded now (`editpolicy`).
             for path, old_text, _new in changes:
                 if path.read_text(encoding="utf-8") != old_text:
                     raise SchrijfFout(f"{path.name} is intussen gewijzigd; laad de pagina opnieuw.")
+            view = _view_before(stand)
+            for path, old_text, new_text in changes:
+                check_edit(self.folder, path, old_text, new_text, view=view)
             return wijziging
 
         try:
             schrijf(self.ledger.beancount_file_path, maak, door=self._user(), valideer=valideer)
+        except EditRefused as exc:
+            raise WebEditRefused(f"Wijziging geweigerd: {exc}") from None
         except (WijzigingGeweigerd, SchrijfFout, GitFout) as exc:
             raise WebEditRefused(_refusal_text(exc, self.folder)) from None
         for path, _old, _new in changes:
@@ -196,6 +197,14 @@ class SafeFileModule(FileModule):
                     texts[path].insert(lineno, content + "\n")
             self._write_all([(path, bases[path], "".join(lines)) for path, lines in texts.items()],
                             f"{len(entries)} boeking(en) toegevoegd via de website")
+
+
+def _view_before(stand):
+    """The view of the ledger as the writer loaded it: the rules plugin's own, else one built here."""
+    from ledger.evaluatie import bewaarde
+
+    found = bewaarde(stand.options_map, stand.entries)
+    return found.view if found is not None else stand.view
 
 
 def _refusal_text(exc: Exception, folder: Path) -> str:

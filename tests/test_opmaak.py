@@ -153,6 +153,10 @@ FAVA_PAGES = [
     ("balance_sheet/", "article svg", ()),
     ("trial_balance/", "article svg", ()),
     (f"account/{ACCOUNT}/", ".journal li.transaction", (payload("payee"), payload("narration"))),
+    (f"account/{ACCOUNT}/?r=changes", "article svg", ()),
+    (f"account/{ACCOUNT}/?r=balances", "article svg", ()),
+    ("holdings/", "article", ()),
+    ("query/", "article", ()),
     ("events/", "article p, article table", ()),
     ("query/?query_string=" + quote("SELECT payee, narration WHERE payee ~ 'img'"),
      "article table", (payload("payee"), payload("narration"), BANK_PAYEE)),
@@ -177,7 +181,7 @@ BEHEER_MORE = {
 
 
 def _ids(pages) -> list[str]:
-    return [p[0].split("?")[0] for p in pages]
+    return [p[0].split("?query_string")[0] for p in pages]
 
 
 @pytest.mark.parametrize("path,wait_for,texts", FAVA_PAGES, ids=_ids(FAVA_PAGES))

@@ -208,6 +208,9 @@ def test_beheer_pages_show_the_books_markup_as_text(site, browser, path, wait_fo
         if path == "journal/":
             # Metadata (collapsed until opened) and receipts' file names, in the real ledger only.
             as_text(seen, collapsed=(payload("meta"), payload("posting-meta"), DOCUMENT_NAME))
+            # The commodity's name is the title of every amount: an attribute value, whole.
+            titles = seen.page.eval_on_selector_all("[title]", "els => els.map(e => e.getAttribute('title'))")
+            assert payload("commodity") in titles
     finally:
         context.close()
 

@@ -100,6 +100,7 @@ class Visit:
 
 def visit(context, url: str, wait_for: str | None = None, status: int = 200) -> Visit:
     page = context.new_page()
+    page.set_default_timeout(90_000)  # the suite runs beside others on a busy machine
     dialogs: list[str] = []
 
     def dismiss(dialog):

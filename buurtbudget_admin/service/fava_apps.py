@@ -14,15 +14,23 @@ The cache is replaced by one keyed by the app and its mount point too.
 
 The public app's answers name no server path: the copy's folder, the cache
 and the workspace are cut out of every text answer (`main.beancount` stays).
+
+Fava trusts its one user's ledger: its journal rows (`_journal_table.html`,
+also the account page's) render payee, narration, note, query name and custom
+values with autoescape off. We serve ledgers written by several people and read
+from banks to the public, so both apps read Fava's templates through
+`EscapingLoader`, which turns every `{% autoescape false %}` into `true`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 import fava.application as fava_application
 from fava.application import create_app
@@ -31,6 +39,7 @@ from fava.core.extensions import ExtensionModule
 from fava.ext import find_extensions
 from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
+from jinja2 import BaseLoader, Environment
 
 from buurtbudget_admin.service.grenzen import install_period_check
 from buurtbudget_admin.service.queries import QueryDoor
@@ -49,6 +58,37 @@ def _url_for_per_mount(endpoint: str, **values: str) -> str:
 
 
 fava_application._cached_url_for = _url_for_per_mount
+
+
+_AUTOESCAPE_OFF = re.compile(r"\{%(-?)\s*autoescape\s+false\s*(-?)%\}", re.IGNORECASE)
+
+
+class EscapingLoader(BaseLoader):
+    """A template loader whose templates never switch escaping off (see the module's docstring).
+
+    Fava's own markup inside such a block comes from its macros and stays markup;
+    what is escaped now is the text of the entries.
+    """
+
+    def __init__(self, inner: BaseLoader):
+        self.inner = inner
+
+    def get_source(self, environment: Environment, template: str):
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        return _AUTOESCAPE_OFF.sub(r"{%\1 autoescape true \2%}", source), filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
+
+
+def safe_link(url: object) -> bool:
+    """A link from the books may go to a page of ours or to a web address, never run script."""
+    if not isinstance(url, str):
+        return False
+    url = url.strip()
+    scheme = urlsplit(url).scheme.lower()
+    # Without a scheme: a path of ours ('//host' and backslashes would lead elsewhere).
+    return scheme in ("http", "https") or (scheme == "" and not url.startswith("//") and "\\" not in url)
 
 
 class _WithBuurtbudgetExtension(ExtensionModule):
@@ -75,6 +115,8 @@ class ServiceLedger(FavaLedger):
         if not isinstance(self.extensions, _WithBuurtbudgetExtension):
             self.extensions = _WithBuurtbudgetExtension(self)
         super().load_file()
+        # Fava's sidebar puts a `custom "fava-sidebar-link"` URL in an href as written.
+        self.misc.sidebar_links = [(label, url) for label, url in self.misc.sidebar_links if safe_link(url)]
 
     def statement_path(self, entry_hash: str, metadata_key: str) -> str:
         """Fava's statement lookup, but only a file inside the ledger's own folder."""
@@ -168,6 +210,8 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
                 hidden_paths: Callable[[], list[tuple[str, str]]] | None = None) -> Flask:
     """Fava's app with our loader; `mode` is "publiek" or "beheer" (read by the extension)."""
     app = create_app([], read_only=read_only, poll_watcher=True)
+    # Before any template is compiled; the extension's templates (an overlay) read through it too.
+    app.jinja_loader = EscapingLoader(app.jinja_loader)
     app.config["LEDGERS"] = SlugLedgers(resolve, ServiceLedger if mode == "publiek" else BeheerLedger)
     app.config["BUURTBUDGET_MODE"] = mode
     install_period_check(app)

@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from beancount.core import account, data, flags, position
+from beancount.core import account, data, flags
 from beancount.parser import options as options_lib
 from beancount.parser import parser
 
@@ -370,10 +370,7 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
     out.append("")
 
     lines: dict[tuple[str, int], int] = {}
-    for entry in entries:
-        cleaned = _clean_entry(entry, secrets)
-        if cleaned is None:
-            continue
+    for entry, cleaned in _public_pairs(entries, secrets):
         text = _write(cleaned, entry)
         meta = entry.meta or {}
         if "filename" in meta and "lineno" in meta:
@@ -384,6 +381,18 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
     text = "\n".join(out) + "\n"
     _reads_back(text, written, options)
     return Redacted(text, lines, secrets)
+
+
+def _public_pairs(entries: list[data.Directive], secrets: Secrets):
+    for entry in entries:
+        cleaned = _clean_entry(entry, secrets)
+        if cleaned is not None:
+            yield entry, cleaned
+
+
+def redacted_entries(entries: list[data.Directive]) -> list[data.Directive]:
+    """The entries of the public copy, in the order of `entries` (what the copy must read back as)."""
+    return [cleaned for _entry, cleaned in _public_pairs(entries, find_secrets(entries))]
 
 
 def _write(entry: data.Directive, original: data.Directive | None = None) -> str:
@@ -414,44 +423,5 @@ def _reads_back(text: str, written: Mapping[int, data.Directive], options: Mappi
         raise KopieFout(f"openbare kopie, regel {extra[0]}: {len(read)} directieven gelezen, "
                         f"{len(written)} geschreven")
     for lineno, want in written.items():
-        if comparable(read[lineno]) != comparable(want):
+        if tekst.comparable(read[lineno]) != tekst.comparable(want):
             raise KopieFout(f"openbare kopie, regel {lineno}: leest niet terug als wat geschreven is")
-
-
-def _plain_meta(meta: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (meta or {}).items() if k not in ("filename", "lineno") and not k.startswith("__")}
-
-
-def _plain_cost(cost: Any) -> Any:
-    if isinstance(cost, position.Cost):
-        return (cost.number, cost.currency, cost.date, cost.label)
-    if isinstance(cost, position.CostSpec) and cost.number_total is None:
-        return (cost.number_per, cost.currency, cost.date, cost.label)
-    return cost
-
-
-def comparable(entry: data.Directive) -> tuple:
-    """An entry as plain values: what a reader of the copy sees of it, not where it was read from.
-
-    A balance's `diff_amount` (a result of checking it) and the `__...` metadata
-    beancount adds on load are left out; a cost read back from text (`CostSpec`)
-    compares as the cost it books to.
-    """
-    fields: list[Any] = [type(entry).__name__]
-    for name in entry._fields:
-        value = getattr(entry, name)
-        if name == "meta":
-            value = _plain_meta(value)
-        elif name == "diff_amount":
-            value = None
-        elif name in ("tags", "links"):
-            value = frozenset(value or ())
-        elif name == "values":
-            value = tuple(tuple(v) for v in value)
-        elif name == "currencies":
-            value = tuple(value or ())
-        elif name == "postings":
-            value = tuple((p.account, p.units, _plain_cost(p.cost), p.price, p.flag, _plain_meta(p.meta))
-                          for p in value)
-        fields.append(value)
-    return tuple(fields)

@@ -42,6 +42,7 @@ from beancount.core import amount as amount_lib
 from beancount.core import data
 from beancount.core import position
 from beancount.parser import printer
+from beancount.parser.grammar import ValueType
 
 CENT = Decimal("0.01")
 INDENT = "  "
@@ -84,6 +85,15 @@ def _currency(name: str) -> str:
     if not isinstance(name, str) or not _CURRENCY.fullmatch(name):
         raise ValueError(f"'{name}' is geen geldige valuta")
     return name
+
+
+def _spaced(token: str) -> str:
+    """A token followed by a comma or a brace: a one-letter currency (`V`) is read as one only before a space."""
+    return token + " " if token[-1:].isupper() and len(token.rsplit(" ", 1)[-1]) == 1 else token
+
+
+def _negative(number: str) -> str:
+    return f"({number})" if number.startswith("-") else number
 
 
 def _flag(flag: str) -> str:
@@ -185,12 +195,12 @@ class Printer(printer.EntryPrinter):
         if cost is not None:
             if not isinstance(cost, position.Cost):
                 raise ValueError(f"{posting.account}: een onvolledige kostprijs wordt niet geschreven")
-            parts = [self._amount(amount_lib.Amount(cost.number, cost.currency))]
+            parts = [_spaced(self._amount(amount_lib.Amount(cost.number, cost.currency)))]
             if cost.date is not None:
                 parts.append(cost.date.isoformat())
             if cost.label is not None:
                 parts.append(string(cost.label))
-            line += " {" + ", ".join(parts) + "}"
+            line += " {" + ", ".join(parts) + "}"  # `{150.125 USD, 2025-01-01, "lot"}`
         if posting.price is not None:
             line += " @ " + self._amount(posting.price)
         return line
@@ -210,7 +220,7 @@ class Printer(printer.EntryPrinter):
     def Open(self, entry: data.Open, oss: io.StringIO) -> None:
         parts = ["open", _check_account(entry.account)]
         if entry.currencies:
-            parts.append(",".join(_currency(c) for c in entry.currencies))
+            parts.append(",".join(_spaced(_currency(c)) for c in entry.currencies).rstrip())
         if entry.booking is not None:
             parts.append(string(entry.booking.name))
         self._line(entry, oss, *parts)
@@ -251,12 +261,17 @@ class Printer(printer.EntryPrinter):
         self._line(entry, oss, "price", _currency(entry.currency), self._amount(entry.amount))
 
     def Custom(self, entry: data.Custom, oss: io.StringIO) -> None:
+        # Values stand side by side, and beancount reads `1.00 -2.00 EUR` as one sum: a minus is
+        # written inside parentheses, `1.00 (-2.00) EUR`.
         values = []
         for value, dtype in entry.values:
             if dtype is account_lib.TYPE:
                 values.append(_check_account(value))
             elif isinstance(value, amount_lib.Amount):
-                values.append(self._amount(value))
+                number = self._number(value.number)
+                values.append(f"{_negative(number)} {_currency(value.currency)}")
+            elif isinstance(value, Decimal) and not isinstance(value, bool):
+                values.append(_negative(_exact(value)))
             else:
                 text = _meta_value(entry.type, value)
                 if text is None:
@@ -310,6 +325,56 @@ def commentaar(text: str) -> str:
     return f"; {flat}\n"
 
 
+# --------------------------------------------------------------------------- reading back
+
+
+def _plain(value: Any) -> Any:
+    """A value with its kind spelled out, so values of different kinds compare unequal (and never raise)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int):
+        return Decimal(value)  # beancount reads every number as a Decimal
+    if isinstance(value, amount_lib.Amount):
+        return ("amount", _plain(value.number), value.currency)
+    if isinstance(value, (position.Cost, position.CostSpec)):
+        number = value.number if isinstance(value, position.Cost) else value.number_per
+        total = None if isinstance(value, position.Cost) else value.number_total
+        return ("cost", _plain(number), _plain(total), value.currency, value.date, value.label)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()
+                if k not in _IGNORED and not (isinstance(k, str) and k.startswith("__"))}
+    if isinstance(value, (list, tuple, set, frozenset)) and not isinstance(value, str):
+        items = tuple(_plain(v) for v in value)
+        return frozenset(items) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, type):
+        return value.__name__
+    return value
+
+
+def comparable(entry: data.Directive) -> tuple:
+    """An entry as plain values: what it says, not where it was read from.
+
+    What this module writes and beancount reads back compares equal to what was
+    written (the property tests, and the public copy's own check, hold it to that).
+    A balance's `diff_amount` (a result of checking it), `filename`/`lineno` and
+    the `__...` metadata beancount adds on load are left out; a cost read back
+    from text (`CostSpec`) compares as the cost it books to.
+    """
+    fields: list[Any] = [type(entry).__name__]
+    for name in entry._fields:
+        value = getattr(entry, name)
+        if name == "diff_amount":
+            value = None
+        elif name in ("tags", "links"):
+            value = frozenset(value or ())
+        elif name == "currencies":
+            value = tuple(value or ())
+        elif name == "postings":
+            value = tuple((p.account, p.units, p.cost, p.price, p.flag, p.meta or {}) for p in value)
+        fields.append(_plain(value))
+    return tuple(fields)
+
+
 # --------------------------------------------------------------------------- making entries
 
 
@@ -341,24 +406,24 @@ def open_(date: datetime.date, account: str, currencies: tuple[str, ...] = ("EUR
 
 def custom(date: datetime.date, type_: str, values: list[tuple[Any, Any]],
            meta_: Mapping[str, Any] | None = None) -> data.Custom:
-    return data.Custom(dict(meta_ or {}), date, type_, values)
+    return data.Custom(dict(meta_ or {}), date, type_, [ValueType(*v) for v in values])
 
 
-def custom_waarde(value: Any) -> tuple[Any, Any]:
-    """A value of a custom directive with the type beancount's parser would give it."""
+def custom_waarde(value: Any) -> ValueType:
+    """A value of a custom directive, as beancount's parser would give it (`.value`, `.dtype`)."""
     if isinstance(value, amount_lib.Amount):
-        return (value, amount_lib.Amount)
+        return ValueType(value, amount_lib.Amount)
     if isinstance(value, bool):
-        return (value, bool)
+        return ValueType(value, bool)
     if isinstance(value, Decimal):
-        return (value, Decimal)
+        return ValueType(value, Decimal)
     if isinstance(value, datetime.date):
-        return (value, datetime.date)
-    return (str(value), str)
+        return ValueType(value, datetime.date)
+    return ValueType(str(value), str)
 
 
-def custom_account(name: str) -> tuple[str, Any]:
-    return (name, account_lib.TYPE)
+def custom_account(name: str) -> ValueType:
+    return ValueType(name, account_lib.TYPE)
 
 
 def eur(number: Decimal) -> amount_lib.Amount:

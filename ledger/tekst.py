@@ -193,9 +193,15 @@ class Printer(printer.EntryPrinter):
             raise ValueError("boekingen met kostprijs of koers schrijft buurtbudget niet")
         cost = posting.cost
         if cost is not None:
-            if not isinstance(cost, position.Cost):
+            # A booked cost, or one read from text (`CostSpec`) that says the same: a number per unit.
+            if isinstance(cost, position.Cost):
+                number = cost.number
+            elif (isinstance(cost, position.CostSpec) and cost.number_total is None and not cost.merge
+                  and isinstance(cost.number_per, Decimal) and isinstance(cost.currency, str)):
+                number = cost.number_per
+            else:
                 raise ValueError(f"{posting.account}: een onvolledige kostprijs wordt niet geschreven")
-            parts = [_spaced(self._amount(amount_lib.Amount(cost.number, cost.currency)))]
+            parts = [_spaced(self._amount(amount_lib.Amount(number, cost.currency)))]
             if cost.date is not None:
                 parts.append(cost.date.isoformat())
             if cost.label is not None:
@@ -328,8 +334,18 @@ def commentaar(text: str) -> str:
 # --------------------------------------------------------------------------- reading back
 
 
+_AS_IS = frozenset({str, Decimal, datetime.date, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """A value with its kind spelled out, so values of different kinds compare unequal (and never raise)."""
+    kind = type(value)
+    if kind in _AS_IS:  # most values; the public copy compares every entry on every build
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items() if k not in _IGNORED and not k.startswith("__")}
+    if kind is amount_lib.Amount:
+        return ("amount", _plain(value.number), value.currency)
     if isinstance(value, bool):
         return ("bool", value)
     if isinstance(value, int):
@@ -341,14 +357,17 @@ def _plain(value: Any) -> Any:
         total = None if isinstance(value, position.Cost) else value.number_total
         return ("cost", _plain(number), _plain(total), value.currency, value.date, value.label)
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()
-                if k not in _IGNORED and not (isinstance(k, str) and k.startswith("__"))}
-    if isinstance(value, (list, tuple, set, frozenset)) and not isinstance(value, str):
+        return _plain(dict(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
         items = tuple(_plain(v) for v in value)
         return frozenset(items) if isinstance(value, (set, frozenset)) else items
     if isinstance(value, type):
         return value.__name__
     return value
+
+
+def _plain_posting(p: data.Posting) -> tuple:
+    return (p.account, _plain(p.units), _plain(p.cost), _plain(p.price), p.flag, _plain(p.meta or {}))
 
 
 def comparable(entry: data.Directive) -> tuple:
@@ -370,7 +389,8 @@ def comparable(entry: data.Directive) -> tuple:
         elif name == "currencies":
             value = tuple(value or ())
         elif name == "postings":
-            value = tuple((p.account, p.units, p.cost, p.price, p.flag, p.meta or {}) for p in value)
+            fields.append(tuple(_plain_posting(p) for p in value))
+            continue
         fields.append(_plain(value))
     return tuple(fields)
 

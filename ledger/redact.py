@@ -424,7 +424,7 @@ def _reads_back(text: str, written: Mapping[int, str], options: Mapping[str, Any
         if parsed_options.get(key) != want:
             raise KopieFout(f"openbare kopie: optie {key} is {parsed_options.get(key)!r}, verwacht {want!r}")
     read = {entry.meta["lineno"]: entry for entry in parsed}
-    if sorted(read) != sorted(written):
+    if len(read) != len(parsed) or sorted(read) != sorted(written):
         extra = sorted(set(read) - set(written)) or sorted(set(written) - set(read))
         raise KopieFout(f"openbare kopie, regel {extra[0]}: {len(read)} directieven gelezen, "
                         f"{len(written)} geschreven")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import pytest
 from beancount import loader
 from beancount.core import data
 from beancount.parser import options as options_lib
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
 from ledger import tekst
-from ledger.redact import redact_ledger, redacted_entries
+from ledger.redact import KopieFout, redact_ledger, redacted_entries
 from tests import vijandig
 
 OURS = {"title", "operating_currency"}
@@ -134,3 +135,23 @@ def test_the_reported_event_no_longer_includes_another_ledger(tmp_path: Path) ->
     assert [e.comment for e in got if isinstance(e, data.Note)] == ['een "gewone" notitie']
     assert not any("Geheim" in getattr(e, "account", "") for e in got)
     assert [e for e in got if isinstance(e, data.Custom) and e.values[0].value == "import-config"] == []
+
+
+def test_an_entry_that_cannot_be_written_gives_no_copy_at_all() -> None:
+    """Never a copy with an entry left out or pasted: a value the serializer refuses stops the whole copy."""
+    meta = {"filename": "main.beancount", "lineno": 7, "lijst": ["a", "b"]}
+    entries = [data.Open({"filename": "main.beancount", "lineno": 6}, datetime.date(2025, 1, 1), "Assets:Bank",
+                         None, None),
+               data.Event(meta, datetime.date(2025, 1, 2), "info", "x")]
+    options_map = dict(options_lib.OPTIONS_DEFAULTS, title="T", operating_currency=["EUR"])
+    with pytest.raises(KopieFout, match=r"main.beancount:7: event niet te schrijven"):
+        redact_ledger(entries, options_map)
+
+
+def test_the_unreadable_copy_escapes_the_folder_name() -> None:
+    from buurtbudget_admin.service.state import _unreadable_copy
+
+    slug = 'buurt"\ninclude "/etc/passwd'
+    entries, errors, options = parser.parse_string(_unreadable_copy(slug))
+    assert errors == [] and options["include"] == [] and options["title"] == f"{slug} (niet te lezen)"
+    assert [(e.type, [v.value for v in e.values]) for e in entries] == [("fava-option", ["language", "nl"])]

@@ -17,7 +17,15 @@ text of a new beancount file for the residents' view:
   copy gives the same figures as of the original.
 
 What Fava shows on top of the copy (`custom "fava-option"` lines) is the
-caller's to say (`fava_options`); the original's own Fava options stay behind.
+caller's to say (`fava_options`); the original's own Fava directives
+(`custom "fava-..."`) stay behind, and so do its options, plugins and includes.
+
+The copy is built from entries, never from the original's text: every entry
+is written by the one serializer (`ledger.tekst`, every string escaped) and the
+text is parsed again before it is handed out; unless it reads back as exactly
+the redacted entries and our own options, nothing is handed out
+(`KopieFout`). So no text in a ledger (an event saying
+`"x\"\ninclude \"../other/main.beancount\""`) becomes a directive of the copy.
 
 The function is pure (entries in, text out). `redact_ledger` also returns where
 each original entry ended up, so verdicts can point into the copy, and
@@ -32,7 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from beancount.core import account, data, flags
-from beancount.parser import printer
+from beancount.parser import options as options_lib
+from beancount.parser import parser
 
 from ledger import tekst
 from ledger.header import header_entries, parse_header
@@ -53,6 +62,12 @@ PHONE_PATTERN = re.compile(
 # Options a reader of the public copy needs; everything else (documents
 # folders, plugins, includes, importers) stays behind.
 _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
+# Directives for Fava (options, extensions, sidebar links): the copy gets only the caller's.
+_FAVA_PREFIX = "fava-"
+
+
+class KopieFout(ValueError):
+    """The public copy could not be made so that it reads back as the redacted entries; none is handed out."""
 
 
 def _is_receipt_key(key: str) -> bool:
@@ -272,7 +287,7 @@ def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | No
         return None
     if isinstance(entry, data.Transaction) and entry.flag == flags.FLAG_PADDING:
         return None  # the Pad directive makes it again on load
-    if isinstance(entry, data.Custom) and entry.type in ("fava-extension", "fava-option"):
+    if isinstance(entry, data.Custom) and entry.type.startswith(_FAVA_PREFIX):
         return None  # Fava's settings of the copy are the caller's (`fava_options`)
     private = id(entry) in secrets.private_ids
     meta = _clean_meta(entry.meta, secrets, private)
@@ -292,14 +307,13 @@ def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | No
     if isinstance(entry, data.Event):
         return entry._replace(meta=meta, description=secrets.scrub(entry.description))
     if isinstance(entry, data.Query):
-        return entry._replace(meta=meta, name=secrets.scrub(entry.name).replace('"', "'"),
-                              query_string=secrets.scrub(entry.query_string).replace('"', "'"))
+        return entry._replace(meta=meta, name=secrets.scrub(entry.name),
+                              query_string=secrets.scrub(entry.query_string))
     if isinstance(entry, data.Custom):
         values = []
         for value in entry.values:
             if isinstance(value.value, str) and value.dtype is str:
-                cleaned = secrets.scrub(value.value).replace('"', "'")
-                values.append(value._replace(value=cleaned))
+                values.append(value._replace(value=secrets.scrub(value.value)))
             else:
                 values.append(value)
         return entry._replace(meta=meta, values=values)
@@ -330,34 +344,90 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
 
     `fava_options`: (name, value) pairs written as `custom "fava-option"` lines
     at the top of the copy (the language and start page the public view uses).
+    Raises `KopieFout` when an entry cannot be written so that it reads back.
     """
     secrets = find_secrets(entries)
+    options = {"title": secrets.scrub(str(options_map.get("title") or "Buurtbudget")),
+               "operating_currency": [str(c) for c in options_map.get("operating_currency") or ["EUR"]]}
+    options.update({key: str(options_map[key]) for key in _KEPT_OPTIONS if options_map.get(key)})
     out: list[str] = [
         "; Openbare kopie van een buurtbudget, gemaakt door buurtbudget-admin.",
         "; Bonnen, IBANs en namen van bewoners zijn weggelaten; de bedragen zijn die van de boeken.",
-        _line(tekst.option("title", secrets.scrub(str(options_map.get("title") or "Buurtbudget")))),
     ]
-    for currency in options_map.get("operating_currency") or ["EUR"]:
-        out.append(_line(tekst.option("operating_currency", str(currency))))
-    for key in _KEPT_OPTIONS:
-        if options_map.get(key):
-            out.append(_line(tekst.option(key, str(options_map[key]))))
+    try:
+        for key, value in options.items():
+            for one in value if isinstance(value, list) else [value]:
+                out.append(_line(tekst.option(key, one)))
+    except ValueError as exc:
+        raise KopieFout(f"openbare kopie: optie niet te schrijven ({exc})") from None
     out.append("")
     start = min((e.date for e in entries), default=datetime.date(2000, 1, 1))
+    written: dict[int, str] = {}  # line in the copy -> the text of the entry written there
     for name, value in fava_options:
-        out.append(_line(tekst.entry(tekst.custom(
-            start, "fava-option", [tekst.custom_waarde(name), tekst.custom_waarde(value)]))))
+        fava = _write(tekst.custom(start, "fava-option", [tekst.custom_waarde(name), tekst.custom_waarde(value)]))
+        written[len(out) + 1] = fava
+        out.append(_line(fava))
     out.append("")
 
     lines: dict[tuple[str, int], int] = {}
-    for entry in entries:
-        cleaned = _clean_entry(entry, secrets)
-        if cleaned is None:
-            continue
-        text = printer.format_entry(cleaned)
+    for entry, cleaned in _public_pairs(entries, secrets):
+        text = _write(cleaned, entry)
         meta = entry.meta or {}
         if "filename" in meta and "lineno" in meta:
             lines[(str(meta["filename"]), int(meta["lineno"]))] = len(out) + 1
+        written[len(out) + 1] = text
         out.extend(text.rstrip("\n").split("\n"))
         out.append("")
-    return Redacted("\n".join(out) + "\n", lines, secrets)
+    text = "\n".join(out) + "\n"
+    _reads_back(text, written, options)
+    return Redacted(text, lines, secrets)
+
+
+def _public_pairs(entries: list[data.Directive], secrets: Secrets):
+    for entry in entries:
+        cleaned = _clean_entry(entry, secrets)
+        if cleaned is not None:
+            yield entry, cleaned
+
+
+def redacted_entries(entries: list[data.Directive]) -> list[data.Directive]:
+    """The entries of the public copy, in the order of `entries` (what the copy must read back as)."""
+    return [cleaned for _entry, cleaned in _public_pairs(entries, find_secrets(entries))]
+
+
+def _write(entry: data.Directive, original: data.Directive | None = None) -> str:
+    try:
+        return tekst.entry(entry, exact=True)
+    except ValueError as exc:
+        where = original.meta if original is not None and original.meta else {}
+        raise KopieFout(f"{where.get('filename', 'openbare kopie')}:{where.get('lineno', 0)}: "
+                        f"{type(entry).__name__.lower()} niet te schrijven in de openbare kopie ({exc})") from None
+
+
+def _reads_back(text: str, written: Mapping[int, str], options: Mapping[str, Any]) -> None:
+    """The copy parses without errors to exactly the entries written (by line), with only `options` set.
+
+    Each entry read back is written again and must give the same text: with a
+    serializer that writes different values differently (the property tests in
+    `tests/test_tekst_alle.py` hold it to `tekst.comparable`), the copy says
+    exactly what was written, and nothing else.
+    """
+    parsed, errors, parsed_options = parser.parse_string(text, report_filename="main.beancount")
+    if errors:
+        first = errors[0]
+        raise KopieFout(f"openbare kopie, regel {first.source.get('lineno') if first.source else '?'}: "
+                        f"{first.message}")
+    for key, default in options_lib.OPTIONS_DEFAULTS.items():
+        if key in ("filename", "dcontext"):
+            continue
+        want = options.get(key, default)
+        if parsed_options.get(key) != want:
+            raise KopieFout(f"openbare kopie: optie {key} is {parsed_options.get(key)!r}, verwacht {want!r}")
+    read = {entry.meta["lineno"]: entry for entry in parsed}
+    if len(read) != len(parsed) or sorted(read) != sorted(written):
+        extra = sorted(set(read) - set(written)) or sorted(set(written) - set(read))
+        raise KopieFout(f"openbare kopie, regel {extra[0]}: {len(read)} directieven gelezen, "
+                        f"{len(written)} geschreven")
+    for lineno, want in written.items():
+        if _write(read[lineno]) != want:
+            raise KopieFout(f"openbare kopie, regel {lineno}: leest niet terug als wat geschreven is")

@@ -17,10 +17,16 @@ own printer and our formatting:
   `\\n` only, and reads them back unchanged;
 - amounts with two decimals (an amount that is not in whole cents is an error,
   never rounded), metadata in the order given, two spaces of indentation;
-- `filename`, `lineno` and `__...` metadata are never written.
+- `filename`, `lineno` and `__...` metadata are never written;
+- every name that is not a string (account, currency, flag, tag, link,
+  metadata key) is checked against beancount's lexer before it is written,
+  so no value, wherever it came from, can end a line or start a directive.
 
-Whatever this module writes, beancount parses back to the same values (a
-property test holds it to that).
+`entry(d, exact=True)` writes an entry read from a ledger back as it was read
+(amounts with their own precision, costs and prices): the public copy
+(`ledger.redact`) is made that way. Every directive kind beancount has is
+written; whatever this module writes, beancount parses back to the same values
+(property tests hold it to that).
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from typing import Any, Iterable, Mapping
 from beancount.core import account as account_lib
 from beancount.core import amount as amount_lib
 from beancount.core import data
+from beancount.core import position
 from beancount.parser import printer
+from beancount.parser.grammar import ValueType
 
 CENT = Decimal("0.01")
 INDENT = "  "
@@ -43,6 +51,9 @@ _ESCAPE = re.compile(r'[\\"\n\r\t\f\b]')
 _META_KEY = re.compile(r"[a-z][a-zA-Z0-9_-]+")
 _TAG_LINK = re.compile(r"[A-Za-z0-9_./-]+")
 _OPTION = re.compile(r"[a-z_]+")
+_CURRENCY = re.compile(amount_lib.CURRENCY_RE)
+# `*`, the lexer's FLAGS and a single capital (beancount reads `P`, `S`, ... as a flag).
+_FLAG = re.compile(r"[*!&#?%A-Z]")
 _IGNORED = frozenset({"filename", "lineno"})
 
 
@@ -54,14 +65,45 @@ def string(text: str) -> str:
 def bedrag(number: Decimal) -> str:
     """`412.5` -> `412.50`; refuses what is not in whole cents (never rounds money)."""
     value = Decimal(number)
+    if not value.is_finite():
+        raise ValueError(f"bedrag {value} is geen getal")
     cents = value.quantize(CENT)
     if cents != value:
         raise ValueError(f"bedrag {value} is niet in hele centen")
     return f"{cents:.2f}"
 
 
+def _exact(number: Decimal) -> str:
+    """A number as beancount reads it back, with its own precision (`1E+2` -> `100`)."""
+    value = Decimal(number)
+    if not value.is_finite():
+        raise ValueError(f"{value} is geen getal")
+    return format(value, "f")
+
+
+def _currency(name: str) -> str:
+    if not isinstance(name, str) or not _CURRENCY.fullmatch(name):
+        raise ValueError(f"'{name}' is geen geldige valuta")
+    return name
+
+
+def _spaced(token: str) -> str:
+    """A token followed by a comma or a brace: a one-letter currency (`V`) is read as one only before a space."""
+    return token + " " if token[-1:].isupper() and len(token.rsplit(" ", 1)[-1]) == 1 else token
+
+
+def _negative(number: str) -> str:
+    return f"({number})" if number.startswith("-") else number
+
+
+def _flag(flag: str) -> str:
+    if not isinstance(flag, str) or not _FLAG.fullmatch(flag):
+        raise ValueError(f"'{flag}' is geen geldige markering (*, !, ...)")
+    return flag
+
+
 def _amount(a: amount_lib.Amount) -> str:
-    return f"{bedrag(a.number)} {a.currency}"
+    return f"{bedrag(a.number)} {_currency(a.currency)}"
 
 
 def _meta_value(key: str, value: Any) -> str | None:
@@ -78,7 +120,7 @@ def _meta_value(key: str, value: Any) -> str | None:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, amount_lib.Amount):
-        return f"{format(Decimal(value.number), 'f')} {value.currency}"
+        return f"{_exact(value.number)} {_currency(value.currency)}"
     if value is None:
         return None
     raise ValueError(f"metadata {key}: waarde {value!r} kan niet als beancount worden geschreven")
@@ -108,76 +150,149 @@ def _tags_links(tags: Iterable[str] | None, links: Iterable[str] | None) -> str:
 
 
 class Printer(printer.EntryPrinter):
-    """beancount's EntryPrinter with our quoting, amounts and layout."""
+    """beancount's EntryPrinter with our quoting, amounts and layout.
 
-    def __init__(self) -> None:
+    `exact=False`: what buurtbudget writes (amounts in whole cents, no costs or
+    prices). `exact=True`: an entry read from a ledger, written back as it was
+    read (each number with its own precision, costs and prices, empty metadata).
+    """
+
+    def __init__(self, *, exact: bool = False) -> None:
         super().__init__(prefix=INDENT)
+        self.exact = exact
+
+    def _number(self, number: Decimal) -> str:
+        return _exact(number) if self.exact else bedrag(number)
+
+    def _amount(self, a: amount_lib.Amount) -> str:
+        return f"{self._number(a.number)} {_currency(a.currency)}"
 
     def write_metadata(self, meta: Mapping[str, Any] | None, oss: io.StringIO, prefix: str | None = None) -> None:
         for key, value in (meta or {}).items():
             if key in _IGNORED or key.startswith("__"):
                 continue
-            line = _meta_line(key, value, prefix if prefix is not None else self.prefix)
+            prefix_ = prefix if prefix is not None else self.prefix
+            line = _meta_line(key, value, prefix_)
+            if line is None and self.exact:
+                line = f"{prefix_}{key}:\n"  # beancount reads an empty value as None
             if line is not None:
                 oss.write(line)
 
+    def _line(self, entry: data.Directive, oss: io.StringIO, *parts: str) -> None:
+        """The first line of a directive, then its metadata."""
+        oss.write(" ".join((entry.date.isoformat(), *parts)) + "\n")
+        self.write_metadata(entry.meta, oss)
+
+    def _posting(self, posting: data.Posting) -> str:
+        line = INDENT + (f"{_flag(posting.flag)} " if posting.flag else "") + _check_account(posting.account)
+        if isinstance(posting.units, amount_lib.Amount) and isinstance(posting.units.number, Decimal):
+            line += "   " + self._amount(posting.units)
+        if posting.cost is None and posting.price is None:
+            return line
+        if not self.exact:
+            raise ValueError("boekingen met kostprijs of koers schrijft buurtbudget niet")
+        cost = posting.cost
+        if cost is not None:
+            # A booked cost, or one read from text (`CostSpec`) that says the same: a number per unit.
+            if isinstance(cost, position.Cost):
+                number = cost.number
+            elif (isinstance(cost, position.CostSpec) and cost.number_total is None and not cost.merge
+                  and isinstance(cost.number_per, Decimal) and isinstance(cost.currency, str)):
+                number = cost.number_per
+            else:
+                raise ValueError(f"{posting.account}: een onvolledige kostprijs wordt niet geschreven")
+            parts = [_spaced(self._amount(amount_lib.Amount(number, cost.currency)))]
+            if cost.date is not None:
+                parts.append(cost.date.isoformat())
+            if cost.label is not None:
+                parts.append(string(cost.label))
+            line += " {" + ", ".join(parts) + "}"  # `{150.125 USD, 2025-01-01, "lot"}`
+        if posting.price is not None:
+            line += " @ " + self._amount(posting.price)
+        return line
+
     def Transaction(self, entry: data.Transaction, oss: io.StringIO) -> None:
-        head = [entry.date.isoformat(), entry.flag or "*"]
+        head = [entry.date.isoformat(), _flag(entry.flag or "*")]
         if entry.payee is not None:
             head.append(string(entry.payee))
         head.append(string(entry.narration or ""))
         oss.write(" ".join(head) + _tags_links(entry.tags, entry.links) + "\n")
         self.write_metadata(entry.meta, oss)
         for posting in entry.postings:
-            if posting.cost is not None or posting.price is not None:
-                raise ValueError("boekingen met kostprijs of koers schrijft buurtbudget niet")
-            line = INDENT + (f"{posting.flag} " if posting.flag else "") + _check_account(posting.account)
-            if isinstance(posting.units, amount_lib.Amount) and isinstance(posting.units.number, Decimal):
-                line += "   " + _amount(posting.units)
-            oss.write(line + "\n")
+            oss.write(self._posting(posting) + "\n")
             if posting.meta:
                 self.write_metadata(posting.meta, oss, INDENT * 2)
 
     def Open(self, entry: data.Open, oss: io.StringIO) -> None:
-        line = f"{entry.date.isoformat()} open {_check_account(entry.account)}"
+        parts = ["open", _check_account(entry.account)]
         if entry.currencies:
-            line += " " + ",".join(entry.currencies)
+            parts.append(",".join(_spaced(_currency(c)) for c in entry.currencies).rstrip())
         if entry.booking is not None:
-            line += " " + string(entry.booking.name)
-        oss.write(line + "\n")
-        self.write_metadata(entry.meta, oss)
+            parts.append(string(entry.booking.name))
+        self._line(entry, oss, *parts)
 
     def Close(self, entry: data.Close, oss: io.StringIO) -> None:
-        oss.write(f"{entry.date.isoformat()} close {_check_account(entry.account)}\n")
-        self.write_metadata(entry.meta, oss)
+        self._line(entry, oss, "close", _check_account(entry.account))
 
     def Balance(self, entry: data.Balance, oss: io.StringIO) -> None:
-        oss.write(f"{entry.date.isoformat()} balance {_check_account(entry.account)}   {_amount(entry.amount)}\n")
+        number = self._number(entry.amount.number)
+        if entry.tolerance is not None:
+            number += " ~ " + self._number(entry.tolerance)
+        self._line(entry, oss, "balance", _check_account(entry.account),
+                   f"  {number} {_currency(entry.amount.currency)}")
+
+    def Pad(self, entry: data.Pad, oss: io.StringIO) -> None:
+        self._line(entry, oss, "pad", _check_account(entry.account), _check_account(entry.source_account))
+
+    def Note(self, entry: data.Note, oss: io.StringIO) -> None:
+        oss.write(f"{entry.date.isoformat()} note {_check_account(entry.account)} {string(entry.comment)}"
+                  + _tags_links(entry.tags, entry.links) + "\n")
         self.write_metadata(entry.meta, oss)
 
+    def Document(self, entry: data.Document, oss: io.StringIO) -> None:
+        oss.write(f"{entry.date.isoformat()} document {_check_account(entry.account)} {string(entry.filename)}"
+                  + _tags_links(entry.tags, entry.links) + "\n")
+        self.write_metadata(entry.meta, oss)
+
+    def Event(self, entry: data.Event, oss: io.StringIO) -> None:
+        self._line(entry, oss, "event", string(entry.type), string(entry.description))
+
+    def Query(self, entry: data.Query, oss: io.StringIO) -> None:
+        self._line(entry, oss, "query", string(entry.name), string(entry.query_string))
+
+    def Commodity(self, entry: data.Commodity, oss: io.StringIO) -> None:
+        self._line(entry, oss, "commodity", _currency(entry.currency))
+
+    def Price(self, entry: data.Price, oss: io.StringIO) -> None:
+        self._line(entry, oss, "price", _currency(entry.currency), self._amount(entry.amount))
+
     def Custom(self, entry: data.Custom, oss: io.StringIO) -> None:
+        # Values stand side by side, and beancount reads `1.00 -2.00 EUR` as one sum: a minus is
+        # written inside parentheses, `1.00 (-2.00) EUR`.
         values = []
         for value, dtype in entry.values:
             if dtype is account_lib.TYPE:
                 values.append(_check_account(value))
             elif isinstance(value, amount_lib.Amount):
-                values.append(_amount(value))
+                number = self._number(value.number)
+                values.append(f"{_negative(number)} {_currency(value.currency)}")
+            elif isinstance(value, Decimal) and not isinstance(value, bool):
+                values.append(_negative(_exact(value)))
             else:
                 text = _meta_value(entry.type, value)
                 if text is None:
                     raise ValueError(f"custom {entry.type}: lege waarde")
                 values.append(text)
-        oss.write(f"{entry.date.isoformat()} custom {string(entry.type)}"
-                  + "".join(" " + v for v in values) + "\n")
-        self.write_metadata(entry.meta, oss)
+        self._line(entry, oss, "custom", string(entry.type), *values)
 
 
 _PRINTER = Printer()
+_EXACT = Printer(exact=True)
 
 
-def entry(directive: data.Directive) -> str:
-    """One directive as text, ending in a newline."""
-    return _PRINTER(directive)
+def entry(directive: data.Directive, *, exact: bool = False) -> str:
+    """One directive as text, ending in a newline (`exact`: as read from a ledger, see `Printer`)."""
+    return (_EXACT if exact else _PRINTER)(directive)
 
 
 def entries(directives: Iterable[data.Directive]) -> str:
@@ -216,6 +331,70 @@ def commentaar(text: str) -> str:
     return f"; {flat}\n"
 
 
+# --------------------------------------------------------------------------- reading back
+
+
+_AS_IS = frozenset({str, Decimal, datetime.date, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    """A value with its kind spelled out, so values of different kinds compare unequal (and never raise)."""
+    kind = type(value)
+    if kind in _AS_IS:  # most values; the public copy compares every entry on every build
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items() if k not in _IGNORED and not k.startswith("__")}
+    if kind is amount_lib.Amount:
+        return ("amount", _plain(value.number), value.currency)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int):
+        return Decimal(value)  # beancount reads every number as a Decimal
+    if isinstance(value, amount_lib.Amount):
+        return ("amount", _plain(value.number), value.currency)
+    if isinstance(value, (position.Cost, position.CostSpec)):
+        number = value.number if isinstance(value, position.Cost) else value.number_per
+        total = None if isinstance(value, position.Cost) else value.number_total
+        return ("cost", _plain(number), _plain(total), value.currency, value.date, value.label)
+    if isinstance(value, Mapping):
+        return _plain(dict(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = tuple(_plain(v) for v in value)
+        return frozenset(items) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, type):
+        return value.__name__
+    return value
+
+
+def _plain_posting(p: data.Posting) -> tuple:
+    return (p.account, _plain(p.units), _plain(p.cost), _plain(p.price), p.flag, _plain(p.meta or {}))
+
+
+def comparable(entry: data.Directive) -> tuple:
+    """An entry as plain values: what it says, not where it was read from.
+
+    What this module writes and beancount reads back compares equal to what was
+    written (the property tests, and the public copy's own check, hold it to that).
+    A balance's `diff_amount` (a result of checking it), `filename`/`lineno` and
+    the `__...` metadata beancount adds on load are left out; a cost read back
+    from text (`CostSpec`) compares as the cost it books to.
+    """
+    fields: list[Any] = [type(entry).__name__]
+    for name in entry._fields:
+        value = getattr(entry, name)
+        if name == "diff_amount":
+            value = None
+        elif name in ("tags", "links"):
+            value = frozenset(value or ())
+        elif name == "currencies":
+            value = tuple(value or ())
+        elif name == "postings":
+            fields.append(tuple(_plain_posting(p) for p in value))
+            continue
+        fields.append(_plain(value))
+    return tuple(fields)
+
+
 # --------------------------------------------------------------------------- making entries
 
 
@@ -247,24 +426,24 @@ def open_(date: datetime.date, account: str, currencies: tuple[str, ...] = ("EUR
 
 def custom(date: datetime.date, type_: str, values: list[tuple[Any, Any]],
            meta_: Mapping[str, Any] | None = None) -> data.Custom:
-    return data.Custom(dict(meta_ or {}), date, type_, values)
+    return data.Custom(dict(meta_ or {}), date, type_, [ValueType(*v) for v in values])
 
 
-def custom_waarde(value: Any) -> tuple[Any, Any]:
-    """A value of a custom directive with the type beancount's parser would give it."""
+def custom_waarde(value: Any) -> ValueType:
+    """A value of a custom directive, as beancount's parser would give it (`.value`, `.dtype`)."""
     if isinstance(value, amount_lib.Amount):
-        return (value, amount_lib.Amount)
+        return ValueType(value, amount_lib.Amount)
     if isinstance(value, bool):
-        return (value, bool)
+        return ValueType(value, bool)
     if isinstance(value, Decimal):
-        return (value, Decimal)
+        return ValueType(value, Decimal)
     if isinstance(value, datetime.date):
-        return (value, datetime.date)
-    return (str(value), str)
+        return ValueType(value, datetime.date)
+    return ValueType(str(value), str)
 
 
-def custom_account(name: str) -> tuple[str, Any]:
-    return (name, account_lib.TYPE)
+def custom_account(name: str) -> ValueType:
+    return ValueType(name, account_lib.TYPE)
 
 
 def eur(number: Decimal) -> amount_lib.Amount:

@@ -178,3 +178,23 @@ def test_balance_mismatch_refuses_the_whole_import(tmp_path: Path) -> None:
 def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
     """No test in this file leaves a ledger that bean-check rejects."""
     yield
+
+
+def test_a_bank_line_that_spells_directives_is_imported_as_text(tmp_path: Path) -> None:
+    """A counterparty and a description are the bank's text: written by the one serializer, never a directive."""
+    ledger = make_ledger(tmp_path / "b")
+    naam = 'Evil "BV"\ninclude "/etc/passwd"\n2025-01-01 custom "fava-option" "import-config" "x.py"\\'
+    omschrijving = 'x"\n2025-05-10 open Activa:Stiekem\n  iban: "NL91ABNA0417164300"'
+    statement = tmp_path / "afschrift.xml"
+    statement.write_bytes(camt053(IBAN, [Line(D(2025, 5, 10), Decimal("25.00"), "REF-9", naam, omschrijving)],
+                                  Decimal("10000.00"), D(2025, 5, 10)))
+    r = cli("import", str(ledger), str(statement))
+    assert r.returncode == 0, r.stderr
+    loaded = read_ledger(ledger)
+    assert len(loaded.options_map["include"]) == 1  # the ledger itself, nothing included
+    [line] = [e for e in loaded.entries if isinstance(e, data.Transaction) and e.meta.get("bank-ref") == "REF-9"]
+    assert "include" in line.payee and "Activa:Stiekem" in line.narration  # the text, as text
+    assert not any(getattr(e, "account", "") == "Activa:Stiekem" for e in loaded.entries)
+    assert not any(isinstance(e, data.Custom) and e.type == "fava-option" and e.values[0].value == "import-config"
+                   for e in loaded.entries)
+    assert bean_errors(ledger) == []

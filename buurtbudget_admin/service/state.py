@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 from ledger.kader import RULES_FILE_NAME, regelbestand_pad, regels_config, te_volgen_regelbestanden
 from ledger import tekst
 from ledger.loading import LedgerReadError
-from ledger.redact import redact_ledger
+from ledger.redact import KopieFout, redact_ledger
 from ledger.view import Buurtbudget
 from rules import RULES_BY_CODE
 from rules.checking import Problem, check_ledger
@@ -211,7 +212,12 @@ class WorkspaceState:
             return Snapshot(slug, path, version, None, (), f"{where}: {exc.message}", public_path, files, folders)
         files, folders = self._watch_list(path, loaded.options_map)
         fingerprint = _fingerprint(files, folders)
-        redacted = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
+        try:
+            redacted = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
+        except KopieFout as exc:
+            # No copy that might say more than the entries: the public sees an empty ledger.
+            print(f"{slug}: geen openbare kopie: {exc}", file=sys.stderr, flush=True)
+            redacted = None
         rules_file = regelbestand_pad(loaded.options_map)
         rules_bytes = self._copy_rules(rules_file, public_dir)
         # The copy names the digest of its rules file, so a changed kader is a changed copy
@@ -219,8 +225,9 @@ class WorkspaceState:
         kader_line = tekst.commentaar(
             f"kader: {RULES_FILE_NAME} sha256 {hashlib.sha256(rules_bytes).hexdigest()}" if rules_bytes is not None
             else "kader: standaard")
-        _write_if_changed(public_path, (redacted.text.rstrip("\n") + "\n\n" + kader_line).encode("utf-8"))
-        verdict = verdict_items(tuple(problems), redacted)
+        text = redacted.text if redacted else _unreadable_copy(slug)
+        _write_if_changed(public_path, (text.rstrip("\n") + "\n\n" + kader_line).encode("utf-8"))
+        verdict = verdict_items(tuple(problems), redacted) if redacted else []
         _write_if_changed(public_dir / "oordeel.json",
                           json.dumps(verdict, ensure_ascii=False, indent=1).encode("utf-8"))
         self._fingerprints[slug] = fingerprint
@@ -266,8 +273,7 @@ class WorkspaceState:
 
 
 def _unreadable_copy(slug: str) -> str:
-    return (
-        f'option "title" "{slug} (niet te lezen)"\n'
-        'option "operating_currency" "EUR"\n'
-        '2000-01-01 custom "fava-option" "language" "nl"\n'
-    )
+    """The public copy of a ledger that cannot be read: a title and nothing else (the slug is a folder name)."""
+    return (tekst.option("title", f"{slug} (niet te lezen)") + tekst.option("operating_currency", "EUR")
+            + tekst.entry(tekst.custom(datetime.date(2000, 1, 1), "fava-option",
+                                       [tekst.custom_waarde("language"), tekst.custom_waarde("nl")])))

@@ -9,6 +9,11 @@ writer with the logged-in user as author and the rules as validator. A
 refusal is a Fava API error with the Dutch reason (Fava shows it), and the file
 stays byte-identical. Reads of a source file resolve inside the ledger's folder.
 
+The text a web write adds (entries from the "add" form, a `document:` line) is
+written by `ledger.tekst`, never pasted: a value that beancount would read as
+something else (a quote and a line break in a comment, a currency or flag that
+is not one) is escaped or refused, never written.
+
 Receipt uploads (`put_add_document`) are replaced too: PDF, JPEG or PNG by
 content, at most `MAX_RECEIPT_BYTES`, never over an existing file, saved inside
 the ledger's documents folder and committed by the same writer.
@@ -23,7 +28,6 @@ from pathlib import Path
 from typing import Sequence
 
 from fava.beans.funcs import get_position
-from fava.beans.str import to_string
 from fava.core.documents import filepath_in_document_folder
 from fava.core.file import FileModule, _incomplete_sortkey, find_entry_lines, find_insert_position
 from fava.helpers import FavaAPIError
@@ -35,6 +39,7 @@ from werkzeug.utils import secure_filename
 from buurtbudget_admin.service.auth import USER_ENVIRON_KEY
 from buurtbudget_admin.service.editpolicy import EditRefused, check_edit, inside
 from buurtbudget_admin.valideren import valideer
+from ledger import tekst
 from ledger.schrijven import GitFout, SchrijfFout, WijzigingGeweigerd, Wijziging, schrijf
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -172,8 +177,11 @@ class SafeFileModule(FileModule):
             path = self._source_path(Path(filename))
             basis = path.read_text(encoding="utf-8")
             lines = basis.splitlines(keepends=True)
-            indent = self.ledger.fava_options.indent
-            lines.insert(lineno, f'{" " * indent}{key}: "{value}"\n')
+            try:
+                line = tekst.meta_line(key, value, " " * self.ledger.fava_options.indent)
+            except ValueError as exc:
+                raise WebEditRefused(f"Niet opgeslagen: {exc}.") from None
+            lines.insert(lineno, line)
             self._write(path, "".join(lines), f"{key} toegevoegd aan de boeking van {entry.date.isoformat()}",
                         bestanden, basis=basis)
 
@@ -190,7 +198,10 @@ class SafeFileModule(FileModule):
                 if path not in texts:
                     bases[path] = path.read_text(encoding="utf-8")
                     texts[path] = bases[path].splitlines(keepends=True)
-                content = to_string(entry, options.currency_column, options.indent)
+                try:
+                    content = tekst.entry(entry)
+                except ValueError as exc:
+                    raise WebEditRefused(f"Niet opgeslagen: {exc}.") from None
                 if lineno is None:
                     texts[path] += ["\n", content]
                 else:

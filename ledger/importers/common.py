@@ -369,14 +369,10 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
 
 
 def entries_tekst(entries: Sequence[data.Directive]) -> str:
-    """Beancount text for imported entries (metadata without file and line)."""
-    from beancount.parser import printer
+    """Beancount text for imported entries, by the one serializer (a bank's text is escaped, never a directive)."""
+    from ledger import tekst
 
-    parts = []
-    for e in entries:
-        clean = {k: v for k, v in e.meta.items() if k not in ("filename", "lineno")}
-        parts.append(printer.format_entry(e._replace(meta=clean)))
-    return "\n".join(parts)
+    return tekst.entries(entries)
 
 
 _PLAIN = re.compile(r"\d+")

@@ -243,8 +243,9 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
+    email: str | None = None,
 ) -> Resultaat:
-    """Change a ledger safely (see the module's docstring).
+    """Change a ledger safely (see the module's docstring). `door` is the person; `email` theirs, for git.
 
     Raises `WijzigingGeweigerd` (new or worse errors), `SchrijfFout` (a change
     that cannot be made as asked), `GitFout` (no commit possible): in each case
@@ -313,7 +314,8 @@ def schrijf(
         commit = None
         if repo is not None:
             try:
-                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details)
+                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details,
+                                    email=email)
             except (GitFout, OSError) as exc:
                 atomic_write_many(oud)  # never saved without its commit: put the old bytes back
                 for doel in copied:

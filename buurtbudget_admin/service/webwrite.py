@@ -85,11 +85,12 @@ class SafeFileModule(FileModule):
         return super().get_source(self._source_path(Path(path)))
 
     # -- the one way out ----------------------------------------------------
-    def _user(self) -> str:
+    def _user(self):
+        """The logged-in user: its person (full name, e-mail) is the author of the write."""
         user = request.environ.get(USER_ENVIRON_KEY)
         if user is None:
             raise WebEditRefused("Niet ingelogd: wijzigen kan alleen in de beheeromgeving.")
-        return user.name
+        return user
 
     def _write(self, path: Path, new_text: str, omschrijving: str,
                bestanden: Sequence[tuple[Path, Path]] = (), *, basis: str | None = None) -> None:
@@ -118,7 +119,8 @@ class SafeFileModule(FileModule):
             return wijziging
 
         try:
-            schrijf(self.ledger.beancount_file_path, maak, door=self._user(), valideer=valideer)
+            user = self._user()
+            schrijf(self.ledger.beancount_file_path, maak, door=user.persoon, valideer=valideer, email=user.email)
         except (WijzigingGeweigerd, SchrijfFout, GitFout) as exc:
             raise WebEditRefused(_refusal_text(exc, self.folder)) from None
         for path, _old, _new in changes:

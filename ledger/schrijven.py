@@ -22,6 +22,8 @@
    plan further over budget). After the settlement (`afsluiten`), a change to
    anything dated up to the settlement is refused the same way. A rule
    violation or a change to the closed period may be forced with `toch`
+   (a change to the costs of a period the stadsdeel decided, never:
+   `ledger.vaststelling.vastgestelde_fouten`)
    (`--toch --reden`): the changed entries then carry `toch-reden:` and
    `toch-door:`, and the violation stays visible to `check`. beancount's own
    errors (syntax, balance, accounts) can never be forced.
@@ -59,6 +61,7 @@ from ledger.oordeel import formatteer_fout, nieuwe_fouten
 from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
+from ledger.vaststelling import vastgestelde_fouten
 from ledger.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
@@ -279,7 +282,7 @@ def schrijf(
                 copy_atomic(Path(bron), doel)
                 copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
-            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
+            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na) + vastgestelde_fouten(voor, na)
             geforceerd: tuple = ()
             if nieuw:
                 forceerbaar = all(te_forceren(f) for f in nieuw)

@@ -400,5 +400,18 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     card = landing[landing.index('data-slug="testbuurt-2025"'):]
     card = card[:card.index("</article>")]
     assert "Vastgesteld" in card and "€ 9.000,00" in card and "Nog te besteden" not in card
+    # The web writer refuses a back-dated cost in the decided period, as the command line does.
+    import json
+
+    current = json.loads(client.get("/beheer/testbuurt-2025/api/source", headers=anja).get_data())["data"]
+    late = ('\n2025-11-03 * "Bouwmarkt" "Achteraf"\n  document: "bon.pdf"\n'
+            "  Uitgaven:Plannen:Speeltuin:Materiaal   99.00 EUR\n  Activa:Bank:Betaalrekening\n")
+    before = digest(ledger)
+    response = client.put("/beheer/testbuurt-2025/api/source", headers=anja,
+                          json={"file_path": current["file_path"], "source": current["source"] + late,
+                                "sha256sum": current["sha256sum"]})
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert "zijn vastgesteld door Jan de Wit" in response.get_data(as_text=True)
+    assert digest(ledger) == before
     # Every other write stays closed to an auditor.
     assert client.put("/beheer/testbuurt-2025/api/source", json={}, headers=auditor).status_code == 403

@@ -20,16 +20,16 @@ from pathlib import Path
 
 from buurtbudget_admin.errors import UserError
 from buurtbudget_admin.service.users import USERS_FILE, User, UsersFileError, load_users
-from ledger.loading import LedgerReadError, resolve_ledger_path
+from ledger.loading import _check_readable, resolve_ledger_path
 
 ENV = "BUURTBUDGET_GEBRUIKER"
 
 
 def _ledger(ledger: str | os.PathLike) -> Path:
-    try:
-        return resolve_ledger_path(ledger).resolve()
-    except LedgerReadError:
-        return Path(ledger).resolve()
+    # A ledger that is not there is said first (LedgerReadError, Dutch, with the path), as before identities.
+    p = resolve_ledger_path(ledger)
+    _check_readable(p)
+    return p.resolve()
 
 
 def gebruikersbestand(ledger: str | os.PathLike) -> Path | None:

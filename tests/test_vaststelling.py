@@ -369,10 +369,11 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
 
     page = client.get(base, headers=auditor).get_data(as_text=True)
     assert 'id="bb-vaststelling"' in page and "(door Jan de Wit)" in page
+    assert 'name="bevestig"' in page and 'id="bb-vaststelling-open"' in page  # the open claims are named
     assert 'id="bb-vaststelling"' not in client.get(base, headers=anja).get_data(as_text=True)
 
     before = digest(ledger)
-    form = {"bedrag": "9.000,00", "datum": "2026-03-02", "kenmerk": "N-2026-0312"}
+    form = {"bedrag": "9.000,00", "datum": "2026-03-02", "kenmerk": "N-2026-0312", "bevestig": "ja"}
     for headers, data, status, says in (
         (anja, form, 403, "Alleen een auditor"),  # the beheerder keeps the books; the stadsdeel decides
         ({}, form, 401, ""),
@@ -380,6 +381,7 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
         (auditor, {**form, "bedrag": "10.000,01"}, 400, "hoger dan de toekenning"),
         (auditor, {**form, "datum": "2 maart"}, 400, "geen datum"),
         (auditor, {**form, "bedrag": "veel"}, 400, "bedrag"),
+        (auditor, {k: v for k, v in form.items() if k != "bevestig"}, 400, "Bevestig de vaststelling"),
     ):
         response = client.post(base + "vaststelling", data=data, headers=headers)
         assert response.status_code == status, (data, response.get_data(as_text=True)[:300])

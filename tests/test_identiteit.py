@@ -150,3 +150,33 @@ def test_an_unreadable_users_file_is_a_dutch_error_and_nothing_is_written(tmp_pa
     r = cli("boek", str(ledger), *BOEK, door="henk", gebruikers=False)
     assert r.returncode == 2 and "gebruiker 'henk': 'naam' ontbreekt" in r.stderr, r.stderr
     assert _state(ws) == before
+
+
+def test_a_web_booking_is_entered_and_committed_by_the_person_of_the_session(tmp_path: Path) -> None:
+    import base64
+
+    from werkzeug.test import Client
+
+    from buurtbudget_admin.service.users import add_user, users_path
+    from buurtbudget_admin.service.wsgi import create_service
+    from tests.service_workspace import write_workspace
+
+    ws = write_workspace(tmp_path / "ws")
+    add_user(users_path(ws), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Vries",
+             email="anja@example.org")
+    _git(ws, "init", "-q")
+    _git(ws, "add", "-A", ".")
+    _git(ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "begin")
+    client = Client(create_service(ws, cache_dir=tmp_path / "cache", check_interval=0.0))
+    anja = {"Authorization": "Basic " + base64.b64encode(b"anja:geheim-anja").decode(), "Origin": "http://localhost"}
+    # A typed `ingevoerd-door` is replaced by who is logged in: nobody enters a claim in another's name.
+    entry = {"t": "Transaction", "date": "2025-07-03", "flag": "*", "payee": "ING", "narration": "Rente-kosten",
+             "tags": [], "links": [], "meta": {"ingevoerd-door": "Joyce Sedney"},
+             "postings": [{"account": "Uitgaven:Ondersteuning:Bankkosten", "amount": "1.50 EUR"},
+                          {"account": "Activa:Bank:Betaalrekening", "amount": ""}]}
+    response = client.put("/beheer/testbuurt-2025/api/add_entries", json={"entries": [entry]}, headers=anja)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    booking = [e for e in read_ledger(ws / "testbuurt-2025").entries if getattr(e, "narration", "") == "Rente-kosten"]
+    assert booking[0].meta["ingevoerd-door"] == "Anja de Vries"
+    assert _git(ws, "log", "-1", "--format=%an <%ae>|%s").strip() == (
+        "Anja de Vries <anja@example.org>|1 boeking(en) toegevoegd via de website")

@@ -23,7 +23,8 @@ read, with its `meta` (file and line).
 
 The decided period is closed: `vastgestelde_fouten(voor, na)` is the
 writer's check that a change adds, alters or removes no cost dated on or
-before the latest decision (never forcible, not even with `--toch`).
+before the latest decision, and changes or removes no recorded decision
+(never forcible, not even with `--toch`).
 """
 
 from __future__ import annotations
@@ -294,6 +295,28 @@ def _kosten_identiteiten(entries: Iterable[Any], tot: datetime.date, is_kosten) 
     )
 
 
+def _besluiten_blijven(voor: list, na: list) -> list[VastgesteldePeriode]:
+    """A recorded decision is never changed or removed by a write: a correction is a new one."""
+    from ledger.veranderd import volle_identiteit
+
+    def besluiten(entries: list) -> list:
+        return [e for e in entries if type(e) is data.Custom and e.type == TYPE]
+
+    rest = Counter(volle_identiteit(e) for e in besluiten(na))
+    fouten = []
+    for e in besluiten(voor):
+        key = volle_identiteit(e)
+        if rest[key] > 0:
+            rest[key] -= 1
+            continue
+        fouten.append(VastgesteldePeriode(
+            {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
+            f"BB-VASTSTELLING de vaststelling van {e.date.isoformat()} kan niet worden gewijzigd of verwijderd; "
+            "een correctie is een nieuwe vaststelling door het stadsdeel (buurtbudget vaststellen)",
+            e))
+    return fouten
+
+
 def vastgestelde_fouten(voor: Any, na: Any) -> list[VastgesteldePeriode]:
     """The costs dated on or before the latest decision that a change adds, alters or removes.
 
@@ -306,11 +329,11 @@ def vastgestelde_fouten(voor: Any, na: Any) -> list[VastgesteldePeriode]:
     besluit = vaststellingen(voor.entries).latest
     if besluit is None:
         return []
+    fouten = _besluiten_blijven(voor.entries, na.entries)
     is_kosten = Accounts.from_options(voor.options_map).is_expense
     oud = _kosten_identiteiten(voor.entries, besluit.datum, is_kosten)
     nieuw = _kosten_identiteiten(na.entries, besluit.datum, is_kosten)
     where = f"{besluit.meta.get('filename')}:{besluit.meta.get('lineno')}"
-    fouten = []
     for wat, verschil, entries in (("toegevoegd of gewijzigd", nieuw - oud, na.entries),
                                    ("verwijderd of gewijzigd", oud - nieuw, voor.entries)):
         if not verschil:

@@ -48,6 +48,8 @@ def violations(ctx: Context) -> list[RuleError]:
                 f"vastgesteld bedrag {eur(v.bedrag)} is hoger dan de toekenning {eur(award)}",
             ))
         if v.digest is None or v.kosten is None:
+            if v is not found.latest:  # an unsealed decision that a sealed correction replaced no longer governs
+                continue
             errors.append(violation(
                 CODE, v.meta,
                 f"vaststelling van {v.datum.isoformat()} zonder kosten: en digest: (niet met 'buurtbudget "

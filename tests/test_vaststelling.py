@@ -417,3 +417,44 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     assert digest(ledger) == before
     # Every other write stays closed to an auditor.
     assert client.put("/beheer/testbuurt-2025/api/source", json={}, headers=auditor).status_code == 403
+
+
+def test_the_writer_never_changes_or_removes_a_recorded_decision(tmp_path: Path):
+    """Not a command's doing, but the writer's own guard: whatever a caller builds, the decision stays."""
+    import pytest
+
+    from buurtbudget_admin.valideren import valideer
+    from ledger.schrijven import Toch, Wijziging, WijzigingGeweigerd, schrijf
+
+    ledger = _booked_ledger(tmp_path)
+    r = cli("vaststellen", str(ledger), "--bedrag", "9500", "--datum", "2026-03-02", "--door", "Jan de Wit")
+    assert r.returncode == 0, r.stderr
+    text = ledger.read_text(encoding="utf-8")
+    block = text[text.index('2026-03-02 custom "vaststelling"'):]
+    for new_text in (text.replace("9500.00 EUR", "9900.00 EUR"),  # the amount changed
+                     text.replace(block, "")):  # the decision removed: the period would be open again
+        before = folder_digest(ledger.parent)
+        for toch in (None, Toch("het moet")):
+            with pytest.raises(WijzigingGeweigerd) as refused:
+                schrijf(ledger, lambda stand, t=new_text: Wijziging("anders", vervang=((ledger, t),)),
+                        door="Henk", valideer=valideer, toch=toch)
+            assert not refused.value.te_forceren
+            assert any("kan niet worden gewijzigd of verwijderd" in f.message for f in refused.value.fouten)
+            assert folder_digest(ledger.parent) == before
+
+
+@books()
+def test_an_unsealed_decision_replaced_by_a_sealed_correction_no_longer_counts(result):
+    """
+    2025-12-10 custom "vaststelling" 9000.00 EUR
+      door: "J. de Wit"
+
+    2025-12-14 custom "vaststelling" 10000.00 EUR
+      door: "J. de Wit"
+      kosten: 0.00 EUR
+      digest: "sha256:REPLACED"
+    """
+    # One finding: the correction's digest does not match. The unsealed decision it replaced is history.
+    assert result.codes == ["BB-VASTSTELLING"]
+    assert "is gewijzigd na het vastleggen" in result.messages[0]
+    assert result.lines("BB-VASTSTELLING") == [result.line_of("2025-12-14 custom")]

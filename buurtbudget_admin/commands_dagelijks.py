@@ -2,7 +2,9 @@
 
 Every command that changes a ledger goes through `ledger.schrijven.schrijf`
 (lock, validation with the rules, atomic write, git commit). The acting user
-is `--door NAME` or the environment variable BUURTBUDGET_GEBRUIKER.
+is `--door LOGIN` or the environment variable BUURTBUDGET_GEBRUIKER: a login
+of the workspace's gebruikers.toml (`buurtbudget_admin.identiteit`), recorded
+as that person's full name in the books and as the git author.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rules.checking import to_problem
 console = Console(highlight=False, soft_wrap=True, emoji=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
-DOOR_HELP = "Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."
+DOOR_HELP = "Wie dit doet: een login uit gebruikers.toml (standaard: $BUURTBUDGET_GEBRUIKER)."
 TOCH_HELP = ("Schrijf de wijziging ook als ze een regel overtreedt (of een afgesloten periode raakt); "
              "vraagt --reden, die in de boeking wordt vastgelegd.")
 REDEN_HELP = "Waarom de wijziging toch moet (met --toch)."
@@ -41,11 +43,11 @@ def _error(message: str, code: int = 2):
     return UserError(message, code)
 
 
-def _door(door: Optional[str]) -> str:
-    value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
-    if not value:
-        raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
-    return value
+def _door(ledger: Path, door: Optional[str]):
+    """The person behind --door/$BUURTBUDGET_GEBRUIKER: a beheerder of this ledger in gebruikers.toml."""
+    from buurtbudget_admin.identiteit import persoon
+
+    return persoon(ledger, door)
 
 
 def _date(text: Optional[str], option: str, default: datetime.date | None = None) -> datetime.date:
@@ -77,10 +79,10 @@ def _toch(toch: bool, reden: Optional[str], *, eigen_reden: bool = False) -> Toc
     return Toch(reden.strip())
 
 
-def _write(ledger: Path, build, door: str, toch: Toch | None = None) -> Resultaat:
-    """One safe write; every expected failure becomes a Dutch UserError (nothing changed)."""
+def _write(ledger: Path, build, user, toch: Toch | None = None) -> Resultaat:
+    """One safe write by `user` (a login of gebruikers.toml); every expected failure becomes a Dutch UserError."""
     try:
-        return schrijf(ledger, build, door=door, valideer=valideer, toch=toch)
+        return schrijf(ledger, build, door=user.persoon, valideer=valideer, toch=toch, email=user.email)
     except InvoerFout as exc:
         raise _error(str(exc))
     except WijzigingGeweigerd as exc:
@@ -147,15 +149,20 @@ def boek(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
-    who = _door(door)
-    _vooraf(categorie, who, goedgekeurd_door)
+    user = _door(ledger, door)
+    tweede = None
+    if goedgekeurd_door is not None:  # the second person is a login too, recorded as who they are
+        from buurtbudget_admin.identiteit import persoon
+
+        tweede = persoon(ledger, goedgekeurd_door, optie="--goedgekeurd-door").persoon
+    _vooraf(categorie, user.persoon, tweede)
     _bon(bon)
     invoer = KostenInvoer(
         datum=_date(datum, "--datum"), bedrag=_amount(bedrag), plan=plan, categorie=categorie,
-        begunstigde=begunstigde, omschrijving=omschrijving, door=who, bon=bon,
-        goedgekeurd_door=goedgekeurd_door, factuur_iban=factuur_iban,
+        begunstigde=begunstigde, omschrijving=omschrijving, door=user.persoon, bon=bon,
+        goedgekeurd_door=tweede, factuur_iban=factuur_iban,
     )
-    _report(_write(ledger, lambda stand: maak_kosten(stand, invoer), who, _toch(toch, reden)))
+    _report(_write(ledger, lambda stand: maak_kosten(stand, invoer), user, _toch(toch, reden)))
     return 0
 
 
@@ -182,14 +189,14 @@ def indienen(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
-    who = _door(door)
-    _vooraf(categorie, who)
+    user = _door(ledger, door)
+    _vooraf(categorie, user.persoon)
     _bon(bon)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
-        categorie=categorie, omschrijving=omschrijving, door=who, bon=bon,
+        categorie=categorie, omschrijving=omschrijving, door=user.persoon, bon=bon,
     )
-    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), who, _toch(toch, reden)))
+    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), user, _toch(toch, reden)))
     return 0
 
 
@@ -202,8 +209,8 @@ def goedkeuren(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Keur een declaratie (of factuur) goed; niet door de declarant of wie hem invoerde."""
-    who = _door(door)
-    _report(_write(ledger, lambda stand: maak_goedkeuring(stand, link, who), who, _toch(toch, reden)))
+    user = _door(ledger, door)
+    _report(_write(ledger, lambda stand: maak_goedkeuring(stand, link, user.persoon), user, _toch(toch, reden)))
     return 0
 
 
@@ -217,9 +224,9 @@ def afwijzen(
     toch: bool = typer.Option(False, "--toch", help=TOCH_HELP + " De reden is dan die van --reden."),
 ) -> int:
     """Wijs een declaratie af; ze blijft in de ledger staan, met de reden."""
-    who = _door(door)
+    user = _door(ledger, door)
     when = _date(datum, "--datum") if datum else None
-    _report(_write(ledger, lambda stand: maak_afwijzing(stand, link, reden, who, when), who,
+    _report(_write(ledger, lambda stand: maak_afwijzing(stand, link, reden, user.persoon, when), user,
                    _toch(toch, reden, eigen_reden=True)))
     return 0
 
@@ -278,21 +285,22 @@ def betaal(
     return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
 
 
-def _betaler(door: Optional[str]) -> str:
-    """Who makes or cancels a batch: --door, $BUURTBUDGET_GEBRUIKER, or else the login name.
+def _betaler(ledger: Path, door: Optional[str]):
+    """Who makes or cancels a batch: --door, $BUURTBUDGET_GEBRUIKER, or else the system login.
 
     `betaal` wrote nothing before batches were recorded, so scripts ran it
-    without a name; the login name keeps them working and still says who it was.
+    without a name; the system login keeps them working when gebruikers.toml
+    has a login of that name (it must, like any other writer).
     """
     value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
-    if value:
-        return value
-    import getpass
+    if not value:
+        import getpass
 
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
+        try:
+            value = getpass.getuser()
+        except (KeyError, OSError):
+            value = ""
+    return _door(ledger, value)
 
 
 def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
@@ -304,7 +312,8 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
     )
     from ledger.schrijven import Wijziging
 
-    who = _betaler(door)
+    user = _betaler(ledger, door)
+    who = user.persoon
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 
@@ -340,7 +349,7 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
         )
 
     try:
-        result = _write(ledger, build, who)
+        result = _write(ledger, build, user)
     except BaseException:
         if "tmp" in info:
             with contextlib.suppress(OSError):
@@ -394,7 +403,8 @@ def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Opt
     from ledger.betalingen import BetaalFout, intrekking_tekst, zoek_batch
     from ledger.schrijven import Wijziging
 
-    who = _betaler(door)
+    user = _betaler(ledger, door)
+    who = user.persoon
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 
@@ -409,7 +419,7 @@ def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Opt
         return Wijziging(f"Betaalopdracht {batch.msgid} ingetrokken door {who}",
                          intrekking_tekst(batch.msgid, max(when, batch.datum), who, reden))
 
-    _report(_write(ledger, build, who))
+    _report(_write(ledger, build, user))
     if info.get("open"):
         console.print(f"  weer te betalen bij de volgende betaalopdracht: {', '.join(info['open'])}", markup=False)
     if info.get("betaald"):
@@ -440,7 +450,7 @@ def importeer(
     """
     from ledger.importers import SaldoFout, maak_import
 
-    who = _door(door)
+    user = _door(ledger, door)
     if not afschrift.is_file():
         raise _error(f"afschrift '{afschrift}' bestaat niet (of is geen bestand)")
     summary: dict[str, int] = {}
@@ -455,7 +465,7 @@ def importeer(
             raise
 
     try:
-        result = _write(ledger, build, who, _toch(toch, reden))
+        result = _write(ledger, build, user, _toch(toch, reden))
     except Exception as exc:
         if saldo_fout and getattr(exc, "exit_code", None) == 2:
             raise _error(str(exc), 1) from None
@@ -516,7 +526,7 @@ def stemming(
         show(stand.view, kies_plannen(stand.view, kandidaten))
         console.print("--proef: er is niets geschreven.")
         return 0
-    who = _door(door)
+    user = _door(ledger, door)
 
     def build(stand):
         from ledger.stemming import check_plandatum
@@ -528,7 +538,7 @@ def stemming(
             return None
         return stemming_wijziging(stand.view, keuze, when, uitslag.name)
 
-    _report(_write(ledger, build, who, _toch(toch, reden)))
+    _report(_write(ledger, build, user, _toch(toch, reden)))
     return 0
 
 
@@ -545,9 +555,9 @@ def afsluiten(
     """Sluit het buurtbudget af: het niet bestede deel staat als terugbetaling aan de gemeente."""
     from ledger.afsluiten import maak_afsluiting
 
-    who = _door(door)
+    user = _door(ledger, door)
     when = _date(datum, "--datum")
-    _report(_write(ledger, lambda stand: maak_afsluiting(stand, when, who), who, _toch(toch, reden)))
+    _report(_write(ledger, lambda stand: maak_afsluiting(stand, when, user.persoon), user, _toch(toch, reden)))
     return 0
 
 

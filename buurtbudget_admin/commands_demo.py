@@ -20,15 +20,28 @@ def demo(
     Eén ledger (de-baarsjes-2025) bevat met opzet een paar fouten, zodat u ziet hoe
     de controle ze meldt. Exitcode 0 als de werkruimte is geschreven.
     """
-    from buurtbudget_admin.cli import UserError
+    import shutil
 
+    from buurtbudget_admin.cli import UserError
+    from buurtbudget_admin.demo import demo_gebruikers
+
+    if shutil.which("git") is None:
+        raise UserError("git is niet gevonden (PATH): de demo-werkruimte is een git-repository, zodat elke "
+                        "wijziging wordt vastgelegd; installeer git en probeer het opnieuw", exit_code=1)
+    gebruikers = demo_gebruikers()
     try:
-        ledgers = write_demo_workspace(directory)
+        ledgers = write_demo_workspace(directory, met_gebruikers=gebruikers, met_git=True)
     except DemoExistsError as exc:
         raise UserError(f"{exc}; kies een andere map", exit_code=1)
     except OSError as exc:
         raise UserError(f"{directory}: kan de demo-werkruimte niet schrijven ({exc.strerror or exc})", exit_code=1)
-    print(f"Demo-werkruimte geschreven in {directory} ({len(ledgers)} buurtbudgetten).")
+    print(f"Demo-werkruimte geschreven in {directory} ({len(ledgers)} buurtbudgetten), "
+          "een eigen git-repository: elke wijziging wordt daar vastgelegd.")
+    print("Gebruikers (gebruikers.toml, alleen hashes). Wachtwoorden, nu eenmalig getoond:")
+    for g in gebruikers:
+        scope = "alle buurtbudgetten" if g.rol == "beheerder" else "leest alles, legt de vaststelling vast"
+        print(f"  {g.login} ({g.naam}, {g.rol}, {scope}): {g.wachtwoord}")
+    print(f"  Op de opdrachtregel: BUURTBUDGET_GEBRUIKER=joyce buurtbudget boek {directory}/k-buurt-2025 ...")
     for ledger in ledgers:
         slug = ledger.parent.name
         try:

@@ -45,19 +45,23 @@ def vaststellen(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     bedrag: str = typer.Option(..., "--bedrag", help="Het vastgestelde bedrag, bijv. 23.500,00."),
     datum: str = typer.Option(..., "--datum", help="Datum van de vaststelling (JJJJ-MM-DD)."),
-    door: str = typer.Option(..., "--door", help="Wie van het stadsdeel vaststelt."),
+    door: Optional[str] = typer.Option(None, "--door", help="Wie van het stadsdeel vaststelt: de login van een "
+                                                          "auditor in gebruikers.toml (standaard: $BUURTBUDGET_GEBRUIKER)."),
     kenmerk: Optional[str] = typer.Option(None, "--kenmerk", help="Kenmerk van het besluit."),
 ) -> int:
-    """Leg de vaststelling van de subsidie door het stadsdeel vast in de boeken (custom "vaststelling")."""
+    """Leg de vaststelling van de subsidie door het stadsdeel vast in de boeken (custom "vaststelling").
+
+    Alleen een auditor (rol in gebruikers.toml) stelt vast; de boeken noemen
+    zijn volledige naam.
+    """
     from buurtbudget_admin.commands_dagelijks import _amount, _date, _report, _write
+    from buurtbudget_admin.identiteit import persoon
     from ledger.vaststelling import maak_vaststelling
 
+    user = persoon(ledger, door, rol="auditor")
     when = _date(datum, "--datum")  # no clock: the phase on that date decides, as the rules do
     amount = _amount(bedrag)
-    who = door.strip()
-    if not who:
-        raise UserError("--door is leeg: wie van het stadsdeel stelt vast?")
-    _report(_write(ledger, lambda stand: maak_vaststelling(stand, when, amount, who, kenmerk), who))
+    _report(_write(ledger, lambda stand: maak_vaststelling(stand, when, amount, user.persoon, kenmerk), user))
     return 0
 
 

@@ -36,9 +36,11 @@ def ensure_first_users(workspace: Path) -> list[tuple[str, str, str]]:
     if path.exists():
         return []
     made = []
-    for name, role, ledgers in (("beheerder", "beheerder", ("*",)), ("auditor", "auditor", ())):
+    # Placeholder people: the hint printed with the passwords says how to give them real names.
+    for name, role, ledgers, naam in (("beheerder", "beheerder", ("*",), "Beheerder (eerste gebruiker)"),
+                                      ("auditor", "auditor", (), "Auditor (eerste gebruiker)")):
         password = random_password()
-        add_user(path, name, role, ledgers, password)
+        add_user(path, name, role, ledgers, password, naam=naam)
         made.append((name, role, password))
     return made
 
@@ -87,7 +89,8 @@ def serve(
         print(f"Nieuw gebruikersbestand {users_path(workspace)} (alleen hashes). Wachtwoorden, nu eenmalig getoond:")
         for name, role, password in made:
             print(f"  {name} ({role}): {password}")
-        print("  Wijzig ze met: buurtbudget gebruiker toevoegen NAAM --rol ... --werkruimte ...")
+        print('  Geef ze een naam en wachtwoord met: buurtbudget gebruiker toevoegen LOGIN --naam "Volledige Naam" '
+              "--rol ... --werkruimte ...")
     print(f"Overzicht per buurt:  {address}")
     print(f"Openbare boeken:      {address}buurt/<slug>/   (bijv. {address}buurt/{slugs[0]}/)")
     print(f"Beheer (inloggen):    {address}beheer/<slug>/")
@@ -124,13 +127,15 @@ def _password(given: Optional[str]) -> str:
 
 @gebruiker_app.command("toevoegen")
 def toevoegen(
-    naam: str = typer.Argument(..., help="Gebruikersnaam (kleine letters, cijfers, . _ -)."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="Login (kleine letters, cijfers, . _ -)."),
+    naam: str = typer.Option(..., "--naam", help="Volledige naam van de persoon; die komt in de boeken en in git."),
     rol: str = typer.Option(..., help="beheerder of auditor."),
+    email: Optional[str] = typer.Option(None, "--email", help="E-mailadres (voor de auteur in git)."),
     ledger: List[str] = typer.Option([], "--ledger", help="Slug van een buurtbudget (herhaalbaar; '*' = alle). Alleen voor beheerders."),
     werkruimte: Path = typer.Option(Path("."), "--werkruimte", "-w", help="Map van de werkruimte."),
     wachtwoord: Optional[str] = typer.Option(None, help=f"Wachtwoord (anders {PASSWORD_ENV} of een vraag)."),
 ) -> int:
-    """Voeg een gebruiker toe of wijzig hem (rol, buurtbudgetten, wachtwoord)."""
+    """Voeg een gebruiker toe of wijzig hem (naam, rol, buurtbudgetten, wachtwoord)."""
     workspace = _workspace(werkruimte)
     if rol not in ROLES:
         raise UserError(f"--rol '{rol}' onbekend; kies beheerder of auditor")
@@ -142,11 +147,12 @@ def toevoegen(
             raise UserError(f"--ledger '{slug}': geen buurtbudget met die naam in {workspace} "
                             f"(wel: {', '.join(sorted(known)) or 'geen'})")
     try:
-        user = add_user(users_path(workspace), naam, rol, tuple(ledger), _password(wachtwoord))
+        user = add_user(users_path(workspace), login, rol, tuple(ledger), _password(wachtwoord), naam=naam,
+                        email=email)
     except UsersFileError as exc:
         raise UserError(str(exc))
     scope = "alle buurtbudgetten" if rol == "auditor" or "*" in user.ledgers else ", ".join(user.ledgers)
-    print(f"Gebruiker '{user.name}' ({user.role}, {scope}) opgeslagen in {users_path(workspace)}")
+    print(f"Gebruiker '{user.name}' ({user.persoon}, {user.role}, {scope}) opgeslagen in {users_path(workspace)}")
     return 0
 
 
@@ -182,7 +188,7 @@ def lijst(
         user = users[name]
         scope = "alle buurtbudgetten (alleen lezen)" if user.role == "auditor" else (
             "alle buurtbudgetten" if "*" in user.ledgers else ", ".join(user.ledgers))
-        print(f"{name}\t{user.role}\t{scope}")
+        print(f"{name}\t{user.role}\t{scope}\t{user.persoon}" + (f" <{user.email}>" if user.email else ""))
     return 0
 
 

@@ -10,6 +10,15 @@
 
 Everything is generated from fixed seeds and fixed dates: two runs give
 byte-identical trees. `write_demo_workspace(target)` is the one entry point.
+
+`buurtbudget demo` makes it a user's workspace as well (`met_gebruikers`,
+`met_git`): a `gebruikers.toml` with the demo's people (`DEMO_GEBRUIKERS`:
+henk and joyce, beheerders of all three budgets, and stadsdeel, an auditor)
+with random passwords, and a git repository of its own with a first commit.
+The workspace is then its own work tree, so the writer commits there even
+when the folder lies inside another repository that ignores it (the
+project's own `demo-werkruimte/`). `gebruikers.toml` holds password hashes
+and is kept out of that history (`.gitignore`).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
@@ -601,10 +611,59 @@ def workspace_files() -> dict[str, bytes]:
     return files
 
 
-def write_demo_workspace(target: Path) -> list[Path]:
+@dataclass(frozen=True, slots=True)
+class DemoGebruiker:
+    login: str
+    naam: str
+    rol: str
+    wachtwoord: str
+
+
+# The demo's people: (login, full name, role). Henk Bakker enters bookings in De Baarsjes and
+# Joyce Sedney approves claims in the K-buurt; the auditor is a person of the stadsdeel.
+DEMO_GEBRUIKERS = (
+    ("henk", "Henk Bakker", "beheerder"),
+    ("joyce", "Joyce Sedney", "beheerder"),
+    ("stadsdeel", "Marieke de Graaf", "auditor"),
+)
+GIT_AUTEUR = "buurtbudget demo"
+
+
+def demo_gebruikers() -> tuple[DemoGebruiker, ...]:
+    """The demo's people, each with a fresh random password (shown once by `buurtbudget demo`)."""
+    from buurtbudget_admin.service.users import random_password
+
+    return tuple(DemoGebruiker(login, naam, rol, random_password()) for login, naam, rol in DEMO_GEBRUIKERS)
+
+
+def _schrijf_gebruikers(root: Path, gebruikers: tuple[DemoGebruiker, ...]) -> None:
+    from buurtbudget_admin.service.users import add_user, users_path
+
+    for g in gebruikers:
+        add_user(users_path(root), g.login, g.rol, ("*",) if g.rol == "beheerder" else (), g.wachtwoord, naam=g.naam)
+    (root / ".gitignore").write_text("# Wachtwoord-hashes horen niet in de geschiedenis.\ngebruikers.toml\n",
+                                     encoding="utf-8")
+
+
+def _git_init(root: Path) -> None:
+    """A repository of the workspace's own, with every file in a first commit."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": GIT_AUTEUR, "GIT_AUTHOR_EMAIL": "demo@buurtbudget.invalid",
+           "GIT_COMMITTER_NAME": GIT_AUTEUR, "GIT_COMMITTER_EMAIL": "demo@buurtbudget.invalid",
+           "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", "Demo-werkruimte aangemaakt"]):
+        done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise OSError(f"git {args[0] if args[0] != '-c' else 'commit'} mislukt: "
+                          f"{(done.stderr or done.stdout).strip()}")
+
+
+def write_demo_workspace(target: Path, *, met_gebruikers: tuple[DemoGebruiker, ...] = (),
+                         met_git: bool = False) -> list[Path]:
     """Write the demo workspace into `target` (new or empty); return the ledgers written.
 
     Written beside the target first and renamed into place, so a failure leaves nothing half-done.
+    `met_gebruikers`: the people of its gebruikers.toml; `met_git`: a repository of its own.
     """
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -620,6 +679,10 @@ def write_demo_workspace(target: Path) -> list[Path]:
             path.write_bytes(content)
         for spec in BUDGETS:
             (staging / spec.slug / "documents").mkdir(exist_ok=True)
+        if met_gebruikers:
+            _schrijf_gebruikers(staging, met_gebruikers)
+        if met_git:
+            _git_init(staging)
         if target.exists():
             target.rmdir()  # empty, checked above
         os.rename(staging, target)

@@ -45,6 +45,7 @@ FASE_NAMEN: dict[str, str] = {
     "uitvoering": "Uitvoering",
     "verantwoording": "Verantwoording",
     "afgesloten": "Afgesloten",
+    "vastgesteld": "Vastgesteld",  # not a header value: the stadsdeel's decision is in the books
     "onbekend": "Onbekend",
 }
 

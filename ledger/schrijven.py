@@ -22,6 +22,8 @@
    plan further over budget). After the settlement (`afsluiten`), a change to
    anything dated up to the settlement is refused the same way. A rule
    violation or a change to the closed period may be forced with `toch`
+   (a change to the costs of a period the stadsdeel decided, never:
+   `ledger.vaststelling.vastgestelde_fouten`)
    (`--toch --reden`): the changed entries then carry `toch-reden:` and
    `toch-door:`, and the violation stays visible to `check`. beancount's own
    errors (syntax, balance, accounts) can never be forced.
@@ -60,6 +62,7 @@ from ledger.kaderwijziging import kader_verschillen, kader_weigering
 from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
+from ledger.vaststelling import vastgestelde_fouten
 from ledger.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
@@ -247,8 +250,9 @@ def schrijf(
     valideer: Valideer | None = None,
     git: bool = True,
     toch: Toch | None = None,
+    email: str | None = None,
 ) -> Resultaat:
-    """Change a ledger safely (see the module's docstring).
+    """Change a ledger safely (see the module's docstring). `door` is the person; `email` theirs, for git.
 
     Raises `WijzigingGeweigerd` (new or worse errors), `SchrijfFout` (a change
     that cannot be made as asked), `GitFout` (no commit possible): in each case
@@ -286,7 +290,7 @@ def schrijf(
                 verschillen = kader_verschillen(voor.entries, voor.options_map, na.entries, na.options_map)
                 if verschillen:
                     raise SchrijfFout(kader_weigering(verschillen))
-            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
+            nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na) + vastgestelde_fouten(voor, na)
             geforceerd: tuple = ()
             if nieuw:
                 forceerbaar = all(te_forceren(f) for f in nieuw)
@@ -321,7 +325,8 @@ def schrijf(
         commit = None
         if repo is not None:
             try:
-                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details)
+                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details,
+                                    email=email)
             except (GitFout, OSError) as exc:
                 atomic_write_many(oud)  # never saved without its commit: put the old bytes back
                 for doel in copied:

@@ -49,11 +49,11 @@ def _email(naam: str) -> str:
     return f"{slug}@buurtbudget.invalid"
 
 
-def _env(auteur: str, committer: str) -> dict[str, str]:
+def _env(auteur: str, committer: str, email: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
-        "GIT_AUTHOR_NAME": auteur, "GIT_AUTHOR_EMAIL": _email(auteur),
-        "GIT_COMMITTER_NAME": committer, "GIT_COMMITTER_EMAIL": _email(committer),
+        "GIT_AUTHOR_NAME": auteur, "GIT_AUTHOR_EMAIL": email or _email(auteur),
+        "GIT_COMMITTER_NAME": committer, "GIT_COMMITTER_EMAIL": email or _email(committer),
         "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
     })
     return env
@@ -142,8 +142,9 @@ def _rel(repo: Repo, paden: Sequence[Path]) -> list[str]:
     return [str(Path(p).resolve().relative_to(repo.root.resolve())) for p in paden]
 
 
-def _commit(repo: Repo, rel: list[str], auteur: str, committer: str, bericht: str) -> str:
-    env = _env(auteur, committer)
+def _commit(repo: Repo, rel: list[str], auteur: str, committer: str, bericht: str,
+            email: str | None = None) -> str:
+    env = _env(auteur, committer, email)
     for _ in range(3):
         _wait_for_index_lock(repo)
         add = _run(["add", "--", *rel], repo.root, env)
@@ -180,8 +181,9 @@ def leg_gevonden_vast(repo: Repo, paden: Sequence[str], door: str) -> str:
     return _commit(repo, list(paden), "onbekend (niet vastgelegde wijziging)", door, bericht)
 
 
-def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, details: str = "") -> str:
-    """Commit exactly `paden` as `door`; returns the commit's hash.
+def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, details: str = "",
+               email: str | None = None) -> str:
+    """Commit exactly `paden` as `door` (with `email`, the person's address, when known); returns the hash.
 
     On failure the index entries of `paden` are reset to the last commit (they
     matched it before this change: `onvastgelegd` was committed first), so
@@ -192,7 +194,7 @@ def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, detai
     if not rel:  # `git commit --only` without paths would commit whatever is staged
         raise GitFout("niets om vast te leggen")
     try:
-        return _commit(repo, rel, door, door, message)
+        return _commit(repo, rel, door, door, message, email)
     except GitFout:
         _run(["reset", "-q", "--", *rel], repo.root)
         raise

@@ -136,5 +136,8 @@ def gesloten_fouten(voor: Bronnen, na: Bronnen) -> list:
 
 
 def te_forceren(fout: Any) -> bool:
-    """A rule's violation or the closed period: `toch` may force these, never beancount's own errors."""
+    """A rule's violation or the closed period: `toch` may force these, never beancount's own errors
+    nor one marked `definitief` (a change to the costs of a decided period)."""
+    if getattr(fout, "definitief", False):
+        return False
     return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "message", "")).startswith("BB-")

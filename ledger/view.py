@@ -44,6 +44,7 @@ from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_r
 from ledger.money import ceiling_of, within_ceiling
 from ledger.retouren import betaalstatus, is_retour
 from ledger.vier_ogen import mag_goedkeuren
+from ledger.vaststelling import Vaststelling, terug_te_betalen, vaststellingen
 
 ZERO = Decimal("0")
 _NO_LINKS: frozenset[str] = frozenset()  # one shared empty set, not one per cost line
@@ -302,9 +303,22 @@ class Buurtbudget:
         return self.unspent if self.period_ended else ZERO
 
     @property
+    def vastgesteld(self) -> Vaststelling | None:
+        """The stadsdeel's decision that holds on the peildatum (the latest dated on or before it)."""
+        return vaststellingen(self.kosten.customs, tot=self.peildatum).latest
+
+    @property
+    def terug_na_vaststelling(self) -> Decimal | None:
+        """Once decided: received − vastgesteld (negative: still to receive from the city); else None."""
+        besluit = self.vastgesteld
+        return None if besluit is None else terug_te_betalen(self.received, besluit.bedrag)
+
+    @property
     def fase(self) -> str:
         if self.header is None:
             return "onbekend"
+        if self.vastgesteld is not None:  # the decision closes the books, whatever the header says
+            return "vastgesteld"
         if self.header.fase:
             return self.header.fase
         if self.settled:

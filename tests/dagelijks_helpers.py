@@ -86,11 +86,81 @@ def bean_check(path: Path) -> subprocess.CompletedProcess:
                           env={**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"})
 
 
+# --------------------------------------------------------------------------- people
+
+# The commands that write: their --door (or $BUURTBUDGET_GEBRUIKER) must be a login of gebruikers.toml.
+WRITE_COMMANDS = frozenset({"boek", "declaratie", "betaal", "import", "plannen", "afsluiten", "vaststellen"})
+TEST_PASSWORD_HASH = None  # made once: the tests' people log in from the command line only
+
+
+def login_van(naam: str) -> str:
+    """The login a test gives a person: 'Joyce Sedney' -> 'joyce-sedney'."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", naam).encode("ascii", "ignore").decode().casefold()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "iemand"
+
+
+def gebruiker(werkruimte: Path, naam: str, rol: str = "beheerder", login: str | None = None,
+              email: str | None = None) -> str:
+    """Make sure `naam` is a person of the workspace's gebruikers.toml; returns the login.
+
+    A person already there (by full name, compared as four eyes compares)
+    keeps the login they have.
+    """
+    global TEST_PASSWORD_HASH
+    from buurtbudget_admin.service.users import add_user, load_users, users_path
+    from ledger.vier_ogen import naam_sleutel
+    from werkzeug.security import generate_password_hash
+
+    path = users_path(werkruimte)
+    for user in load_users(path).values():
+        if naam_sleutel(user.persoon) == naam_sleutel(naam) and (login is None or user.name == login):
+            return user.name
+    if TEST_PASSWORD_HASH is None:  # a cheap hash: nobody logs in with it, and scrypt costs every test time
+        TEST_PASSWORD_HASH = generate_password_hash("test-wachtwoord", method="pbkdf2:sha256:1000")
+    taken = load_users(path)
+    if login is None:
+        login = login_van(naam)
+        while login in taken:  # another person has it (the demo's henk is Henk Bakker, not "Henk")
+            login += "-2"
+    add_user(path, login, rol, ("*",) if rol == "beheerder" else (), "", naam=naam, email=email,
+             password_hash=TEST_PASSWORD_HASH)
+    return login
+
+
+def _ledger_arg(args: tuple[str, ...]) -> Path | None:
+    for arg in args[1:]:
+        p = Path(arg)
+        if (p.suffix == ".beancount" and p.is_file()) or (p.is_dir() and (p / "main.beancount").is_file()):
+            return p if p.is_dir() else p.parent
+    return None
+
+
 def cli(*args: str, door: str | None = "Henk", cwd: Path | None = None,
-        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the real console script in a subprocess."""
+        env_extra: dict[str, str] | None = None, gebruikers: bool = True) -> subprocess.CompletedProcess:
+    """Run the real console script in a subprocess.
+
+    `door` and the values of `--door`/`--goedgekeurd-door` are people's full
+    names: for a command that writes, each is made a login of the workspace's
+    gebruikers.toml (beside the ledger's folder; an auditor for `vaststellen`)
+    and the command gets that login, so the books record the full name as
+    before. `gebruikers=False` passes everything as given (tests of identities).
+    """
     env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1", **(env_extra or {})}
     env.pop("BUURTBUDGET_GEBRUIKER", None)
+    folder = _ledger_arg(args) if gebruikers and args and args[0] in WRITE_COMMANDS else None
+    if folder is not None:
+        werkruimte = folder.resolve().parent
+        rol = "auditor" if args[0] == "vaststellen" else "beheerder"
+        args = tuple(args)
+        for i, arg in enumerate(args[:-1]):
+            if arg in ("--door", "--goedgekeurd-door"):
+                args = (*args[:i + 1], gebruiker(werkruimte, args[i + 1], rol if arg == "--door" else "beheerder"),
+                        *args[i + 2:])
+        if door:
+            door = gebruiker(werkruimte, door, rol)
     if door:
         env["BUURTBUDGET_GEBRUIKER"] = door
     exe = Path(sys.executable).with_name("buurtbudget")

@@ -9,6 +9,7 @@ from lxml import etree
 
 from ledger.betalingen import valideer
 from tests.books import write_books
+from tests.dagelijks_helpers import gebruiker
 from tests.test_cli import assert_no_traceback, buurtbudget
 
 BOOKS = """
@@ -37,7 +38,8 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     ledger = write_books(tmp_path / "testbuurt-2025", BOOKS)
     before = ledger.read_text(encoding="utf-8")
     out = tmp_path / "betaling.xml"
-    # No --door and no BUURTBUDGET_GEBRUIKER: the login name is recorded as who made the batch.
+    # No --door and no BUURTBUDGET_GEBRUIKER: the system login, a login of gebruikers.toml, made the batch.
+    gebruiker(tmp_path, "Systeem Beheerder", login=getpass.getuser())
     proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08")
     assert proc.returncode == 0, proc.stderr
     xml = out.read_bytes()
@@ -51,7 +53,7 @@ def test_claims_are_paid_and_the_invoice_without_iban_is_named(tmp_path: Path):
     assert msgid.startswith("BB-20250508-001-")
     assert added.strip().startswith(f'2025-05-08 custom "betaalopdracht" "{msgid}"')
     assert 'links: "decl-2025-004"' in added and "fact-2025-001" not in added
-    assert f'door: "{getpass.getuser()}"' in added
+    assert 'door: "Systeem Beheerder"' in added
     assert_no_traceback(proc)
 
 
@@ -59,7 +61,7 @@ def test_only_unpayable_items_writes_no_file(tmp_path: Path):
     ledger = write_books(tmp_path / "testbuurt-2025", BOOKS.split("2025-05-02")[0])
     out = tmp_path / "betaling.xml"
     before = ledger.read_bytes()
-    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08", "--door", "Henk")
+    proc = buurtbudget("betaal", ledger, "-o", out, "--datum", "2025-05-08", "--door", gebruiker(tmp_path, "Henk"))
     assert proc.returncode == 2
     assert "geen bestand geschreven" in proc.stderr
     assert not out.exists() and ledger.read_bytes() == before

@@ -171,7 +171,6 @@ SAME_PEOPLE = [
     ("kleine letters", "henk bakker", "decl-2025-018", "vier-ogenprincipe"),
     ("hoofdletters en randen", "  HENK BAKKER ", "decl-2025-018", "vier-ogenprincipe"),
     ("harde spatie", "Henk\u00a0Bakker", "decl-2025-018", "vier-ogenprincipe"),
-    ("tab", "Henk\tBakker", "decl-2025-018", "vier-ogenprincipe"),
     ("declarant anders getypt", "piet  JANSEN", "decl-2025-018", "declarant"),
     ("losse accenten", "Jose\u0301 Mu\u0308ller", "decl-2025-017", "declarant"),
 ]
@@ -179,6 +178,7 @@ SAME_PEOPLE = [
 
 @pytest.mark.parametrize("label,door,link,expected", SAME_PEOPLE, ids=[s[0] for s in SAME_PEOPLE])
 def test_the_same_person_typed_differently_cannot_approve(tmp_path: Path, label, door, link, expected) -> None:
+    # `door` is the full name of a login in gebruikers.toml (a name with a tab cannot be one: test_service).
     ledger = _claims_ledger(tmp_path / "b")
     before = folder_digest(tmp_path / "b")
     r = cli("declaratie", "goedkeuren", str(ledger), link, door=door)

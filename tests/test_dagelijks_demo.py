@@ -62,3 +62,43 @@ def test_claim_cycle_and_import_on_the_demo_workspace(tmp_path: Path) -> None:
 def _ledgers_blijven_geldig(geen_ongeldige_ledgers):
     """No test in this file leaves a ledger that bean-check rejects."""
     yield
+
+
+def test_the_demo_is_a_workspace_its_users_can_write_even_inside_a_repository_that_ignores_it(tmp_path: Path) -> None:
+    """As `scripts/opzetten.sh` makes it: demo-werkruimte/ inside the project, which .gitignore lists."""
+    import re
+    import subprocess
+
+    from buurtbudget_admin.service.users import UserStore, load_users, users_path
+
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("/demo-werkruimte/\n", encoding="utf-8")
+    ws = project / "demo-werkruimte"
+    r = cli("demo", str(ws), door=None)
+    assert r.returncode == 0, r.stderr
+    passwords = dict(re.findall(r"^  (\w+) \([^)]*\): (\S+)$", r.stdout, re.M))
+    assert set(passwords) == {"henk", "joyce", "stadsdeel"}
+    users = load_users(users_path(ws))
+    assert {(u.name, u.persoon, u.role, u.ledgers) for u in users.values()} == {
+        ("henk", "Henk Bakker", "beheerder", ("*",)), ("joyce", "Joyce Sedney", "beheerder", ("*",)),
+        ("stadsdeel", "Marieke de Graaf", "auditor", ())}
+    store = UserStore(users_path(ws))
+    assert all(store.authenticate(login, pw) is not None for login, pw in passwords.items())
+    assert not any(pw in users_path(ws).read_text(encoding="utf-8") for pw in passwords.values())
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(ws), *args], capture_output=True, text=True, check=True).stdout
+
+    assert git("rev-parse", "--show-toplevel").strip() == str(ws.resolve())
+    assert git("status", "--porcelain") == ""  # everything committed; gebruikers.toml kept out
+    assert "gebruikers.toml" not in git("ls-files")
+    r = cli("boek", str(ws / "k-buurt-2025"), "--datum", "2025-06-03", "--bedrag", "12,50", "--plan", "Moestuin",
+            "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt", "--omschrijving", "Touw",
+            "--bon", str(receipt(tmp_path)), door="joyce", gebruikers=False)
+    assert r.returncode == 0, r.stderr
+    assert git("log", "-1", "--format=%an|%s").strip().startswith("Joyce Sedney|")
+    assert git("status", "--porcelain") == ""
+    assert 'ingevoerd-door: "Joyce Sedney"' in (ws / "k-buurt-2025" / "main.beancount").read_text(encoding="utf-8")
+    shutil.rmtree(ws / "de-baarsjes-2025")  # its deliberate faults; no test leaves an invalid ledger

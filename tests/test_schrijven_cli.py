@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
-from tests.dagelijks_helpers import RESIDENT_IBAN, bean_errors, cli, digest, make_ledger, receipt
+from tests.dagelijks_helpers import RESIDENT_IBAN, bean_errors, cli, digest, gebruiker, make_ledger, receipt
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -30,7 +30,8 @@ def _boek(ledger: Path, bedrag: str, *extra: str, datum: str = "2025-03-10", pla
             "--bon", str(bon), *extra)
     if env_path is None:
         return cli(*args, door=door)
-    return _cli_env(args, {"PATH": env_path, "BUURTBUDGET_GEBRUIKER": door or ""})
+    login = gebruiker(ledger.resolve().parent.parent, door) if door else ""
+    return _cli_env(args, {"PATH": env_path, "BUURTBUDGET_GEBRUIKER": login})
 
 
 def _cli_env(args: tuple[str, ...], extra_env: dict[str, str], drop: tuple[str, ...] = ()):
@@ -122,8 +123,8 @@ def test_planted_caches_run_no_code_and_change_no_verdict(tmp_path: Path) -> Non
     before = _hashes(ledger.parent)
     r = _cli_env(("boek", str(ledger), "--datum", "2025-03-10", "--bedrag", "6000", "--plan", "Speeltuin",
                   "--categorie", "Materiaal", "--begunstigde", "B", "--omschrijving", "te duur",
-                  "--bon", str(receipt(tmp_path)), "--goedgekeurd-door", "Ria"),
-                 {"BUURTBUDGET_GEBRUIKER": "Henk"}, drop=("BEANCOUNT_DISABLE_LOAD_CACHE",))
+                  "--bon", str(receipt(tmp_path)), "--goedgekeurd-door", gebruiker(tmp_path, "Ria")),
+                 {"BUURTBUDGET_GEBRUIKER": gebruiker(tmp_path, "Henk")}, drop=("BEANCOUNT_DISABLE_LOAD_CACHE",))
     assert r.returncode == 1 and "BB-PLAN" in r.stderr  # the verdict is the ledger's, not the cache's
     assert _hashes(ledger.parent) == before
     r = _boek(ledger, "10")

@@ -282,12 +282,16 @@ def test_first_start_makes_a_beheerder_and_an_auditor_with_random_passwords(tmp_
 def test_gebruiker_commands(tmp_path, capsys):
     workspace = write_workspace(tmp_path / "ws")
     os.environ.pop("BUURTBUDGET_WACHTWOORD", None)
-    assert main(["gebruiker", "toevoegen", "piet", "--rol", "beheerder", "--ledger", SLUG,
-                 "--werkruimte", str(workspace), "--wachtwoord", "lang-genoeg"]) == 0
-    assert main(["gebruiker", "toevoegen", "audit", "--rol", "auditor", "--werkruimte", str(workspace),
-                 "--wachtwoord", "ook-lang-genoeg"]) == 0
+    assert main(["gebruiker", "toevoegen", "piet", "--naam", 'Piet "PJ" de Jong', "--email", "piet@example.org",
+                 "--rol", "beheerder", "--ledger", SLUG, "--werkruimte", str(workspace),
+                 "--wachtwoord", "lang-genoeg"]) == 0
+    assert main(["gebruiker", "toevoegen", "audit", "--naam", "Jan de Wit", "--rol", "auditor",
+                 "--werkruimte", str(workspace), "--wachtwoord", "ook-lang-genoeg"]) == 0
     text = users_path(workspace).read_text(encoding="utf-8")
     assert "lang-genoeg" not in text and "scrypt:" in text
+    assert 'naam = "Piet \\"PJ\\" de Jong"' in text  # written by a TOML writer: quotes escaped
+    assert load_users(users_path(workspace))["piet"].persoon == 'Piet "PJ" de Jong'
+    assert load_users(users_path(workspace))["piet"].email == "piet@example.org"
     assert oct(users_path(workspace).stat().st_mode & 0o777) == "0o600"
     users = load_users(users_path(workspace))
     assert users["piet"].may_write(SLUG) and not users["piet"].may_read(OTHER)
@@ -295,17 +299,42 @@ def test_gebruiker_commands(tmp_path, capsys):
     capsys.readouterr()
     assert main(["gebruiker", "lijst", "--werkruimte", str(workspace)]) == 0
     listing = capsys.readouterr().out
-    assert "piet\tbeheerder\t" + SLUG in listing and "audit\tauditor" in listing
-    # Mistakes give a Dutch message and a non-zero status.
-    assert main(["gebruiker", "toevoegen", "x", "--rol", "beheerder", "--ledger", "onbekend",
+    assert "piet\tbeheerder\t" + SLUG + '\tPiet "PJ" de Jong <piet@example.org>' in listing
+    assert "audit\tauditor\talle buurtbudgetten (alleen lezen)\tJan de Wit" in listing
+    # Mistakes give a Dutch message and a non-zero status; the users file stays as it was.
+    before = users_path(workspace).read_bytes()
+    for args, says in (
+        (["x", "--rol", "beheerder", "--ledger", SLUG], "--naam"),  # no person behind the login
+        (["x", "--naam", "  ", "--rol", "beheerder", "--ledger", SLUG], "de naam is leeg"),
+        (["x", "--naam", "Jan\nde Wit", "--rol", "beheerder", "--ledger", SLUG], "op één regel"),
+        (["x", "--naam", "Iemand", "--email", "geen-adres", "--rol", "beheerder", "--ledger", SLUG], "e-mailadres"),
+        (["jan", "--naam", "jan  DE wit", "--rol", "beheerder", "--ledger", SLUG], "heeft al de login 'audit'"),
+    ):
+        assert main(["gebruiker", "toevoegen", *args, "--werkruimte", str(workspace),
+                     "--wachtwoord", "lang-genoeg"]) == 2, args
+        assert says in capsys.readouterr().err, args
+        assert users_path(workspace).read_bytes() == before
+    assert main(["gebruiker", "toevoegen", "x", "--naam", "X", "--rol", "beheerder", "--ledger", "onbekend",
                  "--werkruimte", str(workspace), "--wachtwoord", "lang-genoeg"]) == 2
-    assert main(["gebruiker", "toevoegen", "x", "--rol", "baas", "--werkruimte", str(workspace),
+    assert main(["gebruiker", "toevoegen", "x", "--naam", "X", "--rol", "baas", "--werkruimte", str(workspace),
                  "--wachtwoord", "lang-genoeg"]) == 2
-    assert main(["gebruiker", "toevoegen", "x", "--rol", "auditor", "--werkruimte", str(workspace),
+    assert main(["gebruiker", "toevoegen", "x", "--naam", "X", "--rol", "auditor", "--werkruimte", str(workspace),
                  "--wachtwoord", "kort"]) == 2
     assert "minstens 8 tekens" in capsys.readouterr().err
     assert main(["gebruiker", "verwijderen", "piet", "--werkruimte", str(workspace)]) == 0
     assert main(["gebruiker", "verwijderen", "piet", "--werkruimte", str(workspace)]) == 1
     assert "piet" not in load_users(users_path(workspace))
+    # The file is validated on reading (pydantic): a missing name or an unknown field is a Dutch error.
+    from buurtbudget_admin.service.users import UsersFileError
+
+    for table, says in (('rol = "auditor"\nwachtwoord = "scrypt:1$a$b"\n', "'naam' ontbreekt"),
+                        ('rol = "auditor"\nnaam = "A"\nwachtwoord = "scrypt:1$a$b"\nadmin = true\n',
+                         "onbekend veld 'admin'"),
+                        ('rol = "baas"\nnaam = "A"\nwachtwoord = "scrypt:1$a$b"\n', "onbekende rol 'baas'"),
+                        ('rol = "auditor"\nnaam = 3\nwachtwoord = "scrypt:1$a$b"\n', "'naam' heeft de verkeerde soort")):
+        bad = tmp_path / "slecht.toml"
+        bad.write_text("[gebruiker.a]\n" + table, encoding="utf-8")
+        with pytest.raises(UsersFileError, match=re.escape(says)):
+            load_users(bad)
     assert main(["serve", str(tmp_path / "bestaat-niet")]) == 2
     assert "bestaat niet" in capsys.readouterr().err

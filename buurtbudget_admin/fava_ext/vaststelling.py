@@ -1,9 +1,10 @@
 """The auditor records the vaststelling in /beheer/: the form's POST, through the safe writer.
 
 Only a logged-in auditor in the beheer Fava may (a beheerder keeps the books,
-the stadsdeel decides); the auditor is the `door`. The same checks as
-`buurtbudget vaststellen` (`ledger.vaststelling.maak_vaststelling`); a refusal
-is a Dutch page and leaves the ledger byte-identical.
+the stadsdeel decides); the auditor's full name (gebruikers.toml) is the `door`. The same checks as
+`buurtbudget vaststellen` (`ledger.vaststelling.maak_vaststelling`); the form
+shows what is still open (claims, violations) and asks for a confirmation
+(`bevestig=ja`). A refusal is a Dutch page and leaves the ledger byte-identical.
 """
 
 from __future__ import annotations
@@ -48,9 +49,13 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> U
     except AmountError as exc:
         return Uitkomst(400, "Niet vastgelegd", f"bedrag: {exc}")
     kenmerk = (form.get("kenmerk") or "").strip() or None
+    if (form.get("bevestig") or "") != "ja":  # the decision closes the period: never by one stray click
+        return Uitkomst(400, "Niet vastgelegd", "Bevestig de vaststelling (het vinkje): daarmee is de periode "
+                                                "tot en met de datum gesloten.")
     try:
-        result = schrijf(ledger_path, lambda stand: maak_vaststelling(stand, datum, bedrag, user.name, kenmerk),
-                         door=user.name, valideer=valideer)
+        # Recorded as the person behind the login (gebruikers.toml), never the login itself.
+        result = schrijf(ledger_path, lambda stand: maak_vaststelling(stand, datum, bedrag, user.persoon, kenmerk),
+                         door=user.persoon, valideer=valideer, email=user.email)
     except InvoerFout as exc:
         return Uitkomst(400, "Niet vastgelegd", str(exc))
     except WijzigingGeweigerd as exc:

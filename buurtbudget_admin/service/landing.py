@@ -58,6 +58,10 @@ class Card:
     plans: tuple[PlanRow, ...]
     violations: int
     unreadable: bool
+    # Once the stadsdeel decided: the amount, and what goes back to the city (or is still to come).
+    vastgesteld: str = ""
+    terug_label: str = ""
+    terug: str = ""
 
 
 def _bar(part: Decimal, whole: Decimal | None) -> int:
@@ -77,6 +81,7 @@ def card_of(snap: Snapshot) -> Card:
         for p in view.plans
     )
     violations = sum(1 for p in snap.problems if p.code.startswith("BB-"))
+    besluit, terug = view.vastgesteld, view.terug_na_vaststelling
     return Card(
         slug=snap.slug, title=header.naam, buurt=header.buurt, stadsdeel=header.stadsdeel,
         fase=view.fase, fase_label=FASE_LABELS.get(view.fase, view.fase), model=header.model_naam,
@@ -85,6 +90,10 @@ def card_of(snap: Snapshot) -> Card:
         support_pct=format_percentage(view.support_costs, view.award),
         support_bar=_bar(view.support_costs, view.ceiling), support_ok=view.support_within_ceiling,
         plans=plans, violations=violations, unreadable=False,
+        vastgesteld=format_eur(besluit.bedrag) if besluit else "",
+        terug_label=("" if terug is None else "Terug te betalen aan de gemeente" if terug >= 0
+                     else "Nog te ontvangen van de gemeente"),
+        terug=format_eur(abs(terug)) if terug is not None else "",
     )
 
 

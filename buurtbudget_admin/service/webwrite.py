@@ -5,7 +5,9 @@ beheer ledgers get `SafeFileModule` instead of Fava's file module: each of its
 writes (the editor's save, an entry slice edited or deleted, entries added,
 a receipt attached) computes the complete new text of the one source file it
 touches, lets `editpolicy.check_edit` judge it, and hands it to the safe
-writer with the logged-in user as author and the rules as validator. A
+writer with the logged-in user's person (full name, e-mail: gebruikers.toml)
+as author and the rules as validator; a transaction added through Fava's
+form records that person as `ingevoerd-door`, whatever was typed. A
 refusal is a Fava API error with the Dutch reason (Fava shows it), and the file
 stays byte-identical. Reads of a source file resolve inside the ledger's folder.
 
@@ -27,6 +29,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Sequence
 
+from beancount.core.data import Transaction
 from fava.beans.funcs import get_position
 from fava.core.documents import filepath_in_document_folder
 from fava.core.file import FileModule, _incomplete_sortkey, find_entry_lines, find_insert_position
@@ -90,11 +93,12 @@ class SafeFileModule(FileModule):
         return super().get_source(self._source_path(Path(path)))
 
     # -- the one way out ----------------------------------------------------
-    def _user(self) -> str:
+    def _user(self):
+        """The logged-in user: its person (full name, e-mail) is the author of the write."""
         user = request.environ.get(USER_ENVIRON_KEY)
         if user is None:
             raise WebEditRefused("Niet ingelogd: wijzigen kan alleen in de beheeromgeving.")
-        return user.name
+        return user
 
     def _write(self, path: Path, new_text: str, omschrijving: str,
                bestanden: Sequence[tuple[Path, Path]] = (), *, basis: str | None = None) -> None:
@@ -122,7 +126,8 @@ class SafeFileModule(FileModule):
             return wijziging
 
         try:
-            schrijf(self.ledger.beancount_file_path, maak, door=self._user(), valideer=valideer)
+            user = self._user()
+            schrijf(self.ledger.beancount_file_path, maak, door=user.persoon, valideer=valideer, email=user.email)
         except EditRefused as exc:
             raise WebEditRefused(f"Wijziging geweigerd: {exc}") from None
         except (WijzigingGeweigerd, SchrijfFout, GitFout) as exc:
@@ -192,7 +197,10 @@ class SafeFileModule(FileModule):
             default = self.ledger.beancount_file_path  # never fava's default-file: it could point anywhere
             texts: dict[Path, list[str]] = {}
             bases: dict[Path, str] = {}
+            person = self._user().persoon
             for entry in sorted(entries, key=_incomplete_sortkey):
+                if isinstance(entry, Transaction):  # who entered it is the session's person, never a typed name
+                    entry = entry._replace(meta={**entry.meta, "ingevoerd-door": person})
                 filename, lineno = find_insert_position(entry, options.insert_entry, default)
                 path = self._source_path(Path(filename))
                 if path not in texts:

@@ -39,12 +39,12 @@ def wijzigen(
     """Wijzig het kader van een bestaand buurtbudget, met een reden die in de kop wordt vastgelegd."""
     if weghalen == (waarde is not None):
         raise _error("geef --waarde WAARDE of --weghalen (precies één van beide)")
-    wie = _door(door)
+    wie = _door(ledger, door)
     forceer = _toch(toch, reden, eigen_reden=True)
 
     def build(stand):
         try:
-            return maak_kaderwijziging(stand, veld.strip(), waarde, reden, wie)
+            return maak_kaderwijziging(stand, veld.strip(), waarde, reden, wie.persoon)
         except KaderFout as exc:
             raise _error(f"{ledger}: {exc}") from None
 

@@ -18,7 +18,7 @@ vaststelling. The ledger, besides the bookings of `service_workspace.NOORD`
       ...
 
     2025-07-08 custom "betaalopdracht" "BB-20250708-001-4F2A"      ; ^decl-2025-010 waits at the bank
-    2026-03-02 custom "vaststelling" 9000.00 EUR                    ; the auditor's decision
+    2025-06-30 custom "vaststelling" 9000.00 EUR                    ; the auditor's decision
 
 Every refusal is a 422 with the reason, and leaves every file byte-identical.
 """
@@ -69,12 +69,11 @@ EXTRA = """
 HEADER_LINE = '  beheerder: "Stichting Voorbeeld"\n'
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def _site(tmp_path_factory, extra: str):
     root = tmp_path_factory.mktemp("betekenis")
     workspace = write_workspace(root / "ws")
     ledger = workspace / SLUG / "main.beancount"
-    ledger.write_text(ledger.read_text(encoding="utf-8") + EXTRA, encoding="utf-8")
+    ledger.write_text(ledger.read_text(encoding="utf-8") + extra, encoding="utf-8")
     add_user(users_path(workspace), ANJA[0], "beheerder", (SLUG,), ANJA[1])
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-C", str(workspace)]
     subprocess.run(["git", "init", "-q", str(workspace)], check=True)
@@ -85,6 +84,17 @@ def site(tmp_path_factory):
         yield Site(served, root / "cache")
     finally:
         served.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from _site(tmp_path_factory, EXTRA)
+
+
+@pytest.fixture(scope="module")
+def open_site(tmp_path_factory):
+    """The same books before the vaststelling: once it is recorded, the period's costs are closed to all."""
+    yield from _site(tmp_path_factory, EXTRA[:EXTRA.index('2026-03-02 custom "vaststelling"')])
 
 
 @pytest.fixture()
@@ -188,8 +198,9 @@ def test_a_slice_of_an_approved_claim_is_refused(site, untouched):
         assert "decl-2025-010 is al goedgekeurd" in json.loads(answer)["error"]
 
 
-def test_what_is_not_sealed_stays_hers_to_change(site):
+def test_what_is_not_sealed_stays_hers_to_change(open_site):
     """A waiting claim, a new booking, moved lines and comments: written, one commit each."""
+    site = open_site
     ledger = site.workspace / SLUG / "main.beancount"
     source = source_of(site)["source"]
     waiting = _replace(source, "Uitgaven:Plannen:Groen:Materiaal   12.00 EUR", "Uitgaven:Plannen:Groen:Materiaal   14.00 EUR")

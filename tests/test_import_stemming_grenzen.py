@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ledger.loading import read_ledger
 from ledger.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag
-from tests.dagelijks_helpers import IBAN, cli, digest, folder_digest, make_ledger
+from tests.dagelijks_helpers import IBAN, cli, folder_digest, gebruiker, make_ledger
 
 import pytest
 
@@ -24,6 +24,7 @@ def _git(folder: Path, *args: str) -> str:
 def _repo(tmp_path: Path) -> Path:
     ledger = make_ledger(tmp_path / "ws" / "b")
     root = tmp_path / "ws"
+    gebruiker(root, "Henk")  # the person the commands run as (tests.dagelijks_helpers.cli)
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "-c", "user.name=Test", "-c", "user.email=t@example.org", "commit", "-qm", "start")

@@ -29,7 +29,7 @@ def volle_identiteit(entry: Any) -> tuple:
     return (type(entry).__name__, entry_identiteit(entry), meta, extra)
 
 
-def _verschil(voor: list, na: list) -> list:
+def verschil(voor: list, na: list) -> list:
     """The entries of `na` that `voor` lacks, as a multiset of full identities."""
     rest = Counter(volle_identiteit(e) for e in voor)
     extra = []
@@ -123,7 +123,7 @@ def gesloten_fouten(voor: Bronnen, na: Bronnen) -> list:
         return []
     oud = [e for e in voor.entries if e.date <= settlement.date]
     nieuw = [e for e in na.entries if e.date <= settlement.date]
-    erbij, weg = _verschil(oud, nieuw), _verschil(nieuw, oud)
+    erbij, weg = verschil(oud, nieuw), verschil(nieuw, oud)
     where = f"{settlement.meta.get('filename')}:{settlement.meta.get('lineno')}"
     fouten = []
     for e, wat in [(e, "toegevoegd of gewijzigd") for e in erbij] + [(e, "verwijderd of gewijzigd") for e in weg]:

@@ -50,7 +50,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from ledger.accounts import Accounts
-from ledger.veranderd import volle_identiteit
+from ledger.veranderd import verschil
 from ledger.view import Buurtbudget
 
 APPROVAL_KEY = "goedgekeurd-door"
@@ -190,23 +190,7 @@ def protected(entry: Any, sealed: Mapping[str, str], accounts: Accounts, *, best
 
 def _changed(old_entries: list, new_entries: list) -> tuple[list, list]:
     """The entries removed or altered (as they were) and added or altered (as they are), by meaning."""
-    rest = Counter(volle_identiteit(e) for e in new_entries)
-    removed = []
-    for entry in old_entries:
-        key = volle_identiteit(entry)
-        if rest[key] > 0:
-            rest[key] -= 1
-        else:
-            removed.append(entry)
-    before = Counter(volle_identiteit(e) for e in old_entries)
-    added = []
-    for entry in new_entries:
-        key = volle_identiteit(entry)
-        if before[key] > 0:
-            before[key] -= 1
-        else:
-            added.append(entry)
-    return removed, added
+    return verschil(new_entries, old_entries), verschil(old_entries, new_entries)
 
 
 def _set_options(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -71,6 +71,16 @@ def _check_readable(path: Path) -> None:
         raise LedgerReadError(path, "is geen geldige UTF-8-tekst; verwacht een beancount-ledger", line) from exc
 
 
+def _herstel(p: Path) -> None:
+    """A write of this ledger interrupted by a crash is finished or undone before anyone reads it."""
+    from ledger.intentie import IntentieFout, herstel_als_nodig
+
+    try:
+        herstel_als_nodig(p.resolve())
+    except IntentieFout as exc:
+        raise LedgerReadError(p, str(exc).removeprefix(f"{p.resolve()}: ")) from exc
+
+
 def resolve_ledger_path(path: str | os.PathLike) -> Path:
     """A ledger file, or a buurtbudget folder holding main.beancount."""
     p = Path(path)
@@ -87,6 +97,7 @@ def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     """beancount's own load, after checking the file can be read at all."""
     p = resolve_ledger_path(path)
     _check_readable(p)
+    _herstel(p)
     # What `loader.load_file` does without its cache (Fava loads the same way).
     entries, errors, options_map = loader._load([(str(p.resolve()), True)], None, None, None)  # noqa: SLF001
     syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]

@@ -40,8 +40,8 @@ load with changed sources), `ledger.oordeel` (which errors are new or worse),
 
 from __future__ import annotations
 
-import contextlib
 import os
+import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,6 +54,7 @@ from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: 
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
 )
 from ledger.bronnen import Bronnen, laad_bronnen
+from ledger.intentie import Intentie, IntentieFout, controleer_ruimte, herstel, oorzaak, schrijfbaar
 from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
 from ledger.oordeel import formatteer_fout, nieuwe_fouten
 from ledger.toch import Toch, aantal_redenen, markeer
@@ -112,6 +113,7 @@ class Resultaat:
     duur: float = 0.0
     geforceerd: tuple = ()  # the violations written anyway (`toch`)
     bestanden: tuple[Path, ...] = ()  # every file written or copied in
+    hersteld: str | None = None  # an earlier write interrupted by a crash, finished or undone first (Dutch)
 
 
 @dataclass
@@ -186,6 +188,7 @@ def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stan
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
+        _herstel(p)  # a write interrupted by a crash: finished or undone first
         bronnen, fouten = _laad(p, valideer)
     return _stand(p, bronnen, fouten)
 
@@ -258,6 +261,7 @@ def schrijf(
     if toch is not None and not toch.reden.strip():
         raise SchrijfFout("--toch vraagt om een reden: --reden \"waarom dit toch moet\"")
     with ledger_lock(p):
+        hersteld = _herstel(p)  # a write interrupted by a crash: finished or undone first
         repo = voorbereiden(p.parent) if git else None
         voor, fouten_voor = _laad(p, valideer)
         clean_stale_tmp([Path(n) for n in voor.bytes_])
@@ -265,21 +269,29 @@ def schrijf(
         wijziging = maak_wijziging(stand)
         if wijziging is None or wijziging.leeg:
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
-                             duur=time.perf_counter() - start)
+                             duur=time.perf_counter() - start, hersteld=hersteld)
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
         if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
-            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start)
+            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start, hersteld=hersteld)
+        bonnen = _bonnen(wijziging)
+        try:
+            schrijfbaar([*inhoud, *bonnen])
+            controleer_ruimte(p.parent, sum(map(len, inhoud.values())) + sum(_grootte(b) for b, _ in wijziging.bestanden))
+        except IntentieFout as exc:
+            raise SchrijfFout(str(exc)) from None
 
-        copied: list[Path] = []
+        # From here on all or nothing (`ledger.intentie`): the record first, then receipts, files, commit.
+        intentie = Intentie(p, wijziging.omschrijving, tuple(inhoud), tuple(bonnen), git=repo is not None)
+        try:
+            intentie.begin()
+        except OSError as exc:
+            raise SchrijfFout(f"de wijziging kon niet worden begonnen ({oorzaak(exc)}); er is niets gewijzigd") from exc
+        geschreven, commit, erbij, geforceerd = False, None, (), ()
         try:
             for bron, doel in wijziging.bestanden:
-                if doel.exists():
-                    raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
                 copy_atomic(Path(bron), doel)
-                copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
             nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na)
-            geforceerd: tuple = ()
             if nieuw:
                 forceerbaar = all(te_forceren(f) for f in nieuw)
                 if toch is None or not forceerbaar:
@@ -302,24 +314,67 @@ def schrijf(
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:
                     leg_gevonden_vast(repo, gevonden, door)
-        except BaseException:
-            for doel in copied:
-                with contextlib.suppress(OSError):
-                    doel.unlink()
-            raise
-
-        oud = {naam: voor.bytes_[naam] for naam in inhoud if naam in voor.bytes_}
-        atomic_write_many(inhoud)
-        commit = None
-        if repo is not None:
+            geschreven = True
+            atomic_write_many(inhoud)
+            if repo is not None:
+                commit = git_commit(repo, [*inhoud, *bonnen], door, wijziging.omschrijving, wijziging.details)
+        except BaseException as exc:
+            _na_een_fout(intentie, repo, geschreven, exc)  # raises, unless the commit landed after all
+        else:
             try:
-                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details)
-            except (GitFout, OSError) as exc:
-                atomic_write_many(oud)  # never saved without its commit: put the old bytes back
-                for doel in copied:
-                    with contextlib.suppress(OSError):
-                        doel.unlink()
-                raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
-                              f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
+                intentie.klaar(repo)
+            except (OSError, GitFout) as exc:  # saved and committed: the next command removes what is left
+                print(f"let op: {p}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte ({oorzaak(exc)}); "
+                      "de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)
         return Resultaat(p, True, wijziging.omschrijving, commit, tuple(erbij),
-                         time.perf_counter() - start, geforceerd, (*inhoud, *copied))
+                         time.perf_counter() - start, geforceerd, (*inhoud, *bonnen), hersteld)
+
+
+def _herstel(p: Path) -> str | None:
+    try:
+        return herstel(p)
+    except IntentieFout as exc:
+        raise SchrijfFout(str(exc)) from None
+
+
+def _bonnen(wijziging: Wijziging) -> list[Path]:
+    """The receipts a change copies in: each a new file (a receipt is never overwritten)."""
+    doelen = [Path(doel) for _bron, doel in wijziging.bestanden]
+    for doel in doelen:
+        if doel.exists() or doel.is_symlink():
+            raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
+    if len(set(doelen)) != len(doelen):
+        raise SchrijfFout("twee bonnen met dezelfde bestandsnaam in één wijziging; kies andere namen")
+    return doelen
+
+
+def _grootte(bron: Path) -> int:
+    try:
+        return os.stat(bron).st_size
+    except OSError:
+        return 0
+
+
+def _na_een_fout(intentie: Intentie, repo, geschreven: bool, exc: BaseException) -> None:
+    """Undo what the failed write did and raise the (Dutch) error; return only when its commit landed after all."""
+    if not geschreven:  # no source file was replaced: receipts and links away
+        try:
+            intentie.afbreken()
+        except OSError:
+            pass  # the record stays: the next command undoes the rest (`herstel`)
+        if isinstance(exc, OSError):
+            raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}); er is niets gewijzigd") from exc
+        raise exc
+    try:
+        uitkomst = intentie.terugdraaien(repo)
+    except IntentieFout as fout:
+        raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}).\n{fout}") from exc
+    if uitkomst.afgerond:
+        return
+    if isinstance(exc, GitFout):
+        raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
+                      f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
+    if isinstance(exc, OSError):
+        raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}); ze is teruggedraaid: "
+                          "er is niets gewijzigd") from exc
+    raise exc

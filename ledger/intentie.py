@@ -306,13 +306,13 @@ def herstel_als_nodig(ledger: Path) -> str | None:
 def schrijfbaar(paden: list[Path]) -> None:
     """Refuse early, in Dutch, when a file to replace or its folder is read-only (mode bits: root ignores access())."""
     for pad in paden:
-        for doel, wat in ((pad, "het bestand"), (pad.parent, "de map")):
+        for doel, wat, hem in ((pad, "het bestand", "het"), (pad.parent, "de map", "hem")):
             try:
                 st = os.stat(doel)
             except FileNotFoundError:
                 continue
             if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(doel, os.W_OK):
-                raise IntentieFout(f"{wat} {doel} is alleen-lezen; er is niets gewijzigd. Maak het beschrijfbaar "
+                raise IntentieFout(f"{wat} {doel} is alleen-lezen; er is niets gewijzigd. Maak {hem} beschrijfbaar "
                                    "(of kies een andere ledger) en probeer het opnieuw.")
 
 

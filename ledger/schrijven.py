@@ -55,7 +55,7 @@ from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: 
 )
 from ledger.bronnen import Bronnen, laad_bronnen
 from ledger.intentie import Intentie, IntentieFout, controleer_ruimte, herstel, oorzaak, schrijfbaar
-from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
+from ledger.loading import _check_readable, resolve_ledger_path
 from ledger.oordeel import formatteer_fout, nieuwe_fouten
 from ledger.toch import Toch, aantal_redenen, markeer
 from ledger.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
@@ -168,14 +168,13 @@ def _laad(p: Path, valideer: Valideer | None, vervangen: dict[Path, bytes] | Non
     return bronnen, fouten
 
 
+# A byte that is no UTF-8 (beancount reads it in a comment) stays that byte: decoded and encoded
+# again with surrogateescape, an untouched line is written back exactly as it was read.
+_CODERING = ("utf-8", "surrogateescape")
+
+
 def _teksten(p: Path, bronnen: Bronnen) -> dict[Path, str]:
-    teksten = {}
-    for naam, raw in bronnen.bytes_.items():
-        try:
-            teksten[naam] = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise LedgerReadError(naam, "is geen geldige UTF-8-tekst") from exc
-    return teksten
+    return {naam: raw.decode(*_CODERING) for naam, raw in bronnen.bytes_.items()}
 
 
 def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
@@ -232,7 +231,7 @@ def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, by
         nieuw[p] = hoofd + _joined(hoofd, wijziging.toevoegen)
     # Includes first, the main file last: it never refers to an include that is not written yet.
     volgorde = sorted(nieuw, key=lambda n: n == p)
-    return {n: nieuw[n].encode("utf-8") for n in volgorde if nieuw[n] != teksten.get(n)}
+    return {n: nieuw[n].encode(*_CODERING) for n in volgorde if nieuw[n] != teksten.get(n)}
 
 
 # --------------------------------------------------------------------------- the write
@@ -273,7 +272,7 @@ def schrijf(
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
         if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
             return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start, hersteld=hersteld)
-        bonnen = _bonnen(wijziging)
+        bonnen = _bonnen(p, wijziging)
         try:
             schrijfbaar([*inhoud, *bonnen])
             controleer_ruimte(p.parent, sum(map(len, inhoud.values())) + sum(_grootte(b) for b, _ in wijziging.bestanden))
@@ -337,10 +336,14 @@ def _herstel(p: Path) -> str | None:
         raise SchrijfFout(str(exc)) from None
 
 
-def _bonnen(wijziging: Wijziging) -> list[Path]:
-    """The receipts a change copies in: each a new file (a receipt is never overwritten)."""
+def _bonnen(p: Path, wijziging: Wijziging) -> list[Path]:
+    """The receipts a change copies in: each a new file inside the ledger's folder (never overwritten)."""
     doelen = [Path(doel) for _bron, doel in wijziging.bestanden]
+    folder = p.parent.resolve()
     for doel in doelen:
+        if folder not in doel.resolve().parents:
+            raise SchrijfFout(f"{doel} ligt (via {doel.resolve().parent}) buiten de map van de ledger ({folder}); "
+                              "bonnen horen bij de boeken: maak van de bonnenmap een gewone map")
         if doel.exists() or doel.is_symlink():
             raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
     if len(set(doelen)) != len(doelen):

@@ -31,11 +31,19 @@
    the acting user. If that commit fails, the old bytes are put back and the
    write fails: a change is never saved without its place in the trail.
 
+Steps 3 (its receipts) to 6 are one transaction (`ledger.intentie`): before
+the first receipt is copied in, an intent record and hard links to the old
+bytes are written; a refusal or a failure undoes them, and after a crash the
+next command (any write, any read through `ledger.loading`, `serve` at start)
+finishes the write when its commit stands and undoes it otherwise, saying
+which. A receipt must land inside the ledger's folder, the files must be
+writable and the disk must have room, or nothing starts.
+
 There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
 The parts: `ledger.bestanden` (lock, atomic files), `ledger.bronnen` (the
 load with changed sources), `ledger.oordeel` (which errors are new or worse),
 `ledger.veranderd` (which entries changed, the closed period), `ledger.toch`
-(forcing), `ledger.vastleggen` (git).
+(forcing), `ledger.vastleggen` (git), `ledger.intentie` (all or nothing).
 """
 
 from __future__ import annotations

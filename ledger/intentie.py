@@ -153,11 +153,11 @@ class Intentie:
         return in_head(repo, [*self.bestanden, *self.bonnen])
 
     # -- the two ends (each may be repeated) -------------------------------------
-    def _rond_af(self, repo) -> None:
+    def _rond_af(self, repo, *, index: bool = True) -> None:
         for bestand in self.bestanden:
             stap(f"weg {oud_pad(bestand).name}", ruimte=False)
             oud_pad(bestand).unlink(missing_ok=True)
-        self._opruimen(repo)
+        self._opruimen(repo if index else None)
         stap("intentie weg", ruimte=False)
         intentie_pad(self.ledger, "klaar").unlink(missing_ok=True)
         fsync_dir(self.ledger.parent)
@@ -187,10 +187,11 @@ class Intentie:
         if repo is not None:
             index_naar_head(repo, [*self.bestanden, *self.bonnen])
 
-    def klaar(self, repo) -> None:
-        """The write is committed: decide so, then remove the old links."""
+    def klaar(self, repo, *, index: bool = True) -> None:
+        """The write is committed: decide so, then remove the old links (`index`: and reset git's index
+        entries of its paths to the commit, after a crash; a commit that just succeeded left them so)."""
         self._beslis("klaar")
-        self._rond_af(repo)
+        self._rond_af(repo, index=index)
 
     def afbreken(self) -> None:
         """Undo before any source file was replaced (a refusal): receipts and links away, then the record."""
@@ -223,6 +224,10 @@ def _repo(ledger: Path, intentie: Intentie | None):
     if intentie is not None and not intentie.git:
         return None
     repo = repo_van(ledger.parent)
+    if repo is None and intentie is not None:
+        # Without git it cannot be told whether the commit stands: decide nothing, change nothing.
+        raise IntentieFout(f"{ledger}: een onderbroken wijziging ({intentie.omschrijving}) wacht op git, maar git "
+                           "is niet beschikbaar (PATH) of de repository is weg; herstel dat en probeer het opnieuw")
     if repo is not None:
         ruim_vergrendelingen_op(repo)
     return repo

@@ -329,7 +329,7 @@ def schrijf(
             _na_een_fout(intentie, repo, geschreven, exc)  # raises, unless the commit landed after all
         else:
             try:
-                intentie.klaar(repo)
+                intentie.klaar(repo, index=False)
             except (OSError, GitFout) as exc:  # saved and committed: the next command removes what is left
                 print(f"let op: {p}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte ({oorzaak(exc)}); "
                       "de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)

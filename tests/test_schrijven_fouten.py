@@ -13,6 +13,7 @@ tree are clean, and no receipt, old copy or record is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -166,3 +167,98 @@ def test_a_disk_gone_read_only_at_any_step_is_finished_or_undone_by_the_next_com
         assert staat == ("voor" if n <= commit else "na"), (n, namen[n - 1], staat, uitkomst)
         if n <= commit:
             assert "alleen-lezen" in uitkomst, uitkomst
+
+
+# --------------------------------------------------------------------------- the next command, for real
+
+
+def _gedood_bij(tmp_path: Path, sjabloon: dict, naam: str, keer: int = 1) -> Path:
+    """A copy of the workspace whose write was killed at the `keer`-th step called `naam`."""
+    stappen = [i + 1 for i, n in enumerate(sjabloon["namen"]) if n == naam]
+    folder = tmp_path / f"gedood-{naam.replace(' ', '-')}-{keer}"
+    shutil.copytree(sjabloon["voor"], folder)
+    r, _ = kind(folder, f"{stappen[keer - 1]}:kill")
+    assert r.returncode == -9
+    assert intentie_pad(folder / "k-buurt-2025" / "main.beancount").exists()
+    return folder
+
+
+@pytest.mark.parametrize("naam,staat,woord", [("rename main.beancount", "voor", "teruggedraaid"),
+                                              ("git rev-parse", "na", "afgerond")])
+def test_check_after_a_crash_finishes_or_undoes_the_write_and_says_which(tmp_path, sjabloon, naam, staat, woord):
+    # the third rev-parse is the one after the commit (two come before anything is written)
+    folder = _gedood_bij(tmp_path, sjabloon, naam, 3 if naam == "git rev-parse" else 1)
+    r = subprocess.run([str(Path(sys.executable).with_name("buurtbudget")), "check",
+                        str(folder / "k-buurt-2025")], capture_output=True, text=True)
+    assert woord in r.stderr and OMSCHRIJVING in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert _een_van_beide(folder, sjabloon) == staat
+
+
+def test_serve_finishes_or_undoes_an_interrupted_write_before_it_serves(tmp_path, sjabloon) -> None:
+    folder = _gedood_bij(tmp_path, sjabloon, "rename extra.beancount")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("buurtbudget")), "serve", str(folder),
+                             "--port", "0", "--cache", str(tmp_path / "cache")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for regel in proc.stdout:  # the ledgers are loaded after the recovery
+            if "laden uit" in regel:
+                break
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=60)
+    assert "teruggedraaid" in err, err
+    (folder / "gebruikers.toml").unlink()  # serve makes its first users: not part of the books
+    assert _een_van_beide(folder, sjabloon) == "voor"
+
+
+def test_boek_killed_at_random_moments_leaves_before_or_after(tmp_path: Path) -> None:
+    """The real command, its whole process group killed (git included) after a random moment."""
+    import random
+    import signal
+    import time
+
+    exe = str(Path(sys.executable).with_name("buurtbudget"))
+    boek = ["boek", "k-buurt-2025", "--datum", "2025-03-01", "--bedrag", "10", "--plan", "Speeltuin",
+            "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt", "--omschrijving", "Verf",
+            "--goedgekeurd-door", "Ria"]
+    env = {**os.environ, "BUURTBUDGET_GEBRUIKER": "Henk"}
+    voor = tmp_path / "voor"
+    werkruimte(voor)
+    # Each run: open the Speeltuin account first (a write of its own), then the booking with its receipt.
+    (voor / "k-buurt-2025" / "main.beancount").write_text(
+        (voor / "k-buurt-2025" / "main.beancount").read_text(encoding="utf-8")
+        + "\n2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR\n", encoding="utf-8")
+    git(voor, "-c", "user.name=Init", "-c", "user.email=init@x", "commit", "-qam", "rekening")
+    na = tmp_path / "na"
+    shutil.copytree(voor, na)
+    start = time.monotonic()
+    r = subprocess.run([exe, *boek, "--bon", str(na / "inbox" / "verf.pdf")], cwd=na, env=env,
+                       capture_output=True, text=True)
+    duur = time.monotonic() - start
+    assert r.returncode == 0, r.stderr
+    verwacht = {"head": git(voor, "rev-parse", "HEAD").strip(), "voor": voor, "voor_bestanden": bestanden(voor),
+                "na": bestanden(na)}
+    bericht = git(na, "log", "-1", "--format=%s").strip()
+    rng = random.Random(21)
+    gezien = set()
+    for i in range(6):
+        folder = tmp_path / f"run{i}"
+        shutil.copytree(voor, folder)
+        proc = subprocess.Popen([exe, *boek, "--bon", str(folder / "inbox" / "verf.pdf")], cwd=folder, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.4, 1.0) * duur)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        lees_stand(folder / "k-buurt-2025" / "main.beancount")
+        nu = bestanden(folder)
+        assert git(folder, "status", "--porcelain", "--untracked-files=all") == ""
+        if nu == verwacht["voor_bestanden"]:
+            assert git(folder, "rev-parse", "HEAD").strip() == verwacht["head"]
+            gezien.add("voor")
+        else:
+            assert nu == verwacht["na"]
+            assert git(folder, "log", "-1", "--format=%s").strip() == bericht
+            gezien.add("na")
+    assert gezien  # each run ended in one of the two states

@@ -117,6 +117,7 @@ class Intentie:
             fsync_dir(self.ledger.parent)
             for bestand in self.bestanden:
                 stap(f"link {bestand.name}", ruimte=False)
+                oud_pad(bestand).unlink(missing_ok=True)  # without a record an old link is a leftover
                 os.link(bestand, oud_pad(bestand))
                 self.gekoppeld.append(bestand)
             for folder in {b.parent for b in self.bestanden} - {self.ledger.parent}:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.intentie import intentie_pad
+from ledger.intentie import IntentieFout, controleer_ruimte, intentie_pad
 from ledger.schrijven import SchrijfFout, lees_stand
 from tests.dagelijks_helpers import make_ledger
 from tests.schrijven_fout_kind import OMSCHRIJVING
@@ -262,3 +262,12 @@ def test_boek_killed_at_random_moments_leaves_before_or_after(tmp_path: Path) ->
             assert git(folder, "log", "-1", "--format=%s").strip() == bericht
             gezien.add("na")
     assert gezien  # each run ended in one of the two states
+
+
+def test_too_little_free_space_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    st = os.statvfs(tmp_path)
+    vrij = st.f_bavail * st.f_frsize
+    controleer_ruimte(tmp_path, 1024)
+    with pytest.raises(IntentieFout, match="te weinig vrije schijfruimte"):
+        controleer_ruimte(tmp_path, vrij + 1)
+    assert list(tmp_path.iterdir()) == []

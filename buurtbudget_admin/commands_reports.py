@@ -70,8 +70,9 @@ def report(
     """Schrijf de verantwoording van een buurtbudget als getagde PDF/A-3a, met de ledger en de bonnen erin."""
     from reports.render import render_statement, write_atomic
 
-    folder, target = _sjablonen(sjablonen), _output(output, overschrijven, "verantwoording", ledger)
+    folder = _sjablonen(sjablonen)
     statement = _statement(ledger, _date(tot, "--tot"), _taal(taal), bonnen=not zonder_bonnen)
+    target = _output(output, overschrijven, "verantwoording", ledger)
     pdf, pages = render_statement(statement, sjablonen=folder)
     target = write_atomic(target, pdf)
     count = statement.violation_count
@@ -102,7 +103,7 @@ def report_stadsdeel(
     from reports.overview import build_overview
     from reports.render import render_overview, write_atomic
 
-    folder, target = _sjablonen(sjablonen), _output(output, overschrijven, "overzicht")
+    folder = _sjablonen(sjablonen)
     try:
         overview = build_overview(workspace, stadsdeel=stadsdeel, tot=_date(tot, "--tot"), taal=_taal(taal),
                                   workers=werkers)
@@ -110,6 +111,7 @@ def report_stadsdeel(
         raise UserError(str(exc))
     if not overview.rows:
         raise UserError(f"{workspace}: geen buurtbudgetten van stadsdeel '{stadsdeel}' gevonden")
+    target = _output(output, overschrijven, "overzicht")
     pdf, pages = render_overview(overview, sjablonen=folder)
     target = write_atomic(target, pdf)
     unreadable = sum(1 for r in overview.rows if r.error)
@@ -132,8 +134,8 @@ def export(
 
     if output_format not in ("csv", "xlsx"):
         raise UserError(f"--format '{output_format}' onbekend; kies csv of xlsx")
-    target = _output(output, overschrijven, "exportbestand", ledger)
     statement = _statement(ledger, _date(tot, "--tot"), "nl")
+    target = _output(output, overschrijven, "exportbestand", ledger)
     target = write_atomic(target, export_annex(statement, output_format))
     print(f"Bijlage geschreven: {target} ({len(statement.view.cost_lines)} boekingen, {output_format})")
     return 0

@@ -61,28 +61,20 @@ def stap(naam: str, *, ruimte: bool = True, schrijft: bool = True) -> bool:
 
 @contextlib.contextmanager
 def ledger_lock(pad: Path):
-    """Exclusive lock on the ledger itself (blocking); released when the block ends or the process dies.
+    """Exclusive lock of a ledger (blocking); released when the block ends or the process dies.
 
-    The lock is taken on the ledger file, not on a lock file beside it, so a
-    refused write leaves the ledger's folder exactly as it was. A writer replaces
-    the file (a new inode), so a waiter that got the lock on the old inode lets
-    go and locks the file that is there now.
+    The lock is taken on the ledger's folder, not on a lock file beside it (a
+    refused write leaves the folder exactly as it was), and not on the ledger
+    file itself: a writer replaces that file (a new inode) and still has its
+    commit to make, so a lock on the file would let the next writer in — and
+    see the write in progress as one to recover — before the first is done.
     """
-    while True:
-        fd = os.open(pad, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                current = os.stat(pad)
-            except FileNotFoundError:
-                current = None
-            held = os.fstat(fd)
-            if current is not None and (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev):
-                break
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)  # replaced while we waited: lock the new file
+    fd = os.open(Path(pad).parent if str(Path(pad).parent) else ".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
     try:
         yield
     finally:

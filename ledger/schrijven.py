@@ -2,7 +2,7 @@
 
     resultaat = schrijf(pad, maak_wijziging, door="Henk", valideer=validator)
 
-1. **Lock.** An exclusive `fcntl.flock` on the ledger file itself (no lock file);
+1. **Lock.** An exclusive `fcntl.flock` on the ledger's folder (no lock file);
    everything below happens while it is held, so two writers never interleave
    and a builder that picks "the next free claim number" sees the ledger as it is.
    When the ledger is in a git work tree, git must be able to commit (git on

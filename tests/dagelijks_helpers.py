@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 from beancount import loader
 
-from tests.books import BASE_ACCOUNTS, standard
+from tests.books import BASE_ACCOUNTS, BON_PDF, standard
 
 IBAN = "NL91ABNA0417164300"
 FOREIGN_IBAN = "NL20INGB0001234567"
@@ -48,7 +48,7 @@ def make_ledger(folder: Path) -> Path:
 
 def receipt(folder: Path, name: str = "bon.pdf") -> Path:
     path = folder / name
-    path.write_bytes(b"%PDF-1.4\n% bon\n")
+    path.write_bytes(BON_PDF)
     return path
 
 
@@ -131,9 +131,9 @@ def gebruiker(werkruimte: Path, naam: str, rol: str = "beheerder", login: str | 
     return login
 
 
-def _ledger_arg(args: tuple[str, ...]) -> Path | None:
+def _ledger_arg(args: tuple[str, ...], cwd: Path | None = None) -> Path | None:
     for arg in args[1:]:
-        p = Path(arg)
+        p = Path(cwd or ".") / arg
         if (p.suffix == ".beancount" and p.is_file()) or (p.is_dir() and (p / "main.beancount").is_file()):
             return p if p.is_dir() else p.parent
     return None
@@ -151,7 +151,7 @@ def cli(*args: str, door: str | None = "Henk", cwd: Path | None = None,
     """
     env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1", **(env_extra or {})}
     env.pop("BUURTBUDGET_GEBRUIKER", None)
-    folder = _ledger_arg(args) if gebruikers and args and args[0] in WRITE_COMMANDS else None
+    folder = _ledger_arg(args, cwd) if gebruikers and args and args[0] in WRITE_COMMANDS else None
     if folder is not None:
         werkruimte = folder.resolve().parent
         rol = "auditor" if args[0] == "vaststellen" else "beheerder"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from buurtbudget_admin.service.grenzen import ANONYMOUS_BODY, MAX_PERIODS, PER_CLIENT
+from buurtbudget_admin.service.grenzen import ANONYMOUS_BODY, BEHEER_BODY, MAX_PERIODS, PER_CLIENT
 from tests.test_aanval import (  # noqa: F401 - fixtures
     ANJA, AUDITOR, SLUG, fingerprint, fresh_site, site, untouched,
 )
@@ -175,10 +175,10 @@ def _basic(user) -> str:
     ("POST", "/", ""),
     ("PUT", f"/buurt/{SLUG}/api/source", ""),
     ("PUT", f"/beheer/{SLUG}/api/source", ""),  # no credentials
-    ("PUT", f"/beheer/{SLUG}/api/add_document", "Authorization: {anja}\r\n"),  # a login, but 12 MB
+    ("PUT", f"/beheer/{SLUG}/api/add_document", "Authorization: {anja}\r\n"),  # a login, but over its limit
 ])
 def test_bodies_are_refused_by_content_length_before_they_are_read(site, untouched, method, path, extra):
-    length = 12 * 1024 * 1024 if "Authorization" in extra else 1024 ** 3
+    length = BEHEER_BODY + 1024 * 1024 if "Authorization" in extra else 1024 ** 3
     head = (f"{method} {path} HTTP/1.1\r\nHost: {site.host}:{site.port}\r\nOrigin: {site.address}\r\n"
             f"Content-Type: application/octet-stream\r\nContent-Length: {length}\r\n"
             + extra.format(anja=_basic(ANJA)) + "\r\n")
@@ -217,15 +217,16 @@ def test_a_chunked_body_is_cut_off_at_the_limit(site, untouched):
     assert sent < 16 * 1024 * 1024 and ANONYMOUS_BODY < 16 * 1024
 
 
-def test_a_receipt_just_over_ten_megabytes_is_read_and_refused_by_the_app(site, untouched):
-    """Within the body limit for a login, the upload's own check still speaks (Dutch, 422)."""
+def test_a_receipt_just_over_the_limit_is_read_and_refused_by_the_app(site, untouched):
+    """Within the body limit for a login, the upload's own check (`ledger.bonnen`) still speaks (Dutch, 422)."""
+    from ledger.bonnen import max_bytes
     from tests.test_aanval import _multipart
 
     body, kind = _multipart({"folder": "documents", "account": "Uitgaven:Plannen:Speeltuin:Materiaal"},
-                            "groot.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1000))
+                            "groot.pdf", b"%PDF-1.4\n" + b"0" * (max_bytes() + 1000) + b"\n%%EOF\n")
     status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_document", user=ANJA, body=body,
                                       headers={"Content-Type": kind})
-    assert status == 422 and "groter dan 10 MB" in json.loads(answer)["error"], (status, answer[:300])
+    assert status == 422 and "te groot" in json.loads(answer)["error"], (status, answer[:300])
 
 
 # -- 3. connections -------------------------------------------------------------------------------

@@ -131,7 +131,17 @@ def install_period_check(app) -> None:
 # -- bodies and connections (waitress) ----------------------------------------------------------
 
 ANONYMOUS_BODY = 4 * 1024  # nothing outside beheer takes a body; a little slack for odd clients
-BEHEER_BODY = 11 * 1024 * 1024  # a receipt (10 MB, webwrite.MAX_RECEIPT_BYTES) in its multipart form
+def _beheer_body() -> int:
+    """A receipt at its limit (`ledger.bonnen.max_bytes`) in its multipart form, with a megabyte to spare."""
+    from ledger.bonnen import BonFout, MB, max_bytes
+
+    try:
+        return max_bytes() + MB
+    except BonFout:  # a wrong setting is refused by the upload itself, in Dutch
+        return max_bytes({}) + MB
+
+
+BEHEER_BODY = _beheer_body()
 PER_CLIENT = 24  # open connections per client address (a browser opens 6 per site)
 SERVER_SETTINGS = {
     "connection_limit": 400,  # all clients together; one client gets at most PER_CLIENT of them

@@ -98,9 +98,30 @@ def _dutch_usage(message: str) -> str:
     return message
 
 
+def _ongeldige_tekst(args: list[str]) -> str | None:
+    """The Dutch refusal of an argument that is no UTF-8 (Python keeps such bytes as lone surrogates)."""
+    for i, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if arg.startswith("-") and "=" in arg:
+                waar = arg.split("=", 1)[0]
+            elif i and args[i - 1].startswith("-"):
+                waar = args[i - 1]
+            else:
+                waar = f"argument {i + 1}"
+            return (f"{waar}: de tekst is geen geldige UTF-8 (onleesbare tekens); typ hem opnieuw of zet de "
+                    "terminal op UTF-8. Er is niets gewijzigd.")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = sys.argv[1:] if argv is None else argv
+        fout = _ongeldige_tekst(args)
+        if fout:
+            _say(f"fout: {fout}")
+            return 2
         if args[:1] == ["check"]:
             # The plain `check PATH... [--format F]` without typer: typer builds a pydantic
             # adapter per parameter (+12 MB, +0.1 s on every run). Anything else goes to typer.

@@ -263,7 +263,9 @@ def lijst(
 def betaal(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     uitvoer: Optional[Path] = typer.Option(None, "-o", "--uitvoer",
-                                           help="Het SEPA-bestand (pain.001.001.03) om te schrijven."),
+                                           help="Het SEPA-bestand (pain.001.001.03) om te schrijven; standaard "
+                                                "betalingen/betaling-<buurtbudget>-<datum>.xml in de werkruimte "
+                                                "(nooit in de map van een buurtbudget)."),
     datum: Optional[str] = typer.Option(None, help="Gewenste uitvoerdatum (standaard vandaag)."),
     overschrijven: bool = typer.Option(False, "--overschrijven",
                                        help="Een bestaand (eerder) betaalbestand op dit pad vervangen."),
@@ -281,7 +283,15 @@ def betaal(
     if intrekken is not None:
         return _betaal_intrekken(ledger, intrekken, datum, reden, door)
     if uitvoer is None:
-        raise _error("-o/--uitvoer ontbreekt: waar moet het betaalbestand komen? (bijv. -o betaling.xml)")
+        from ledger.loading import resolve_ledger_path
+        from ledger.uitvoer import standaard_betaalbestand
+
+        uitvoer = standaard_betaalbestand(resolve_ledger_path(ledger), _date(datum, "--datum", datetime.date.today()))
+        try:
+            uitvoer.parent.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _error(f"{uitvoer.parent}: kan de map voor betaalbestanden niet maken ({exc.strerror}); "
+                         "geef een pad met -o")
     return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
 
 

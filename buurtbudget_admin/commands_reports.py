@@ -26,10 +26,19 @@ def _taal(text: str) -> str:
     return text
 
 
-def _output(path: Path) -> Path:
-    if path.is_dir():
-        raise UserError(f"{path}: is een map; geef een bestandsnaam, bijvoorbeeld {path}/verantwoording.pdf")
-    return path
+def _output(path: Path, overschrijven: bool, wat: str, *ledgers: Path) -> Path:
+    """Where the file may go (`ledger.uitvoer.uitvoer_pad`: never in the books, an existing file only with
+    --overschrijven)."""
+    from ledger.loading import resolve_ledger_path
+    from ledger.uitvoer import UitvoerFout, uitvoer_pad
+
+    try:
+        return uitvoer_pad(path, ledgers=[resolve_ledger_path(p) for p in ledgers], overschrijven=overschrijven, wat=wat)
+    except UitvoerFout as exc:
+        raise UserError(str(exc))
+
+
+OVERSCHRIJVEN_HELP = "Een bestaand bestand op dit pad vervangen."
 
 
 def _sjablonen(path: Optional[Path]) -> Optional[Path]:
@@ -56,12 +65,14 @@ def report(
     sjablonen: Optional[Path] = typer.Option(None, "--sjablonen", help="Map met eigen sjablonen (logo, kleuren)."),
     zonder_bonnen: bool = typer.Option(False, "--zonder-bonnen",
                                        help="Lichte versie: de bonnen worden genoemd maar niet ingesloten."),
+    overschrijven: bool = typer.Option(False, "--overschrijven", help=OVERSCHRIJVEN_HELP),
 ) -> int:
     """Schrijf de verantwoording van een buurtbudget als getagde PDF/A-3a, met de ledger en de bonnen erin."""
     from reports.render import render_statement, write_atomic
 
-    folder, target = _sjablonen(sjablonen), _output(output)
+    folder = _sjablonen(sjablonen)
     statement = _statement(ledger, _date(tot, "--tot"), _taal(taal), bonnen=not zonder_bonnen)
+    target = _output(output, overschrijven, "verantwoording", ledger)
     pdf, pages = render_statement(statement, sjablonen=folder)
     target = write_atomic(target, pdf)
     count = statement.violation_count
@@ -85,13 +96,14 @@ def report_stadsdeel(
     taal: str = typer.Option("nl", "--taal", help="nl (standaard) of en."),
     werkers: Optional[int] = typer.Option(None, "--werkers", min=1, help="Aantal processen; standaard één per kern."),
     sjablonen: Optional[Path] = typer.Option(None, "--sjablonen", help="Map met eigen sjablonen (logo, kleuren)."),
+    overschrijven: bool = typer.Option(False, "--overschrijven", help=OVERSCHRIJVEN_HELP),
 ) -> int:
     """Schrijf één overzicht van alle buurtbudgetten van een werkruimte (of één stadsdeel) als PDF/A-3b."""
     from reports.context import StatementError
     from reports.overview import build_overview
     from reports.render import render_overview, write_atomic
 
-    folder, target = _sjablonen(sjablonen), _output(output)
+    folder = _sjablonen(sjablonen)
     try:
         overview = build_overview(workspace, stadsdeel=stadsdeel, tot=_date(tot, "--tot"), taal=_taal(taal),
                                   workers=werkers)
@@ -99,6 +111,7 @@ def report_stadsdeel(
         raise UserError(str(exc))
     if not overview.rows:
         raise UserError(f"{workspace}: geen buurtbudgetten van stadsdeel '{stadsdeel}' gevonden")
+    target = _output(output, overschrijven, "overzicht")
     pdf, pages = render_overview(overview, sjablonen=folder)
     target = write_atomic(target, pdf)
     unreadable = sum(1 for r in overview.rows if r.error)
@@ -113,6 +126,7 @@ def export(
     output_format: str = typer.Option(..., "--format", help="csv of xlsx."),
     output: Path = typer.Option(..., "-o", "--output", help="Het bestand dat wordt geschreven."),
     tot: Optional[str] = typer.Option(None, "--tot", help="Boekingen tot en met deze datum (JJJJ-MM-DD)."),
+    overschrijven: bool = typer.Option(False, "--overschrijven", help=OVERSCHRIJVEN_HELP),
 ) -> int:
     """Exporteer de bijlage (alle boekingen) als CSV of XLSX, veilig te openen in een spreadsheet."""
     from reports.export import export_annex
@@ -120,8 +134,8 @@ def export(
 
     if output_format not in ("csv", "xlsx"):
         raise UserError(f"--format '{output_format}' onbekend; kies csv of xlsx")
-    target = _output(output)
     statement = _statement(ledger, _date(tot, "--tot"), "nl")
+    target = _output(output, overschrijven, "exportbestand", ledger)
     target = write_atomic(target, export_annex(statement, output_format))
     print(f"Bijlage geschreven: {target} ({len(statement.view.cost_lines)} boekingen, {output_format})")
     return 0

@@ -45,6 +45,17 @@ def ensure_first_users(workspace: Path) -> list[tuple[str, str, str]]:
     return made
 
 
+def _herstel_onderbroken(workspace: Path, slugs: list[str]) -> None:
+    """Writes a crash interrupted are finished or undone before the site serves the ledgers (`ledger.intentie`)."""
+    from ledger.intentie import IntentieFout, herstel_als_nodig
+
+    for slug in slugs:
+        try:
+            herstel_als_nodig((workspace / slug / "main.beancount").resolve())
+        except IntentieFout as exc:
+            print(f"Let op: {exc}", file=sys.stderr, flush=True)
+
+
 def serve(
     workspace: Path = typer.Argument(Path("."), help="Map van de werkruimte (een map per buurtbudget)."),
     host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
@@ -69,6 +80,7 @@ def serve(
     slugs = discover(workspace)
     if not slugs:
         raise UserError(f"{workspace}: geen buurtbudgetten gevonden (verwacht <map>/main.beancount)")
+    _herstel_onderbroken(workspace, slugs)
     try:
         made = ensure_first_users(workspace)
     except (UsersFileError, OSError) as exc:

@@ -43,6 +43,7 @@ from typing import Iterable, Mapping
 from beancount.core import data
 
 from ledger import tekst
+from ledger.uitvoer import UitvoerFout, uitvoer_pad
 from ledger.view import Buurtbudget, Payable
 
 SCHEMA = "pain.001.001.03"
@@ -324,52 +325,16 @@ def valideer(xml: bytes) -> None:
         raise BetaalFout(f"het betaalbestand voldoet niet aan {SCHEMA}: regel {first.line}: {first.message}")
 
 
-_LEDGER_SUFFIXES = (".beancount", ".bean")
-
-
-def _is_ledger_dir(folder: Path) -> bool:
-    try:
-        return any(p.suffix in _LEDGER_SUFFIXES for p in folder.iterdir() if p.is_file())
-    except OSError:
-        return False
-
-
 def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool,
                        *, bestaand: bool = True) -> Path:
-    """Where the payment file may go: never over a ledger's source, into documents/, or over another file.
+    """Where the payment file may go: `ledger.uitvoer.uitvoer_pad` (never in the books), and
+    `--overschrijven` replaces only an earlier payment file (pain.001 XML).
 
     Returns the resolved path; raises BetaalFout (Dutch, says what to do) otherwise.
-    `--overschrijven` replaces only an earlier payment file (pain.001 XML).
-    `bestaand=False` leaves out the check for an existing file (asked only when
-    there is something to write).
     """
-    doel = Path(uitvoer).expanduser()
-    resolved = doel.resolve()
-    ledger = Path(ledger).resolve()
-    sources = {Path(p).resolve() for p in (options_map.get("include") or ())} | {ledger}
-    if resolved in sources or resolved.suffix in _LEDGER_SUFFIXES:
-        raise BetaalFout(f"{doel} is een ledgerbestand; het betaalbestand mag er niet overheen. "
-                         "Kies een ander pad, bijvoorbeeld betaling-JJJJ-MM-DD.xml")
-    base = ledger.parent
-    documents = {(base / d).resolve() for d in (options_map.get("documents") or ())} | {(base / "documents").resolve()}
-    for ancestor in resolved.parents:
-        if ancestor in documents or (ancestor.name == "documents" and _is_ledger_dir(ancestor.parent)):
-            raise BetaalFout(f"{doel} ligt in de bonnenmap {ancestor} van een buurtbudget; daar horen alleen bonnen. "
-                             "Kies een pad buiten documents/")
-    if resolved.is_dir():
-        raise BetaalFout(f"{doel} is een map; geef de naam van het betaalbestand, bijvoorbeeld {doel}/betaling.xml")
-    if not resolved.parent.is_dir():
-        raise BetaalFout(f"{doel}: map {resolved.parent} bestaat niet; maak hem eerst of kies een ander pad")
-    if bestaand and (doel.is_symlink() or resolved.exists()):
-        if not overschrijven:
-            raise BetaalFout(f"{doel} bestaat al; kies een nieuwe naam of geef --overschrijven "
-                             "(alleen voor een eerder betaalbestand)")
-        try:
-            with open(resolved, "rb") as handle:
-                head = handle.read(4096)
-        except OSError as exc:
-            raise BetaalFout(f"{doel} is niet leesbaar ({exc.strerror}); kies een ander pad") from exc
-        if b"pain.001" not in head:
-            raise BetaalFout(f"{doel} is geen eerder betaalbestand (pain.001); --overschrijven vervangt alleen "
-                             "een betaalbestand. Kies een ander pad")
-    return resolved
+    try:
+        return uitvoer_pad(uitvoer, ledgers=[ledger, *(options_map.get("include") or ())], overschrijven=overschrijven,
+                           vervangbaar=lambda begin: b"pain.001" in begin, wat="betaalbestand",
+                           map_moet_bestaan=True, bestaand=bestaand)
+    except UitvoerFout as exc:
+        raise BetaalFout(str(exc)) from None

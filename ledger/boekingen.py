@@ -73,8 +73,15 @@ def document_naam(datum: datetime.date, origineel: Path, folder: Path, extensie:
 
 
 def documents_folder(stand: Stand) -> Path:
+    """The receipts folder, inside the ledger's folder (a `documents` link that leads elsewhere is refused)."""
     folders = stand.options_map.get("documents") or ["documents"]
-    return (stand.pad.parent / folders[0]).resolve()
+    folder = (stand.pad.parent / folders[0]).resolve()
+    eigen = stand.pad.parent.resolve()
+    if folder != eigen and eigen not in folder.parents:
+        raise InvoerFout(f"de bonnenmap {stand.pad.parent / folders[0]} verwijst naar {folder}, buiten de map van "
+                         f"de ledger ({eigen}); bonnen horen bij de boeken. Maak er een gewone map van en probeer "
+                         "het opnieuw")
+    return folder
 
 
 def document_ref(stand: Stand, doel: Path) -> str:

@@ -2,9 +2,14 @@
 
     bon = lees_bon(Path("~/Downloads/bon.pdf"))     # BonFout (Dutch, names the file) otherwise
     bon.soort, bon.extensie, bon.inhoud
+    soort, extensie = controleer_bon(inhoud, naam)   # the same verdict on bytes (the web upload)
 
-What a receipt is, is decided by its first bytes (the "magic"), never by its
-name: `/etc/passwd` renamed to `bon.pdf` is text, and refused. Only a regular
+What a receipt is, is decided by `controleer_bon` alone, for the command line
+and the web alike: the magic bytes at offset 0 (PDF `%PDF-1.x`, JPEG `FF D8 FF`,
+PNG's signature followed by its `IHDR` header), a PDF's `%%EOF` near its end,
+at least `MIN_BYTES` bytes (nothing smaller holds a readable scan), at most
+`max_bytes()`. Never the name: `/etc/passwd` renamed to `bon.pdf` is text, and
+refused; so is text followed by a PDF header. Only a regular
 file the user can read is opened (no directories, devices, fifos or sockets);
 the checked bytes are what gets copied (`momentopname`: a private copy outside
 the ledger, removed with the change that uses it), so the file cannot change
@@ -29,12 +34,21 @@ MAX_MB_ENV = "BUURTBUDGET_BON_MAX_MB"
 DEFAULT_MAX_MB = Decimal(20)
 MB = 1024 * 1024
 
-# (kind, extension, test on the first bytes)
+MIN_BYTES = 128
+
+
+def _pdf(inhoud: bytes) -> bool:
+    # The header at offset 0 exactly (readers tolerate junk before it; a receipt needs none), and
+    # the end-of-file marker a reader looks for in the last kilobyte.
+    return (inhoud.startswith(b"%PDF-") and inhoud[5:6].isdigit() and inhoud[6:7] == b"."
+            and b"%%EOF" in inhoud[-1024:])
+
+
+# (kind, extension, test on the whole content)
 _SOORTEN: tuple[tuple[str, str, object], ...] = (
-    # PDF readers accept the header anywhere in the first 1024 bytes; so do we.
-    ("PDF", ".pdf", lambda head: b"%PDF-" in head[:1024]),
-    ("JPEG", ".jpg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    ("PNG", ".png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("PDF", ".pdf", _pdf),
+    ("JPEG", ".jpg", lambda inhoud: inhoud.startswith(b"\xff\xd8\xff")),
+    ("PNG", ".png", lambda inhoud: inhoud.startswith(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR")),
 )
 
 
@@ -110,13 +124,30 @@ def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
     finally:
         os.close(fd)
     inhoud = b"".join(chunks)
+    soort, extensie = controleer_bon(inhoud, naam, limiet)
+    return Bon(pad, soort, extensie, inhoud)
+
+
+def controleer_bon(inhoud: bytes, naam: str, limiet: int | None = None) -> tuple[str, str]:
+    """(kind, extension) of a receipt's bytes; BonFout (Dutch, naming `naam`) when they are no receipt.
+
+    The one test of what a receipt is: `lees_bon` (command line) and the web upload call it.
+    """
+    limiet = max_bytes() if limiet is None else limiet
     if not inhoud:
         raise BonFout(f"{naam} is leeg; geef de scan of foto van de bon (PDF, JPEG of PNG)")
+    if len(inhoud) > limiet:
+        raise BonFout(f"{naam} is te groot ({_mb(len(inhoud))}; hoogstens {_mb(limiet)}, "
+                      f"in te stellen met {MAX_MB_ENV}); verklein de scan of foto")
     for soort, extensie, test in _SOORTEN:
         if test(inhoud):  # type: ignore[operator]
-            return Bon(pad, soort, extensie, inhoud)
-    raise BonFout(f"{naam} is geen PDF, JPEG of PNG (de inhoud bepaalt dat, niet de naam); "
-                  "scan of fotografeer de bon en geef dat bestand")
+            if len(inhoud) < MIN_BYTES:
+                raise BonFout(f"{naam} is met {len(inhoud)} bytes te klein voor een scan of foto van een bon "
+                              f"(minstens {MIN_BYTES} bytes); geef het echte bestand")
+            return soort, extensie
+    raise BonFout(f"{naam} is geen PDF, JPEG of PNG (de inhoud bepaalt dat, niet de naam: het bestand moet er "
+                  "vanaf de eerste byte een zijn, en een PDF eindigt met %%EOF); scan of fotografeer de bon en geef "
+                  "dat bestand")
 
 
 def momentopname(bon: Bon) -> Path:

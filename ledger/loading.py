@@ -60,16 +60,30 @@ def _check_readable(path: Path) -> None:
             return
         raise LedgerReadError(path, "is een map zonder main.beancount")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            handle.read(1)
     except OSError as exc:
         raise LedgerReadError(path, f"kan het bestand niet lezen ({exc.strerror})") from exc
-    if b"\x00" in raw[:8192]:
-        raise LedgerReadError(path, "is geen tekstbestand (binaire inhoud); verwacht een beancount-ledger", 1)
+    # No judgement of the bytes here: what beancount reads (a NUL in a comment, a byte that is no
+    # UTF-8 outside a string) is read; what it cannot read it reports itself (`load_entries`).
+
+
+def _binair(p: Path) -> bool:
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LedgerReadError(path, "is geen geldige UTF-8-tekst; verwacht een beancount-ledger", line) from exc
+        with open(p, "rb") as handle:
+            return b"\x00" in handle.read(8192)
+    except OSError:
+        return False
+
+
+def _herstel(p: Path) -> None:
+    """A write of this ledger interrupted by a crash is finished or undone before anyone reads it."""
+    from ledger.intentie import IntentieFout, herstel_als_nodig
+
+    try:
+        herstel_als_nodig(p.resolve())
+    except IntentieFout as exc:
+        raise LedgerReadError(p, str(exc).removeprefix(f"{p.resolve()}: ")) from exc
 
 
 def resolve_ledger_path(path: str | os.PathLike) -> Path:
@@ -84,12 +98,16 @@ def load_entries(path: str | os.PathLike) -> tuple[list, list, dict]:
     """beancount's own load, after checking the file can be read at all."""
     p = resolve_ledger_path(path)
     _check_readable(p)
+    _herstel(p)
     # What `loader.load_file` does without its cache (Fava loads the same way).
     entries, errors, options_map = loader._load([(str(p.resolve()), True)], None, None, None)  # noqa: SLF001
     syntax = [e for e in errors if type(e).__name__ in _SYNTAX_ERRORS]
     if not entries and syntax and len(syntax) == len(errors):
         # Nothing at all could be read: this is not a beancount ledger.
         first = syntax[0]
+        if _binair(p):
+            raise LedgerReadError(p, "is geen tekstbestand (binaire inhoud); verwacht een beancount-ledger",
+                                  (first.source or {}).get("lineno", 0))
         raise LedgerReadError(
             p,
             "is geen beancount-ledger: geen enkele boeking of directive te lezen "

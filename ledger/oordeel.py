@@ -68,10 +68,22 @@ def maat(fout: Any) -> tuple[tuple, Decimal] | None:
     if sleutel is not None and grootte is not None:
         return (_code(fout), sleutel), Decimal(grootte)
     entry = getattr(fout, "entry", None)
-    diff = getattr(entry, "diff_amount", None) if isinstance(entry, data.Balance) else None
-    if diff is not None:  # beancount's failing balance assertion: off by diff_amount
+    if not isinstance(entry, data.Balance):
+        return None
+    # beancount's failing balance assertion: off by the amount its message reports. The
+    # error carries the original entry (`diff_amount` is set only on the entry it puts in
+    # the ledger's place), so the message is where beancount says how far off it is.
+    diff = getattr(entry, "diff_amount", None)
+    if diff is not None:
         return (_code(fout), entry_identiteit(entry)), abs(diff.number)
+    gevonden = _SALDO_VERSCHIL.search(str(getattr(fout, "message", "")))
+    if gevonden:
+        return (_code(fout), entry_identiteit(entry)), abs(Decimal(gevonden.group(1)))
     return None
+
+
+# beancount.ops.balance: "Balance failed for 'A': expected X != accumulated Y (D too much|too little)"
+_SALDO_VERSCHIL = re.compile(r"\((-?\d+(?:\.\d+)?) too (?:much|little)\)\s*$")
 
 
 def identiteit(fout: Any) -> tuple:

@@ -2,7 +2,7 @@
 
     resultaat = schrijf(pad, maak_wijziging, door="Henk", valideer=validator)
 
-1. **Lock.** An exclusive `fcntl.flock` on the ledger file itself (no lock file);
+1. **Lock.** An exclusive `fcntl.flock` on the ledger's folder (no lock file);
    everything below happens while it is held, so two writers never interleave
    and a builder that picks "the next free claim number" sees the ledger as it is.
    When the ledger is in a git work tree, git must be able to commit (git on
@@ -33,17 +33,25 @@
    the acting user. If that commit fails, the old bytes are put back and the
    write fails: a change is never saved without its place in the trail.
 
+Steps 3 (its receipts) to 6 are one transaction (`ledger.intentie`): before
+the first receipt is copied in, an intent record and hard links to the old
+bytes are written; a refusal or a failure undoes them, and after a crash the
+next command (any write, any read through `ledger.loading`, `serve` at start)
+finishes the write when its commit stands and undoes it otherwise, saying
+which. A receipt must land inside the ledger's folder, the files must be
+writable and the disk must have room, or nothing starts.
+
 There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
 The parts: `ledger.bestanden` (lock, atomic files), `ledger.bronnen` (the
 load with changed sources), `ledger.oordeel` (which errors are new or worse),
 `ledger.veranderd` (which entries changed, the closed period), `ledger.toch`
-(forcing), `ledger.vastleggen` (git).
+(forcing), `ledger.vastleggen` (git), `ledger.intentie` (all or nothing).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
+import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -56,7 +64,8 @@ from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: 
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
 )
 from ledger.bronnen import Bronnen, laad_bronnen
-from ledger.loading import LedgerReadError, _check_readable, resolve_ledger_path
+from ledger.intentie import Intentie, IntentieFout, controleer_ruimte, herstel, oorzaak, schrijfbaar
+from ledger.loading import _check_readable, resolve_ledger_path
 from ledger.oordeel import formatteer_fout, nieuwe_fouten
 from ledger.kaderwijziging import kader_verschillen, kader_weigering
 from ledger.toch import Toch, aantal_redenen, markeer
@@ -119,6 +128,7 @@ class Resultaat:
     duur: float = 0.0
     geforceerd: tuple = ()  # the violations written anyway (`toch`)
     bestanden: tuple[Path, ...] = ()  # every file written or copied in
+    hersteld: str | None = None  # an earlier write interrupted by a crash, finished or undone first (Dutch)
 
 
 @dataclass
@@ -173,14 +183,13 @@ def _laad(p: Path, valideer: Valideer | None, vervangen: dict[Path, bytes] | Non
     return bronnen, fouten
 
 
+# A byte that is no UTF-8 (beancount reads it in a comment) stays that byte: decoded and encoded
+# again with surrogateescape, an untouched line is written back exactly as it was read.
+_CODERING = ("utf-8", "surrogateescape")
+
+
 def _teksten(p: Path, bronnen: Bronnen) -> dict[Path, str]:
-    teksten = {}
-    for naam, raw in bronnen.bytes_.items():
-        try:
-            teksten[naam] = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise LedgerReadError(naam, "is geen geldige UTF-8-tekst") from exc
-    return teksten
+    return {naam: raw.decode(*_CODERING) for naam, raw in bronnen.bytes_.items()}
 
 
 def _stand(p: Path, bronnen: Bronnen, fouten: list) -> Stand:
@@ -193,6 +202,7 @@ def lees_stand(pad: str | os.PathLike, valideer: Valideer | None = None) -> Stan
     p = resolve_ledger_path(pad).resolve()
     _check_readable(p)
     with ledger_lock(p):
+        _herstel(p)  # a write interrupted by a crash: finished or undone first
         bronnen, fouten = _laad(p, valideer)
     return _stand(p, bronnen, fouten)
 
@@ -236,7 +246,7 @@ def _nieuwe_inhoud(p: Path, stand: Stand, wijziging: Wijziging) -> dict[Path, by
         nieuw[p] = hoofd + _joined(hoofd, wijziging.toevoegen)
     # Includes first, the main file last: it never refers to an include that is not written yet.
     volgorde = sorted(nieuw, key=lambda n: n == p)
-    return {n: nieuw[n].encode("utf-8") for n in volgorde if nieuw[n] != teksten.get(n)}
+    return {n: nieuw[n].encode(*_CODERING) for n in volgorde if nieuw[n] != teksten.get(n)}
 
 
 # --------------------------------------------------------------------------- the write
@@ -266,6 +276,7 @@ def schrijf(
     if toch is not None and not toch.reden.strip():
         raise SchrijfFout("--toch vraagt om een reden: --reden \"waarom dit toch moet\"")
     with ledger_lock(p):
+        hersteld = _herstel(p)  # a write interrupted by a crash: finished or undone first
         repo = voorbereiden(p.parent) if git else None
         voor, fouten_voor = _laad(p, valideer)
         clean_stale_tmp([Path(n) for n in voor.bytes_])
@@ -273,25 +284,33 @@ def schrijf(
         wijziging = maak_wijziging(stand)
         if wijziging is None or wijziging.leeg:
             return Resultaat(p, False, wijziging.omschrijving if wijziging else "niets te doen",
-                             duur=time.perf_counter() - start)
+                             duur=time.perf_counter() - start, hersteld=hersteld)
         inhoud = _nieuwe_inhoud(p, stand, wijziging)
         if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
-            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start)
+            return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start, hersteld=hersteld)
+        bonnen = _bonnen(p, wijziging)
+        try:
+            schrijfbaar([*inhoud, *bonnen])
+            controleer_ruimte(p.parent, sum(map(len, inhoud.values())) + sum(_grootte(b) for b, _ in wijziging.bestanden))
+        except IntentieFout as exc:
+            raise SchrijfFout(str(exc)) from None
 
-        copied: list[Path] = []
+        # From here on all or nothing (`ledger.intentie`): the record first, then receipts, files, commit.
+        intentie = Intentie(p, wijziging.omschrijving, tuple(inhoud), tuple(bonnen), git=repo is not None)
+        try:
+            intentie.begin()
+        except OSError as exc:
+            raise SchrijfFout(f"de wijziging kon niet worden begonnen ({oorzaak(exc)}); er is niets gewijzigd") from exc
+        geschreven, commit, erbij, geforceerd = False, None, (), ()
         try:
             for bron, doel in wijziging.bestanden:
-                if doel.exists():
-                    raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
                 copy_atomic(Path(bron), doel)
-                copied.append(doel)
             na, fouten_na = _laad(p, valideer, inhoud)
             if not wijziging.kader:  # the kader is the stadsdeel's (ledger.kaderwijziging)
                 verschillen = kader_verschillen(voor.entries, voor.options_map, na.entries, na.options_map)
                 if verschillen:
                     raise SchrijfFout(kader_weigering(verschillen))
             nieuw = nieuwe_fouten(fouten_voor, fouten_na) + gesloten_fouten(voor, na) + vastgestelde_fouten(voor, na)
-            geforceerd: tuple = ()
             if nieuw:
                 forceerbaar = all(te_forceren(f) for f in nieuw)
                 if toch is None or not forceerbaar:
@@ -314,25 +333,72 @@ def schrijf(
                 gevonden = onvastgelegd(repo, list(inhoud))
                 if gevonden:
                     leg_gevonden_vast(repo, gevonden, door)
-        except BaseException:
-            for doel in copied:
-                with contextlib.suppress(OSError):
-                    doel.unlink()
-            raise
-
-        oud = {naam: voor.bytes_[naam] for naam in inhoud if naam in voor.bytes_}
-        atomic_write_many(inhoud)
-        commit = None
-        if repo is not None:
-            try:
-                commit = git_commit(repo, [*inhoud, *copied], door, wijziging.omschrijving, wijziging.details,
+            geschreven = True
+            atomic_write_many(inhoud)
+            if repo is not None:
+                commit = git_commit(repo, [*inhoud, *bonnen], door, wijziging.omschrijving, wijziging.details,
                                     email=email)
-            except (GitFout, OSError) as exc:
-                atomic_write_many(oud)  # never saved without its commit: put the old bytes back
-                for doel in copied:
-                    with contextlib.suppress(OSError):
-                        doel.unlink()
-                raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
-                              f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
+        except BaseException as exc:
+            _na_een_fout(intentie, repo, geschreven, exc)  # raises, unless the commit landed after all
+        else:
+            try:
+                intentie.klaar(repo, index=False)
+            except (OSError, GitFout) as exc:  # saved and committed: the next command removes what is left
+                print(f"let op: {p}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte ({oorzaak(exc)}); "
+                      "de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)
         return Resultaat(p, True, wijziging.omschrijving, commit, tuple(erbij),
-                         time.perf_counter() - start, geforceerd, (*inhoud, *copied))
+                         time.perf_counter() - start, geforceerd, (*inhoud, *bonnen), hersteld)
+
+
+def _herstel(p: Path) -> str | None:
+    try:
+        return herstel(p)
+    except IntentieFout as exc:
+        raise SchrijfFout(str(exc)) from None
+
+
+def _bonnen(p: Path, wijziging: Wijziging) -> list[Path]:
+    """The receipts a change copies in: each a new file inside the ledger's folder (never overwritten)."""
+    doelen = [Path(doel) for _bron, doel in wijziging.bestanden]
+    folder = p.parent.resolve()
+    for doel in doelen:
+        if folder not in doel.resolve().parents:
+            raise SchrijfFout(f"{doel} ligt (via {doel.resolve().parent}) buiten de map van de ledger ({folder}); "
+                              "bonnen horen bij de boeken: maak van de bonnenmap een gewone map")
+        if doel.exists() or doel.is_symlink():
+            raise SchrijfFout(f"{doel} bestaat al; kies een andere bestandsnaam")
+    if len(set(doelen)) != len(doelen):
+        raise SchrijfFout("twee bonnen met dezelfde bestandsnaam in één wijziging; kies andere namen")
+    return doelen
+
+
+def _grootte(bron: Path) -> int:
+    try:
+        return os.stat(bron).st_size
+    except OSError:
+        return 0
+
+
+def _na_een_fout(intentie: Intentie, repo, geschreven: bool, exc: BaseException) -> None:
+    """Undo what the failed write did and raise the (Dutch) error; return only when its commit landed after all."""
+    if not geschreven:  # no source file was replaced: receipts and links away
+        try:
+            intentie.afbreken()
+        except OSError:
+            pass  # the record stays: the next command undoes the rest (`herstel`)
+        if isinstance(exc, OSError):
+            raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}); er is niets gewijzigd") from exc
+        raise exc
+    try:
+        uitkomst = intentie.terugdraaien(repo)
+    except IntentieFout as fout:
+        raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}).\n{fout}") from exc
+    if uitkomst.afgerond:
+        return
+    if isinstance(exc, GitFout):
+        raise GitFout(f"{exc}\nDe wijziging is teruggedraaid: er is niets gewijzigd. Herstel git "
+                      f"(git -C {repo.root} status) en probeer het opnieuw.") from exc
+    if isinstance(exc, OSError):
+        raise SchrijfFout(f"de wijziging kon niet worden opgeslagen ({oorzaak(exc)}); ze is teruggedraaid: "
+                          "er is niets gewijzigd") from exc
+    raise exc

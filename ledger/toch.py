@@ -91,11 +91,11 @@ def markeer(inhoud: dict[Path, bytes], entries: list, toch: Toch, door: str) -> 
             per_file.setdefault(naam, {})[e.meta["lineno"]] = _toch_sleutels(e.meta)
     nieuw = dict(inhoud)
     for naam, regels_met_sleutels in per_file.items():
-        lines = nieuw[naam].decode("utf-8").split("\n")
+        lines = nieuw[naam].decode("utf-8", "surrogateescape").split("\n")
         for n in sorted(regels_met_sleutels, reverse=True):
             reden, wie = regels_met_sleutels[n]
             lines[n:n] = [_regel(reden, _een_regel(toch.reden)), _regel(wie, door)]
-        nieuw[naam] = "\n".join(lines).encode("utf-8")
+        nieuw[naam] = "\n".join(lines).encode("utf-8", "surrogateescape")
     return nieuw
 
 

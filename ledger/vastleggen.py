@@ -17,13 +17,17 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
+
+from ledger.bestanden import stap
 
 
 class GitFout(Exception):
@@ -60,7 +64,14 @@ def _env(auteur: str, committer: str, email: str | None = None) -> dict[str, str
 
 
 def _run(args: list[str], root: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=root, env=env or _env("x", "x"),
+    cmd = ["git", "-c", "commit.gpgsign=false", *args]
+    if stap(f"git {args[0]}", schrijft=args[0] in ("add", "commit", "reset")):  # fault injection: git killed halfway, with the writer
+        proc = subprocess.Popen(cmd, cwd=root, env=env or _env("x", "x"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0.0, 0.03))
+        proc.kill()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return subprocess.run(cmd, cwd=root, env=env or _env("x", "x"),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -198,3 +209,77 @@ def git_commit(repo: Repo, paden: Sequence[Path], door: str, bericht: str, detai
     except GitFout:
         _run(["reset", "-q", "--", *rel], repo.root)
         raise
+
+
+# --------------------------------------------------------------------------- after a crash
+
+
+def repo_van(folder: Path) -> Repo | None:
+    """The repository of `folder` without waiting for its locks (recovery decides about those)."""
+    if _git_marker(folder) is None or shutil.which("git") is None:
+        return None
+    top = _run(["rev-parse", "--show-toplevel"], folder)
+    lock = _run(["rev-parse", "--git-path", "index.lock"], folder)
+    if top.returncode != 0 or lock.returncode != 0:
+        raise GitFout(f"{folder}: git kan de repository niet lezen ({(top.stderr or lock.stderr).strip()})")
+    index_lock = Path(lock.stdout.strip())
+    return Repo(Path(top.stdout.strip()), index_lock if index_lock.is_absolute() else (folder / index_lock).resolve())
+
+
+def ruim_vergrendelingen_op(repo: Repo, wachten: float = 30.0) -> list[Path]:
+    """Wait for a live git process of this repository; then remove the locks a killed one left.
+
+    Only called when a write of ours was interrupted: the index lock and the
+    lock of HEAD and of its branch, when no git process works here any more.
+    Returns the locks removed.
+    """
+    deadline = time.monotonic() + wachten
+    while _live_git_processes(repo.root):
+        if time.monotonic() > deadline:
+            raise GitFout(f"er draait nog een git-proces in {repo.root}; wacht tot dat klaar is en probeer het opnieuw")
+        time.sleep(0.1)
+    # `git commit --only` builds its commit in a temporary index beside the real one
+    locks = [repo.index_lock, *repo.index_lock.parent.glob("next-index-*.lock")]
+    for naam in ("HEAD.lock", *(f"{ref}.lock" for ref in _branch(repo))):
+        pad = _run(["rev-parse", "--git-path", naam], repo.root)
+        if pad.returncode == 0:
+            locks.append((repo.root / pad.stdout.strip()).resolve())
+    weg = []
+    for lock in locks:
+        if lock.exists():
+            lock.unlink()
+            weg.append(lock)
+    return weg
+
+
+def _branch(repo: Repo) -> list[str]:
+    ref = _run(["symbolic-ref", "-q", "HEAD"], repo.root)
+    return [ref.stdout.strip()] if ref.returncode == 0 and ref.stdout.strip() else []
+
+
+def in_head(repo: Repo, paden: Sequence[Path]) -> bool:
+    """Does the last commit hold every one of `paden` with exactly the bytes it has on disk?"""
+    rel = _rel(repo, paden)
+    if not rel:
+        return False
+    tree = _run(["ls-tree", "-z", "HEAD", "--", *rel], repo.root)
+    if tree.returncode != 0:
+        return False  # no commit yet
+    vastgelegd = {}
+    for item in tree.stdout.split("\0"):
+        if "\t" in item:
+            info, naam = item.split("\t", 1)
+            vastgelegd[naam] = info.split()[2]
+    if set(vastgelegd) != set(rel) or not all(Path(p).is_file() for p in paden):
+        return False
+    nu = _run(["hash-object", "--", *rel], repo.root)
+    return nu.returncode == 0 and nu.stdout.split() == [vastgelegd[r] for r in rel]
+
+
+def index_naar_head(repo: Repo, paden: Sequence[Path]) -> None:
+    """The index entries of `paden` as in the last commit (nothing of an interrupted write stays staged)."""
+    rel = _rel(repo, paden)
+    if rel:
+        out = _run(["reset", "-q", "--", *rel], repo.root)
+        if out.returncode != 0:
+            raise GitFout(f"git reset mislukt: {(out.stderr + out.stdout).strip()}")

@@ -79,8 +79,8 @@ def nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) ->
     erbij: list = []
     for bestand in inhoud:
         naam = next((n for n in na.bytes_ if Path(n).resolve() == bestand), bestand)
-        oud = voor.bytes_.get(naam, b"").decode("utf-8")
-        van, _, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8"))
+        oud = voor.bytes_.get(naam, b"").decode("utf-8", "surrogateescape")
+        van, _, tot_nieuw = _gebied(oud, inhoud[bestand].decode("utf-8", "surrogateescape"))
         kandidaten = _in_gebied(na.entries, naam, max(van - 1, 0), tot_nieuw + 1)
         per_dag: dict[tuple, list] = {}
         for e in voor.entries:

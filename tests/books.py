@@ -177,12 +177,17 @@ class Result:
         return evaluatie.view if evaluatie is not None else build_view(self.entries, self.options_map)
 
 
+# A receipt as `ledger.bonnen.controleer_bon` takes it: a small but complete PDF.
+BON_PDF = (b"%PDF-1.4\n% bon\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+           b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
 def write_books(directory: Path, text: str, *, prefix: str | None = STANDARD, plugin: str = "rules",
                 receipts: tuple[str, ...] = RECEIPTS, roots: str = "en") -> Path:
     for name in receipts:
         target = directory / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"%PDF-1.4\n% bon\n")
+        target.write_bytes(BON_PDF)
     (directory / "documents").mkdir(exist_ok=True)
     body = in_roots(textwrap.dedent(text), roots)
     if prefix is STANDARD:

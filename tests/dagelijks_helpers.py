@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 from beancount import loader
 
-from tests.books import BASE_ACCOUNTS, standard
+from tests.books import BASE_ACCOUNTS, BON_PDF, standard
 
 IBAN = "NL91ABNA0417164300"
 FOREIGN_IBAN = "NL20INGB0001234567"
@@ -48,7 +48,7 @@ def make_ledger(folder: Path) -> Path:
 
 def receipt(folder: Path, name: str = "bon.pdf") -> Path:
     path = folder / name
-    path.write_bytes(b"%PDF-1.4\n% bon\n")
+    path.write_bytes(BON_PDF)
     return path
 
 

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from buurtbudget_admin.service.users import add_user, users_path
+from tests.books import BON_PDF
 from tests.service_workspace import SECRETS, Served, git_workspace
 
 SLUG = "testbuurt-2025"
@@ -429,7 +430,7 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
                                       headers={"Content-Type": kind})
     if filename == "../../gebruikers.toml":  # secure_filename makes it a harmless name; its content is no receipt
         assert status == 422
-    else:  # a receipt over 10 MB: refused by its Content-Length before it is read (test_aanval_grenzen.py)
+    else:  # not a receipt by its content: refused by the one receipt check (ledger.bonnen.controleer_bon)
         assert status == 422, (filename, status, answer[:200])
 
 
@@ -438,7 +439,7 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
     ("documents/../..", "Uitgaven:Plannen:Speeltuin:Materiaal"), ("documents", "Uitgaven:Bestaat:Niet"),
 ])
 def test_uploads_land_only_in_the_ledger_s_documents_folder(site, untouched, folder, account):
-    body, kind = _multipart({"folder": folder, "account": account}, "bon.pdf", b"%PDF-1.4\n% bon\n")
+    body, kind = _multipart({"folder": folder, "account": account}, "bon.pdf", BON_PDF)
     status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_document", user=ANJA, body=body,
                                       headers={"Content-Type": kind})
     assert status == 422, (folder, status, answer[:200])
@@ -487,7 +488,7 @@ def test_web_writes_are_commits_by_the_logged_in_user(site):
     q = quote("SELECT id WHERE narration = 'Bankkosten'")
     entry_hash = json.loads(site.get(f"/beheer/{SLUG}/api/query?query_string={q}", user=ANJA)[2])["data"]["rows"][0][0]
     body, kind = _multipart({"folder": "documents", "account": "Uitgaven:Ondersteuning:Bankkosten",
-                             "hash": entry_hash}, "afschrift.pdf", b"%PDF-1.4\n% bankafschrift\n")
+                             "hash": entry_hash}, "afschrift.pdf", BON_PDF)
     status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_document", user=ANJA, body=body,
                                       headers={"Content-Type": kind})
     assert status == 200, answer

@@ -217,15 +217,17 @@ def test_a_chunked_body_is_cut_off_at_the_limit(site, untouched):
     assert sent < 16 * 1024 * 1024 and ANONYMOUS_BODY < 16 * 1024
 
 
-def test_a_receipt_just_over_ten_megabytes_is_read_and_refused_by_the_app(site, untouched):
-    """Within the body limit for a login, the upload's own check still speaks (Dutch, 422)."""
+def test_a_receipt_just_over_the_limit_is_read_and_refused_by_the_app(site, untouched):
+    """Within the body limit for a login, the upload's own check still speaks (Dutch, 422): the one
+    receipt limit of the command line (`ledger.bonnen.max_bytes`, 20 MB), not a second one of the web."""
+    from ledger.bonnen import max_bytes
     from tests.test_aanval import _multipart
 
     body, kind = _multipart({"folder": "documents", "account": "Uitgaven:Plannen:Speeltuin:Materiaal"},
-                            "groot.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1000))
+                            "groot.pdf", b"%PDF-1.4\n" + b"0" * (max_bytes() + 1000) + b"\n%%EOF\n")
     status, _h, answer = site.request("PUT", f"/beheer/{SLUG}/api/add_document", user=ANJA, body=body,
                                       headers={"Content-Type": kind})
-    assert status == 422 and "groter dan 10 MB" in json.loads(answer)["error"], (status, answer[:300])
+    assert status == 422 and "te groot" in json.loads(answer)["error"], (status, answer[:300])
 
 
 # -- 3. connections -------------------------------------------------------------------------------

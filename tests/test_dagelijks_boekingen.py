@@ -279,9 +279,9 @@ def test_boek_refuses_and_leaves_the_folder_byte_identical(tmp_path: Path, label
 def test_receipts_are_stored_with_the_extension_of_their_content(tmp_path: Path) -> None:
     ledger = make_ledger(tmp_path / "b")
     photo = tmp_path / "foto.jpeg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32)
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 132)
     scan = tmp_path / "scan.pdf"  # a PNG by content, whatever its name says
-    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR" + b"\x00" * 132)
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     for bon in (photo, scan):

@@ -217,10 +217,10 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
     install_period_check(app)
     (query_door or QueryDoor()).install(app)
     if mode != "publiek":
-        from buurtbudget_admin.service.webwrite import MAX_RECEIPT_BYTES, install_upload
+        from buurtbudget_admin.service.webwrite import install_upload, upload_limit
 
         install_upload(app)
-        app.config["MAX_CONTENT_LENGTH"] = MAX_RECEIPT_BYTES + 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = upload_limit() + 1024 * 1024
     if hidden_paths is not None:
         app.after_request(_path_scrubber(hidden_paths))
     return app

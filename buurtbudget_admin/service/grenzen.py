@@ -33,6 +33,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fava.helpers import FavaAPIError
 
+from ledger.bonnen import BonFout, DEFAULT_MAX_MB, MB, max_bytes
+
 # -- Fava's request arguments ----------------------------------------------------------------
 
 EARLIEST = datetime.date(1900, 1, 1)
@@ -131,7 +133,15 @@ def install_period_check(app) -> None:
 # -- bodies and connections (waitress) ----------------------------------------------------------
 
 ANONYMOUS_BODY = 4 * 1024  # nothing outside beheer takes a body; a little slack for odd clients
-BEHEER_BODY = 11 * 1024 * 1024  # a receipt (10 MB, webwrite.MAX_RECEIPT_BYTES) in its multipart form
+# A receipt of the one size limit (`ledger.bonnen.max_bytes`, the command line's too) in its multipart form.
+def _receipt_limit() -> int:
+    try:
+        return max_bytes()
+    except BonFout:  # a bad setting is refused where a receipt is read, in Dutch; the door keeps the default
+        return int(DEFAULT_MAX_MB * MB)
+
+
+BEHEER_BODY = _receipt_limit() + MB
 PER_CLIENT = 24  # open connections per client address (a browser opens 6 per site)
 SERVER_SETTINGS = {
     "connection_limit": 400,  # all clients together; one client gets at most PER_CLIENT of them

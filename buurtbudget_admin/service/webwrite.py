@@ -16,9 +16,10 @@ written by `ledger.tekst`, never pasted: a value that beancount would read as
 something else (a quote and a line break in a comment, a currency or flag that
 is not one) is escaped or refused, never written.
 
-Receipt uploads (`put_add_document`) are replaced too: PDF, JPEG or PNG by
-content, at most `MAX_RECEIPT_BYTES`, never over an existing file, saved inside
-the ledger's documents folder and committed by the same writer.
+Receipt uploads (`put_add_document`) are replaced too: a receipt as
+`ledger.bonnen.controleer_bon` decides (the command line's test, and its size
+limit), never over an existing file, saved inside the ledger's documents
+folder and committed by the same writer.
 """
 
 from __future__ import annotations
@@ -43,14 +44,10 @@ from buurtbudget_admin.service.auth import USER_ENVIRON_KEY
 from buurtbudget_admin.service.editpolicy import EditRefused, check_edit, inside
 from buurtbudget_admin.valideren import valideer
 from ledger import tekst
+from ledger.bonnen import BonFout, controleer_bon, max_bytes
 from ledger.schrijven import GitFout, SchrijfFout, WijzigingGeweigerd, Wijziging, schrijf
 
-MAX_RECEIPT_BYTES = 10 * 1024 * 1024
-RECEIPT_KINDS = (  # magic bytes, the suffixes a name of that kind may have
-    (b"%PDF-", (".pdf",)),
-    (b"\xff\xd8\xff", (".jpg", ".jpeg")),
-    (b"\x89PNG\r\n\x1a\n", (".png",)),
-)
+RECEIPT_SUFFIXES = {".pdf": (".pdf",), ".jpg": (".jpg", ".jpeg"), ".png": (".png",)}  # the names a kind may have
 
 
 class WebEditRefused(FavaJSONAPIError):
@@ -65,15 +62,24 @@ def _sha256_str(text: str) -> str:
     return sha256(text.encode("utf-8")).hexdigest()
 
 
-def receipt_kind(head: bytes, filename: str) -> str | None:
-    """The Dutch reason a file is not a receipt, or None when it is one (by content, and a matching name)."""
-    suffix = Path(filename).suffix.lower()
-    for magic, suffixes in RECEIPT_KINDS:
-        if head.startswith(magic):
-            if suffix not in suffixes:
-                return f"de naam '{filename}' past niet bij de inhoud (verwacht {' of '.join(suffixes)})"
-            return None
-    return f"'{filename}' is geen PDF, JPEG of PNG (naar de inhoud); alleen bonnen kunnen worden geüpload"
+def upload_limit() -> int:
+    """The largest receipt, as on the command line (`ledger.bonnen.max_bytes`; 20 MB when its setting is wrong)."""
+    try:
+        return max_bytes()
+    except BonFout:
+        return max_bytes({})
+
+
+def receipt_kind(content: bytes, filename: str) -> str | None:
+    """The Dutch reason a file is not a receipt, or None when it is one (`controleer_bon`, and a matching name)."""
+    try:
+        _kind, extension = controleer_bon(content, f"'{filename}'")
+    except BonFout as exc:
+        return str(exc)
+    suffixes = RECEIPT_SUFFIXES[extension]
+    if Path(filename).suffix.lower() not in suffixes:
+        return f"de naam '{filename}' past niet bij de inhoud (verwacht {' of '.join(suffixes)})"
+    return None
 
 
 class SafeFileModule(FileModule):
@@ -243,9 +249,11 @@ def install_upload(app: Flask) -> None:
             raise WebEditRefused("Geen bestand ontvangen.")
         folder_option = request.form.get("folder", "")
         account = request.form.get("account", "")
-        head = upload.stream.read(MAX_RECEIPT_BYTES + 1)
-        if len(head) > MAX_RECEIPT_BYTES:
-            raise WebEditRefused(f"De bon is groter dan {MAX_RECEIPT_BYTES // (1024 * 1024)} MB.")
+        try:
+            limit = max_bytes()
+        except BonFout as exc:
+            raise WebEditRefused(f"Upload geweigerd: {exc}") from None
+        head = upload.stream.read(limit + 1)  # one byte more: too large is refused by `controleer_bon`
         name = secure_filename(upload.filename) or "bon"
         reason = receipt_kind(head, name)
         if reason:

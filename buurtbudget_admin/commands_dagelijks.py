@@ -41,11 +41,21 @@ def _error(message: str, code: int = 2):
     return UserError(message, code)
 
 
+def _zichtbaar(tekst: str, wat: str) -> str:
+    """A name or reason that shows something (invisible characters such as U+200B do not count)."""
+    from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+
+    try:
+        return vereis_zichtbaar(tekst, wat)
+    except NaamFout as exc:
+        raise _error(str(exc))
+
+
 def _door(door: Optional[str]) -> str:
     value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
     if not value:
         raise _error("wie doet dit? geef --door NAAM of zet BUURTBUDGET_GEBRUIKER")
-    return value
+    return _zichtbaar(value, "--door" if door else "BUURTBUDGET_GEBRUIKER")
 
 
 def _date(text: Optional[str], option: str, default: datetime.date | None = None) -> datetime.date:
@@ -74,7 +84,7 @@ def _toch(toch: bool, reden: Optional[str], *, eigen_reden: bool = False) -> Toc
         return None
     if not reden or not reden.strip():
         raise _error('--toch vraagt om een reden: --reden "waarom dit toch moet"')
-    return Toch(reden.strip())
+    return Toch(_zichtbaar(reden, "--reden"))
 
 
 def _write(ledger: Path, build, door: str, toch: Toch | None = None) -> Resultaat:
@@ -148,6 +158,8 @@ def boek(
 ) -> int:
     """Boek kosten (betaald van de bank, of met --factuur-iban als nog te betalen factuur)."""
     who = _door(door)
+    if goedgekeurd_door is not None:
+        goedgekeurd_door = _zichtbaar(goedgekeurd_door, "--goedgekeurd-door")
     _vooraf(categorie, who, goedgekeurd_door)
     _bon(bon)
     invoer = KostenInvoer(
@@ -243,6 +255,8 @@ def lijst(
         extra = ""
         if p.status == "goedgekeurd" or p.approved_by:
             extra = f" goedgekeurd door {p.approved_by}"
+        if p.waarom:  # the approval does not count: say why (the one predicate, as BB-VIER-OGEN)
+            extra += f" — telt niet: {p.waarom}"
         if p.status == "afgewezen":
             extra = f" reden: {p.rejection}"
         console.print(f"^{p.link}  {p.date.isoformat()}  {p.status:<11}  {format_eur(p.amount):>12}  "
@@ -286,7 +300,7 @@ def _betaler(door: Optional[str]) -> str:
     """
     value = (door or os.environ.get("BUURTBUDGET_GEBRUIKER") or "").strip()
     if value:
-        return value
+        return _zichtbaar(value, "--door" if door else "BUURTBUDGET_GEBRUIKER")
     import getpass
 
     try:

@@ -263,6 +263,7 @@ class Oordeel(NamedTuple):
     betaalbaar: bool  # approved by a second person, its sealed content unchanged, its link its own
     fouten: tuple[str, ...]  # what is wrong with its approval or its link (Dutch, after "declaratie ^x ")
     goedgekeurd: bool = False  # approved at all (flag `*`, an approver where one is needed), faults aside
+    gedeeld_met: tuple[Any, ...] = ()  # the other claims or invoices under one of its links
 
     @property
     def reden(self) -> str | None:
@@ -296,7 +297,7 @@ def beoordeel(entry: Any, *, factuur: bool, bedrag: Decimal, drempel: Decimal,
                       "betaling, geen van beide wordt betaald tot de links verschillen")
     nodig = not factuur or bedrag >= drempel
     goedgekeurd = entry.flag != "!" and (heeft or not nodig)
-    return Oordeel(goedgekeurd and not fouten, tuple(fouten), goedgekeurd)
+    return Oordeel(goedgekeurd and not fouten, tuple(fouten), goedgekeurd, tuple(gedeeld_met))
 
 
 def gedeelde_links(payables: Iterable[tuple[Any, Any]]) -> dict[int, tuple[Any, ...]]:

@@ -34,6 +34,7 @@ from ledger import tekst
 from ledger.vier_ogen import ZEGEL
 
 _FLAG = re.compile(r"(\d{4}[-/]\d{2}[-/]\d{2})([ \t]+)(!|\*|txn)(?=[ \t\n]|$)")
+_OUDE_GOEDKEURING = re.compile(rf"[ \t]+(goedgekeurd-door|{ZEGEL}):")
 _ROOT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
 
 
@@ -193,12 +194,15 @@ def keur_goed(stand: Any, entry: data.Transaction, door: str, zegel: str | None 
     regel = f"{tekst.INDENT}goedgekeurd-door: {tekst.string(door)}{eol}"
     if zegel is not None:
         regel += f"{tekst.INDENT}{ZEGEL}: {tekst.string(zegel)}{eol}"
-    rest = plek.tekst[plek.kop_einde:plek.einde]
+    # An approval that does not count (by the declarant, or its seal broken) is replaced, not doubled.
+    rest = "".join(line for line in plek.tekst[plek.kop_einde:plek.einde].splitlines(keepends=True)
+                   if not _OUDE_GOEDKEURING.match(line))
     nieuw_stuk = nieuwe_kop + regel + rest
     # The edited text must be the same entry, approved, and nothing else.
     voor = origineel(plek, stand.options_map, waar)
     parsed = _parse_one(nieuw_stuk, stand.options_map, waar)
-    verwacht = {**_clean_meta(voor.meta), "goedgekeurd-door": door, **({ZEGEL: zegel} if zegel is not None else {})}
+    oud = {k: v for k, v in _clean_meta(voor.meta).items() if k not in ("goedgekeurd-door", ZEGEL)}
+    verwacht = {**oud, "goedgekeurd-door": door, **({ZEGEL: zegel} if zegel is not None else {})}
     if parsed.flag != "*" or _clean_meta(parsed.meta) != verwacht or _shape(parsed, False) != _shape(voor, False):
         raise BewerkingOnveilig(f"{waar}: de goedkeuring kon niet veilig in de tekst worden gezet; "
                                 "er is niets gewijzigd")

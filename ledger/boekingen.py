@@ -448,9 +448,10 @@ def maak_goedkeuring(stand: Stand, link: str, door: str):
     if payable.oordeel.gedeeld_met:
         raise InvoerFout(f"{where}: ^{payable.link} {payable.oordeel.fouten[-1]}; goedkeuren kan pas als de link "
                          "van één declaratie of factuur is")
-    if payable.status in ("goedgekeurd", "betaald") or payable.approved_by:
-        uitleg = f" maar die goedkeuring telt niet: ^{payable.link} {payable.waarom}" if payable.waarom else ""
-        raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}{uitleg}")
+    if payable.status in ("goedgekeurd", "betaald"):
+        raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}")
+    # An approval that does not count (by the declarant or who entered it, or changed after it) is
+    # replaced by this one, a second person's, with a new seal over what it approves now.
     if zelfde_persoon(door, payable.declarant):
         raise InvoerFout(f"{where}: {door} is de declarant van ^{payable.link} en mag die niet zelf goedkeuren")
     if zelfde_persoon(door, payable.entered_by):

@@ -170,26 +170,37 @@ def _sleutel(tekst: str) -> str:
     return _WHITE.sub(" ", unicodedata.normalize("NFKC", vorm)).strip()
 
 
-def _zonder_spaties(sleutel: str) -> str:
-    return sleutel.replace(" ", "")
+@functools.lru_cache(maxsize=4096)
+def _persoon(naam: object) -> str:
+    """Who a name is: its key without spaces ("Henk\u200bBakker" is Henk Bakker). Cached: the hot path."""
+    return naam_sleutel(naam).replace(" ", "")
+
+
+def _kern(naam: object) -> str:
+    if naam is None:
+        return ""
+    try:
+        return _persoon(naam)
+    except TypeError:  # an unhashable value in the metadata: keyed by its text
+        return _persoon(str(naam))
 
 
 def zelfde_persoon(a: object, b: object) -> bool:
     """Both names given and, compared as names (spaces aside), equal."""
-    ka, kb = _zonder_spaties(naam_sleutel(a)), _zonder_spaties(naam_sleutel(b))
-    return bool(ka) and ka == kb
+    ka = _kern(a)
+    return bool(ka) and ka == _kern(b)
 
 
 def goedkeuring(goedkeurder: object, *, declarant: object = None, ingevoerd_door: object = None
                 ) -> tuple[bool, str | None]:
     """Whether anyone approved, and whether that was the declarant (`"declarant"`) or who entered
     the item (`"invoerder"`); None when a second person approved. Each name keyed once."""
-    sleutel = _zonder_spaties(naam_sleutel(goedkeurder))
+    sleutel = _kern(goedkeurder)
     if not sleutel:
         return False, None
-    if sleutel == _zonder_spaties(naam_sleutel(declarant)):
+    if sleutel == _kern(declarant):
         return True, "declarant"
-    if sleutel == _zonder_spaties(naam_sleutel(ingevoerd_door)):
+    if sleutel == _kern(ingevoerd_door):
         return True, "invoerder"
     return True, None
 
@@ -281,6 +292,10 @@ def beoordeel(entry: Any, *, factuur: bool, bedrag: Decimal, drempel: Decimal,
     meta = entry.meta
     goedkeurder = meta.get(GOEDKEURDER)
     heeft, fout = goedkeuring(goedkeurder, declarant=meta.get("declarant"), ingevoerd_door=meta.get("ingevoerd-door"))
+    if fout is None and not gedeeld_met and (not heeft or ZEGEL not in meta):  # the common case: nothing wrong
+        if entry.flag != "!" and (heeft or (factuur and bedrag < drempel)):
+            return _BETAALBAAR
+        return _WACHT
     fouten: list[str] = []
     if fout == "declarant":
         fouten.append(f"is goedgekeurd door de declarant zelf ({goedkeurder})")
@@ -290,7 +305,8 @@ def beoordeel(entry: Any, *, factuur: bool, bedrag: Decimal, drempel: Decimal,
         verwacht = zegel(entry, bonnen(entry) if bonnen is not None else ())
         if str(meta[ZEGEL]).strip().lower() != verwacht:
             fouten.append(f"is gewijzigd na goedkeuring door {goedkeurder}: bedrag, IBAN, declarant, begunstigde, "
-                          "plan, categorie of bon klopt niet meer met wat is goedgekeurd; opnieuw goedkeuren")
+                          "plan, categorie of bon klopt niet meer met wat is goedgekeurd; laat een tweede persoon opnieuw "
+                          "goedkeuren (buurtbudget declaratie goedkeuren)")
     if gedeeld_met:
         waar = ", ".join(f"{m.meta.get('filename')}:{m.meta.get('lineno')}" for m in gedeeld_met)
         fouten.append(f"deelt zijn link met een andere declaratie of factuur ({waar}); één link hoort bij één "
@@ -300,21 +316,34 @@ def beoordeel(entry: Any, *, factuur: bool, bedrag: Decimal, drempel: Decimal,
     return Oordeel(goedgekeurd and not fouten, tuple(fouten), goedgekeurd, tuple(gedeeld_met))
 
 
+_BETAALBAAR = Oordeel(True, (), True, ())
+_WACHT = Oordeel(False, (), False, ())
+
+
 def gedeelde_links(payables: Iterable[tuple[Any, Any]]) -> dict[int, tuple[Any, ...]]:
     """id(entry) -> the other payable entries that share one of its links (only those that share).
 
     `payables` yields (entry, anything) pairs, an entry possibly twice (two liability postings).
     """
-    per_link: dict[str, dict[int, Any]] = {}
-    for entry, _ in payables:
+    entries = [entry for entry, _ in payables]
+    eerste: dict[str, Any] = {}
+    gedeeld: set[str] = set()
+    for entry in entries:  # one look-up per link: a shared link is rare
         for link in entry.links or ():
-            per_link.setdefault(link, {})[id(entry)] = entry
+            if eerste.setdefault(link, entry) is not entry:
+                gedeeld.add(link)
+    if not gedeeld:
+        return {}
+    per_link: dict[str, dict[int, Any]] = {link: {} for link in gedeeld}
+    for entry in entries:
+        for link in entry.links or ():
+            if link in per_link:
+                per_link[link][id(entry)] = entry
     result: dict[int, dict[int, Any]] = {}
-    for entries in per_link.values():
-        if len(entries) > 1:
-            for key in entries:
-                others = result.setdefault(key, {})
-                others.update((k, e) for k, e in entries.items() if k != key)
+    for sharing in per_link.values():
+        for key in sharing:
+            others = result.setdefault(key, {})
+            others.update((k, e) for k, e in sharing.items() if k != key)
     # In the ledger's order, never in the order of a link set (hash order changes between runs).
     return {key: tuple(sorted(others.values(), key=_plek)) for key, others in result.items()}
 

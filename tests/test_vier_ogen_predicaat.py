@@ -429,3 +429,27 @@ def test_a_reason_that_shows_nothing_is_refused(tmp_path: Path) -> None:
     message = _refused(ledger, "declaratie", "goedkeuren", str(ledger), "decl-2025-001", "--toch", "--reden",
                        "\ufeff", door="Ria")
     assert "onzichtbare tekens" in message
+
+
+def test_an_approval_that_does_not_count_is_replaced_by_a_second_persons(tmp_path: Path) -> None:
+    ledger = _approved(tmp_path)
+    text = ledger.read_text(encoding="utf-8")
+    ledger.write_text(text.replace('iban: "NL02ABNA0123456789"', 'iban: "NL20INGB0001234567"'), encoding="utf-8")
+    _git(ledger.parent, "-c", "user.name=X", "-c", "user.email=x@x", "commit", "-qam", "iban gewijzigd")
+    # Who entered it still may not; a second person approves the new content, under a new seal.
+    assert "vier-ogenprincipe" in _refused(ledger, "declaratie", "goedkeuren", str(ledger), "decl-2025-001",
+                                           door="Henk")
+    r = cli("declaratie", "goedkeuren", str(ledger), "decl-2025-001", door="Ria")
+    assert r.returncode == 0, r.stderr
+    text = ledger.read_text(encoding="utf-8")
+    assert text.count("goedgekeurd-door:") == 1 and text.count("goedkeuring-sha256:") == 1
+    assert '  goedgekeurd-door: "Ria"\n' in text and "Joyce Sedney" not in text
+    loaded, problems = check_ledger(ledger)
+    assert problems == [] and loaded.view.payables[0].approved
+    assert _git(ledger.parent, "status", "--porcelain") == ""
+    # Approved and counting: approving again is refused, nothing changes.
+    assert "al goedgekeurd door Ria" in _refused(ledger, "declaratie", "goedkeuren", str(ledger), "decl-2025-001",
+                                                 door="Joyce Sedney")
+    out = tmp_path / "betaling.xml"
+    assert cli("betaal", str(ledger), "-o", str(out), "--datum", "2025-05-08").returncode == 0
+    assert _e2e(out) == {"decl-2025-001"}

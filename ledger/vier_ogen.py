@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from decimal import Decimal
@@ -308,7 +309,9 @@ def beoordeel(entry: Any, *, factuur: bool, bedrag: Decimal, drempel: Decimal,
                           "plan, categorie of bon klopt niet meer met wat is goedgekeurd; laat een tweede persoon opnieuw "
                           "goedkeuren (buurtbudget declaratie goedkeuren)")
     if gedeeld_met:
-        waar = ", ".join(f"{m.meta.get('filename')}:{m.meta.get('lineno')}" for m in gedeeld_met)
+        # By file name and line: the verdict is public (oordeel.json), the server's paths are not.
+        waar = ", ".join(f"{os.path.basename(str(m.meta.get('filename')))}:{m.meta.get('lineno')}"
+                         for m in gedeeld_met)
         fouten.append(f"deelt zijn link met een andere declaratie of factuur ({waar}); één link hoort bij één "
                       "betaling, geen van beide wordt betaald tot de links verschillen")
     nodig = not factuur or bedrag >= drempel

@@ -453,3 +453,14 @@ def test_an_approval_that_does_not_count_is_replaced_by_a_second_persons(tmp_pat
     out = tmp_path / "betaling.xml"
     assert cli("betaal", str(ledger), "-o", str(out), "--datum", "2025-05-08").returncode == 0
     assert _e2e(out) == {"decl-2025-001"}
+
+
+def test_the_seal_stays_out_of_the_public_copy(tmp_path: Path) -> None:
+    from ledger.redact import redact_ledger
+
+    ledger = _approved(tmp_path)
+    loaded = read_ledger(ledger)
+    public = redact_ledger(loaded.entries, loaded.options_map).text
+    # It hashes the IBAN and the receipt: public, it would let anyone test a guessed account number.
+    assert "goedkeuring-sha256" not in public and loaded.view.payables[0].meta[ZEGEL] not in public
+    assert "goedgekeurd-door" in public

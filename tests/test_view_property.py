@@ -490,7 +490,7 @@ class Ref:
                 others = sorted((o["tx"].meta for o in self.claims()
                                  if o["tx"] is not tx and set(o["tx"].links) & set(tx.links)),
                                 key=lambda m: m["lineno"])
-                where = ", ".join(f"{m['filename']}:{m['lineno']}" for m in others)
+                where = ", ".join(f"{os.path.basename(m['filename'])}:{m['lineno']}" for m in others)
                 out.append((meta, f"BB-VIER-OGEN {what} deelt zijn link met een andere declaratie of factuur "
                                   f"({where}); één link hoort bij één betaling, geen van beide wordt betaald "
                                   "tot de links verschillen"))

@@ -195,7 +195,8 @@ def keur_goed(stand: Any, entry: data.Transaction, door: str, zegel: str | None 
     if zegel is not None:
         regel += f"{tekst.INDENT}{ZEGEL}: {tekst.string(zegel)}{eol}"
     # An approval that does not count (by the declarant, or its seal broken) is replaced, not doubled.
-    rest = "".join(line for line in plek.tekst[plek.kop_einde:plek.einde].splitlines(keepends=True)
+    # Lines as beancount counts them (by `\n` only, not str.splitlines).
+    rest = "".join(line for line in re.findall(r"[^\n]*\n|[^\n]+\Z", plek.tekst[plek.kop_einde:plek.einde])
                    if not _OUDE_GOEDKEURING.match(line))
     nieuw_stuk = nieuwe_kop + regel + rest
     # The edited text must be the same entry, approved, and nothing else.

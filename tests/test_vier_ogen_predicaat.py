@@ -464,3 +464,19 @@ def test_the_seal_stays_out_of_the_public_copy(tmp_path: Path) -> None:
     # It hashes the IBAN and the receipt: public, it would let anyone test a guessed account number.
     assert "goedkeuring-sha256" not in public and loaded.view.payables[0].meta[ZEGEL] not in public
     assert "goedgekeurd-door" in public
+
+
+def test_the_web_editor_may_not_remove_or_change_a_seal(tmp_path: Path) -> None:
+    import re
+
+    from buurtbudget_admin.service.editpolicy import EditRefused, check_edit
+
+    ledger = _approved(tmp_path)
+    old = ledger.read_text(encoding="utf-8")
+    without = re.sub(r'  goedkeuring-sha256: "[0-9a-f]{64}"\n', "", old)
+    changed = re.sub(r'(goedkeuring-sha256: ")[0-9a-f]', r"\g<1>0", old)
+    assert without != old and changed != old
+    for new in (without, changed):
+        with pytest.raises(EditRefused, match="goedgekeurd-door"):
+            check_edit(ledger.parent, ledger, old, new)
+    check_edit(ledger.parent, ledger, old, old + "\n; nagekeken\n")  # anything else stays editable

@@ -83,11 +83,21 @@ def test_the_plan_page_shows_the_ledgers_figures_and_bookings(service):
         ("10-03-2025 · Bouwmarkt Noord", "Verf en hout voor de speeltuin", "€ 412,50"),
         ("01-06-2025 · Bewoner", "Verf voor de bankjes", "€ 35,00"),
     ]
-    # Each booking opens Fava's context of that very transaction.
-    hashes = re.findall(r'href="#context-([0-9a-f]+)" class="bbp-bekijk"', page)
-    assert len(hashes) == 2
-    context = _text(client, f"/buurt/{SLUG}/api/context?entry_hash={hashes[1]}")
-    assert "Verf voor de bankjes" in context and "Ingrid Bakker" not in context
+    # Each booking opens in place (no script, no other request): the whole transaction.
+    details = re.findall(r'<details class="bbp-detail" id="boeking-[0-9a-f]+">(.*?)</details>', page, re.S)
+    assert len(details) == 2
+    rows = re.findall(r'<td class="rekening">(.*?)</td><td class="num">(.*?)</td>', details[1])
+    assert rows == [("Uitgaven:Plannen:Speeltuin:Materiaal", "€ 35,00"), ("Activa:Bank:Betaalrekening", "€ -35,00")]
+
+
+def test_a_private_claim_on_the_plan_page_names_no_resident(service):
+    _svc, client, _ws = service
+    page = _text(client, PAGE + "?plan=Groen")
+    details = re.search(r'<dl class="details">(.*?)</dl>', page, re.S).group(1)
+    assert re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", details) == [
+        ("ingevoerd door", "Henk"), ("goedgekeurd door", "Anja"), ("gedeclareerd door", "Bewoner"),
+        ("links", "^decl-2025-004")]
+    assert "Fatima" not in page and "NL02ABNA" not in page
 
 
 def test_the_plan_pages_agree_with_the_real_ledgers_view(service):

@@ -89,6 +89,8 @@ class PlanBoeking:
     category: str
     amount: str
     context_hash: str
+    postings: tuple[tuple[str, str], ...]  # the whole booking: (account, amount)
+    details: tuple[tuple[str, str], ...]  # who entered and approved it, its links and tags
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,8 @@ class Buurtbudget(FavaExtensionBase):
                 datum=line.date.strftime("%d-%m-%Y"), payee=line.payee or "", narration=line.narration,
                 category=line.category or "(geen categorie)", amount=format_eur(line.amount),
                 context_hash=hash_entry(line.entry),
+                postings=tuple((posting.account, _amount(posting)) for posting in line.entry.postings),
+                details=_details(line.entry),
             )
             for line in plan.lines
         )
@@ -404,6 +408,28 @@ class Buurtbudget(FavaExtensionBase):
         uitkomst = v.record(self.ledger.beancount_file_path, self.mode, self.user, request.form)
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+
+# Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
+BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),
+                   ("declarant", "gedeclareerd door"), ("factuurnummer", "factuur"))
+
+
+def _amount(posting: Any) -> str:
+    units = posting.units
+    if units is None or units.number is None:
+        return ""
+    return format_eur(units.number) if units.currency == "EUR" else f"{units.number} {units.currency}"
+
+
+def _details(entry: Any) -> tuple[tuple[str, str], ...]:
+    meta = entry.meta or {}
+    found = [(label, str(meta[key])) for key, label in BOEKING_DETAILS if meta.get(key) not in (None, "")]
+    if entry.links:
+        found.append(("links", " ".join(f"^{link}" for link in sorted(entry.links))))
+    if entry.tags:
+        found.append(("tags", " ".join(f"#{tag}" for tag in sorted(entry.tags))))
+    return tuple(found)
 
 
 def _share(fraction: Decimal) -> str:

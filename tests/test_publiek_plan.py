@@ -189,3 +189,29 @@ def test_fava_pages_are_dutch_and_the_public_sidebar_hides_its_closed_doors(serv
     assert '<html lang="nl">' in beheer and "aside li:has" not in beheer
     for name in PRIVATE_NAMES:
         assert name not in public
+
+
+def test_markup_from_the_books_stays_text_on_the_plan_page(service):
+    """A plan's title, a payee and a narration are hostile strings: shown, never run.
+
+        2025-07-01 custom "plan" Uitgaven:Plannen:Speeltuin "<script>alert(1)</script>" 5000.00 EUR
+        2025-07-02 * "<img src=x onerror=alert(2)>" "<b>vet</b>"
+          Uitgaven:Plannen:Speeltuin:Materiaal   1.00 EUR
+          Activa:Bank:Betaalrekening
+    """
+    _svc, client, workspace = service
+    ledger = workspace / SLUG / "main.beancount"
+    ledger.write_text(ledger.read_text(encoding="utf-8") + """
+2025-07-01 custom "plan" Uitgaven:Plannen:Speeltuin "<script>alert(1)</script>" 5000.00 EUR
+  status: "lopend"
+
+2025-07-02 * "<img src=x onerror=alert(2)>" "<b>vet</b>"
+  document: "documents/2025-03-10-bouwmarkt.pdf"
+  Uitgaven:Plannen:Speeltuin:Materiaal   1.00 EUR
+  Activa:Bank:Betaalrekening
+""", encoding="utf-8")
+    page = _text(client, PAGE + "?plan=Speeltuin")
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>vet" not in page
+    assert _by_id(page, "bbp-titel") == "<script>alert(1)</script>"
+    assert _by_id(page, "bbp-status") == "lopend"
+    assert ("02-07-2025 · <img src=x onerror=alert(2)>", "<b>vet</b>", "€ 1,00") in _bookings(page)

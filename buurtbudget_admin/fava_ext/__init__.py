@@ -288,7 +288,6 @@ class Buurtbudget(FavaExtensionBase):
             # The gauge's scale is a share of the award (0 up to 1.25 x the ceiling's share): one kind of %.
             "scale_pct": _share(view.kader.ondersteuning_max * SCALE),
             "pct": format_percentage(view.support_costs, view.award),
-            "of_ceiling": format_percentage(view.support_costs, view.ceiling),
         }
 
     # -- verdict ----------------------------------------------------------

@@ -43,6 +43,16 @@ def _error(message: str, code: int = 2):
     return UserError(message, code)
 
 
+def _zichtbaar(tekst: str, wat: str) -> str:
+    """A name or reason that shows something (invisible characters such as U+200B do not count)."""
+    from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+
+    try:
+        return vereis_zichtbaar(tekst, wat)
+    except NaamFout as exc:
+        raise _error(str(exc))
+
+
 def _door(ledger: Path, door: Optional[str]):
     """The person behind --door/$BUURTBUDGET_GEBRUIKER: a beheerder of this ledger in gebruikers.toml."""
     from buurtbudget_admin.identiteit import persoon
@@ -76,7 +86,7 @@ def _toch(toch: bool, reden: Optional[str], *, eigen_reden: bool = False) -> Toc
         return None
     if not reden or not reden.strip():
         raise _error('--toch vraagt om een reden: --reden "waarom dit toch moet"')
-    return Toch(reden.strip())
+    return Toch(_zichtbaar(reden, "--reden"))
 
 
 def _write(ledger: Path, build, user, toch: Toch | None = None) -> Resultaat:
@@ -250,6 +260,8 @@ def lijst(
         extra = ""
         if p.status == "goedgekeurd" or p.approved_by:
             extra = f" goedgekeurd door {p.approved_by}"
+        if p.waarom:  # the approval does not count: say why (the one predicate, as BB-VIER-OGEN)
+            extra += f" — telt niet: {p.waarom}"
         if p.status == "afgewezen":
             extra = f" reden: {p.rejection}"
         console.print(f"^{p.link}  {p.date.isoformat()}  {p.status:<11}  {format_eur(p.amount):>12}  "

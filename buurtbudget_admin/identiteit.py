@@ -21,6 +21,7 @@ from pathlib import Path
 from buurtbudget_admin.errors import UserError
 from buurtbudget_admin.service.users import USERS_FILE, User, UsersFileError, load_users
 from ledger.loading import _check_readable, resolve_ledger_path
+from ledger.vier_ogen import NaamFout, vereis_zichtbaar
 
 ENV = "BUURTBUDGET_GEBRUIKER"
 
@@ -60,6 +61,10 @@ def persoon(ledger: str | os.PathLike, login: str | None, *, rol: str = "beheerd
     given = (login if login is not None else os.environ.get(ENV) or "").strip()
     if not given:
         raise UserError(f"wie doet dit? geef {optie} LOGIN of zet {ENV} (een login uit {USERS_FILE})")
+    try:  # a login of only invisible characters (U+200B, U+2060) is said as such, not as unknown
+        vereis_zichtbaar(given, optie)
+    except NaamFout as exc:
+        raise UserError(str(exc)) from None
     bestand = gebruikersbestand(pad)
     if bestand is None:
         raise UserError(

@@ -164,9 +164,31 @@ def batch_voor_betaling(alle: Iterable[Betaalbatch], consumed: set[tuple[str, st
 
 
 def te_betalen(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -> list[Payable]:
-    """Approved claims and invoices that are not paid and not waiting in a batch (rejected ones never)."""
+    """Claims and invoices that may be paid, not paid and not waiting in a batch (rejected ones never).
+
+    "May be paid" is the one predicate (`ledger.vier_ogen.beoordeel`, read as the state
+    `goedgekeurd`) that BB-VIER-OGEN reports from: a claim approved by its declarant or by
+    who entered it, changed after its approval, or sharing its link is never selected.
+    """
     waiting = wachtend(entries, view)
-    return [p for p in view.payables if p.status == "goedgekeurd" and p.link and p.link not in waiting]
+    return [p for p in view.payables if p.status == "goedgekeurd" and p.approved and p.link and p.link not in waiting]
+
+
+def gedeelde_links_fout(view: Buurtbudget) -> str | None:
+    """Why no batch may be made while a link names two claims or invoices (Dutch), or None.
+
+    One link, one payable: the EndToEndId of a transfer is the link, so a shared link would pay
+    twice or match the bank's line to the wrong claim. `betaal` refuses until it is resolved.
+    """
+    gedeeld = [p for p in view.payables if p.oordeel.gedeeld_met]
+    if not gedeeld:
+        return None
+    links = sorted({link for p in gedeeld for link in p.entry.links
+                    if any(link in (o.links or ()) for o in p.oordeel.gedeeld_met)})
+    waar = "; ".join(f"{p.meta.get('filename')}:{p.meta.get('lineno')}" for p in gedeeld)
+    return (f"link ^{', ^'.join(links)} hoort bij meer dan één declaratie of factuur ({waar}); "
+            "geef elke declaratie of factuur een eigen link en probeer het opnieuw. Er is niets betaald en "
+            "niets gewijzigd")
 
 
 def _opdracht(p: Payable) -> Overboeking | str:
@@ -219,7 +241,13 @@ def nieuwe_msgid(entries: Iterable[data.Directive], datum: datetime.date, ledger
 
 
 def nieuwe_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> NieuweBatch | None:
-    """What to pay now, as a batch with a fresh MsgId; None when there is nothing."""
+    """What to pay now, as a batch with a fresh MsgId; None when there is nothing.
+
+    Refused (BetaalFout) while a link names two payables (`gedeelde_links_fout`).
+    """
+    fout = gedeelde_links_fout(view)
+    if fout is not None:
+        raise BetaalFout(fout)
     lijst = opdrachten(view, entries)
     if not lijst:
         return None

@@ -31,8 +31,10 @@ from beancount.core.amount import Amount
 from beancount.parser import parser
 
 from ledger import tekst
+from ledger.vier_ogen import ZEGEL
 
 _FLAG = re.compile(r"(\d{4}[-/]\d{2}[-/]\d{2})([ \t]+)(!|\*|txn)(?=[ \t\n]|$)")
+_OUDE_GOEDKEURING = re.compile(rf"[ \t]+(goedgekeurd-door|{ZEGEL}):")
 _ROOT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
 
 
@@ -173,8 +175,12 @@ def vind(stand: Any, entry: data.Transaction) -> Plek:
     return plek
 
 
-def keur_goed(stand: Any, entry: data.Transaction, door: str) -> tuple[Path, str]:
-    """Flag `!` -> `*` and `goedgekeurd-door: "door"` under the first statement: (file, its new text)."""
+def keur_goed(stand: Any, entry: data.Transaction, door: str, zegel: str | None = None) -> tuple[Path, str]:
+    """Flag `!` -> `*`, `goedgekeurd-door: "door"` and its seal under the first statement: (file, its new text).
+
+    `zegel` is `goedkeuring-sha256` (`ledger.vier_ogen.zegel`): what was approved, so that a
+    later change of amount, IBAN, declarant, payee, plan, category or receipt shows.
+    """
     plek = vind(stand, entry)
     waar = f"{entry.meta.get('filename')}:{entry.meta.get('lineno')}"
     kop = plek.tekst[plek.begin:plek.kop_einde]
@@ -186,12 +192,18 @@ def keur_goed(stand: Any, entry: data.Transaction, door: str) -> tuple[Path, str
     if not nieuwe_kop.endswith("\n"):
         nieuwe_kop += eol
     regel = f"{tekst.INDENT}goedgekeurd-door: {tekst.string(door)}{eol}"
-    rest = plek.tekst[plek.kop_einde:plek.einde]
+    if zegel is not None:
+        regel += f"{tekst.INDENT}{ZEGEL}: {tekst.string(zegel)}{eol}"
+    # An approval that does not count (by the declarant, or its seal broken) is replaced, not doubled.
+    # Lines as beancount counts them (by `\n` only, not str.splitlines).
+    rest = "".join(line for line in re.findall(r"[^\n]*\n|[^\n]+\Z", plek.tekst[plek.kop_einde:plek.einde])
+                   if not _OUDE_GOEDKEURING.match(line))
     nieuw_stuk = nieuwe_kop + regel + rest
     # The edited text must be the same entry, approved, and nothing else.
     voor = origineel(plek, stand.options_map, waar)
     parsed = _parse_one(nieuw_stuk, stand.options_map, waar)
-    verwacht = {**_clean_meta(voor.meta), "goedgekeurd-door": door}
+    oud = {k: v for k, v in _clean_meta(voor.meta).items() if k not in ("goedgekeurd-door", ZEGEL)}
+    verwacht = {**oud, "goedgekeurd-door": door, **({ZEGEL: zegel} if zegel is not None else {})}
     if parsed.flag != "*" or _clean_meta(parsed.meta) != verwacht or _shape(parsed, False) != _shape(voor, False):
         raise BewerkingOnveilig(f"{waar}: de goedkeuring kon niet veilig in de tekst worden gezet; "
                                 "er is niets gewijzigd")

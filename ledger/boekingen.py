@@ -24,7 +24,9 @@ the claim's rejection, not as a payment).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,7 +44,8 @@ from ledger.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
 from ledger.kader import Kader
 from ledger.money import format_eur
 from ledger.schrijven import Stand
-from ledger.vier_ogen import zelfde_persoon
+from ledger.documents import Vingerafdrukken
+from ledger.vier_ogen import ZEGEL, NaamFout, vereis_zichtbaar, zegel, zelfde_persoon
 from ledger.view import Payable
 
 CURRENCY = "EUR"
@@ -160,8 +163,10 @@ class Kosten:
 
 
 def kosten_entry(k: Kosten) -> data.Transaction:
-    meta = tekst.meta_van([*k.meta, ("document", k.document), ("ingevoerd-door", k.ingevoerd_door),
-                           ("goedgekeurd-door", k.goedgekeurd_door or None)])
+    # The seal of an approval stands right under it.
+    meta = tekst.meta_van([*(m for m in k.meta if m[0] != ZEGEL), ("document", k.document),
+                           ("ingevoerd-door", k.ingevoerd_door), ("goedgekeurd-door", k.goedgekeurd_door or None),
+                           *(m for m in k.meta if m[0] == ZEGEL)])
     return tekst.transaction(
         k.datum, k.flag, k.begunstigde, k.omschrijving,
         [tekst.posting(k.rekening, k.bedrag, CURRENCY), tekst.posting(k.tegenrekening, -k.bedrag, CURRENCY)],
@@ -246,6 +251,14 @@ def _een_regel(text: str) -> str:
 
 class InvoerFout(ValueError):
     """Input that does not fit this ledger (unknown plan, date outside the period, ...); Dutch."""
+
+
+def _zichtbaar(tekst: str, wat: str) -> str:
+    """A name or reason as people see it; InvoerFout when it shows nothing (only invisible characters)."""
+    try:
+        return vereis_zichtbaar(tekst, wat)
+    except NaamFout as exc:
+        raise InvoerFout(str(exc)) from None
 
 
 def check_iban(iban: str) -> str:
@@ -366,11 +379,16 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
         flag = "*" if invoer.goedgekeurd_door else "!"
     else:
         tegen = bank_account(stand)
-    text = opens_tekst(stand, [rekening, tegen], invoer.datum) + kosten_tekst(Kosten(
+    kosten = Kosten(
         datum=invoer.datum, begunstigde=invoer.begunstigde, omschrijving=invoer.omschrijving, rekening=rekening,
         bedrag=invoer.bedrag, tegenrekening=tegen, ingevoerd_door=invoer.door, document=document,
         goedgekeurd_door=invoer.goedgekeurd_door, flag=flag, link=link, meta=meta,
-    ))
+    )
+    if link and invoer.goedgekeurd_door:
+        # An invoice approved as it is booked is sealed like one approved later (`declaratie goedkeuren`).
+        bonnen = [hashlib.sha256(bon.gelezen.inhoud).hexdigest()] if bon is not None else []
+        kosten = dataclasses.replace(kosten, meta=(*meta, (ZEGEL, zegel(kosten_entry(kosten), bonnen))))
+    text = opens_tekst(stand, [rekening, tegen], invoer.datum) + kosten_tekst(kosten)
     what = f"factuur ^{link}" if link else "kosten"
     return _met_bon(bon, f"Boek {what}: {_een_regel(invoer.begunstigde)} — {_een_regel(invoer.omschrijving)} "
                          f"{format_eur(invoer.bedrag)} op {rekening}", text)
@@ -393,6 +411,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     iban = check_iban(invoer.iban)
     if not invoer.declarant.strip():
         raise InvoerFout("de naam van de declarant ontbreekt")
+    _zichtbaar(invoer.declarant, "de naam van de declarant (--declarant)")
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
@@ -432,16 +451,24 @@ def maak_goedkeuring(stand: Stand, link: str, door: str):
     where = f"{payable.meta.get('filename')}:{payable.meta.get('lineno')}"
     if payable.status == "afgewezen":
         raise InvoerFout(f"{where}: ^{payable.link} is afgewezen ({payable.rejection}); goedkeuren kan niet meer")
-    if payable.status in ("goedgekeurd", "betaald") or payable.approved_by:
+    door = _zichtbaar(door, "wie goedkeurt (--door)")
+    if payable.oordeel.gedeeld_met:
+        raise InvoerFout(f"{where}: ^{payable.link} {payable.oordeel.fouten[-1]}; goedkeuren kan pas als de link "
+                         "van één declaratie of factuur is")
+    if payable.status in ("goedgekeurd", "betaald"):
         raise InvoerFout(f"{where}: ^{payable.link} is al goedgekeurd door {payable.approved_by}")
+    # An approval that does not count (by the declarant or who entered it, or changed after it) is
+    # replaced by this one, a second person's, with a new seal over what it approves now.
     if zelfde_persoon(door, payable.declarant):
         raise InvoerFout(f"{where}: {door} is de declarant van ^{payable.link} en mag die niet zelf goedkeuren")
     if zelfde_persoon(door, payable.entered_by):
         raise InvoerFout(f"{where}: {door} heeft ^{payable.link} ingevoerd en mag die niet ook goedkeuren "
                          "(vier-ogenprincipe)")
+    # The seal: what is approved, receipts included, as the one predicate will check it later.
+    verzegeld = zegel(payable.entry, Vingerafdrukken(stand.entries, stand.options_map)(payable.entry), door)
     return Wijziging(f"Declaratie ^{payable.link} goedgekeurd door {_een_regel(door)}" if payable.kind == "declaratie"
                      else f"Factuur ^{payable.link} goedgekeurd door {_een_regel(door)}",
-                     vervang=(_herschreven(lambda: keur_goed(stand, payable.entry, door)),))
+                     vervang=(_herschreven(lambda: keur_goed(stand, payable.entry, door, verzegeld)),))
 
 
 def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: datetime.date | None = None):
@@ -451,6 +478,8 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
     where = f"{payable.meta.get('filename')}:{payable.meta.get('lineno')}"
     if not reden.strip():
         raise InvoerFout("geef een reden voor de afwijzing (--reden)")
+    reden = _zichtbaar(reden, "de reden van de afwijzing (--reden)")
+    door = _zichtbaar(door, "wie afwijst (--door)")
     if payable.status == "afgewezen":
         raise InvoerFout(f"{where}: ^{payable.link} is al afgewezen ({payable.rejection})")
     if payable.status == "betaald":

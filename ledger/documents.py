@@ -167,3 +167,45 @@ class DocumentResolver:
         if os.sep not in value and "/" not in value:
             return self._in_documents_folders(name)
         return None
+
+
+class Vingerafdrukken:
+    """The SHA-256 of the receipts an entry names, for the seal of an approval (`ledger.vier_ogen.zegel`).
+
+    Only a sealed approval asks, so a ledger without seals reads no receipt; each file is
+    read once per load. A receipt that resolves nowhere is `ontbreekt:<value>`, so removing
+    it breaks the seal as changing it does.
+    """
+
+    def __init__(self, entries: Iterable[data.Directive], options_map: Mapping[str, Any]):
+        self._entries = entries
+        self._options_map = options_map
+        self._resolver: DocumentResolver | None = None
+        self._sha: dict[str, str] = {}
+
+    def __call__(self, entry: data.Transaction) -> list[str]:
+        from ledger.vier_ogen import bon_vingerafdrukken
+
+        if self._resolver is None:
+            self._resolver = DocumentResolver(self._entries, self._options_map)
+        result = []
+        for value, meta in bon_vingerafdrukken(entry):
+            path = self._resolver.resolve(value, meta)
+            result.append(self._hash(path) if path else f"ontbreekt:{value}")
+        return result
+
+    def _hash(self, path: str) -> str:
+        import hashlib
+
+        known = self._sha.get(path)
+        if known is None:
+            digest = hashlib.sha256()
+            try:
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+                known = digest.hexdigest()
+            except OSError:
+                known = f"onleesbaar:{os.path.basename(path)}"
+            self._sha[path] = known
+        return known

@@ -45,6 +45,7 @@ from beancount.parser import parser
 
 from ledger import tekst
 from ledger.header import header_entries, parse_header
+from ledger.vier_ogen import ZEGEL
 
 BEWONER = "Bewoner"
 IBAN_HIDDEN = "[IBAN verborgen]"
@@ -251,8 +252,8 @@ def _clean_meta(meta: Mapping[str, Any] | None, secrets: Secrets, private: bool)
     for key, value in (meta or {}).items():
         if key in ("filename", "lineno") or key.startswith("__"):
             continue
-        if _is_receipt_key(key) or _is_iban_key(key) or key == "prive-namen":
-            continue
+        if _is_receipt_key(key) or _is_iban_key(key) or key in ("prive-namen", ZEGEL):
+            continue  # (an approval's seal hashes the IBAN and the receipts: it stays private too)
         if isinstance(value, str) and IBAN_PATTERN.fullmatch(value.strip()):
             continue  # the whole value is an account number
         out[key] = _clean_value(key, value, secrets, private)

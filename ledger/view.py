@@ -9,10 +9,12 @@ composes, in one place (`view_of`), the folds that each make one part:
     kosten_van      one pass over the postings: cost lines, the per-transaction cost entries,
                     the award, the receivable, the settlement, the bank and the claims' postings
     plannen_van     each plan's latest declaration with its net costs
+    oordelen_van    the four-eyes verdict of each claim and invoice (ledger.vier_ogen.beoordeel)
     te_betalen_van  the claims and invoices with their payments and state
     ondersteuning_van  the support costs and their lines
 
-None of them reads a file or the clock: the rules file arrives read
+None of them reads a file or the clock (one exception: a sealed approval's
+receipts are hashed when its verdict is first asked, `ledger.documents.Vingerafdrukken`): the rules file arrives read
 (`ledger.kader.Regelbestand`) and the day the phase is judged on is an
 argument. `build_view` is the convenience at the edge that does both reads.
 Rules, reports, the landing page and the Fava extension read this value (via
@@ -35,7 +37,7 @@ from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
 from beancount.core import data
 
 from ledger.accounts import Accounts
-from ledger.documents import document_values
+from ledger.documents import Vingerafdrukken, document_values
 from ledger.header import (
     DirectiveError, Header, PlanDeclaration, ValidationError, describe_validation_error, header_entries, parse_header,
     parse_plan,
@@ -43,7 +45,7 @@ from ledger.header import (
 from ledger.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand, regels_van
 from ledger.money import ceiling_of, within_ceiling
 from ledger.retouren import betaalstatus, is_retour
-from ledger.vier_ogen import mag_goedkeuren
+from ledger.vier_ogen import Oordeel, beoordeel, gedeelde_links
 from ledger.vaststelling import Vaststelling, terug_te_betalen, vaststellingen
 
 ZERO = Decimal("0")
@@ -172,6 +174,7 @@ class Payable(NamedTuple):
     payments: tuple[data.Transaction, ...]
     entry: data.Transaction
     returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.retouren)
+    oordeel: Oordeel = Oordeel(False, ())  # the four-eyes verdict (ledger.vier_ogen.beoordeel)
 
     @property
     def meta(self) -> Mapping[str, Any]:
@@ -179,10 +182,17 @@ class Payable(NamedTuple):
 
     @property
     def approved(self) -> bool:
-        """Approved (flag `*`) by a second person: neither its declarant nor who entered it."""
-        return self.flag != "!" and mag_goedkeuren(
-            self.approved_by, ingevoerd_door=self.entered_by, declarant=self.declarant
-        )
+        """May be paid: approved by a second person, its sealed content unchanged, its link its own.
+
+        The one predicate (`ledger.vier_ogen.beoordeel`) that BB-VIER-OGEN, `status`, `betaal`
+        and the importers read.
+        """
+        return self.oordeel.betaalbaar
+
+    @property
+    def waarom(self) -> str | None:
+        """Why its approval does not count (Dutch), or None."""
+        return self.oordeel.reden
 
     @property
     def paid(self) -> bool:
@@ -221,12 +231,23 @@ class Buurtbudget:
     settled: Decimal
     last_date: datetime.date | None
     kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
+    # The SHA-256 of an entry's receipts, read only for a sealed approval (ledger.vier_ogen.zegel).
+    bonnen: Any = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def oordelen(self) -> tuple[Oordeel, ...]:
+        """The four-eyes verdict of each claim and invoice, in the order of `kosten.liabilities`.
+
+        Made once per evaluation; BB-VIER-OGEN reports from it and `payables` take their state
+        from it, so the rule, `betaal`, the importers and the pages cannot disagree.
+        """
+        return oordelen_van(self.kosten, self.accounts, self.kader, self.bonnen)
 
     @cached_property
     def payables(self) -> tuple[Payable, ...]:
         """Each claim and invoice with its payments and state: made once, when first asked (a check
         needs none of these objects: BB-VIER-OGEN reads the columns of `kosten`)."""
-        return te_betalen_van(self.kosten, self.accounts)
+        return te_betalen_van(self.kosten, self.accounts, self.oordelen)
 
     # The cost lines as objects, made once when first asked (reports, the annex, the
     # writer); the rules read the columns of `kosten` and a check makes none of them.
@@ -348,8 +369,9 @@ class Buurtbudget:
         if peildatum == self.peildatum:
             return self
         other = dataclasses.replace(self, peildatum=peildatum)
-        if "payables" in self.__dict__:  # already made: the same figures, not made again
-            other.__dict__["payables"] = self.__dict__["payables"]
+        for made in ("oordelen", "payables"):  # already made: the same figures, not made again
+            if made in self.__dict__:
+                other.__dict__[made] = self.__dict__[made]
         return other
 
 
@@ -860,12 +882,23 @@ def _onder_links(per_link: Mapping[str, list[data.Transaction]],
     return tuple(sorted(found.values(), key=data.entry_sortkey)) if len(found) > 1 else tuple(found.values())
 
 
-def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
-    """Fold: each claim and invoice, tied to its payments by its links, with its state."""
+def oordelen_van(kosten: Kosten, accounts: Accounts, kader: Kader, bonnen: Any = None) -> tuple[Oordeel, ...]:
+    """Fold: the four-eyes verdict (`ledger.vier_ogen.beoordeel`) of each claim and invoice, in order."""
+    gedeeld = gedeelde_links((entry, None) for _, entry, _ in kosten.liabilities)
+    declaraties, drempel = accounts.declaraties, kader.vier_ogen_vanaf
+    return tuple(
+        beoordeel(entry, factuur=account != declaraties, bedrag=amount, drempel=drempel,
+                  gedeeld_met=gedeeld.get(id(entry), ()), bonnen=bonnen)
+        for account, entry, amount in kosten.liabilities
+    )
+
+
+def te_betalen_van(kosten: Kosten, accounts: Accounts, oordelen: Sequence[Oordeel]) -> tuple[Payable, ...]:
+    """Fold: each claim and invoice, tied to its payments by its links, with its state (from its verdict)."""
     payables: list[Payable] = []
     all_returns, rejected = kosten.returns, kosten.rejected
     declaraties = accounts.declaraties
-    for account, entry, amount in kosten.liabilities:
+    for (account, entry, amount), oordeel in zip(kosten.liabilities, oordelen, strict=True):
         links = entry.links or ()
         link, payments = link_en_betalingen(kosten, links)
         if len(links) == 1:  # the common claim: one link, no generators per payable
@@ -878,13 +911,13 @@ def te_betalen_van(kosten: Kosten, accounts: Accounts) -> tuple[Payable, ...]:
         approved_by = meta.get("goedgekeurd-door")
         flag = entry.flag
         status = betaalstatus(afgewezen=rejection is not None, betalingen=len(payments), retouren=len(returns),
-                              goedgekeurd=flag != "!" and bool(approved_by))
+                              goedgekeurd=oordeel.betaalbaar)
         payables.append(
             Payable(
                 "declaratie" if account == declaraties else "factuur",
                 link, entry.date, entry.payee, entry.narration, amount, flag,
                 meta.get("declarant"), meta.get("iban"), meta.get("ingevoerd-door"), approved_by,
-                status, rejection, payments, entry, returns,
+                status, rejection, payments, entry, returns, oordeel,
             )
         )
     return tuple(payables)
@@ -938,6 +971,7 @@ def view_of(
         settled=kosten.settled,
         last_date=kosten.last_date,
         kosten=kosten,
+        bonnen=Vingerafdrukken(entries, options_map),
     )
 
 

@@ -22,7 +22,13 @@ out of a bank account needs `goedgekeurd-door:` naming someone other than
 `goedgekeurd-door:`), never approved by its declarant or by who entered it.
 An invoice (`^fact-...` on `Liabilities:Crediteuren`) works the same way: not
 paid while it waits (`!`), and from the threshold on only once approved.
-Names are compared as people are (`ledger.vier_ogen`): "henk " is Henk.
+An approval sealed by `buurtbudget declaratie goedkeuren` (`goedkeuring-sha256:`)
+no longer counts once what it approved changed ("gewijzigd na goedkeuring"),
+and a link belongs to one claim or invoice: two under one link are an error.
+Whether a claim or invoice may be paid is one predicate (`ledger.vier_ogen.beoordeel`):
+this rule reports its faults, and `betaal` pays only what it allows.
+Names are compared as people read them (`ledger.vier_ogen.naam_sleutel`):
+"henk ", "Неnk" (Cyrillic) and "Hen\u00adk" are Henk.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from __future__ import annotations
 from beancount.core import data
 
 from ledger.view import Kosten, link_en_betalingen
-from ledger.vier_ogen import goedkeuring, naam_sleutel, zelfde_persoon
+from ledger.vier_ogen import naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VIER-OGEN"
@@ -64,32 +70,22 @@ def violations(ctx: Context) -> list[RuleError]:
                 violation(CODE, entry.meta,
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
             )
-    # Claims and invoices, from the columns (no Payable objects: a check needs none of them).
+    # Claims and invoices: the one verdict of each (`ledger.vier_ogen.beoordeel`, made once per
+    # evaluation as `view.oordelen`), which `betaal`, the importers and the pages read too.
     declaraties = ctx.accounts.declaraties
-    for account, entry, amount in kosten.liabilities:
-        meta = entry.meta
-        approved_by = meta.get("goedgekeurd-door")
-        has_approver, wrong = goedkeuring(approved_by, declarant=meta.get("declarant"),
-                                          ingevoerd_door=meta.get("ingevoerd-door"))
+    for (account, entry, amount), oordeel in zip(kosten.liabilities, ctx.view.oordelen, strict=True):
+        if oordeel.betaalbaar:
+            continue
         kind = "declaratie" if account == declaraties else "factuur"
-        if wrong == "declarant":
-            errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door de declarant zelf "
-                                                f"({approved_by})", entry))
-        elif wrong == "invoerder":
-            errors.append(violation(CODE, meta, f"{_wat(kosten, kind, entry)} is goedgekeurd door wie hem invoerde "
-                                                f"({approved_by})", entry))
-        if kind == "declaratie":
-            # Approved by the wrong person is said above; here: not approved at all.
-            unapproved = entry.flag == "!" or not has_approver
-        else:
-            # An invoice "works the same way": not paid while it waits (flag !), and
-            # from the threshold on only with a second person's approval.
-            unapproved = entry.flag == "!" or (amount >= threshold and not has_approver)
-        if unapproved:  # its payments looked up only then: most claims are approved
-            _, payments = link_en_betalingen(kosten, entry.links or ())
-            if payments:
-                payment = payments[0]
-                errors.append(violation(
-                    CODE, payment.meta, f"{_wat(kosten, kind, entry)} ({eur(amount)}) is betaald maar niet goedgekeurd",
-                    payment))
+        for fout in oordeel.fouten:
+            errors.append(violation(CODE, entry.meta, f"{_wat(kosten, kind, entry)} {fout}", entry))
+        if oordeel.goedgekeurd:
+            continue  # approved, but the approval does not count: said above
+        # Not approved (yet): paid all the same is the violation. Payments looked up only now.
+        _, payments = link_en_betalingen(kosten, entry.links or ())
+        if payments:
+            payment = payments[0]
+            errors.append(violation(
+                CODE, payment.meta, f"{_wat(kosten, kind, entry)} ({eur(amount)}) is betaald maar niet goedgekeurd",
+                payment))
     return errors

@@ -430,7 +430,7 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
                                       headers={"Content-Type": kind})
     if filename == "../../gebruikers.toml":  # secure_filename makes it a harmless name; its content is no receipt
         assert status == 422
-    else:  # a receipt over 10 MB: refused by its Content-Length before it is read (test_aanval_grenzen.py)
+    else:  # not a receipt by its content: refused by the one receipt check (ledger.bonnen.controleer_bon)
         assert status == 422, (filename, status, answer[:200])
 
 

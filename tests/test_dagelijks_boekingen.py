@@ -8,6 +8,7 @@ byte-identical.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -86,12 +87,15 @@ def test_approval_lands_on_its_own_claim_after_unicode_line_separators(tmp_path:
     assert claims["decl-2025-017"].flag == "!" and "goedgekeurd-door" not in claims["decl-2025-017"].meta
     narrations = [e.narration for e in read_ledger(ledger).entries if isinstance(e, data.Transaction)]
     assert f"Verf{BREAKS}en hout" in narrations
-    # Only that entry's text changed: its flag and one metadata line.
+    # Only that entry's text changed: its flag and two metadata lines (the approval and its seal).
     before = (LEDGER + CLAIMS) if not included else ROOTS + CLAIMS
     after = source.read_text(encoding="utf-8")
+    seal = claims["decl-2025-018"].meta["goedkeuring-sha256"]
+    assert re.fullmatch(r"[0-9a-f]{64}", seal)
     assert after == before.replace(
         '2025-04-02 ! "Piet Jansen" "Declaratie: koffie" ^decl-2025-018\n',
-        '2025-04-02 * "Piet Jansen" "Declaratie: koffie" ^decl-2025-018\n  goedgekeurd-door: "Ria"\n')
+        '2025-04-02 * "Piet Jansen" "Declaratie: koffie" ^decl-2025-018\n  goedgekeurd-door: "Ria"\n'
+        f'  goedkeuring-sha256: "{seal}"\n')
     # And the payment file pays the 7 euro, never the 400.
     out = tmp_path / "betaling.xml"
     r = cli("betaal", str(ledger), "-o", str(out), "--datum", "2025-04-10")
@@ -134,12 +138,12 @@ def test_approval_of_a_hand_written_claim_changes_only_that_claim(tmp_path: Path
     assert r.returncode == 0, r.stderr
     after = _claims(ledger)["decl-2025-018"]
     assert after.flag == "*" and after.meta["goedgekeurd-door"] == "Ria"
-    assert {k: v for k, v in after.meta.items() if k not in ("lineno", "goedgekeurd-door")} == \
+    assert {k: v for k, v in after.meta.items() if k not in ("lineno", "goedgekeurd-door", "goedkeuring-sha256")} == \
         {k: v for k, v in before.meta.items() if k != "lineno"}
     assert (after.payee, after.narration, after.tags, after.links, after.postings[0].units) == \
         (before.payee, before.narration, before.tags, before.links, before.postings[0].units)
     new = ledger.read_bytes().decode("utf-8")
-    assert new.startswith(head) and new.count("\n") == (head + text).count("\n") + 1
+    assert new.startswith(head) and new.count("\n") == (head + text).count("\n") + 2  # approval and seal
     assert bean_check(ledger).returncode == 0
 
 

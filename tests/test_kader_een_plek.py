@@ -104,7 +104,7 @@ def test_every_reader_sees_the_ceiling_of_the_rules_file_the_plugin_names(worksp
     public = client.get(f"/buurt/{SLUG}/extension/Buurtbudget/")
     assert public.status_code == 200
     text = public.get_data(as_text=True)
-    assert "van maximaal € 500,00" in text and "137,44% van het plafond" in text
+    assert "van maximaal € 500,00" in text and "het plafond is 5% (€ 500,00)" in text and "€ 187,20 te veel" in text
     _no_default_gauge(text, "the public extension")
     copy = service.state.public_path(SLUG)
     assert copy is not None and 'plugin' not in copy.read_text(encoding="utf-8")

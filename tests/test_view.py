@@ -208,10 +208,15 @@ def test_a_claim_approved_by_its_declarant_is_not_approved(result):
       Liabilities:Declaraties
     """
     claims = {p.link: p for p in result.view.payables}
-    # The four-eyes predicates of ledger.vier_ogen: the same person, whatever the spelling.
-    assert not claims["decl-2025-004"].approved and claims["decl-2025-004"].status == "goedgekeurd"
-    assert claims["decl-2025-005"].approved
+    # One predicate (ledger.vier_ogen.beoordeel): the same person, whatever the spelling, is no
+    # second pair of eyes, so the claim is not approved, its state says so and it says why.
+    mine = claims["decl-2025-004"]
+    assert not mine.approved and mine.status == "ingediend"
+    assert mine.waarom == "is goedgekeurd door de declarant zelf (fatima  EL amrani)"
+    assert claims["decl-2025-005"].approved and claims["decl-2025-005"].status == "goedgekeurd"
+    assert claims["decl-2025-005"].waarom is None
     assert result.codes == ["BB-VIER-OGEN"]
+    assert "decl-2025-004 is goedgekeurd door de declarant zelf" in result.messages[0]
 
 
 def test_the_view_reads_no_file(year, tmp_path):

@@ -168,6 +168,8 @@ def claim(draw, n: int) -> str:
     invoice = draw(st.integers(0, 3)) == 0
     liability, stem = (CRED, "fact") if invoice else (DECL, "decl")
     links = [f"{stem}-{n}"] + ([f"ook-{n}"] if draw(st.integers(0, 3)) == 0 else [])
+    if draw(st.integers(0, 7)) == 0:
+        links.append("gedeeld")  # one link on two payables: neither may be paid
     lines = draw(st.lists(cost_line(allow_negative=False), min_size=1, max_size=2))
     total = sum((w for _, w in lines), ZERO)
     meta = tx_meta(draw)
@@ -370,18 +372,29 @@ class Ref:
                     payments.append(tx)
                 elif net < 0 and tx.links:  # the liability back without costs: a payment returned
                     returns.append(tx)
+        by_link: dict[str, set[int]] = {}
+        for c in claims:
+            for link in c["tx"].links or ():
+                by_link.setdefault(link, set()).add(id(c["tx"]))
         for c in claims:
             links = c["tx"].links or set()
+            c["shared"] = any(len(by_link[l]) > 1 for l in links)
             c["link"] = min(links) if links else None
             c["payments"] = [p for p in payments if set(p.links) & set(links)]
             c["returns"] = [r for r in returns if set(r.links) & set(links)]
             c["rejection"] = next((rejected[l] for l in sorted(links) if l in rejected), None)
             meta = c["tx"].meta
+            approver = meta.get("goedgekeurd-door")
+            invoice = c["account"] != self.A.declaraties
+            c["approved"] = c["tx"].flag != "!" and bool(name_key(approver) or (
+                invoice and c["amount"] < self.threshold))
+            c["wrong"] = bool(name_key(approver)) and (same_person(approver, meta.get("declarant"))
+                                                       or same_person(approver, meta.get("ingevoerd-door")))
             if c["rejection"] is not None:
                 c["status"] = "afgewezen"
             elif len(c["payments"]) > len(c["returns"]):
                 c["status"] = "betaald"
-            elif c["tx"].flag != "!" and meta.get("goedgekeurd-door"):
+            elif c["approved"] and not c["wrong"] and not c["shared"]:
                 c["status"] = "goedgekeurd"
             else:
                 c["status"] = "ingediend"
@@ -473,11 +486,15 @@ class Ref:
                 out.append((meta, f"BB-VIER-OGEN {what} is goedgekeurd door de declarant zelf ({approver})"))
             elif approver and same_person(approver, meta.get("ingevoerd-door")):
                 out.append((meta, f"BB-VIER-OGEN {what} is goedgekeurd door wie hem invoerde ({approver})"))
-            if kind == "declaratie":
-                unapproved = tx.flag == "!" or not name_key(approver)
-            else:
-                unapproved = tx.flag == "!" or (c["amount"] >= self.threshold and not name_key(approver))
-            if c["payments"] and unapproved:
+            if c["shared"]:
+                others = sorted((o["tx"].meta for o in self.claims()
+                                 if o["tx"] is not tx and set(o["tx"].links) & set(tx.links)),
+                                key=lambda m: m["lineno"])
+                where = ", ".join(f"{os.path.basename(m['filename'])}:{m['lineno']}" for m in others)
+                out.append((meta, f"BB-VIER-OGEN {what} deelt zijn link met een andere declaratie of factuur "
+                                  f"({where}); één link hoort bij één betaling, geen van beide wordt betaald "
+                                  "tot de links verschillen"))
+            if c["payments"] and not c["approved"]:
                 out.append((c["payments"][0].meta,
                             f"BB-VIER-OGEN {what} ({eur(c['amount'])}) is betaald maar niet goedgekeurd"))
         return out

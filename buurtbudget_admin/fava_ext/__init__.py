@@ -66,6 +66,64 @@ class PlanBar:
     budget_width: int
     over: bool
     declared: bool
+    name: str = ""  # the plan's own page: ?plan=<name>
+    remaining: str = ""  # "nog te besteden": budget minus costs (PlanView.remaining)
+
+
+# A plan's `status:` (its latest `custom "plan"`) in a resident's words.
+PLAN_STATUS = {
+    "gekozen": "gekozen",
+    "lopend": "lopend",
+    "afgerond": "afgerond",
+    "niet gedeclareerd": "niet vastgesteld",
+}
+
+
+@dataclass(frozen=True)
+class PlanBoeking:
+    """One cost line of a plan, as the plan page lists it (payee as the copy has it: "Bewoner")."""
+
+    datum: str
+    payee: str
+    narration: str
+    category: str
+    amount: str
+    context_hash: str
+    postings: tuple[tuple[str, str], ...]  # the whole booking: (account, amount)
+    details: tuple[tuple[str, str], ...]  # who entered and approved it, its links and tags
+
+
+@dataclass(frozen=True)
+class PlanPagina:
+    """The figures of one plan's own page, all from the view's `PlanView`."""
+
+    name: str
+    titel: str
+    indiener: str | None
+    status: str
+    over: bool
+    declared: bool
+    budget: str
+    costs: str
+    remaining: str
+    percent: str
+    categories: tuple[tuple[str, str], ...]
+    bookings: tuple[PlanBoeking, ...]
+
+
+@dataclass(frozen=True)
+class Ondersteuning:
+    """The support costs in plain words: how much, for whom, against the ceiling."""
+
+    penvoerder: str | None  # the header's `beheerder:`
+    award: str
+    support: str
+    pct: str  # of the award
+    max_pct: str  # the ceiling, as a share of the award
+    ceiling: str
+    room: str  # left under the ceiling (0 when over)
+    over_by: str | None  # above the ceiling, when so
+    ok: bool
 
 
 class Buurtbudget(FavaExtensionBase):
@@ -155,8 +213,61 @@ class Buurtbudget(FavaExtensionBase):
                 budget_width=max(0, min(100, int(budget * 100 / top))),
                 over=plan.over_budget or not plan.declared,
                 declared=plan.declared,
+                name=plan.name,
+                remaining=format_eur(plan.remaining) if plan.declared else "–",
             ))
         return bars
+
+    def plans_remaining(self) -> str:
+        """"Nog te besteden" over all plans: the sum of each plan's `remaining`."""
+        return format_eur(sum((plan.remaining for plan in self.view.plans if plan.declared), Decimal(0)))
+
+    def plan_status(self, status: str) -> str:
+        return PLAN_STATUS.get(status, status)
+
+    def plan_page(self) -> PlanPagina | None:
+        """The plan asked for with `?plan=<name>` (None: the overview; a name not found: a page saying so)."""
+        name = request.args.get("plan")
+        if name is None:
+            return None
+        plan = self.view.plan(name)
+        if plan is None:
+            return PlanPagina(name, "", None, "", False, False, "", "", "", "", (), ())
+        bookings = tuple(
+            PlanBoeking(
+                datum=line.date.strftime("%d-%m-%Y"), payee=line.payee or "", narration=line.narration,
+                category=line.category or "(geen categorie)", amount=format_eur(line.amount),
+                context_hash=hash_entry(line.entry),
+                postings=tuple((posting.account, _amount(posting)) for posting in line.entry.postings),
+                details=_details(line.entry),
+            )
+            for line in plan.lines
+        )
+        return PlanPagina(
+            name=plan.name, titel=plan.titel, indiener=plan.indiener,
+            status=self.plan_status(plan.status), over=plan.over_budget, declared=plan.declared,
+            budget=format_eur(plan.budget) if plan.declared else "niet vastgesteld",
+            costs=format_eur(plan.costs),
+            remaining=format_eur(plan.remaining) if plan.declared else "–",
+            percent=format_percentage(plan.costs, plan.budget) if plan.budget else "–",
+            categories=tuple((category, format_eur(amount)) for category, amount in plan.costs_by_category),
+            bookings=bookings,
+        )
+
+    def ondersteuning(self) -> Ondersteuning:
+        view = self.view
+        room = view.ceiling - view.support_costs
+        return Ondersteuning(
+            penvoerder=view.header.beheerder if view.header else None,
+            award=format_eur(view.award),
+            support=format_eur(view.support_costs),
+            pct=format_percentage(view.support_costs, view.award),
+            max_pct=_share(view.kader.ondersteuning_max),
+            ceiling=format_eur(view.ceiling),
+            room=format_eur(max(room, Decimal(0))),
+            over_by=None if view.support_within_ceiling else format_eur(-room),
+            ok=view.support_within_ceiling,
+        )
 
     def gauge(self) -> dict[str, Any]:
         """The support costs against the ceiling, as a half circle (0..1.25 of the ceiling).
@@ -173,9 +284,10 @@ class Buurtbudget(FavaExtensionBase):
             "ok": view.support_within_ceiling,
             "support": format_eur(view.support_costs),
             "ceiling": format_eur(view.ceiling),
-            "max_pct": format_percentage(view.kader.ondersteuning_max, Decimal(1)),
+            "max_pct": _share(view.kader.ondersteuning_max),
+            # The gauge's scale is a share of the award (0 up to 1.25 x the ceiling's share): one kind of %.
+            "scale_pct": _share(view.kader.ondersteuning_max * SCALE),
             "pct": format_percentage(view.support_costs, view.award),
-            "of_ceiling": format_percentage(view.support_costs, view.ceiling),
         }
 
     # -- verdict ----------------------------------------------------------
@@ -295,6 +407,33 @@ class Buurtbudget(FavaExtensionBase):
         uitkomst = v.record(self.ledger.beancount_file_path, self.mode, self.user, request.form)
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+
+# Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
+BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),
+                   ("declarant", "gedeclareerd door"), ("factuurnummer", "factuur"))
+
+
+def _amount(posting: Any) -> str:
+    units = posting.units
+    if units is None or units.number is None:
+        return ""
+    return format_eur(units.number) if units.currency == "EUR" else f"{units.number} {units.currency}"
+
+
+def _details(entry: Any) -> tuple[tuple[str, str], ...]:
+    meta = entry.meta or {}
+    found = [(label, str(meta[key])) for key, label in BOEKING_DETAILS if meta.get(key) not in (None, "")]
+    if entry.links:
+        found.append(("links", " ".join(f"^{link}" for link in sorted(entry.links))))
+    if entry.tags:
+        found.append(("tags", " ".join(f"#{tag}" for tag in sorted(entry.tags))))
+    return tuple(found)
+
+
+def _share(fraction: Decimal) -> str:
+    """A kader's share as people write it: 0.08 -> `8%`, 0.075 -> `7,50%`."""
+    return format_percentage(fraction, Decimal(1)).replace(",00%", "%")
 
 
 def _statement_renderer():

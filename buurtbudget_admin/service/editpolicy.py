@@ -30,8 +30,9 @@ text is refused when it
   `default-file`, or a `custom "fava-extension"` other than ours;
 - adds a `document` directive or `document*:` metadata naming a file outside
   the ledger's folder (Fava would serve it as a receipt);
-- adds or changes a `goedgekeurd-door:` (approvals go through
-  `buurtbudget declaratie goedkeuren`, where the approver is the one logged in).
+- adds or changes a `goedgekeurd-door:` or its seal `goedkeuring-sha256:`
+  (approvals go through `buurtbudget declaratie goedkeuren`, where the approver
+  is the one logged in; without its seal an approval would count unchecked).
 
 Of those, only what the edit *adds* is judged, so a ledger that already has such
 a line (written from the command line) stays editable elsewhere. A settled
@@ -52,6 +53,7 @@ from beancount.parser import parser
 from ledger.accounts import Accounts
 from ledger.veranderd import verschil
 from ledger.view import Buurtbudget
+from ledger.vier_ogen import ZEGEL as SEAL_KEY
 
 APPROVAL_KEY = "goedgekeurd-door"
 ALLOWED_PLUGIN_PREFIXES = ("rules.", "beancount.plugins.")
@@ -101,7 +103,8 @@ def _approvals(entries: list) -> Counter:
         postings = tuple((p.account, str(p.units) if p.units else "") for p in entry.postings)
         key = (entry.date, entry.payee, tuple(sorted(entry.links or ())), postings)
         if APPROVAL_KEY in (entry.meta or {}):
-            found[(key, str(entry.meta[APPROVAL_KEY]))] += 1
+            # With its seal: removing or changing the seal of an approval is changing the approval.
+            found[(key, str(entry.meta[APPROVAL_KEY]), str(entry.meta.get(SEAL_KEY, "")))] += 1
         for posting in entry.postings:
             if APPROVAL_KEY in (posting.meta or {}):
                 found[(key, posting.account, str(posting.meta[APPROVAL_KEY]))] += 1

@@ -41,6 +41,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
 from jinja2 import BaseLoader, Environment
 
+from buurtbudget_admin.service.fava_layout import DutchLayoutLoader
 from buurtbudget_admin.service.grenzen import install_period_check
 from buurtbudget_admin.service.queries import QueryDoor
 
@@ -211,7 +212,7 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
     """Fava's app with our loader; `mode` is "publiek" or "beheer" (read by the extension)."""
     app = create_app([], read_only=read_only, poll_watcher=True)
     # Before any template is compiled; the extension's templates (an overlay) read through it too.
-    app.jinja_loader = EscapingLoader(app.jinja_loader)
+    app.jinja_loader = EscapingLoader(DutchLayoutLoader(app.jinja_loader, public=mode == "publiek"))
     app.config["LEDGERS"] = SlugLedgers(resolve, ServiceLedger if mode == "publiek" else BeheerLedger)
     app.config["BUURTBUDGET_MODE"] = mode
     install_period_check(app)

@@ -33,6 +33,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fava.helpers import FavaAPIError
 
+from ledger.bonnen import BonFout, DEFAULT_MAX_MB, MB, max_bytes
+
 # -- Fava's request arguments ----------------------------------------------------------------
 
 EARLIEST = datetime.date(1900, 1, 1)
@@ -131,17 +133,15 @@ def install_period_check(app) -> None:
 # -- bodies and connections (waitress) ----------------------------------------------------------
 
 ANONYMOUS_BODY = 4 * 1024  # nothing outside beheer takes a body; a little slack for odd clients
-def _beheer_body() -> int:
-    """A receipt at its limit (`ledger.bonnen.max_bytes`) in its multipart form, with a megabyte to spare."""
-    from ledger.bonnen import BonFout, MB, max_bytes
-
+# A receipt of the one size limit (`ledger.bonnen.max_bytes`, the command line's too) in its multipart form.
+def _receipt_limit() -> int:
     try:
-        return max_bytes() + MB
-    except BonFout:  # a wrong setting is refused by the upload itself, in Dutch
-        return max_bytes({}) + MB
+        return max_bytes()
+    except BonFout:  # a bad setting is refused where a receipt is read, in Dutch; the door keeps the default
+        return int(DEFAULT_MAX_MB * MB)
 
 
-BEHEER_BODY = _beheer_body()
+BEHEER_BODY = _receipt_limit() + MB
 PER_CLIENT = 24  # open connections per client address (a browser opens 6 per site)
 SERVER_SETTINGS = {
     "connection_limit": 400,  # all clients together; one client gets at most PER_CLIENT of them

@@ -19,8 +19,9 @@ from ledger.importers.mt940 import Mt940Importer
 
 
 def importers_voor(iban: str | None, account: str, accounts: Accounts,
-                   ledger_filename: str | None = None) -> list[BankImporter]:
-    return [cls(iban, account, accounts, ledger_filename) for cls in (Camt053Importer, Mt940Importer, CsvBankImporter)]
+                   ledger_filename: str | None = None, view=None) -> list[BankImporter]:
+    return [cls(iban, account, accounts, ledger_filename, view)
+            for cls in (Camt053Importer, Mt940Importer, CsvBankImporter)]
 
 
 def kies_importer(importers: list[BankImporter], filepath: str) -> BankImporter:
@@ -63,7 +64,8 @@ def maak_import(stand, afschrift: str | Path, samenvatting: dict | None = None, 
     view = stand.view
     if view.header is None:
         raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop")
-    importers = importers_voor(view.header.iban, bank_account(stand), view.accounts, str(stand.pad))
+    # The writer's own view of these entries: the same verdicts (and receipts) as betaal and check.
+    importers = importers_voor(view.header.iban, bank_account(stand), view.accounts, str(stand.pad), view)
     try:
         importer = kies_importer(importers, str(afschrift))
         # extract first: another account or currency is the clearer refusal.

@@ -49,7 +49,7 @@ from beancount.core import amount as bc_amount
 from beancount.core import data
 
 from ledger.accounts import Accounts
-from ledger.view import Payable, build_view
+from ledger.view import Buurtbudget, Payable, build_view
 
 CURRENCY = "EUR"
 DEDUP_DAYS = 3
@@ -143,11 +143,13 @@ class BankImporter(beangulp.Importer):
 
     formaat = "bank"
 
-    def __init__(self, iban: str | None, account: str, accounts: Accounts, ledger_filename: str | None = None):
+    def __init__(self, iban: str | None, account: str, accounts: Accounts, ledger_filename: str | None = None,
+                 view: Buurtbudget | None = None):
         self.iban = compact_iban(iban) if iban else None
         self._account = account
         self.accounts = accounts
         self.ledger_filename = ledger_filename
+        self.view = view  # the ledger's own view, when the caller has it (the writer's load)
 
     # -- what a format provides
     def herken(self, filepath: str) -> bool:  # pragma: no cover - abstract
@@ -202,7 +204,8 @@ class BankImporter(beangulp.Importer):
         self.check_rekening(afschrift, filepath)
         check_valuta(afschrift, filepath)
         return boek_afschrift(afschrift, existing, account=self._account, accounts=self.accounts,
-                              ledger_filename=self.ledger_filename, bron=Path(filepath).name, bestand=filepath)
+                              ledger_filename=self.ledger_filename, bron=Path(filepath).name, bestand=filepath,
+                              view=self.view)
 
     def check_rekening(self, afschrift: Afschrift, filepath: str) -> None:
         if self.iban is None:
@@ -263,8 +266,13 @@ def _posting(account: str, number: Decimal) -> data.Posting:
 
 def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, account: str, accounts: Accounts,
                    ledger_filename: str | None = None, bron: str = "afschrift",
-                   bestand: str | None = None) -> list[data.Directive]:
+                   bestand: str | None = None, view: Buurtbudget | None = None) -> list[data.Directive]:
     """The new entries for a statement: payments, returns, unprocessed lines, the closing balance.
+
+    A debit pays a claim or invoice only when the one predicate allows its payment (its state
+    `goedgekeurd`, `ledger.vier_ogen.beoordeel`, as `betaal` and BB-VIER-OGEN read it). `view`:
+    the view of `existing` with the ledger's own options (receipts for sealed approvals), when
+    the caller has it; otherwise one is built from the entries.
 
     Raises SaldoFout when the closing balance is not what the ledger (with the new lines) says.
     """
@@ -274,8 +282,10 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
     bestand = bestand or bron
     existing = list(existing)
     refs = _existing_refs(existing)
-    view = build_view(existing, _options(accounts, ledger_filename))
-    open_payables: dict[str, Payable] = {p.link: p for p in view.payables if p.link and p.status == "goedgekeurd"}
+    if view is None:
+        view = build_view(existing, _options(accounts, ledger_filename))
+    open_payables: dict[str, Payable] = {p.link: p for p in view.payables
+                                         if p.link and p.status == "goedgekeurd" and p.approved}
     paid_payables: dict[str, Payable] = {p.link: p for p in view.payables if p.link and p.status == "betaald"}
     alle_batches = batches(existing)
     batches_taken = uitgevoerd(view)  # (MsgId, link) carried out, growing with this statement's payments

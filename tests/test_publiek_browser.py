@@ -1,0 +1,179 @@
+"""A resident's path on a phone, in Debian's chromium: landing -> buurt -> plan -> a booking.
+
+The real `buurtbudget serve` over the demo workspace (the `server` fixture of
+tests/test_browser.py), under the service's real content security policy.
+axe-core (package.json; `npm ci`) is evaluated in the page through Playwright:
+`page.evaluate` runs through the DevTools protocol, which the page's CSP does
+not govern, so the CSP stays on (no `bypass_csp`) while axe checks the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from ledger.loading import read_ledger
+from ledger.money import format_eur
+from tests.test_browser import ARTIFACTS, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE = Path(os.environ.get("BUURTBUDGET_AXE_JS") or ROOT / "node_modules" / "axe-core" / "axe.min.js")
+SLUG = "de-baarsjes-2025"
+PLAN = "RepairCafe"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+# Every text with an amount in euros, with where it is drawn; then whether the viewport or a
+# clipping ancestor (overflow other than visible) cuts it.
+_AMOUNTS_CUT = r"""() => {
+  const W = document.documentElement.clientWidth;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = [], cut = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!/€\s?-?[\d.]+,\d\d/.test(node.textContent)) continue;
+    const el = node.parentElement;
+    if (!el || el.closest('details:not([open])') || el.closest('svg')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if (r.width === 0) continue;  // not shown (a closed menu)
+    seen.push(node.textContent.trim());
+    let ok = r.left >= -0.5 && r.right <= W + 0.5;
+    for (let a = el; a && ok && a !== document.documentElement; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (style.overflowX !== 'visible' || style.textOverflow === 'ellipsis') {
+        const q = a.getBoundingClientRect();
+        ok = r.left >= q.left - 0.5 && r.right <= q.right + 0.5;
+      }
+    }
+    if (!ok) cut.push(node.textContent.trim());
+  }
+  return {seen, cut};
+}"""
+
+
+def _fits(page, where: str) -> list[str]:
+    """The page scrolls not sideways and cuts no amount; returns the amounts it saw."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"{where}: {widths[0]} px breed in een venster van {widths[1]} px"
+    found = page.evaluate(_AMOUNTS_CUT)
+    assert found["cut"] == [], f"{where}: afgesneden bedragen {found['cut']}"
+    return found["seen"]
+
+
+def _axe(page, where: str) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core ontbreekt ({AXE}): voer `npm ci` uit in de map van het project")
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+    }""")
+    assert violations == [], f"{where}: {violations}"
+
+
+def _contrast(rgb: str) -> float:
+    """Contrast of a computed `rgb(r, g, b)` against white (WCAG 2 relative luminance)."""
+    channels = [int(x) / 255 for x in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_a_resident_on_a_phone_goes_from_the_landing_page_to_a_booking(server, browser):  # noqa: F811
+    address, workspace, _out = server
+    plan = read_ledger(workspace / SLUG / "main.beancount").view.plan(PLAN)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(address + "/")
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    amounts = _fits(page, "overzicht")
+    assert "€ 60.000,00" in amounts and len(amounts) > 30
+
+    page.locator(f'article[data-slug="{SLUG}"] a', has_text="Bekijk de boeken").click()
+    page.wait_for_selector(".bb-plan")
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    amounts = _fits(page, "Buurtbudget-pagina")
+    assert format_eur(plan.remaining) in amounts  # "nog te besteden" of the plan
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "20-telefoon-buurtbudget.png"), full_page=True)
+
+    page.locator("a.bb-plan-link", has_text=plan.titel).click()
+    page.wait_for_selector("#bbp-titel")
+    assert page.url.endswith(f"?plan={PLAN}")
+    assert page.inner_text("#bbp-titel") == plan.titel
+    assert page.inner_text("#bbp-status") == "gekozen"
+    assert page.inner_text("#bbp-budget") == format_eur(plan.budget)
+    assert page.inner_text("#bbp-uitgegeven").startswith(format_eur(plan.costs))
+    assert page.inner_text("#bbp-nog") == format_eur(plan.remaining)
+    categories = page.locator("#bbp-categorieen tr").all_inner_texts()[1:]
+    assert [tuple(row.split("\t")) for row in categories] == [
+        (name, format_eur(amount)) for name, amount in plan.costs_by_category]
+    bookings = page.locator(".bbp-boeking")
+    assert bookings.count() == len(plan.lines) > 5
+    assert bookings.locator(".boeking-kop .bedrag").all_inner_texts() == [format_eur(x.amount) for x in plan.lines]
+    # A claim by a resident: on the real books a name, on the public page "Bewoner".
+    private = [i for i, line in enumerate(plan.lines) if line.entry.meta.get("declarant")]
+    assert private
+    for i in private:
+        assert " · Bewoner" in bookings.nth(i).locator(".boeking-kop").inner_text()
+        assert str(plan.lines[i].entry.meta["declarant"]) not in page.inner_text("body")
+    _fits(page, "planpagina")
+
+    first = bookings.nth(private[0])
+    first.locator("summary").click()
+    detail = first.locator("details")
+    assert detail.get_attribute("open") is not None
+    rows = detail.locator("table.posten tr").all_inner_texts()[1:]
+    assert [tuple(row.split("\t")) for row in rows] == [
+        (p.account, format_eur(p.units.number)) for p in plan.lines[private[0]].entry.postings]
+    assert "gedeclareerd door\tBewoner" in detail.locator("dl").inner_text().replace("\n", "\t")
+    _fits(page, "planpagina met een geopende boeking")
+    page.screenshot(path=str(ARTIFACTS / "21-telefoon-plan.png"), full_page=True)
+    context.close()
+
+
+def test_the_public_sidebar_offers_only_pages_that_open(server, browser):  # noqa: F811
+    address, _ws, _out = server
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{address}/buurt/{SLUG}/extension/Buurtbudget/")
+    page.wait_for_selector("aside a")
+    links = page.locator("aside a[href]")
+    shown = [links.nth(i).get_attribute("href") for i in range(links.count()) if links.nth(i).is_visible()]
+    pages = sorted({href.split("?")[0] for href in shown if href.startswith("/buurt/")})
+    assert len(pages) >= 8, pages
+    for name in ("documents", "editor", "import", "options", "errors"):
+        assert not any(f"/{name}/" in href for href in pages), (name, pages)
+    for href in pages:
+        assert context.request.get(address + href).status == 200, href
+    text = page.inner_text("aside")
+    for label in ("Documenten", "Editor", "Importeren", "Import", "Opties"):
+        assert label not in text.split("\n"), label
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["telefoon", "scherm"])
+def test_axe_finds_nothing_serious_on_the_residents_pages(server, browser, viewport):  # noqa: F811
+    address, _ws, _out = server
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    for where, path in (("overzicht", "/"), ("Buurtbudget-pagina", f"/buurt/{SLUG}/extension/Buurtbudget/"),
+                        ("planpagina", f"/buurt/{SLUG}/extension/Buurtbudget/?plan={PLAN}")):
+        response = page.goto(address + path)
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == "nl", where
+        _axe(page, where)
+        _fits(page, where) if viewport is PHONE else None
+        # The green and red status texts themselves, whatever axe samples.
+        for selector in (".goed", ".fout", ".oordeel.goed", ".oordeel.let-op", "#bb-oordeel-samenvatting"):
+            for color in page.locator(selector).evaluate_all("els => els.map(e => getComputedStyle(e).color)"):
+                assert _contrast(color) >= 4.5, (where, selector, color)
+    context.close()

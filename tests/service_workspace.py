@@ -188,3 +188,35 @@ class Served:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def form_login(address: str, name: str, password: str, *, source: str | None = None) -> str | None:
+    """Log in through /beheer/inloggen like a browser: the session cookie ("bb_sessie=..."), or None."""
+    import http.client
+    import re
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(address)
+
+    def connect():
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60,
+                                          source_address=(source, 0) if source else None)
+
+    conn = connect()
+    conn.request("GET", "/beheer/inloggen")
+    response = conn.getresponse()
+    page = response.read().decode()
+    conn.close()
+    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    conn = connect()
+    conn.request("POST", "/beheer/inloggen",
+                 body=urlencode({"csrf_token": token, "gebruikersnaam": name, "wachtwoord": password}),
+                 headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                          "Origin": address})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 303:
+        return None
+    return (response.getheader("Set-Cookie") or "").split(";")[0] or None

@@ -220,3 +220,18 @@ def form_login(address: str, name: str, password: str, *, source: str | None = N
     if response.status != 303:
         return None
     return (response.getheader("Set-Cookie") or "").split(";")[0] or None
+
+
+def session_client(app, name: str, password: str):
+    """A werkzeug test client logged in through the login form (its cookie jar holds the session)."""
+    import re
+
+    from werkzeug.test import Client
+
+    client = Client(app)
+    page = client.get("/beheer/inloggen").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": name,
+                                                     "wachtwoord": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return client

@@ -235,3 +235,17 @@ def session_client(app, name: str, password: str):
                                                      "wachtwoord": password})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return client
+
+
+def browser_login(browser, address: str, credentials: dict[str, str], **context_args):
+    """A Playwright browser context logged in through the login form (as a person does)."""
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    page.goto(f"{address}/beheer/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(credentials["username"])
+    page.get_by_label("Wachtwoord").fill(credentials["password"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
+    assert page.url.rstrip("/").endswith("/beheer"), page.url
+    page.close()
+    return context

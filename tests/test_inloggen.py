@@ -257,3 +257,24 @@ def test_the_start_page_lists_my_budgets_and_what_needs_doing(site):
     for href in set(re.findall(r'href="(/beheer/[^"#]+)', henk)):
         status, _h, _b = site.request("GET", href.replace("&amp;", "&"), cookie=cookie)
         assert status == 200, href
+
+
+def test_the_session_key_is_made_once_0600_outside_the_ledgers_and_out_of_git(site):
+    import os
+    import shutil
+    import stat
+    import subprocess
+
+    from buurtbudget_admin.service.inloggen import sessie_sleutel
+
+    workspace = site.served.workspace
+    key = workspace / ".buurtbudget" / "sessie-sleutel"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 64
+    assert sessie_sleutel(workspace) == key.read_bytes()  # made once, read afterwards
+    assert not [p for p in workspace.rglob("sessie-sleutel") if (p.parent / "main.beancount").exists()]
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    status = subprocess.run(["git", "-C", str(workspace), "status", "--porcelain", "--untracked-files=all"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "gebruikers.toml" in status and ".buurtbudget" not in status
+    shutil.rmtree(workspace / ".git")
+    assert os.path.isdir(workspace / SLUG)

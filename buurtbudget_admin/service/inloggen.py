@@ -63,6 +63,9 @@ def sessie_sleutel(workspace: Path) -> bytes:
     except FileNotFoundError:
         pass
     folder.mkdir(mode=0o700, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():  # a workspace in git: the key never goes into a commit
+        ignore.write_text("# De sleutel van de sessies van beheer: nooit in git.\n*\n", encoding="utf-8")
     key = secrets.token_hex(32).encode()
     tmp = folder / f".{SLEUTEL_BESTAND}.{secrets.token_hex(4)}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -145,6 +145,15 @@ def weergavenaam(user: User) -> str:
 _VOLGENDE = re.compile(r"/beheer/[A-Za-z0-9._~/%?=&+-]*")
 
 
+def terug_naar(value: object) -> str:
+    """Where a login goes afterwards: only a page of beheer on this site (no `//host`, no backslash,
+    no scheme, no `..`); anything else is the start page."""
+    text = value if isinstance(value, str) else ""
+    if not _VOLGENDE.fullmatch(text) or "//" in text or "/../" in text or text.endswith("/.."):
+        return "/beheer/"
+    return text
+
+
 class Inlog(BaseModel):
     gebruikersnaam: str
     wachtwoord: str
@@ -168,11 +177,7 @@ class Inlog(BaseModel):
     @field_validator("volgende", mode="before")
     @classmethod
     def _volgende(cls, value: object) -> str:
-        """Only back to a page of beheer on this site (no `//host`, no backslash, no scheme)."""
-        text = value if isinstance(value, str) else ""
-        if not _VOLGENDE.fullmatch(text) or "//" in text or "/../" in text or text.endswith("/.."):
-            return "/beheer/"
-        return text
+        return terug_naar(value)
 
 
 class InlogFormulier(FlaskForm):
@@ -329,7 +334,8 @@ class Inloggen:
 
         @manager.unauthorized_handler
         def niet_ingelogd():
-            return flask.redirect(flask.url_for("inloggen", volgende=flask.request.full_path.rstrip("?")), 303)
+            here = flask.request.script_root + flask.request.full_path.rstrip("?")
+            return flask.redirect(flask.url_for("inloggen", volgende=here), 303)
 
         @app.errorhandler(CSRFError)
         def csrf_fout(exc):
@@ -337,6 +343,21 @@ class Inloggen:
                 "beheer_melding.html", titel="Formulier verlopen",
                 melding="Het formulier was verlopen of kwam niet van deze website (CSRF-controle). "
                         "Laad de pagina opnieuw en probeer het nog eens."), 400
+
+        @app.errorhandler(404)
+        def niet_gevonden(exc):
+            return flask.render_template("beheer_melding.html", titel="Niet gevonden",
+                                         melding="Deze pagina bestaat niet in de beheeromgeving."), 404
+
+        @app.errorhandler(405)
+        def niet_toegestaan(exc):
+            return flask.render_template("beheer_melding.html", titel="Niet toegestaan",
+                                         melding="Deze pagina kan dat niet."), 405
+
+        @app.errorhandler(413)
+        def te_groot(exc):
+            return flask.render_template("beheer_melding.html", titel="Verzoek te groot",
+                                         melding="Dit formulier is groter dan een inlog kan zijn."), 413
 
         @app.errorhandler(UsersFileError)
         def gebruikers_fout(exc):
@@ -348,13 +369,11 @@ class Inloggen:
             response.headers.setdefault("Cache-Control", "private, no-store")
             return response
 
-        @app.route("/inloggen", methods=["GET", "POST"])
+        @app.route("/inloggen", methods=["GET", "POST"], strict_slashes=False)
         def inloggen():
             form = InlogFormulier()
             if flask.request.method == "GET":
-                form.volgende.data = Inlog.model_validate(
-                    {"gebruikersnaam": "-", "wachtwoord": "-",
-                     "volgende": flask.request.args.get("volgende", "/beheer/")}).volgende
+                form.volgende.data = terug_naar(flask.request.args.get("volgende"))
                 melding = "U bent uitgelogd." if "uitgelogd" in flask.request.args else None
                 return flask.render_template("beheer_inloggen.html", form=form, melding=melding, fout=None)
             # POST: Flask-WTF checked the CSRF token before we got here.
@@ -385,7 +404,7 @@ class Inloggen:
             flask_login.login_user(Ingelogd(self.sessies.begin(user), user))
             return flask.redirect(inlog.volgende, 303)
 
-        @app.route("/uitloggen", methods=["GET", "POST"])
+        @app.route("/uitloggen", methods=["GET", "POST"], strict_slashes=False)
         def uitloggen():
             form = UitlogFormulier()
             current = flask_login.current_user

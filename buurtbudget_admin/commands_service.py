@@ -105,10 +105,11 @@ def serve(
               "--rol ... --werkruimte ...")
     print(f"Overzicht per buurt:  {address}")
     print(f"Openbare boeken:      {address}buurt/<slug>/   (bijv. {address}buurt/{slugs[0]}/)")
-    print(f"Beheer (inloggen):    {address}beheer/<slug>/")
+    print(f"Beheer (inloggen):    {address}beheer/   (startpagina na het inloggen)")
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print("Let op: de inlog voor beheer gaat mee in elk verzoek; zet de dienst achter HTTPS "
-              "(een reverse proxy) als hij buiten deze computer bereikbaar is.")
+        print("Let op: het wachtwoord en de sessie-cookie van beheer gaan over het netwerk; zet de dienst "
+              "achter HTTPS (een reverse proxy) als hij buiten deze computer bereikbaar is, en start hem dan "
+              "met BUURTBUDGET_HTTPS=1 (de cookie gaat dan alleen over HTTPS).")
     print(f"Open {address} in uw browser. Stoppen: Ctrl+C", flush=True)
     try:
         server.run()

@@ -188,3 +188,64 @@ class Served:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def form_login(address: str, name: str, password: str, *, source: str | None = None) -> str | None:
+    """Log in through /beheer/inloggen like a browser: the session cookie ("bb_sessie=..."), or None."""
+    import http.client
+    import re
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(address)
+
+    def connect():
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60,
+                                          source_address=(source, 0) if source else None)
+
+    conn = connect()
+    conn.request("GET", "/beheer/inloggen")
+    response = conn.getresponse()
+    page = response.read().decode()
+    conn.close()
+    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    conn = connect()
+    conn.request("POST", "/beheer/inloggen",
+                 body=urlencode({"csrf_token": token, "gebruikersnaam": name, "wachtwoord": password}),
+                 headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                          "Origin": address})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 303:
+        return None
+    return (response.getheader("Set-Cookie") or "").split(";")[0] or None
+
+
+def session_client(app, name: str, password: str):
+    """A werkzeug test client logged in through the login form (its cookie jar holds the session)."""
+    import re
+
+    from werkzeug.test import Client
+
+    client = Client(app)
+    page = client.get("/beheer/inloggen").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": name,
+                                                     "wachtwoord": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return client
+
+
+def browser_login(browser, address: str, credentials: dict[str, str], **context_args):
+    """A Playwright browser context logged in through the login form (as a person does)."""
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    page.goto(f"{address}/beheer/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(credentials["username"])
+    page.get_by_label("Wachtwoord").fill(credentials["password"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
+    assert page.url.rstrip("/").endswith("/beheer"), page.url
+    page.close()
+    return context

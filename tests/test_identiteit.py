@@ -153,10 +153,6 @@ def test_an_unreadable_users_file_is_a_dutch_error_and_nothing_is_written(tmp_pa
 
 
 def test_a_web_booking_is_entered_and_committed_by_the_person_of_the_session(tmp_path: Path) -> None:
-    import base64
-
-    from werkzeug.test import Client
-
     from buurtbudget_admin.service.users import add_user, users_path
     from buurtbudget_admin.service.wsgi import create_service
     from tests.service_workspace import write_workspace
@@ -167,8 +163,10 @@ def test_a_web_booking_is_entered_and_committed_by_the_person_of_the_session(tmp
     _git(ws, "init", "-q")
     _git(ws, "add", "-A", ".")
     _git(ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "begin")
-    client = Client(create_service(ws, cache_dir=tmp_path / "cache", check_interval=0.0))
-    anja = {"Authorization": "Basic " + base64.b64encode(b"anja:geheim-anja").decode(), "Origin": "http://localhost"}
+    from tests.service_workspace import session_client
+
+    client = session_client(create_service(ws, cache_dir=tmp_path / "cache", check_interval=0.0), "anja", "geheim-anja")
+    anja = {"Origin": "http://localhost"}  # a session of the login form: HTTP Basic only reads
     # A typed `ingevoerd-door` is replaced by who is logged in: nobody enters a claim in another's name.
     entry = {"t": "Transaction", "date": "2025-07-03", "flag": "*", "payee": "ING", "narration": "Rente-kosten",
              "tags": [], "links": [], "meta": {"ingevoerd-door": "Joyce Sedney"},

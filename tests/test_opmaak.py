@@ -29,7 +29,7 @@ from tests.markup_workspace import (
     BANK_NARRATION, BANK_PAYEE, DOCUMENT_NAME, HEADER_NAME, PLAIN, SLUG, STATEMENT, TITLE, payload,
     write_markup_workspace,
 )
-from tests.service_workspace import Served
+from tests.service_workspace import Served, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -201,7 +201,7 @@ def test_public_pages_show_the_books_markup_as_text(site, browser, path, wait_fo
 
 @pytest.mark.parametrize("path,wait_for,texts", FAVA_PAGES + BEHEER_ONLY, ids=_ids(FAVA_PAGES + BEHEER_ONLY))
 def test_beheer_pages_show_the_books_markup_as_text(site, browser, path, wait_for, texts):
-    context = browser.new_context(http_credentials=AUDITOR)
+    context = browser_login(browser, site.address, AUDITOR)
     try:
         seen = visit(context, f"{site.address}/beheer/{SLUG}/{path}", wait_for)
         as_text(seen, *texts, *BEHEER_MORE.get(path, ()))
@@ -218,7 +218,7 @@ def test_beheer_pages_show_the_books_markup_as_text(site, browser, path, wait_fo
 
 def test_an_opened_entry_and_its_context_show_the_books_markup_as_text(site, browser):
     """A click opens an entry's metadata, a click on its date Fava's context view: still text."""
-    context = browser.new_context(http_credentials=BEHEERDER)
+    context = browser_login(browser, site.address, BEHEERDER)
     try:
         seen = visit(context, f"{site.address}/beheer/{SLUG}/journal/", ".journal li.transaction")
         page = seen.page

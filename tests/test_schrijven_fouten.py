@@ -54,9 +54,12 @@ def werkruimte(folder: Path) -> Path:
 
 
 def bestanden(folder: Path) -> dict[str, bytes]:
-    """Every file of the workspace outside .git, by relative path (hidden files too)."""
+    """Every file of the workspace outside .git, by relative path (hidden files too).
+
+    Not `.buurtbudget/`: the site's own state (its session key), ignored by git and no part of the books."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if ".git" not in p.relative_to(folder).parts and p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if not {".git", ".buurtbudget"} & set(p.relative_to(folder).parts) and p.is_file()}
 
 
 def kind(folder: Path, spec: str | None) -> tuple[subprocess.CompletedProcess, dict | None]:

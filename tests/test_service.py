@@ -187,9 +187,11 @@ def test_public_writes_are_refused(service, method, path, body):
 def test_beheer_needs_a_login(service):
     _svc, client, _ws = service
     response = client.get(f"/beheer/{SLUG}/extension/Buurtbudget/")
-    assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic ")
-    assert "Inloggen" in response.get_data(as_text=True)
+    assert response.status_code == 303  # a page goes to the login form, and comes back after it
+    assert response.headers["Location"] == f"/beheer/inloggen?volgende=/beheer/{SLUG}/extension/Buurtbudget/"
+    assert "Inloggen" in client.get(response.headers["Location"]).get_data(as_text=True)
+    api = client.get(f"/beheer/{SLUG}/api/source")
+    assert api.status_code == 401 and "WWW-Authenticate" not in api.headers  # no Basic prompt in a browser
     assert client.get(f"/beheer/{SLUG}/api/source", headers=basic("anja", "fout")).status_code == 401
     assert client.get(f"/beheer/{SLUG}/api/source", headers=basic("onbekend", "geheim-anja")).status_code == 401
     bad = {"Authorization": "Basic !!!"}
@@ -198,19 +200,24 @@ def test_beheer_needs_a_login(service):
 
 def test_beheerder_reads_and_edits_only_her_ledger(service):
     _svc, client, workspace = service
+    from tests.service_workspace import session_client
+
     page = client.get(f"/beheer/{SLUG}/extension/Buurtbudget/", headers=ANJA)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'id="bb-pdf"' in text and "2 overtredingen gevonden" in text
     assert "in de editor (regel" in text
     assert client.get(f"/beheer/{OTHER}/income_statement/", headers=ANJA).status_code == 403
-    # A real edit through Fava's API.
+    # A real edit through Fava's API: HTTP Basic (scripts) may only read, a session writes.
     real = workspace / SLUG / "main.beancount"
     source = json.loads(client.get(f"/beheer/{SLUG}/api/source", headers=ANJA).data)["data"]
     assert "Fatima el Amrani" in source["source"]  # the real file
     new = source["source"] + "\n; bijgewerkt door anja\n"
-    response = client.put(f"/beheer/{SLUG}/api/source", headers=ANJA,
-                          json={"file_path": source["file_path"], "source": new, "sha256sum": source["sha256sum"]})
+    edit = {"file_path": source["file_path"], "source": new, "sha256sum": source["sha256sum"]}
+    refused = client.put(f"/beheer/{SLUG}/api/source", headers=ANJA, json=edit)
+    assert refused.status_code == 403 and "HTTP Basic" in refused.get_data(as_text=True)
+    session = session_client(_svc, "anja", "geheim-anja")
+    response = session.put(f"/beheer/{SLUG}/api/source", headers=ORIGIN, json=edit)
     assert response.status_code == 200, response.data
     assert real.read_text(encoding="utf-8").endswith("; bijgewerkt door anja\n")
 
@@ -224,6 +231,9 @@ def test_auditor_reads_everything_and_writes_nothing(service):
     real = workspace / SLUG / "main.beancount"
     before = real.read_bytes()
     source = json.loads(client.get(f"/beheer/{SLUG}/api/source", headers=AUDITOR).data)["data"]
+    from tests.service_workspace import session_client
+
+    session = session_client(_svc, "stadsdeel", "geheim-auditor")
     for method, path, body in (
         ("PUT", "api/source", {"file_path": source["file_path"], "source": "", "sha256sum": source["sha256sum"]}),
         ("PUT", "api/add_entries", {"entries": []}),
@@ -233,6 +243,9 @@ def test_auditor_reads_everything_and_writes_nothing(service):
         response = client.open(f"/beheer/{SLUG}/{path}", method=method, json=body, headers=AUDITOR)
         assert response.status_code == 403, (method, path)
         assert "alleen lezen" in response.get_data(as_text=True).lower()
+        response = session.open(f"/beheer/{SLUG}/{path}", method=method, json=body, headers=ORIGIN)
+        assert response.status_code == 403, (method, path)
+        assert "(auditor) mag deze boeken lezen maar niet wijzigen" in response.get_data(as_text=True)
     assert real.read_bytes() == before
 
 
@@ -249,7 +262,7 @@ def test_pdf_statement_in_beheer_only(service):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Testbuurt" in text
     assert client.get(f"/buurt/{SLUG}/extension/Buurtbudget/pdf").status_code == 403
-    assert client.get(f"/beheer/{SLUG}/extension/Buurtbudget/pdf").status_code == 401
+    assert client.get(f"/beheer/{SLUG}/extension/Buurtbudget/pdf").status_code == 303  # to the login form
 
 
 def test_unknown_ledgers_and_paths(service):

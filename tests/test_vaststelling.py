@@ -362,8 +362,15 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     workspace = write_workspace(tmp_path / "ws")
     add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja")
     add_user(users_path(workspace), "j.dewit", "auditor", (), "geheim-auditor", naam="Jan de Wit")
-    client = Client(create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0))
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    client = Client(service)
     auditor, anja = basic("j.dewit", "geheim-auditor"), basic("anja", "geheim-anja")
+    # Reading with HTTP Basic (scripts); writing from a session of the login form.
+    from tests.service_workspace import session_client
+
+    writers = {"auditor": session_client(service, "j.dewit", "geheim-auditor"),
+               "anja": session_client(service, "anja", "geheim-anja"), "": client}
+    origin = {"Origin": "http://localhost"}
     ledger = workspace / "testbuurt-2025" / "main.beancount"
     base = "/beheer/testbuurt-2025/extension/Buurtbudget/"
 
@@ -374,22 +381,24 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
 
     before = digest(ledger)
     form = {"bedrag": "9.000,00", "datum": "2026-03-02", "kenmerk": "N-2026-0312", "bevestig": "ja"}
-    for headers, data, status, says in (
-        (anja, form, 403, "Alleen een auditor"),  # the beheerder keeps the books; the stadsdeel decides
-        ({}, form, 401, ""),
-        (auditor, {**form, "datum": "2025-06-01"}, 400, "fase verantwoording of later"),
-        (auditor, {**form, "bedrag": "10.000,01"}, 400, "hoger dan de toekenning"),
-        (auditor, {**form, "datum": "2 maart"}, 400, "geen datum"),
-        (auditor, {**form, "bedrag": "veel"}, 400, "bedrag"),
-        (auditor, {k: v for k, v in form.items() if k != "bevestig"}, 400, "Bevestig de vaststelling"),
+    for who, data, status, says in (
+        ("anja", form, 403, "Alleen een auditor"),  # the beheerder keeps the books; the stadsdeel decides
+        ("", form, 401, ""),
+        ("auditor", {**form, "datum": "2025-06-01"}, 400, "fase verantwoording of later"),
+        ("auditor", {**form, "bedrag": "10.000,01"}, 400, "hoger dan de toekenning"),
+        ("auditor", {**form, "datum": "2 maart"}, 400, "geen datum"),
+        ("auditor", {**form, "bedrag": "veel"}, 400, "bedrag"),
+        ("auditor", {k: v for k, v in form.items() if k != "bevestig"}, 400, "Bevestig de vaststelling"),
     ):
-        response = client.post(base + "vaststelling", data=data, headers=headers)
+        response = writers[who].post(base + "vaststelling", data=data, headers=origin)
         assert response.status_code == status, (data, response.get_data(as_text=True)[:300])
         assert says in response.get_data(as_text=True)
         assert digest(ledger) == before
     assert client.post("/buurt/testbuurt-2025/extension/Buurtbudget/vaststelling", data=form).status_code == 403
 
-    response = client.post(base + "vaststelling", data=form, headers=auditor)
+    assert client.post(base + "vaststelling", data=form, headers=auditor).status_code == 403  # Basic: read-only
+    assert digest(ledger) == before
+    response = writers["auditor"].post(base + "vaststelling", data=form, headers=origin)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "Vaststelling op 2026-03-02 door Jan de Wit: € 9.000,00" in response.get_data(as_text=True)
     assert ('2026-03-02 custom "vaststelling" 9000.00 EUR\n  door: "Jan de Wit"\n  kenmerk: "N-2026-0312"\n'
@@ -409,9 +418,9 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     late = ('\n2025-11-03 * "Bouwmarkt" "Achteraf"\n  document: "bon.pdf"\n'
             "  Uitgaven:Plannen:Speeltuin:Materiaal   99.00 EUR\n  Activa:Bank:Betaalrekening\n")
     before = digest(ledger)
-    response = client.put("/beheer/testbuurt-2025/api/source", headers=anja,
-                          json={"file_path": current["file_path"], "source": current["source"] + late,
-                                "sha256sum": current["sha256sum"]})
+    response = writers["anja"].put("/beheer/testbuurt-2025/api/source", headers=origin,
+                                   json={"file_path": current["file_path"], "source": current["source"] + late,
+                                         "sha256sum": current["sha256sum"]})
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)
     assert "zijn vastgesteld door Jan de Wit" in response.get_data(as_text=True)
     assert digest(ledger) == before

@@ -4,13 +4,16 @@ Public (`/buurt/<slug>/...`): an allow-list. Only the read pages and read
 endpoints residents need pass, only with GET/HEAD; the pages and endpoints
 that show files, sources, options or imports answer 403, anything else 404.
 
-Beheer (`/beheer/<slug>/...`), HTTP Basic:
-  - no or wrong credentials: 401 with a login prompt; after 10 failed
+Beheer (`/beheer/<slug>/...`): a session from the login form (`service.inloggen`:
+`/beheer/inloggen`, `/beheer/uitloggen`, the start page `/beheer/`), or HTTP Basic for
+scripts, read-only:
+  - no session and no credentials: a page goes to the login form (303), the API gets 401;
+  - HTTP Basic sending anything but GET/HEAD: 403;
+  - wrong credentials: 401; after 10 failed
     attempts in 15 minutes from one client, 429 for that client (with
     Retry-After) whatever the password; one user name tried from anywhere gets
     a short, growing backoff (`LoginThrottle`); unknown names cost the same
     password hash as known ones;
-  - `/beheer/uitloggen`: answers 401, so the browser forgets the login;
   - a beheerder of another buurtbudget: 403;
   - a user without write rights on this ledger sending anything but GET/HEAD: 403;
   - a write (anything but GET/HEAD) whose Origin (or Referer) is not this
@@ -31,7 +34,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -42,6 +45,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 REALM = "Buurtbudget beheer"
 USER_ENVIRON_KEY = "buurtbudget.gebruiker"
 LOGOUT_PATH = "uitloggen"
+LOGIN_PATH = "inloggen"
+LOGIN_PAGES = frozenset({"", LOGIN_PATH, LOGOUT_PATH})  # served by service.inloggen
 # The one write an auditor may do: record the vaststelling (buurtbudget_admin/fava_ext/vaststelling.py).
 VASTSTELLING_PATH = "extension/Buurtbudget/vaststelling"
 
@@ -231,8 +236,9 @@ class BeheerAuth:
     """WSGI middleware in front of the beheer Fava."""
 
     def __init__(self, app: Callable, users: UserStore, ledger_path: Callable[[str], Path | None],
-                 throttle: LoginThrottle | None = None):
+                 throttle: LoginThrottle | None = None, inloggen: Callable | None = None):
         self.app = app
+        self.inloggen = inloggen  # service.inloggen.Inloggen: the login form, sessions, the start page
         self.users = users
         self.ledger_path = ledger_path
         self.throttle = throttle or LoginThrottle()
@@ -260,14 +266,31 @@ class BeheerAuth:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         slug, rest = _slug_of(request.path)
-        if slug == LOGOUT_PATH and not rest:
+        if self.inloggen is not None and slug in LOGIN_PAGES and not rest:
+            return self.inloggen(environ, _private(start_response))
+        if self.inloggen is None and slug == LOGOUT_PATH and not rest:
             return unauthorized("U bent uitgelogd. Sluit dit venster, of log opnieuw in.")(environ, start_response)
         try:
-            user, refused = self._login(request)
+            user = self.inloggen.gebruiker(environ) if self.inloggen is not None else None
+            via_basic = user is None
+            if user is None and self.inloggen is not None and _credentials(request) is None:
+                # No session, no Basic: a page goes to the login form, Fava's API gets a plain 401
+                # (no Basic prompt popping up in the browser when a session expired).
+                if request.method in READ_METHODS and not _wants_json(rest):
+                    return to_login(request)(environ, start_response)
+                return refusal(rest, "Inloggen nodig", "Log opnieuw in via /beheer/inloggen.", 401)(
+                    environ, start_response)
+            refused = None
+            if user is None:
+                user, refused = self._login(request)
         except UsersFileError as exc:
             return page("Gebruikersbestand onleesbaar", str(exc), 500)(environ, start_response)
         if refused is not None:
             return refused(environ, start_response)
+        if via_basic and self.inloggen is not None and request.method not in READ_METHODS:
+            return refusal(rest, "Alleen lezen met HTTP Basic",
+                           "Een inlog via HTTP Basic (voor scripts) mag alleen lezen. "
+                           "Log in via /beheer/inloggen om te wijzigen.", 403)(environ, start_response)
         writing = request.method not in READ_METHODS
         if writing and not same_origin(request):
             return refusal(rest, "Geweigerd", "Een wijziging moet van een pagina van deze website komen "
@@ -278,7 +301,7 @@ class BeheerAuth:
             if slug == "jump":
                 return jump(request)(environ, start_response)
             return self.app(environ, start_response)
-        if not slug:
+        if not slug:  # only without the login app (with it, /beheer/ is the start page)
             return page("Kies een buurtbudget", "Open /beheer/<slug>/ vanaf het overzicht.", 404)(
                 environ, start_response)
         ledger = self.ledger_path(slug)
@@ -302,6 +325,12 @@ class BeheerAuth:
             return page("Geen toegang", "Dit bestand hoort niet bij dit buurtbudget.", 403)(environ, start_response)
         environ[USER_ENVIRON_KEY] = user
         return self.app(environ, _private(start_response))
+
+
+def to_login(request: Request) -> Response:
+    """303 to the login form, which comes back here afterwards."""
+    back = quote(request.script_root + request.full_path.rstrip("?"), safe="/")
+    return Response("", status=303, headers={"Location": f"{request.script_root}/{LOGIN_PATH}?volgende={back}"})
 
 
 def jump(request: Request) -> Response:

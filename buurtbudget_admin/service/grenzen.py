@@ -13,7 +13,7 @@ requests. What it would do without end is bounded here, in one place:
   door's time-limited child process, like a query (`many_periods`).
 - `BoundedParser`: the body of a request is refused by its `Content-Length`
   before it is read (413), and a chunked body as soon as it passes the limit.
-  Only `/beheer/` with credentials may send more than a few kilobytes.
+  Only `/beheer/` with credentials (a session cookie or HTTP Basic) may send more than a few kilobytes.
 - `bounded_channel`: at most `PER_CLIENT` open connections per client address;
   together with `SERVER_SETTINGS` (waitress's own limits) one client holding
   many half-open connections cannot keep the others out.
@@ -155,7 +155,10 @@ SERVER_SETTINGS = {
 
 def body_limit(path: str, headers: Mapping[str, str]) -> int:
     """How many body bytes a request may send: only a (claimed) login to beheer sends a receipt."""
-    if path.startswith("/beheer/") and headers.get("AUTHORIZATION", "").lower().startswith("basic "):
+    if not path.startswith("/beheer/"):
+        return ANONYMOUS_BODY
+    # A session cookie of the login form (service.inloggen.COOKIE) or HTTP Basic: checked later.
+    if "bb_sessie=" in headers.get("COOKIE", "") or headers.get("AUTHORIZATION", "").lower().startswith("basic "):
         return BEHEER_BODY
     return ANONYMOUS_BODY
 

@@ -70,6 +70,11 @@ def _bar(part: Decimal, whole: Decimal | None) -> int:
     return max(0, min(100, int(part * 100 / whole)))
 
 
+def aantal_overtredingen(snap: Snapshot) -> int:
+    """The violations of a ledger as every page counts them: the rules' findings (BB-...)."""
+    return sum(1 for p in snap.problems if p.code.startswith("BB-"))
+
+
 def card_of(snap: Snapshot) -> Card:
     view = snap.view
     if view is None or view.header is None:
@@ -80,7 +85,7 @@ def card_of(snap: Snapshot) -> Card:
         PlanRow(p.titel, format_eur(p.budget), format_eur(p.costs), _bar(p.costs, p.budget), p.over_budget)
         for p in view.plans
     )
-    violations = sum(1 for p in snap.problems if p.code.startswith("BB-"))
+    violations = aantal_overtredingen(snap)
     besluit, terug = view.vastgesteld, view.terug_na_vaststelling
     return Card(
         slug=snap.slug, title=header.naam, buurt=header.buurt, stadsdeel=header.stadsdeel,

@@ -78,6 +78,7 @@ class Snapshot:
     files: tuple[str, ...] = field(repr=False)
     folders: tuple[str, ...] = field(repr=False)
     day: datetime.date = field(default_factory=datetime.date.today)  # the phase is judged on this day
+    entries: tuple = field(default=(), repr=False, compare=False)  # the load's entries (payment batches)
 
 
 def _fingerprint(files: tuple[str, ...], folders: tuple[str, ...]) -> tuple:
@@ -234,7 +235,8 @@ class WorkspaceState:
         with self._lock:
             self._versions += 1
             version = self._versions
-        return Snapshot(slug, path, version, loaded.view, tuple(problems), None, public_path, files, folders)
+        return Snapshot(slug, path, version, loaded.view, tuple(problems), None, public_path, files, folders,
+                        entries=tuple(loaded.entries))
 
     def _copy_rules(self, rules_file: Path | None, public_dir: Path) -> bytes | None:
         """The rules file the ledger uses (`ledger.kader`, whatever its name or place), beside the copy.

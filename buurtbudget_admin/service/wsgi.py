@@ -2,6 +2,7 @@
 
     /                 landing page: actuele stand van zaken per buurt
     /buurt/<slug>/    Fava, read-only, over the redacted public copy (an allow-list of pages)
+    /beheer/          start page after the login (/beheer/inloggen, /beheer/uitloggen)
     /beheer/<slug>/   Fava over the real ledger, behind a login (gebruikers.toml)
 
     from buurtbudget_admin.service.wsgi import create_service
@@ -22,6 +23,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
+from buurtbudget_admin.service.inloggen import Inloggen
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.queries import QueryDoor
 from buurtbudget_admin.service.state import WorkspaceState
@@ -39,6 +41,7 @@ class Service:
     beheer_fava: object
     throttle: LoginThrottle
     app: object
+    inloggen: Inloggen
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
@@ -79,8 +82,9 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
                               query_door=QueryDoor(query_seconds, slots=2))
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
+    inloggen = Inloggen(state, users, throttle, workspace)
     app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
         "/buurt": PublicGuard(public_fava, state.public_path),
-        "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle),
+        "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle, inloggen),
     })))
-    return Service(state, users, landing, public_fava, beheer_fava, throttle, app)
+    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen)

@@ -147,20 +147,22 @@ def open_statement(path: str | Path) -> Opened:
     structure = check(data)
     reader, files, descriptions, first_page = None, {}, {}, ""
     try:
-        reader = structure.reader if structure.ok and structure.reader is not None else PdfReader(io.BytesIO(data))
+        candidate = structure.reader if structure.ok and structure.reader is not None else PdfReader(io.BytesIO(data))
+        if not len(candidate.pages):
+            raise ValueError("geen pagina's")
+        reader = candidate  # a PDF with pages: a damaged statement, perhaps, but a PDF
         files, descriptions = _embedded(reader)
-        first_page = reader.pages[0].extract_text() if len(reader.pages) else ""
+        first_page = reader.pages[0].extract_text()
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
-        if structure.ok:
-            raise NotAStatement(f"{p}: is geen leesbare PDF ({type(exc).__name__}: {exc})") from exc
+        if structure.ok or reader is None:  # not even a damaged statement: nothing in it can be found
+            why = "; ".join([f"{type(exc).__name__}: {exc}", *structure.problems[:3]])
+            raise NotAStatement(f"{p}: is geen leesbare PDF ({why})") from exc
     contents = files.get(MANIFEST_NAME)
     manifest = read_manifest(contents[0]) if contents else None
     if manifest is None and structure.ok:
         raise NotAStatement(
             f"{p}: is geen verantwoording van een buurtbudget (de bijlage {MANIFEST_NAME} ontbreekt of is onleesbaar)"
         )
-    if not structure.revisions and not structure.problems:
-        raise NotAStatement(f"{p}: is geen leesbare PDF")
     return Opened(data, structure, reader, manifest, files, descriptions, first_page or "")
 
 

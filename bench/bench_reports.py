@@ -133,10 +133,15 @@ def bench_dossier(gen, tmp: Path, repeat: int) -> list[dict]:
                 best = run
         out = tmp / ("dossier.pdf" if bonnen else "dossier-licht.pdf")
         out.write_bytes(pdf)
-        t0 = time.perf_counter()
-        verdict = verify(out)
-        best["verify"] = time.perf_counter() - t0
+        statement = pdf = None  # noqa: F841
+        best["verify"] = float("inf")
+        for _ in range(repeat + 1):  # as many runs as the render had: best of them
+            gc.collect()
+            t0 = time.perf_counter()
+            verdict = verify(out)
+            best["verify"] = min(best["verify"], time.perf_counter() - t0)
         best["honest"] = verdict.ok
+        best["pages-verdict"] = next((c.message for c in verdict.checks if c.name == "pagina's"), "")
         results.append(best)
     return results
 
@@ -177,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         print("\n| dossier | transactions | annex rows | receipts | receipts MB | embedded files | pages "
-              "| load+rules+view+read s | render s | PDF MB | verifieer s | verdict |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+              "| load+rules+view+read s | render s | PDF MB | verifieer s | verifieer / (load+render) | verdict |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in bench_dossier(gen, tmp, args.repeat):
             kind = "receipts embedded" if r["bonnen"] else "light (--zonder-bonnen)"
             print(f"| {kind} | {r['n']:,} | {r['rows']:,} | {r['receipts']} | {r['receipt_bytes'] / 1e6:.1f} | "
                   f"{r['embedded']} | {r['pages']} | {r['load']:.2f} | {r['render']:.2f} | {r['bytes'] / 1e6:.1f} | "
-                  f"{r['verify']:.2f} | {'honest' if r['honest'] else 'DIFFERS'} |", flush=True)
+                  f"{r['verify']:.2f} | {r['verify'] / (r['load'] + r['render']):.2f} | "
+                  f"{'honest' if r['honest'] else 'DIFFERS'} |", flush=True)
+            print(f"  pagina's: {r['pages-verdict']}", flush=True)
         if args.dossier:
             print(f"load average after: {os.getloadavg()[0]:.2f}")
             return 0

@@ -643,3 +643,17 @@ def test_a_key_others_can_read_is_not_used(honest, sleutel, tmp_path):
     assert not out.exists()
     r = cli("report", str(ledger.parent), "-o", str(out), "--onderteken", str(tmp_path / "weg.pem"))
     assert r.returncode == 2 and "sleutel niet te lezen" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_stadsdeel_own_templates_are_said_and_the_figures_compared(tmp_path):
+    """The stadsdeel's colours are not embedded: verifieer renders with the project's, says so, compares figures."""
+    folder = tmp_path / "testbuurt-2025"
+    _books(folder)
+    own = tmp_path / "sjablonen" / "West"
+    own.mkdir(parents=True)
+    (own / "huisstijl.css").write_text("h1 { letter-spacing: 1pt; }", encoding="utf-8")
+    pdf = tmp_path / "eigen.pdf"
+    assert cli("report", str(folder), "-o", str(pdf)).returncode == 0
+    r = _verifieer(pdf)
+    assert r.returncode == 0, r.stdout
+    assert "pagina's: gemaakt met eigen sjablonen (logo, kleuren of teksten van het stadsdeel)" in r.stdout

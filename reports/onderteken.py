@@ -211,11 +211,17 @@ def _same_producer(writer) -> None:
     writer.set_info(info)
 
 
+def _plain(value: object, limit: int = 200) -> str:
+    """A name from a certificate inside a PDF (hostile text): printable characters only, bounded."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _who(certificate) -> str:
     subject = certificate.subject.native
-    name = subject.get("common_name") or certificate.subject.human_friendly
+    name = _plain(subject.get("common_name") or certificate.subject.human_friendly)
     org = subject.get("organization_name")
-    return f"{name} ({org})" if org else str(name)
+    return f"{name} ({_plain(org)})" if org else name
 
 
 def lees_handtekeningen(data: bytes) -> list[Handtekening]:

@@ -125,6 +125,7 @@ class Opened:
     files: dict[str, list[bytes]]
     descriptions: dict[str, str]
     page_text: str
+    path: Path | None = None
 
 
 def open_statement(path: str | Path) -> Opened:
@@ -163,7 +164,7 @@ def open_statement(path: str | Path) -> Opened:
         raise NotAStatement(
             f"{p}: is geen verantwoording van een buurtbudget (de bijlage {MANIFEST_NAME} ontbreekt of is onleesbaar)"
         )
-    return Opened(data, structure, reader, manifest, files, descriptions, first_page or "")
+    return Opened(data, structure, reader, manifest, files, descriptions, first_page or "", p)
 
 
 def _check_structure(opened: Opened, signed: bool) -> Check:
@@ -321,12 +322,20 @@ def _check_books(opened: Opened, present: Mapping[str, list[bytes]]) -> list[Che
         except (LedgerReadError, StatementError, ValueError) as exc:
             return [Check("boeken", False, f"de ingesloten ledger is niet te laden: {exc}")]
         figures = page_one(statement)
-        # The statement these books give, rendered as `buurtbudget report` renders it (the project's templates).
-        fresh, _pages = render_statement(statement)
         from reports.render import statement_template_dirs
         from reports.weergave import current
 
         ours = current(statement_template_dirs(statement))
+        stated_weergave = Weergave.from_manifest(manifest.get("weergave"))
+        # Made elsewhere: the bytes will differ and the text of every page is compared. The statement's
+        # own text is read by a second process while this one renders.
+        texts = _PageTexts(path=opened.path, reader=opened.reader, early=stated_weergave != ours)
+        try:
+            # The statement these books give, rendered as `buurtbudget report` renders it (the project's templates).
+            fresh, _pages = render_statement(statement)
+        except BaseException:
+            texts.close()
+            raise
     checks = []
     if statement.statement_date.isoformat() != manifest.get("datum"):
         checks.append(Check("boeken", False, f"de boeken geven een verantwoording per "
@@ -347,8 +356,62 @@ def _check_books(opened: Opened, present: Mapping[str, list[bytes]]) -> list[Che
         checks.append(Check("cijfers", True, f"alle {len(figures)} cijfers van pagina 1 volgen uit de ingesloten boeken"))
 
     checks.append(_check_page_one(figures, taal, page_text))
-    checks.append(_check_pages(opened, fresh, Weergave.from_manifest(manifest.get("weergave")), ours))
+    try:
+        checks.append(_check_pages(opened, fresh, stated_weergave, ours, texts))
+    finally:
+        texts.close()
     return checks
+
+
+class _PageTexts:
+    """The text of every page of a PDF (a file, or bytes), by poppler's `pdftotext` when it is installed
+    (a separate process: started early, it reads the statement while this one renders; a fraction of
+    pypdf's time), else by pypdf. Both PDFs compared are read the same way.
+    """
+
+    def __init__(self, *, path: Path | None = None, data: bytes | None = None, reader: Any = None,
+                 early: bool = False) -> None:
+        self._path, self._data, self._reader = path, data, reader
+        self._process = self._start() if early else None
+
+    def _start(self) -> Any:
+        import shutil
+        import subprocess
+
+        exe = shutil.which("pdftotext")
+        if exe is None or (self._path is None and self._data is None):
+            return None
+        try:
+            return subprocess.Popen([exe, "-q", "-enc", "UTF-8", str(self._path) if self._path else "-", "-"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+
+    def get(self) -> list[str]:
+        import subprocess
+
+        process, self._process = self._process or self._start(), None
+        if process is not None:
+            try:
+                out, _ = process.communicate(None if self._path else self._data, timeout=600)
+            except (OSError, subprocess.SubprocessError):
+                process.kill()
+                process.wait()
+            else:
+                if process.returncode == 0:
+                    pages = out.decode("utf-8", "replace").split("\f")
+                    return pages[:-1] if len(pages) > 1 and not pages[-1].strip() else pages
+        from pypdf import PdfReader
+
+        if self._reader is None:
+            self._reader = PdfReader(io.BytesIO(self._data) if self._data is not None else str(self._path))
+        return _page_texts(self._reader)
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
 
 
 def _check_page_one(figures: tuple[Any, ...], taal: str, page_text: str) -> Check:
@@ -484,16 +547,15 @@ def _version_difference(stated: Weergave | None, ours: Weergave) -> str:
     return "gemaakt met eigen sjablonen (logo, kleuren of teksten van het stadsdeel), die niet zijn ingesloten"
 
 
-def _check_pages(opened: Opened, fresh: bytes, stated: Weergave | None, ours: Weergave) -> Check:
+def _check_pages(opened: Opened, fresh: bytes, stated: Weergave | None, ours: Weergave,
+                 statement_texts: "_PageTexts | None" = None) -> Check:
     """The statement against the one its own books give now, as strictly as the versions allow."""
-    from pypdf import PdfReader
-
     original = opened.data[:opened.structure.first_revision] if opened.structure.revisions else opened.data
     if fresh == original:
         return Check("pagina's", True, f"elke byte ({len(original)}) is gelijk aan de verantwoording die de "
                                        f"ingesloten boeken opnieuw geven")
-    texts = _page_texts(opened.reader)
-    fresh_texts = _page_texts(PdfReader(io.BytesIO(fresh)))
+    texts = (statement_texts or _PageTexts(path=opened.path, reader=opened.reader)).get()
+    fresh_texts = _PageTexts(data=fresh).get()
     if stated is not None and stated.code == ours.code and stated.sjablonen == ours.sjablonen:
         differ = _text_differences(texts, fresh_texts)
         if differ:

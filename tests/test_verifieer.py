@@ -20,6 +20,7 @@ import random
 import re
 import shutil
 import stat
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -523,9 +524,29 @@ def test_another_environment_compares_the_text_of_every_page(honest, tmp_path):
     def elsewhere(weergave: dict) -> None:
         weergave["omgeving"] = "weasyprint 0.0; fonts elders"
 
-    r = _verifieer(_with_weergave(pdf, tmp_path / "elders.pdf", elsewhere))
+    out = _with_weergave(pdf, tmp_path / "elders.pdf", elsewhere)
+    r = _verifieer(out)
     assert r.returncode == 0, r.stdout
     assert "pagina's: de tekst van elk van de" in r.stdout and "gemaakt met weasyprint 0.0; fonts elders" in r.stdout
+
+    # An annex page of other books, read by pdftotext and, where poppler is not installed, by pypdf.
+    other = _other_books_pdf(_ledger, tmp_path, b"250.00 EUR", b"205.00 EUR")
+    annex = _annex_page(pdf)
+
+    def paste(w: PdfWriter) -> None:
+        w.insert_page(PdfReader(str(other)).pages[annex], annex)
+        w.remove_page(annex + 1)
+
+    forged = _with_weergave(pdf, tmp_path / "elders-vervalst.pdf", elsewhere, paste)
+    no_poppler = {"PATH": str(Path(sys.executable).parent)}  # the venv: python and buurtbudget only
+    assert shutil.which("pdftotext") is not None  # poppler-utils: the first run uses it
+    assert shutil.which("pdftotext", path=no_poppler["PATH"]) is None
+    for extra in ({}, no_poppler):
+        r = cli("verifieer", str(forged), env_extra=extra)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+        found = re.findall(r"pagina (\d+): de PDF toont '([^']*)' waar de boeken '([^']*)' geven", r.stdout)
+        assert [n for n, _s, _b in found] == [str(annex + 1)], r.stdout
+        assert "205,00" in found[0][1] and "250,00" in found[0][2]
 
 
 # --------------------------------------------------------------- the signed dossier

@@ -133,10 +133,31 @@ def bench_dossier(gen, tmp: Path, repeat: int) -> list[dict]:
                 best = run
         out = tmp / ("dossier.pdf" if bonnen else "dossier-licht.pdf")
         out.write_bytes(pdf)
-        t0 = time.perf_counter()
-        verdict = verify(out)
-        best["verify"] = time.perf_counter() - t0
+        statement = pdf = None  # noqa: F841
+        best["verify"] = float("inf")
+        for _ in range(repeat + 1):  # as many runs as the render had: best of them
+            gc.collect()
+            t0 = time.perf_counter()
+            verdict = verify(out)
+            best["verify"] = min(best["verify"], time.perf_counter() - t0)
         best["honest"] = verdict.ok
+        best["pages-verdict"] = next((c.message for c in verdict.checks if c.name == "pagina's"), "")
+        # The auditor's machine has other fonts or libraries: the bytes differ, the text of every
+        # page of both statements is extracted and compared (the slower path).
+        import reports.weergave as weergave
+
+        own = weergave.environment
+        weergave.environment = lambda: "een andere machine"
+        try:
+            best["verify-elsewhere"] = float("inf")
+            for _ in range(repeat + 1):
+                gc.collect()
+                t0 = time.perf_counter()
+                elsewhere = verify(out)
+                best["verify-elsewhere"] = min(best["verify-elsewhere"], time.perf_counter() - t0)
+        finally:
+            weergave.environment = own
+        best["honest-elsewhere"] = elsewhere.ok
         results.append(best)
     return results
 
@@ -177,13 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         print("\n| dossier | transactions | annex rows | receipts | receipts MB | embedded files | pages "
-              "| load+rules+view+read s | render s | PDF MB | verifieer s | verdict |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+              "| load+rules+view+read s | render s | PDF MB | verifieer s | verifieer / (load+render) | verdict |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in bench_dossier(gen, tmp, args.repeat):
             kind = "receipts embedded" if r["bonnen"] else "light (--zonder-bonnen)"
             print(f"| {kind} | {r['n']:,} | {r['rows']:,} | {r['receipts']} | {r['receipt_bytes'] / 1e6:.1f} | "
                   f"{r['embedded']} | {r['pages']} | {r['load']:.2f} | {r['render']:.2f} | {r['bytes'] / 1e6:.1f} | "
-                  f"{r['verify']:.2f} | {'honest' if r['honest'] else 'DIFFERS'} |", flush=True)
+                  f"{r['verify']:.2f} | {r['verify'] / (r['load'] + r['render']):.2f} | "
+                  f"{'honest' if r['honest'] else 'DIFFERS'} |", flush=True)
+            print(f"  pagina's: {r['pages-verdict']}", flush=True)
+            print(f"  on another machine (text of every page): verifieer {r['verify-elsewhere']:.2f} s = "
+                  f"{r['verify-elsewhere'] / (r['load'] + r['render']):.2f} × (load+render), "
+                  f"{'honest' if r['honest-elsewhere'] else 'DIFFERS'}", flush=True)
         if args.dossier:
             print(f"load average after: {os.getloadavg()[0]:.2f}")
             return 0

@@ -18,10 +18,12 @@ def verifieer(
 ) -> int:
     """Controleer een verantwoording met de boeken en bonnen die erin zitten.
 
-    Pakt de ingesloten bestanden uit, rekent elke SHA-256 en de gecombineerde
-    na, laadt de ingesloten ledger met de regels en vergelijkt de cijfers van
-    pagina 1. Exit 0: de verantwoording is wat de boeken zeggen; 1: iets wijkt
-    af; 2: dit is geen verantwoording.
+    Leest elk object en elke stroom van de PDF, controleert de handtekening
+    (wie, wanneer, niets veranderd daarna), pakt de ingesloten bestanden uit,
+    rekent elke SHA-256 en de gecombineerde na, laadt de ingesloten ledger met
+    de regels, vergelijkt de cijfers van pagina 1 en elke pagina met de
+    verantwoording die de boeken opnieuw geven. Exit 0: de verantwoording is
+    wat de boeken zeggen; 1: iets wijkt af; 2: dit is geen verantwoording.
     """
     from reports.verify import NotAStatement, verify
 
@@ -65,9 +67,40 @@ def vaststellen(
     return 0
 
 
+sleutel_app = typer.Typer(help="De sleutel waarmee de penvoerder verantwoordingen ondertekent.",
+                          no_args_is_help=True, rich_markup_mode=None)
+
+
+@sleutel_app.command("maken")
+def sleutel_maken(
+    werkruimte: Path = typer.Argument(..., help="De werkruimte (de map met een map per buurtbudget)."),
+    penvoerder: str = typer.Option(..., "--penvoerder", help="Naam van de penvoerder, zoals die in het certificaat "
+                                                             "en bij de handtekening staat."),
+    organisatie: Optional[str] = typer.Option(None, "--organisatie", help="Organisatie (optioneel)."),
+    uitvoer: Optional[Path] = typer.Option(None, "-o", "--output",
+                                           help="Het sleutelbestand (.pem); standaard <werkruimte>/.sleutels/penvoerder.pem."),
+) -> int:
+    """Maak een sleutel en een zelfondertekend certificaat voor de penvoerder (modus 0600, buiten de ledgers)."""
+    from reports.onderteken import SleutelFout, maak_sleutel, sleutel_pad
+
+    if not werkruimte.is_dir():
+        raise UserError(f"{werkruimte}: werkruimte (map) niet gevonden")
+    try:
+        made = maak_sleutel(uitvoer or sleutel_pad(werkruimte), penvoerder, organisatie=organisatie)
+    except SleutelFout as exc:
+        raise UserError(str(exc))
+    console.print(f"Sleutel geschreven: {made.sleutel} (alleen voor jou leesbaar; deel hem met niemand)", markup=False)
+    console.print(f"Certificaat: {made.certificaat} (geef dit aan het stadsdeel)", markup=False)
+    console.print(f"Vingerafdruk (SHA-256): {made.vingerafdruk}", markup=False)
+    console.print(f"Onderteken met: buurtbudget report LEDGER -o VERANTWOORDING.pdf --onderteken {made.sleutel}",
+                  markup=False)
+    return 0
+
+
 def register(app: typer.Typer) -> None:
     app.command("verifieer")(verifieer)
     app.command("vaststellen")(vaststellen)
+    app.add_typer(sleutel_app, name="sleutel")
 
 
-__all__ = ["register", "vaststellen", "verifieer"]
+__all__ = ["register", "sleutel_maken", "vaststellen", "verifieer"]

@@ -66,6 +66,9 @@ def report(
     zonder_bonnen: bool = typer.Option(False, "--zonder-bonnen",
                                        help="Lichte versie: de bonnen worden genoemd maar niet ingesloten."),
     overschrijven: bool = typer.Option(False, "--overschrijven", help=OVERSCHRIJVEN_HELP),
+    onderteken: Optional[Path] = typer.Option(None, "--onderteken", metavar="SLEUTEL",
+                                              help="Onderteken de PDF (PAdES) met deze sleutel van de penvoerder "
+                                                   "(buurtbudget sleutel maken)."),
 ) -> int:
     """Schrijf de verantwoording van een buurtbudget als getagde PDF/A-3a, met de ledger en de bonnen erin."""
     from reports.render import render_statement, write_atomic
@@ -74,6 +77,17 @@ def report(
     statement = _statement(ledger, _date(tot, "--tot"), _taal(taal), bonnen=not zonder_bonnen)
     target = _output(output, overschrijven, "verantwoording", ledger)
     pdf, pages = render_statement(statement, sjablonen=folder)
+    signed = ""
+    if onderteken is not None:
+        from reports.onderteken import SleutelFout, lees_handtekeningen
+        from reports.onderteken import onderteken as sign
+
+        try:
+            pdf = sign(pdf, onderteken)  # after the PDF/A-3a is complete: an incremental update
+        except SleutelFout as exc:
+            raise UserError(str(exc))
+        first = lees_handtekeningen(pdf)[0]
+        signed = f"; ondertekend door {first.ondertekenaar} (certificaat SHA-256 {first.vingerafdruk})"
     target = write_atomic(target, pdf)
     count = statement.violation_count
     verdict = "alle regels voldaan" if not count else f"{count} overtreding(en) van de regels"
@@ -84,7 +98,7 @@ def report(
         bonnen += f", {len(receipts.missing)} ontbreken"
     print(f"Verantwoording geschreven: {target} ({pages} pagina's; {len(statement.view.cost_lines)} boekingen; "
           f"{bonnen}; {verdict}; SHA-256 van alle {len(statement.embedded)} ingesloten bestanden "
-          f"{statement.combined}; controle: buurtbudget verifieer {target})")
+          f"{statement.combined}{signed}; controle: buurtbudget verifieer {target})")
     return 0
 
 

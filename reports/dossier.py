@@ -77,13 +77,15 @@ def page_one(statement: Any) -> tuple[Figure, ...]:
     return tuple(figures)
 
 
-def manifest(statement: Any) -> dict[str, Any]:
-    """The manifest as a plain mapping (see `manifest_bytes`)."""
+def manifest(statement: Any, weergave: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The manifest as a plain mapping (see `manifest_bytes`); `weergave` is `reports.weergave.Weergave.as_dict()`."""
     receipt_names = {f.name for f in statement.receipts.files}
-    return {
+    value = {
         "soort": KIND,
         "versie": VERSION,
         "ledger": _main_name(statement),
+        # The ledger's folder: its name is the buurtbudget's slug (in the keywords); verifieer loads under it.
+        "map": statement.ledger_path.resolve().parent.name,
         "tot": statement.tot.isoformat() if statement.tot else None,
         "datum": statement.statement_date.isoformat(),
         "taal": statement.taal,
@@ -99,6 +101,9 @@ def manifest(statement: Any) -> dict[str, Any]:
         "sha256-alles": statement.combined,
         "cijfers": {f.key: f.text for f in page_one(statement)},
     }
+    if weergave is not None:  # what else the bytes depend on: how strictly verifieer may compare them
+        value["weergave"] = dict(weergave)
+    return value
 
 
 def _main_name(statement: Any) -> str:
@@ -109,9 +114,9 @@ def _main_name(statement: Any) -> str:
     return statement.ledger_path.name
 
 
-def manifest_bytes(statement: Any) -> bytes:
+def manifest_bytes(statement: Any, weergave: Mapping[str, str] | None = None) -> bytes:
     """Deterministic JSON (sorted keys, UTF-8): the same books give the same bytes."""
-    return (json.dumps(manifest(statement), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(manifest(statement, weergave), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
 def read_manifest(content: bytes) -> Mapping[str, Any] | None:

@@ -376,13 +376,17 @@ def _html_to_pdf(html: str, attachments: Sequence[Embedded], fetcher: Any, stamp
     return pdf, len(document.pages)
 
 
-def statement_html(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> str:
+def statement_template_dirs(statement: Any, sjablonen: str | os.PathLike | None = None) -> list[Path]:
     header = statement.view.header
-    dirs = template_dirs(
+    return template_dirs(
         sjablonen=sjablonen,
         stadsdeel_dir=stadsdeel_folder(statement.ledger_path, header.stadsdeel if header else None),
     )
-    env = make_env(dirs, statement.taal)
+
+
+def statement_html(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> str:
+    header = statement.view.header
+    env = make_env(statement_template_dirs(statement, sjablonen), statement.taal)
     from reports.dossier import page_one
     from reports.pdf_finish import link_href
 
@@ -409,7 +413,7 @@ def receipt_cell(receipts: Any, links: Mapping[str, str], missing: str, line: An
     return Markup(", ").join(parts)
 
 
-def statement_attachments(statement: Any) -> list[Embedded]:
+def statement_attachments(statement: Any, weergave: Mapping[str, str] | None = None) -> list[Embedded]:
     """The ledger's sources (Source), its receipts and the manifest (Supplement).
 
     The manifest is page 1's figures and the list of files in a form a program reads
@@ -422,7 +426,7 @@ def statement_attachments(statement: Any) -> list[Embedded]:
         Embedded(f.name, f.content, f"SHA-256 {f.sha256}", "Supplement" if f.name in receipts else "Source")
         for f in statement.embedded
     ]
-    files.append(Embedded(MANIFEST_NAME, manifest_bytes(statement),
+    files.append(Embedded(MANIFEST_NAME, manifest_bytes(statement, weergave),
                           "Cijfers van pagina 1 en de lijst van ingesloten bestanden (buurtbudget verifieer)",
                           "Supplement"))
     return files
@@ -430,9 +434,12 @@ def statement_attachments(statement: Any) -> list[Embedded]:
 
 def render_statement(statement: Any, *, sjablonen: str | os.PathLike | None = None) -> tuple[bytes, int]:
     """The statement as tagged PDF/A-3a bytes with its sources, receipts and manifest embedded; (bytes, pages)."""
+    from reports.weergave import current
+
     html = statement_html(statement, sjablonen=sjablonen)
     links = dict(enumerate(f.name for f in statement.embedded)) if statement.receipts.embedded else {}
-    return html_to_pdf(html, attachments=statement_attachments(statement), date=statement.statement_date,
+    weergave = current(statement_template_dirs(statement, sjablonen)).as_dict()
+    return html_to_pdf(html, attachments=statement_attachments(statement, weergave), date=statement.statement_date,
                        links=links, link_label=statement.labels["receipt"])
 
 

@@ -101,6 +101,9 @@ def _dutch_usage(message: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = sys.argv[1:] if argv is None else argv
+        if args[:2] == ["signalen", "gezien"]:
+            # `signalen PATH...` takes any path; `signalen gezien` is the hidden command that marks one.
+            args = argv = ["signalen-gezien", *args[2:]]
         if args[:1] == ["check"]:
             # The plain `check PATH... [--format F]` without typer: typer builds a pydantic
             # adapter per parameter (+12 MB, +0.1 s on every run). Anything else goes to typer.

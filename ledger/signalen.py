@@ -29,6 +29,11 @@ the date inside the file) is `bon_kenmerk`, at the edge.
 
 Names are compared by `ledger.vier_ogen.naam_sleutel`, the one comparison
 key of a person; IBANs without spaces, in capitals.
+
+Each signal has an ID (`signaal_id`: its code and what its bookings are, no
+line numbers). `custom "signaal-gezien" "<id>"` with `reden:` and `door:` marks
+it as seen (`gezien_entry`, `gezien_van`); `met_gezien` attaches the marks that
+count, `markeer_bezwaar` is the one policy of who may mark.
 """
 
 from __future__ import annotations

@@ -49,18 +49,24 @@ def werkruimte_van(ledger: Path) -> list[Path]:
     return [boven] if anderen and pad.name == "main.beancount" else [pad]
 
 
-def bereken(paden: list[Path]):
-    """The signals over these ledgers/workspaces with their marks, and the ledgers' slugs."""
+def bereken(paden: list[Path], tot=None):
+    """The signals over these ledgers/workspaces with their marks, the payments and the ledgers' kenmerken.
+
+    `tot`: only the bookings and marks up to that date (a statement or overview `--tot`).
+    """
     from ledger.signalen import met_gezien, signalen_van
 
     betalingen, kenmerken, drempels, markeringen = verzamel(paden)
+    if tot is not None:
+        betalingen = [b for b in betalingen if b.datum <= tot]
+        markeringen = [g for g in markeringen if g.datum <= tot]
     return met_gezien(signalen_van(betalingen, kenmerken, drempels), markeringen), betalingen, kenmerken
 
 
-def van_ledger(ledger: Path):
+def van_ledger(ledger: Path, tot=None):
     """The signals that involve this ledger, computed across its workspace (cross-ledger signals count)."""
     slug = _slug(ledger)
-    gevonden, betalingen, _ = bereken(werkruimte_van(ledger))
+    gevonden, betalingen, _ = bereken(werkruimte_van(ledger), tot)
     return [s for s in gevonden if slug in s.ledgers], betalingen
 
 

@@ -210,7 +210,7 @@ def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGro
     return tuple(groups)
 
 
-def statement_signals(path: Path) -> tuple[tuple[Signaal, ...], str | None]:
+def statement_signals(path: Path, tot: datetime.date | None = None) -> tuple[tuple[Signaal, ...], str | None]:
     """The signals of the ledger at `path` across its workspace, each place relative to the workspace
     (the same books elsewhere give the same text); or why they could not be computed."""
     from dataclasses import replace
@@ -220,7 +220,7 @@ def statement_signals(path: Path) -> tuple[tuple[Signaal, ...], str | None]:
     from ledger.loading import LedgerReadError
 
     try:
-        gevonden, _ = signalering.van_ledger(path)
+        gevonden, _ = signalering.van_ledger(path, tot)
     except (UserError, LedgerReadError) as exc:
         return (), str(exc)
     root = Path(path).resolve().parent.parent
@@ -276,12 +276,12 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         tot=tot,
         overschrijvingen=tuple(o for o in overschrijvingen(loaded.entries) if o.datum <= statement_date),
         kaderwijzigingen=kaderwijzigingen(loaded.view.header_entry),
-        **_signal_fields(loaded.path, signalen),
+        **_signal_fields(loaded.path, signalen, tot),
     )
 
 
-def _signal_fields(path: Path, signalen: Sequence[Signaal] | None) -> dict[str, Any]:
+def _signal_fields(path: Path, signalen: Sequence[Signaal] | None, tot: datetime.date | None) -> dict[str, Any]:
     if signalen is not None:
         return {"signalen": tuple(signalen)}
-    found, fout = statement_signals(path)
+    found, fout = statement_signals(path, tot)
     return {"signalen": found, "signalen_fout": fout}

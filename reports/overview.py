@@ -185,12 +185,12 @@ def build_overview(workspace: str | os.PathLike, *, stadsdeel: str | None = None
     statement_date = tot or (max(dates) if dates else None)
     if statement_date is None:
         raise StatementError(f"{root}: geen leesbare buurtbudgetten gevonden (verwacht <map>/main.beancount)")
-    per_budget, fout = _signals(root, paths)
+    per_budget, fout = _signals(root, paths, tot)
     rows = [replace(r, signalen=per_budget.get(r.folder, ())) for r in rows]
     return Overview(root, stadsdeel, taal, statement_date, tuple(rows), signalen_fout=fout)
 
 
-def _signals(root: Path, paths: Sequence[Path]) -> tuple[dict[str, tuple[Signaal, ...]], str | None]:
+def _signals(root: Path, paths: Sequence[Path], tot: datetime.date | None) -> tuple[dict[str, tuple[Signaal, ...]], str | None]:
     """Every budget's signals, computed once across the workspace (places relative to it)."""
     from buurtbudget_admin import signalering
     from buurtbudget_admin.errors import UserError
@@ -198,7 +198,7 @@ def _signals(root: Path, paths: Sequence[Path]) -> tuple[dict[str, tuple[Signaal
     if not paths:
         return {}, None
     try:
-        gevonden, _betalingen, _kenmerken = signalering.bereken([root])
+        gevonden, _betalingen, _kenmerken = signalering.bereken([root], tot)
     except (UserError, LedgerReadError) as exc:
         return {}, str(exc)
     gevonden = [replace(x, plekken=tuple(_relative_place(p, root) for p in x.plekken)) for x in gevonden]

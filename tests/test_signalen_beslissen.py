@@ -261,3 +261,16 @@ def test_the_public_view_never_shows_a_signal(ws: Path):
     assert "SIG-" not in html and dubbel["id"] not in html and "nagebeld" not in html and "Signalen" not in html
     # The statement (which lists the signals) is not served to the public.
     assert client.get(f"/{slug}/extension/Buurtbudget/pdf").status_code == 403
+
+
+def test_statement_up_to_a_date_shows_the_signals_up_to_it(sjabloon: Path, tmp_path: Path):
+    a = sjabloon / "buurt-a" / "main.beancount"
+    found = _json(sjabloon)
+    dubbel = _by_code(found, "SIG-DUBBEL", _line(a, "^decl-2025-003"))  # claims of 3 June
+    hout = _by_code(found, "SIG-BON-DUBBEL", _line(a, "Hout speeltuin"))  # March and April
+    out = tmp_path / "v.pdf"
+    result = cli("report", str(sjabloon / "buurt-a"), "-o", str(out), "--zonder-bonnen", "--tot", "2025-06-02",
+                 door=None)
+    assert result.returncode == 0, result.stderr
+    text = _pdf_text(out)
+    assert hout["id"] in text and dubbel["id"] not in text

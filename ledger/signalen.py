@@ -211,9 +211,12 @@ def signaal_id(code: str, betalingen: Iterable[Betaling]) -> str:
     return f"{code.removeprefix('SIG-').lower()}-{digest[:8]}"
 
 
-def _signaal(code: str, ernst: str, uitleg: str, betalingen: Sequence[Betaling]) -> Signaal:
+def _signaal(code: str, ernst: str, uitleg: str, betalingen: Sequence[Betaling],
+             ook_betrokken: Iterable[str | None] = ()) -> Signaal:
+    """`ook_betrokken`: people the signal concerns beyond those its bookings name (whose account it is)."""
     ordered = sorted({id(b): b for b in betalingen}.values(), key=lambda b: (b.datum, b.ledger, b.plek))
     personen = {naam_sleutel(n) for b in ordered for n in (b.naam, b.ingevoerd_door, b.goedgekeurd_door)}
+    personen |= {naam_sleutel(n) for n in ook_betrokken}
     return Signaal(code, ernst, uitleg, tuple(b.plek for b in ordered),
                    tuple(sorted({b.link for b in ordered if b.link})), tuple(sorted({b.ledger for b in ordered})),
                    id=signaal_id(code, ordered), betrokkenen=tuple(sorted(personen - {""})))
@@ -277,12 +280,13 @@ def eigen_iban(betalingen: Sequence[Betaling], kenmerken: Mapping[str, LedgerKen
         if not iban or b.soort == "kosten":
             continue
         k = kenmerken.get(b.ledger)
-        redenen = []
+        redenen, eigenaars = [], []
         if k is not None and iban == iban_sleutel(k.iban):
             redenen.append("de eigen rekening van het buurtbudget")
         if k is not None and k.penvoerder and naam_sleutel(k.penvoerder) != b.sleutel \
                 and iban in bekende_ibans.get(naam_sleutel(k.penvoerder), ()):
             redenen.append(f"de rekening van de penvoerder ({k.penvoerder})")
+            eigenaars.append(k.penvoerder)
         for rol, wie in (("invoerder", b.ingevoerd_door), ("goedkeurder", b.goedgekeurd_door)):
             sleutel = naam_sleutel(wie)
             if sleutel and sleutel != b.sleutel and iban in bekende_ibans.get(sleutel, ()):
@@ -291,7 +295,7 @@ def eigen_iban(betalingen: Sequence[Betaling], kenmerken: Mapping[str, LedgerKen
             signalen.append(_signaal(
                 "SIG-EIGEN-IBAN", "hoog",
                 f"{_wie(b)} wordt betaald op {iban}: {', '.join(redenen)}. Geld van de buurt hoort niet "
-                "op de rekening van wie het beheert of goedkeurt.", [b]))
+                "op de rekening van wie het beheert of goedkeurt.", [b], eigenaars))
     return signalen
 
 

@@ -274,3 +274,13 @@ def test_statement_up_to_a_date_shows_the_signals_up_to_it(sjabloon: Path, tmp_p
     assert result.returncode == 0, result.stderr
     text = _pdf_text(out)
     assert hout["id"] in text and dubbel["id"] not in text
+
+
+def test_whose_account_a_signal_names_may_not_mark_it(ws: Path):
+    a = ws / "buurt-a" / "main.beancount"
+    # Jan Jansen's claim is paid to the penvoerder's account: the penvoerder is concerned.
+    eigen = _by_code(_json(ws), "SIG-EIGEN-IBAN", _line(a, "^decl-2025-002"))
+    digest = folder_digest(ws)
+    result = cli("signalen", "gezien", str(a), eigen["id"], "--reden", "in orde", "--door", PENVOERDER, door=None)
+    assert result.returncode == 1 and "niet als gezien markeren" in result.stderr
+    assert folder_digest(ws) == digest

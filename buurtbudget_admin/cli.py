@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         if fout:
             _say(f"fout: {fout}")
             return 2
+        if args[:2] == ["signalen", "gezien"]:
+            # `signalen PATH...` takes any path; `signalen gezien` is the hidden command that marks one.
+            args = argv = ["signalen-gezien", *args[2:]]
         if args[:1] == ["check"]:
             # The plain `check PATH... [--format F]` without typer: typer builds a pydantic
             # adapter per parameter (+12 MB, +0.1 s on every run). Anything else goes to typer.

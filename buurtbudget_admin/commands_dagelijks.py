@@ -415,9 +415,38 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
                               f"{r.date.isoformat()}); controleer het IBAN {o.iban}", markup=False)
     console.print(f"  vastgelegd in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""),
                   markup=False)
+    _batch_signalen(Path(result.pad), {o.link for o in batch.overboekingen})
     console.print("Upload het bestand bij de bank; de betalingen worden geboekt bij de import van het afschrift. "
                   f"Voert de bank het niet uit: buurtbudget betaal {ledger} --intrekken {batch.msgid}", markup=False)
     return 0
+
+
+def _batch_signalen(ledger: Path, links: set[str]) -> None:
+    """The signals about the batch's claims and invoices, over the ledger's whole workspace.
+
+    Printed after the batch is recorded, before the file goes to the bank: signals never block,
+    and one that cannot be computed (another ledger of the workspace unreadable) is said, not fatal.
+    """
+    from buurtbudget_admin import signalering
+    from buurtbudget_admin.errors import UserError
+    from ledger.loading import LedgerReadError
+
+    try:
+        gevonden, betalingen = signalering.van_ledger(ledger)
+    except (UserError, LedgerReadError) as exc:
+        err_console.print(f"let op: de signalen konden niet worden bepaald ({exc}); kijk ze na met "
+                          f"buurtbudget signalen {ledger}", markup=False)
+        return
+    slug = ledger.resolve().parent.name
+    plekken = {b.plek for b in betalingen if b.ledger == slug and b.link in links}
+    betreft = [s for s in gevonden if plekken.intersection(s.plekken)]
+    if not betreft:
+        console.print("Geen signalen bij deze betaalopdracht.", markup=False)
+        return
+    console.print(f"Signalen bij deze betaalopdracht ({len(betreft)}; waarschuwingen, ze houden niets tegen; "
+                  "kijk ze na voor u het bestand uploadt):", markup=False)
+    for s in betreft:
+        console.print("  " + s.format().replace("\n", "\n  "), markup=False)
 
 
 def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Optional[str],

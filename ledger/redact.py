@@ -290,6 +290,8 @@ def _clean_entry(entry: data.Directive, secrets: Secrets) -> data.Directive | No
         return None  # the Pad directive makes it again on load
     if isinstance(entry, data.Custom) and entry.type.startswith(_FAVA_PREFIX):
         return None  # Fava's settings of the copy are the caller's (`fava_options`)
+    if isinstance(entry, data.Custom) and entry.type == "signaal-gezien":
+        return None  # signals are for beheer and the auditor; a mark's reason can name people
     private = id(entry) in secrets.private_ids
     meta = _clean_meta(entry.meta, secrets, private)
     entry = _neutral_words(entry, secrets)

@@ -29,6 +29,11 @@ the date inside the file) is `bon_kenmerk`, at the edge.
 
 Names are compared by `ledger.vier_ogen.naam_sleutel`, the one comparison
 key of a person; IBANs without spaces, in capitals.
+
+Each signal has an ID (`signaal_id`: its code and what its bookings are, no
+line numbers). `custom "signaal-gezien" "<id>"` with `reden:` and `door:` marks
+it as seen (`gezien_entry`, `gezien_van`); `met_gezien` attaches the marks that
+count, `markeer_bezwaar` is the one policy of who may mark.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import io
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -141,6 +146,31 @@ class LedgerKenmerken:
 
 
 @dataclass(frozen=True, slots=True)
+class Gezien:
+    """A `custom "signaal-gezien"` directive: someone looked at a signal and says why it may stand."""
+
+    id: str
+    door: str
+    reden: str
+    ledger: str
+    datum: datetime.date
+    plek: str
+
+    @classmethod
+    def uit(cls, sid: str, data: Mapping[str, Any]) -> "Gezien":
+        """The mark of signal `sid` from its `as_dict` (a statement's manifest); ValueError when malformed."""
+        return cls(sid, str(data["door"]), str(data["reden"]), str(data["ledger"]),
+                   datetime.date.fromisoformat(str(data["datum"])), str(data["plek"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"door": self.door, "reden": self.reden, "ledger": self.ledger, "datum": self.datum.isoformat(),
+                "plek": self.plek}
+
+    def format(self) -> str:
+        return f"gezien door {self.door}: {self.reden}"
+
+
+@dataclass(frozen=True, slots=True)
 class Signaal:
     code: str
     ernst: str  # "hoog" | "midden" | "laag"
@@ -148,14 +178,31 @@ class Signaal:
     plekken: tuple[str, ...]  # file:line of each booking involved
     links: tuple[str, ...] = ()
     ledgers: tuple[str, ...] = ()
+    id: str = ""  # stable across line shifts: see `signaal_id`
+    betrokkenen: tuple[str, ...] = field(default=(), compare=False)  # name keys of everyone in its bookings
+    gezien: tuple[Gezien, ...] = ()
+
+    @classmethod
+    def uit(cls, data: Mapping[str, Any]) -> "Signaal":
+        """A signal from its `as_dict` (a statement's manifest); ValueError when malformed."""
+        try:
+            sid = str(data["id"])
+            return cls(str(data["code"]), str(data["ernst"]), str(data["uitleg"]),
+                       tuple(map(str, data["plekken"])), tuple(map(str, data.get("links") or ())),
+                       tuple(map(str, data.get("ledgers") or ())), sid,
+                       gezien=tuple(Gezien.uit(sid, g) for g in data.get("gezien") or ()))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"geen signaal: {exc}") from None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "ernst": self.ernst, "uitleg": self.uitleg, "plekken": list(self.plekken),
-                "links": list(self.links), "ledgers": list(self.ledgers)}
+        return {"id": self.id, "code": self.code, "ernst": self.ernst, "uitleg": self.uitleg,
+                "plekken": list(self.plekken), "links": list(self.links), "ledgers": list(self.ledgers),
+                "gezien": [g.as_dict() for g in self.gezien]}
 
     def format(self) -> str:
         waar = ", ".join(self.plekken)
-        return f"{self.code} [{self.ernst}] {self.uitleg} ({waar})"
+        regel = f"{self.code} {self.id} [{self.ernst}] {self.uitleg} ({waar})"
+        return "\n".join([regel, *(f"  {g.format()}" for g in self.gezien)])
 
 
 def iban_sleutel(iban: object) -> str | None:
@@ -170,10 +217,27 @@ def _iban_sleutel(tekst: str) -> str | None:
     return "".join(tekst.split()).upper() or None
 
 
-def _signaal(code: str, ernst: str, uitleg: str, betalingen: Sequence[Betaling]) -> Signaal:
+def signaal_id(code: str, betalingen: Iterable[Betaling]) -> str:
+    """A signal's ID: its code and what its bookings are (ledger, kind, link, date, amount, name, IBAN).
+
+    No line numbers, so it survives a booking added above; a signal that gains a booking is a new
+    signal (the new booking was not seen), and gets a new ID.
+    """
+    delen = sorted(f"{b.ledger}|{b.soort}|{b.link or ''}|{b.datum.isoformat()}|{b.bedrag}|{b.sleutel}|{b.iban_k or ''}"
+                   for b in betalingen)
+    digest = hashlib.sha256("\n".join([code, *delen]).encode("utf-8")).hexdigest()
+    return f"{code.removeprefix('SIG-').lower()}-{digest[:8]}"
+
+
+def _signaal(code: str, ernst: str, uitleg: str, betalingen: Sequence[Betaling],
+             ook_betrokken: Iterable[str | None] = ()) -> Signaal:
+    """`ook_betrokken`: people the signal concerns beyond those its bookings name (whose account it is)."""
     ordered = sorted({id(b): b for b in betalingen}.values(), key=lambda b: (b.datum, b.ledger, b.plek))
+    personen = {naam_sleutel(n) for b in ordered for n in (b.naam, b.ingevoerd_door, b.goedgekeurd_door)}
+    personen |= {naam_sleutel(n) for n in ook_betrokken}
     return Signaal(code, ernst, uitleg, tuple(b.plek for b in ordered),
-                   tuple(sorted({b.link for b in ordered if b.link})), tuple(sorted({b.ledger for b in ordered})))
+                   tuple(sorted({b.link for b in ordered if b.link})), tuple(sorted({b.ledger for b in ordered})),
+                   id=signaal_id(code, ordered), betrokkenen=tuple(sorted(personen - {""})))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -234,12 +298,13 @@ def eigen_iban(betalingen: Sequence[Betaling], kenmerken: Mapping[str, LedgerKen
         if not iban or b.soort == "kosten":
             continue
         k = kenmerken.get(b.ledger)
-        redenen = []
+        redenen, eigenaars = [], []
         if k is not None and iban == iban_sleutel(k.iban):
             redenen.append("de eigen rekening van het buurtbudget")
         if k is not None and k.penvoerder and naam_sleutel(k.penvoerder) != b.sleutel \
                 and iban in bekende_ibans.get(naam_sleutel(k.penvoerder), ()):
             redenen.append(f"de rekening van de penvoerder ({k.penvoerder})")
+            eigenaars.append(k.penvoerder)
         for rol, wie in (("invoerder", b.ingevoerd_door), ("goedkeurder", b.goedgekeurd_door)):
             sleutel = naam_sleutel(wie)
             if sleutel and sleutel != b.sleutel and iban in bekende_ibans.get(sleutel, ()):
@@ -248,7 +313,7 @@ def eigen_iban(betalingen: Sequence[Betaling], kenmerken: Mapping[str, LedgerKen
             signalen.append(_signaal(
                 "SIG-EIGEN-IBAN", "hoog",
                 f"{_wie(b)} wordt betaald op {iban}: {', '.join(redenen)}. Geld van de buurt hoort niet "
-                "op de rekening van wie het beheert of goedkeurt.", [b]))
+                "op de rekening van wie het beheert of goedkeurt.", [b], eigenaars))
     return signalen
 
 
@@ -619,3 +684,56 @@ def betalingen_van(slug: str, view: Any, entries: Sequence[Any], options_map: Ma
 def kenmerken_van(slug: str, view: Any) -> LedgerKenmerken:
     header = view.header
     return LedgerKenmerken(slug, getattr(header, "iban", None), getattr(header, "beheerder", None))
+
+
+# --- marking a signal "gezien" ------------------------------------------------------------------
+
+GEZIEN = "signaal-gezien"
+
+
+def gezien_van(slug: str, entries: Iterable[Any]) -> list[Gezien]:
+    """The `custom "signaal-gezien" "<id>"` directives of one loaded ledger (one without a reason is none)."""
+    from beancount.core import data
+
+    found = []
+    for e in entries:
+        if not isinstance(e, data.Custom) or e.type != GEZIEN or not e.values:
+            continue
+        sid, reden, door = e.values[0].value, e.meta.get("reden"), e.meta.get("door")
+        if isinstance(sid, str) and isinstance(reden, str) and reden.strip() and isinstance(door, str):
+            found.append(Gezien(sid, door, reden.strip(), slug, e.date, _plek(e.meta)))
+    return found
+
+
+def met_gezien(signalen: Iterable[Signaal], markeringen: Iterable[Gezien]) -> list[Signaal]:
+    """Each signal with the marks of its ID. A mark counts only from a ledger the signal involves
+    (a ledger cannot dismiss another's signal) and not by someone it concerns (a hand-edited mark)."""
+    per_id: dict[str, list[Gezien]] = defaultdict(list)
+    for g in markeringen:
+        per_id[g.id].append(g)
+    result = []
+    for s in signalen:
+        geldig = tuple(sorted((g for g in per_id.get(s.id, ()) if g.ledger in s.ledgers
+                               and naam_sleutel(g.door) not in s.betrokkenen),
+                              key=lambda g: (g.datum, g.ledger, g.plek)))
+        result.append(replace(s, gezien=geldig) if geldig else s)
+    return result
+
+
+def markeer_bezwaar(signaal: Signaal, slug: str, door: str) -> str | None:
+    """Why `door` may not mark this signal gezien in ledger `slug` (Dutch), or None when they may."""
+    if slug not in signaal.ledgers:
+        return (f"signaal {signaal.id} gaat niet over deze ledger ({slug}) maar over "
+                f"{', '.join(signaal.ledgers)}; markeer het daar")
+    if naam_sleutel(door) in signaal.betrokkenen:
+        return (f"{door} komt voor in de boekingen van signaal {signaal.id} (als declarant, begunstigde, "
+                "invoerder of goedkeurder) en mag het daarom niet als gezien markeren; vraag iemand anders")
+    return None
+
+
+def gezien_entry(datum: datetime.date, sid: str, reden: str, door: str):
+    """The directive that records a mark (text by `ledger.tekst`, the one serializer)."""
+    from ledger import tekst
+
+    return tekst.custom(datum, GEZIEN, [tekst.custom_waarde(sid)],
+                        tekst.meta_van([("reden", reden), ("door", door)]))

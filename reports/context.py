@@ -16,11 +16,12 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import rules
 from ledger.toch import Overschrijving, overschrijvingen
 from ledger.kaderwijziging import KaderWijziging, kaderwijzigingen
+from ledger.signalen import Signaal
 from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.view import Buurtbudget, CostLine
 from reports.labels import labels_for
@@ -85,6 +86,9 @@ class Statement:
             return None
         return v.settled - v.unspent
     kaderwijzigingen: tuple[KaderWijziging, ...] = ()  # the kader changed after the ledger was made, and why
+    # The signals about this ledger, computed across its workspace, places relative to the workspace.
+    signalen: tuple[Signaal, ...] = ()
+    signalen_fout: str | None = None  # why the signals could not be computed
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -206,11 +210,43 @@ def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGro
     return tuple(groups)
 
 
+def statement_signals(path: Path, tot: datetime.date | None = None, geladen=None,
+                      ) -> tuple[tuple[Signaal, ...], str | None]:
+    """The signals of the ledger at `path` across its workspace, each place relative to the workspace
+    (the same books elsewhere give the same text); or why they could not be computed.
+
+    `geladen`: the ledger as the statement loaded it, so it is not loaded a second time."""
+    from dataclasses import replace
+
+    from buurtbudget_admin import signalering
+    from buurtbudget_admin.errors import UserError
+    from ledger.loading import LedgerReadError
+
+    try:
+        gevonden, _ = signalering.van_ledger(path, tot, geladen)
+    except (UserError, LedgerReadError) as exc:
+        return (), str(exc)
+    root = Path(path).resolve().parent.parent
+    return tuple(replace(s, plekken=tuple(_relative_place(p, root) for p in s.plekken)) for s in gevonden), None
+
+
+def _relative_place(plek: str, root: Path) -> str:
+    bestand, _, regel = plek.rpartition(":")
+    try:
+        return f"{Path(bestand).relative_to(root).as_posix()}:{regel}"
+    except ValueError:
+        return plek
+
+
 def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None, taal: str = "nl",
-                    bonnen: bool = True) -> Statement:
+                    bonnen: bool = True, signalen: Sequence[Signaal] | None = None,
+                    signalen_fout: str | None = None) -> Statement:
     """Load and check a ledger and arrange what its statement shows. No clock is read.
 
     `bonnen=False` makes the light version: the receipts are named, not read or embedded.
+    `signalen`: the ledger's signals when the caller computed them (the overview, once for a
+    whole workspace, or verifieer from the statement's manifest) and `signalen_fout` why they
+    could not be; None computes them here, across the ledger's workspace.
     """
     labels = labels_for(taal)
     loaded, problems = check_ledger(path, tot=tot, peildatum=tot)
@@ -245,4 +281,13 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         tot=tot,
         overschrijvingen=tuple(o for o in overschrijvingen(loaded.entries) if o.datum <= statement_date),
         kaderwijzigingen=kaderwijzigingen(loaded.view.header_entry),
+        **_signal_fields(loaded, signalen, signalen_fout, tot),
     )
+
+
+def _signal_fields(loaded, signalen: Sequence[Signaal] | None, fout: str | None,
+                   tot: datetime.date | None) -> dict[str, Any]:
+    if signalen is not None:
+        return {"signalen": tuple(signalen), "signalen_fout": fout}
+    found, fout = statement_signals(loaded.path, tot, loaded)
+    return {"signalen": found, "signalen_fout": fout}

@@ -100,6 +100,9 @@ def manifest(statement: Any, weergave: Mapping[str, str] | None = None) -> dict[
         "bonnen-niet-ingesloten": [] if statement.receipts.embedded else [f.name for f in statement.receipts.files],
         "sha256-alles": statement.combined,
         "cijfers": {f.key: f.text for f in page_one(statement)},
+        # The signals look across the workspace, which is not embedded: verifieer takes them from here.
+        "signalen": [x.as_dict() for x in getattr(statement, "signalen", ())],
+        "signalen-fout": getattr(statement, "signalen_fout", None),
     }
     if weergave is not None:  # what else the bytes depend on: how strictly verifieer may compare them
         value["weergave"] = dict(weergave)

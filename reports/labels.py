@@ -79,6 +79,18 @@ NL: dict[str, str] = {
     "overrides-intro": "Deze boekingen maakten een regel erger of raakten een afgesloten periode, en zijn toch "
                        "geschreven met een reden. De overtreding zelf staat hierboven bij de regels.",
     "no-overrides": "Geen enkele boeking is toch geschreven tegen het oordeel van de regels in.",
+    "signals": "Signalen",
+    "signals-intro": "Wat per boeking mag, maar samen verdacht is (dezelfde bon twee keer, een betaling op de "
+                     "rekening van wie beheert of goedkeurt, ...), berekend over alle buurtbudgetten van de "
+                     "werkruimte. Een signaal is geen overtreding maar een vraag om te kijken; een gezien signaal "
+                     "blijft hier staan, met wie het zag en waarom.",
+    "no-signals": "Geen signalen.",
+    "signals-error": "De signalen konden niet worden bepaald",
+    "severity": "Ernst",
+    "seen-by": "gezien door",
+    "signals-per-budget": "Signalen per buurtbudget",
+    "signals-high": "Hoog",
+    "signals-seen": "Gezien",
     "reason": "Reden",
     "by": "Door",
     "after-settlement": "Verschil met de afsluiting (boekingen na de afsluiting)",
@@ -226,6 +238,18 @@ EN: dict[str, str] = {
     "overrides-intro": "These bookings made a rule worse or touched a closed period, and were written anyway with "
                        "a reason. The violation itself is listed above under the rules.",
     "no-overrides": "No booking was written against the rules' verdict.",
+    "signals": "Signals",
+    "signals-intro": "What is allowed one booking at a time but suspicious together (the same receipt twice, a "
+                     "payment to the account of whoever manages or approves, ...), computed across every budget of "
+                     "the workspace. A signal is no violation but a request to look; a signal marked as seen stays "
+                     "listed here, with who saw it and why.",
+    "no-signals": "No signals.",
+    "signals-error": "The signals could not be computed",
+    "severity": "Severity",
+    "seen-by": "seen by",
+    "signals-per-budget": "Signals per budget",
+    "signals-high": "High",
+    "signals-seen": "Seen",
     "reason": "Reason",
     "by": "By",
     "after-settlement": "Difference with the settlement (bookings after the settlement)",

@@ -22,7 +22,8 @@ from typing import Callable, Sequence
 
 from ledger.loading import LedgerReadError
 from ledger.money import format_percentage
-from reports.context import StatementError, Violation, build_statement
+from ledger.signalen import Signaal
+from reports.context import StatementError, Violation, _relative_place, build_statement
 from reports.labels import labels_for
 from reports.sources import SourceFile
 
@@ -46,6 +47,10 @@ class OverviewRow:
     sources: tuple[SourceFile, ...]
     combined_hash: str
     error: str | None = None  # the ledger could not be read at all
+    signalen: tuple[Signaal, ...] = ()  # the signals about this budget, across the workspace
+
+    def signalen_van(self, ernst: str) -> tuple[Signaal, ...]:
+        return tuple(x for x in self.signalen if x.ernst == ernst)
 
     @property
     def support_pct(self) -> str:
@@ -59,6 +64,7 @@ class Overview:
     taal: str
     statement_date: datetime.date
     rows: tuple[OverviewRow, ...]
+    signalen_fout: str | None = None  # why the signals could not be computed
 
     @property
     def readable(self) -> tuple[OverviewRow, ...]:
@@ -108,7 +114,8 @@ def summarize(path: str, workspace: str, tot: datetime.date | None, taal: str) -
     """One ledger's row (runs in a worker process)."""
     folder = Path(os.path.relpath(Path(path).parent, workspace)).as_posix()
     try:
-        statement = build_statement(path, tot=tot, taal=taal, bonnen=False)  # the overview embeds no receipts
+        # The overview embeds no receipts; its signals are computed once for the workspace (`_signals`).
+        statement = build_statement(path, tot=tot, taal=taal, bonnen=False, signalen=())
     except (LedgerReadError, StatementError) as exc:
         message = exc.message if isinstance(exc, LedgerReadError) else str(exc)
         where = f"{folder}/main.beancount" + (f":{exc.lineno}" if getattr(exc, "lineno", 0) else "")
@@ -178,4 +185,25 @@ def build_overview(workspace: str | os.PathLike, *, stadsdeel: str | None = None
     statement_date = tot or (max(dates) if dates else None)
     if statement_date is None:
         raise StatementError(f"{root}: geen leesbare buurtbudgetten gevonden (verwacht <map>/main.beancount)")
-    return Overview(root, stadsdeel, taal, statement_date, tuple(rows))
+    per_budget, fout = _signals(root, paths, tot)
+    rows = [replace(r, signalen=per_budget.get(r.folder, ())) for r in rows]
+    return Overview(root, stadsdeel, taal, statement_date, tuple(rows), signalen_fout=fout)
+
+
+def _signals(root: Path, paths: Sequence[Path], tot: datetime.date | None) -> tuple[dict[str, tuple[Signaal, ...]], str | None]:
+    """Every budget's signals, computed once across the workspace (places relative to it)."""
+    from buurtbudget_admin import signalering
+    from buurtbudget_admin.errors import UserError
+
+    if not paths:
+        return {}, None
+    try:
+        gevonden, _betalingen, _kenmerken = signalering.bereken([root], tot)
+    except (UserError, LedgerReadError) as exc:
+        return {}, str(exc)
+    gevonden = [replace(x, plekken=tuple(_relative_place(p, root) for p in x.plekken)) for x in gevonden]
+    per_budget: dict[str, tuple[Signaal, ...]] = {}
+    for path in paths:
+        slug = path.parent.name
+        per_budget[Path(os.path.relpath(path.parent, root)).as_posix()] = tuple(x for x in gevonden if slug in x.ledgers)
+    return per_budget, None

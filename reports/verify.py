@@ -128,6 +128,17 @@ class Opened:
     path: Path | None = None
 
 
+def _signals_of(manifest: Mapping[str, Any]):
+    """The signals the statement recorded: they look across its workspace, which it does not embed."""
+    from ledger.signalen import Signaal
+
+    raw = manifest.get("signalen") or []
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        raise ValueError("geen lijst van signalen")
+    fout = manifest.get("signalen-fout")
+    return tuple(Signaal.uit(x) for x in raw), (str(fout) if fout else None)
+
+
 def open_statement(path: str | Path) -> Opened:
     """The file read and checked for structure; NotAStatement when it is no PDF, or a sound PDF that is no statement."""
     from pypdf import PdfReader
@@ -317,8 +328,13 @@ def _check_books(opened: Opened, present: Mapping[str, list[bytes]]) -> list[Che
             # A receipt of the light version is named but not embedded: an empty file in its place.
             target.write_bytes(present[name][0] if name in present else b"")
         try:
+            signalen, signalen_fout = _signals_of(manifest)
+        except ValueError as exc:
+            return [Check("boeken", False, f"de signalen in {MANIFEST_NAME} zijn onleesbaar: {exc}")]
+        try:
             statement = build_statement(base / main, tot=datetime.date.fromisoformat(tot) if tot else None,
-                                        taal=taal, bonnen=bool(manifest.get("bonnen-ingesloten", True)))
+                                        taal=taal, bonnen=bool(manifest.get("bonnen-ingesloten", True)),
+                                        signalen=signalen, signalen_fout=signalen_fout)
         except (LedgerReadError, StatementError, ValueError) as exc:
             return [Check("boeken", False, f"de ingesloten ledger is niet te laden: {exc}")]
         figures = page_one(statement)
@@ -342,7 +358,9 @@ def _check_books(opened: Opened, present: Mapping[str, list[bytes]]) -> list[Che
                                             f"{statement.statement_date.isoformat()}, de PDF is per {manifest.get('datum')}"))
     else:
         checks.append(Check("boeken", True, f"{ledger_name} geladen met de regels; {statement.violation_count} "
-                                            f"overtreding(en), {len(statement.view.cost_lines)} boekingen"))
+                                            f"overtreding(en), {len(statement.view.cost_lines)} boekingen; "
+                                            f"{len(statement.signalen)} signalen zoals vastgelegd in de PDF "
+                                            "(over de werkruimte, niet uit deze boeken alleen na te rekenen)"))
 
     stated = manifest.get("cijfers") or {}
     differ = [

@@ -59,8 +59,12 @@ BOOKS = """
 @pytest.fixture()
 def ledger(tmp_path: Path) -> Path:
     """A ledger whose plugin line names its rules file: at most 40.00 an hour (80.01 for 2 hours is too much)."""
-    (tmp_path / "mijn-regels.toml").write_text('[kader]\nuurtarief-max = "40.00"\n', encoding="utf-8")
-    return write_books(tmp_path, BOOKS, prefix=standard(plugin_config="mijn-regels.toml"))
+    # A workspace of its own (`werkruimte/buurt/`): a statement reads the signals of the ledgers beside
+    # it, and pytest's folder above holds the ledgers of other tests.
+    folder = tmp_path / "werkruimte" / "buurt"
+    folder.mkdir(parents=True)
+    (folder / "mijn-regels.toml").write_text('[kader]\nuurtarief-max = "40.00"\n', encoding="utf-8")
+    return write_books(folder, BOOKS, prefix=standard(plugin_config="mijn-regels.toml"))
 
 
 def test_check_builds_the_view_once_with_the_configured_kader(ledger: Path, builds):
@@ -91,6 +95,19 @@ def test_a_statement_builds_the_view_once(ledger: Path, builds, tot):
         assert statement.view.peildatum == datetime.date(2025, 4, 30)
     else:
         assert codes == ["BB-UURTARIEF"] and statement.view.peildatum == datetime.date(2025, 6, 1)
+
+
+def test_a_statement_in_a_workspace_builds_each_ledgers_view_once(ledger: Path, builds):
+    """Its signals look across the workspace: the ledger beside it is loaded once, its own not again."""
+    import shutil
+
+    from reports.context import build_statement
+
+    buur = ledger.parent.parent / "buur" / "main.beancount"
+    shutil.copytree(ledger.parent, buur.parent)
+    statement = build_statement(ledger)
+    assert sorted(builds) == sorted([str(ledger), str(buur)])
+    assert statement.signalen_fout is None
 
 
 def test_a_page_of_the_fava_extension_builds_the_view_once(ledger: Path, builds):

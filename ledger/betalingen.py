@@ -193,16 +193,15 @@ def gedeelde_links_fout(view: Buurtbudget) -> str | None:
 
 def _opdracht(p: Payable) -> Overboeking | str:
     """The transfer for one payable, or why it cannot be paid by SEPA (Dutch, with file:line)."""
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
+    from ledger.header import iban_fout
 
     where = f"{p.meta.get('filename')}:{p.meta.get('lineno')}"
     if not p.iban:
         return f"{where}: ^{p.link} heeft geen iban:-regel; waarheen moet het geld?"
-    try:
-        iban = str(IBAN(str(p.iban)).compact)
-    except SchwiftyException as exc:
-        return f"{where}: ^{p.link} heeft een ongeldig IBAN '{p.iban}' ({exc})"
+    why = iban_fout(str(p.iban))
+    if why:
+        return f"{where}: ^{p.link} heeft een ongeldig IBAN '{p.iban}' ({why})"
+    iban = str(p.iban).replace(" ", "").upper()
     naam = str(p.declarant or p.payee or "onbekend")
     what = "Declaratie" if p.kind == "declaratie" else "Factuur"
     omschrijving = f"{what} {p.link}: {p.narration.removeprefix('Declaratie: ')}"[:140]

@@ -15,7 +15,7 @@
    complete new text (`vervang`), receipts to copy in, a description.
 4. **The verdict (`ledger.oordeel`).** A full load of the ledger *with* the
    change: the changed sources are parsed from their new bytes under their own
-   names (`ledger.loading.laad_bronnen`), so errors name the real files and
+   names (`ledger.bronnen.laad_bronnen`), so errors name the real files and
    lines and the rules see `regels.toml` and the receipts as they are now.
    The change is refused (`WijzigingGeweigerd`, byte-identical files) when it
    adds an error the ledger did not have, or makes a measured one worse (a

@@ -623,10 +623,6 @@ class Kosten:
         """Every expense account with cost lines here, with its kind (plan, ondersteuning, overig)."""
         return {account: cls[3] for account, cls in self.classes.items() if cls[0] == _COST}
 
-    def lines_of(self, i: int) -> range:
-        """The line numbers of cost transaction i."""
-        return range(self.start[i], self.start[i + 1])
-
     def amount(self, j: int) -> Decimal:
         return self.posting[j].units.number
 

@@ -319,7 +319,7 @@ class BeheerAuth:
                            403)(environ, start_response)
         if BEHEER_REFUSED.fullmatch(rest):
             return refusal(rest, "Niet via de website",
-                           "Importeren gaat met 'buurtbudget importeer'; bonnen verplaatsen of verwijderen kan niet "
+                           "Een bankafschrift inlezen gaat met 'buurtbudget import'; bonnen verplaatsen of verwijderen kan niet "
                            "(een bon is bewijs).", 403)(environ, start_response)
         if rest == "document/" and _inside(ledger.parent, request.args.get("filename", "")) is None:
             return page("Geen toegang", "Dit bestand hoort niet bij dit buurtbudget.", 403)(environ, start_response)

@@ -105,10 +105,6 @@ class QueryTimeout(Exception):
     pass
 
 
-class QueryBusy(Exception):
-    pass
-
-
 def _child_limits(seconds: float) -> None:
     os.nice(19)  # the server's own threads (the landing page, the other pages) go first
     cpu = int(seconds) + 1

@@ -81,7 +81,7 @@ class Special:
     """A booking written as given: the deliberate violations of the faulty ledger."""
 
     date: datetime.date
-    kind: str  # "geen-bon" | "bon-weg" | "alcohol" | "vier-ogen" | "over-budget"
+    kind: str  # "geen-bon" | "bon-weg" | "alcohol" | "vier-ogen" | "over-budget" | "bon-dubbel" | "eigen-iban"
     plan: str
     category: str
     payee: str
@@ -211,6 +211,11 @@ DE_BAARSJES = BudgetSpec(
                 "Podium en geluid voor het festival", D("1250.00")),
         Special(d(YEAR, 11, 24), "over-budget", "Beweegclub", "Inhuur", "Buurtsportcoach West",
                 "Extra lessen stoelyoga in het najaar", D("1105.00")),
+        # Signals, not violations (`buurtbudget signalen`): each booking alone is allowed.
+        Special(d(YEAR, 8, 12), "bon-dubbel", "RepairCafe", "Materiaal", "Hubo Westerpark",
+                "Gereedschap voor de werkplaats", D("64.95")),
+        Special(d(YEAR, 10, 7), "eigen-iban", "Geveltuinen", "Materiaal", "Bram Visser",
+                "Bloembollen voor de geveltuinen", D("48.20")),
     ),
     comment="Model B: stadsdeel en bewoners bepaalden samen de thema's. "
             "Deze ledger bevat met opzet een paar fouten, zodat u ziet hoe de controle ze meldt.",
@@ -504,6 +509,29 @@ def _finish_claims(book: _Book) -> None:
 def _book_special(book: _Book, special: Special) -> None:
     account = f"{ROOTS.plannen}:{special.plan}:{special.category}"
     enterer = book.spec.enterers[0]
+    if special.kind == "bon-dubbel":  # SIG-BON-DUBBEL: one receipt handed in twice, three weeks apart
+        first = book.receipt(special.date, special.payee, special.narration, special.amount)
+        later = special.date + datetime.timedelta(days=21)
+        second = f"{later.isoformat()}-{_slugify(special.payee)}-{len(book.documents) + 1:03d}.pdf"
+        book.documents[second] = book.documents[first]
+        for date, doc in ((special.date, first), (later, second)):
+            book.add(date, _txn(date, "*", special.payee, special.narration,
+                                [("document", doc), ("ingevoerd-door", enterer)],
+                                [(account, special.amount), (BANK, None)]))
+        return
+    if special.kind == "eigen-iban":  # SIG-EIGEN-IBAN: a resident's claim paid to the budget's own account
+        link = f"decl-{YEAR}-{len(book.claims) + 90:03d}"
+        doc = book.receipt(special.date, "Tuincentrum De Baarsjes", special.narration, special.amount, "Kassabon",
+                           (f"Voorgeschoten door {special.payee}",))
+        meta = [("declarant", special.payee), ("iban", _iban(book.spec.bank_code, book.spec.account_code)),
+                ("prive", True), ("document", doc), ("ingevoerd-door", enterer),
+                ("goedgekeurd-door", book.spec.approvers[0])]
+        book.add(special.date, _txn(special.date, "*", special.payee, f"Declaratie: {special.narration}", meta,
+                                    [(account, special.amount), (ROOTS.declaraties, None)], links=(link,)))
+        paid = special.date + datetime.timedelta(days=5)
+        book.add(paid, _txn(paid, "*", special.payee, "Uitbetaling declaratie", [("ingevoerd-door", enterer)],
+                            [(ROOTS.declaraties, special.amount), (BANK, None)], links=(link,)))
+        return
     meta: list[tuple[str, str]] = []
     if special.kind == "bon-weg":
         meta.append(("document", (f"{special.date.isoformat()}-{_slugify(special.payee)}-zoek.pdf")))
@@ -585,7 +613,8 @@ def budget_files(spec: BudgetSpec) -> dict[str, bytes]:
     end = datetime.date(YEAR, 12, 19)
     reserved: dict[str, Decimal] = {}
     for special in spec.specials:
-        if special.kind != "over-budget":
+        # The planted signals fit in what the plans leave; the random costs stay as they were.
+        if special.kind not in ("over-budget", "bon-dubbel", "eigen-iban"):
             reserved[special.plan] = reserved.get(special.plan, D(0)) + special.amount
     costs = [c for plan in spec.plans for c in _plan_costs(book, plan, reserved.get(plan.name, D(0)), end)]
     for cost in sorted(costs, key=lambda c: (c.date, c.plan.name, c.amount)):

@@ -162,6 +162,20 @@ def test_faulty_ledger_shows_its_chosen_faults_only(checked: dict) -> None:
     assert "'Alcohol'" in text and "Beweegclub" in text and "Henk Bakker" in text
 
 
+def test_de_baarsjes_carries_planted_signals_that_are_no_violations(workspace: Path) -> None:
+    """One receipt handed in twice and a claim paid to the budget's own account: signals for people
+    (hoog), while the rules keep reporting only the chosen faults."""
+    from buurtbudget_admin.signalering import bereken
+
+    found, _payments, _ = bereken([workspace / "de-baarsjes-2025"])
+    high = {s.code for s in found if s.ernst == "hoog"}
+    assert high == {"SIG-BON-DUBBEL", "SIG-EIGEN-IBAN"}, [s.format() for s in found]
+    own = next(s for s in found if s.code == "SIG-EIGEN-IBAN")
+    assert "Bram Visser" in own.uitleg and "eigen rekening van het buurtbudget" in own.uitleg
+    clean = bereken([workspace / "k-buurt-2025"])[0]
+    assert not {s.code for s in clean} & {"SIG-BON-DUBBEL", "SIG-EIGEN-IBAN"}
+
+
 def test_the_west_rules_file_widens_the_categories(checked: dict) -> None:
     loaded, problems = checked[FAULTY]
     assert "Vervoer" in loaded.view.kader.categorieen

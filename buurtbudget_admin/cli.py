@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from buurtbudget_admin.errors import UserError
+from ledger.fouten import Fout
 from ledger.loading import LedgerReadError
 
 
@@ -144,13 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         return result if isinstance(result, int) else 0
     except SystemExit as exc:  # typer raises this for --help and explicit exits
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    except UserError as exc:
-        _say(f"fout: {exc}")
-        return exc.exit_code
     except LedgerReadError as exc:
         where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
         _say(f"fout: {where}: {exc.message}")
         return 2
+    except Fout as exc:  # every failure a user can fix (`ledger.fouten`): said, never an "interne fout"
+        _say(f"fout: {exc}")
+        return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:
         _say("afgebroken")
         return 130

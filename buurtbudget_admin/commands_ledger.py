@@ -13,7 +13,8 @@ from buurtbudget_admin import controle
 from buurtbudget_admin.errors import UserError
 from ledger.header import Header, ValidationError, _describe_validation_error
 from ledger.money import AmountError, parse_amount
-from ledger.nieuw import LedgerExistsError, OngeldigeInvoer, check_naam, create_ledger
+from ledger.fouten import InvoerFout
+from ledger.nieuw import LedgerExistsError, check_naam, create_ledger
 from rules.checking import check_ledger
 
 console = Console(highlight=False, soft_wrap=True)
@@ -45,7 +46,7 @@ def init(
                               ("--beschikking", beschikking), ("--beheerder", beheerder), ("--iban", iban),
                               ("--naam", naam)):
             check_naam(value, option)
-    except OngeldigeInvoer as exc:
+    except InvoerFout as exc:
         raise UserError(str(exc))
     begin_d, einde_d = _date(begin, "--begin"), _date(einde, "--einde")
     try:
@@ -67,7 +68,7 @@ def init(
                                controle=lambda staged: [p.format() for p in check_ledger(staged)[1]])
     except LedgerExistsError as exc:
         raise UserError(str(exc), exit_code=1)
-    except OngeldigeInvoer as exc:
+    except InvoerFout as exc:
         raise UserError(str(exc))
     console.print(f"Nieuw buurtbudget '{header.naam}' aangemaakt: {target}")
     return 0

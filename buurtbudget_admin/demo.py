@@ -23,6 +23,8 @@ and is kept out of that history (`.gitignore`).
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import math
 import os
@@ -56,7 +58,7 @@ extra-categorieen = ["Vervoer"]
 """
 
 
-class DemoExistsError(Exception):
+class DemoExistsError(Fout):
     """The target folder already holds something; the demo never writes over it."""
 
 

@@ -1,7 +1,9 @@
 """The one error type commands raise for what a user can fix."""
 
+from ledger.fouten import Fout
 
-class UserError(Exception):
+
+class UserError(Fout):
     """A failure the user can fix; the message is Dutch and names file and line where known."""
 
     def __init__(self, message: str, exit_code: int = 2):

@@ -34,6 +34,8 @@ the next batch. Built with sepaxml and validated against the schema shipped in
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +55,7 @@ INTREKKING = "betaalopdracht-ingetrokken"
 BATCH_META = "betaalopdracht"  # on a payment: the batch it came from
 
 
-class BetaalFout(ValueError):
+class BetaalFout(Fout, ValueError):
     """Why no payment file can be made, or a batch cannot be cancelled (Dutch)."""
 
 

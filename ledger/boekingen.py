@@ -24,6 +24,8 @@ the claim's rejection, not as a payment).
 
 from __future__ import annotations
 
+from ledger.fouten import InvoerFout  # noqa: F401 - raised here, imported from here by callers
+
 import dataclasses
 import datetime
 import hashlib
@@ -247,10 +249,6 @@ def terugbetaling_tegenrekening(accounts: Accounts) -> str:
 def _een_regel(text: str) -> str:
     """Text for a one-line description (the commit message): every line break or control character a space."""
     return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text)).split())
-
-
-class InvoerFout(ValueError):
-    """Input that does not fit this ledger (unknown plan, date outside the period, ...); Dutch."""
 
 
 def _zichtbaar(tekst: str, wat: str) -> str:

@@ -21,6 +21,8 @@ number of megabytes, e.g. `5` or `2,5`) when that is set.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import os
 import shutil
 import stat
@@ -52,7 +54,7 @@ _SOORTEN: tuple[tuple[str, str, object], ...] = (
 )
 
 
-class BonFout(ValueError):
+class BonFout(Fout, ValueError):
     """A receipt that cannot be accepted (Dutch; names the file)."""
 
 

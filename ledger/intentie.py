@@ -25,6 +25,8 @@ recovered by the next command too. The Dutch message says which it was.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import contextlib
 import errno
 import json
@@ -41,7 +43,7 @@ VERSIE = 1
 MARGE = 1024 * 1024  # git objects and the index need room too
 
 
-class IntentieFout(Exception):
+class IntentieFout(Fout):
     """An interrupted write that could not be finished or undone now (Dutch; says what to do)."""
 
 

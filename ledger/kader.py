@@ -15,6 +15,8 @@ widened back in: a rules file that tries is an error.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import dataclasses
 import re
 from dataclasses import dataclass, fields
@@ -97,7 +99,7 @@ class Kader:
         return Kader.model_validate({**self.model_dump(), **{key.replace("-", "_"): v for key, v in overrides.items()}})
 
 
-class RulesFileError(ValueError):
+class RulesFileError(Fout, ValueError):
     """A stadsdeel rules file that cannot be used; names file and, where known, line.
 
     `path` is where the problem stands: the rules file itself, or (for a path the
@@ -105,7 +107,7 @@ class RulesFileError(ValueError):
     """
 
     def __init__(self, path: Path, message: str, lineno: int = 1, *, in_regelbestand: bool = True):
-        super().__init__(message)
+        super().__init__(message, bestand=str(path), regel=lineno)
         self.path = path
         self.lineno = lineno
         self.in_regelbestand = in_regelbestand

@@ -25,6 +25,8 @@ its ledgers; a header override is one ledger's exception, on the record.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -147,7 +149,7 @@ REGELBESTAND = "regelbestand"  # the rules file the plugin line names (its confi
 VELDEN = (*OVERRIDE_KEYS, "begin", "einde", "stadsdeel", REGELBESTAND)
 
 
-class KaderFout(ValueError):
+class KaderFout(Fout, ValueError):
     """A kader change that cannot be made as asked (Dutch); nothing was written."""
 
 

@@ -11,6 +11,8 @@ what a later `bean-check` reads back.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import os
 from dataclasses import dataclass
@@ -25,11 +27,11 @@ from ledger.kader import uses_rules_plugin  # noqa: F401 - where callers found i
 from ledger.view import Buurtbudget, build_view
 
 
-class LedgerReadError(Exception):
+class LedgerReadError(Fout):
     """A ledger file that cannot be read at all (missing, not text, not beancount)."""
 
     def __init__(self, path: str | os.PathLike, message: str, lineno: int = 0):
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{path}: {message}", bestand=str(path), regel=lineno or None)
         self.path = str(path)
         self.message = message
         self.lineno = lineno

@@ -5,6 +5,8 @@ Amounts are EUR. Nothing here ever touches a float.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import re
 from decimal import Decimal, localcontext
 
@@ -27,7 +29,7 @@ _MAX_DIGITS = 15  # whole euros: far beyond any buurtbudget, well inside Decimal
 HOW = "schrijf bijvoorbeeld 1234,56, 1.234,56 of 1234.56, met hoogstens twee decimalen"
 
 
-class AmountError(ValueError):
+class AmountError(Fout, ValueError):
     """An amount a person typed that is not a valid euro amount."""
 
 

@@ -14,6 +14,8 @@ absent); an existing ledger is never overwritten.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout, InvoerFout
+
 import datetime
 import os
 import shutil
@@ -37,12 +39,8 @@ DUTCH_ROOTS = Accounts(
 Controle = Callable[[Path], Sequence[str]]
 
 
-class LedgerExistsError(Exception):
+class LedgerExistsError(Fout):
     pass
-
-
-class OngeldigeInvoer(ValueError):
-    """Input for a new ledger that cannot be written as it is (Dutch; names the option)."""
 
 
 def check_naam(waarde: str | None, optie: str) -> str | None:
@@ -51,10 +49,10 @@ def check_naam(waarde: str | None, optie: str) -> str | None:
         return None
     for c in str(waarde):
         if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c != "\u200d":
-            raise OngeldigeInvoer(f"{optie} bevat een regeleinde of stuurteken ({c!r}); "
+            raise InvoerFout(f"{optie} bevat een regeleinde of stuurteken ({c!r}); "
                                   f"geef de naam op één regel, zonder tabs of regeleinden")
     if not str(waarde).strip():
-        raise OngeldigeInvoer(f"{optie} mag niet leeg zijn")
+        raise InvoerFout(f"{optie} mag niet leeg zijn")
     return str(waarde).strip()
 
 
@@ -125,16 +123,16 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
                   toekenning_datum: datetime.date | None = None, controle: Controle | None = None) -> Path:
     """Write DIR/main.beancount and DIR/documents/; refuse when a ledger is already there.
 
-    Raises OngeldigeInvoer (nothing written) when the input or the resulting ledger is not valid.
+    Raises InvoerFout (nothing written) when the input or the resulting ledger is not valid.
     """
     directory = Path(directory)
     target = directory / "main.beancount"
     if target.exists() or target.is_symlink():
         raise LedgerExistsError(f"{target} bestaat al; een bestaande ledger wordt nooit overschreven")
     if directory.exists() and not directory.is_dir():
-        raise OngeldigeInvoer(f"{directory} bestaat al en is geen map")
+        raise InvoerFout(f"{directory} bestaat al en is geen map")
     if toekenning <= 0:
-        raise OngeldigeInvoer("de toekenning moet groter dan nul zijn")
+        raise InvoerFout("de toekenning moet groter dan nul zijn")
     check_header(header)
     check_naam(beschikking, "--beschikking")
     text = ledger_text(header, toekenning=toekenning, beschikking=beschikking.strip(),
@@ -152,7 +150,7 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
         (staging / "documents").mkdir()
         problems = list(controle(staged)) if controle else _beancount_errors(staged)
         if problems:
-            raise OngeldigeInvoer("de nieuwe ledger zou niet geldig zijn; er is niets aangemaakt:\n  "
+            raise InvoerFout("de nieuwe ledger zou niet geldig zijn; er is niets aangemaakt:\n  "
                                   + "\n  ".join(p.replace(str(staging), str(directory)) for p in problems))
         if not directory.exists():
             os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it private; a ledger folder is not

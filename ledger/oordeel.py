@@ -29,8 +29,8 @@ from beancount.core import data
 
 
 def _code(fout: Any) -> str:
-    message = str(getattr(fout, "message", fout))
-    return message.split(" ", 1)[0] if message.startswith("BB-") else type(fout).__name__
+    """A rule's code (its error's `code` field), or for beancount's own errors their kind."""
+    return getattr(fout, "code", None) or type(fout).__name__
 
 
 def entry_identiteit(entry: Any) -> tuple:

@@ -34,6 +34,8 @@ each original entry ended up, so verdicts can point into the copy, and
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -67,7 +69,7 @@ _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income"
 _FAVA_PREFIX = "fava-"
 
 
-class KopieFout(ValueError):
+class KopieFout(Fout, ValueError):
     """The public copy could not be made so that it reads back as the redacted entries; none is handed out."""
 
 

@@ -50,6 +50,8 @@ load with changed sources), `ledger.oordeel` (which errors are new or worse),
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import os
 import sys
 import time
@@ -79,7 +81,7 @@ from ledger.view import Buurtbudget, build_view
 Valideer = Callable[[list, dict], Iterable[Any]]
 
 
-class WijzigingGeweigerd(Exception):
+class WijzigingGeweigerd(Fout):
     """The change would add errors to the ledger; nothing was written."""
 
     def __init__(self, pad: Path, fouten: Sequence[Any], omschrijving: str = "", *, te_forceren: bool = False):
@@ -94,7 +96,7 @@ class WijzigingGeweigerd(Exception):
         )
 
 
-class SchrijfFout(Exception):
+class SchrijfFout(Fout):
     """A change that cannot be made as asked (Dutch message); nothing was written."""
 
 

@@ -23,6 +23,8 @@ plan that no longer fits is skipped and the next one is tried.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import csv
 import datetime
 import io
@@ -43,7 +45,7 @@ ALIASES = {
 }
 
 
-class UitslagFout(ValueError):
+class UitslagFout(Fout, ValueError):
     """A vote result that cannot be read (Dutch, names file and line)."""
 
 

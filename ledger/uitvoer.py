@@ -22,6 +22,8 @@ Payment files go, by default, to the workspace's `betalingen/` folder
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import os
 from pathlib import Path
@@ -32,7 +34,7 @@ CONTROLE_BESTANDEN = ("regels.toml", "gebruikers.toml")
 BETAALMAP = "betalingen"
 
 
-class UitvoerFout(ValueError):
+class UitvoerFout(Fout, ValueError):
     """An output path a command may not write (Dutch; names the path and says what to choose instead)."""
 
 

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import os
 import random
 import re
@@ -30,7 +32,7 @@ from typing import Sequence
 from ledger.bestanden import stap
 
 
-class GitFout(Exception):
+class GitFout(Fout):
     """A commit cannot be made; the message is Dutch and says how to recover."""
 
 

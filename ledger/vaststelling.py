@@ -284,6 +284,7 @@ class VastgesteldePeriode:
     message: str
     entry: Any
     definitief: bool = True
+    code: str = "BB-VASTSTELLING"
 
 
 def _kosten_identiteiten(entries: Iterable[Any], tot: datetime.date, is_kosten) -> Counter:

@@ -106,6 +106,7 @@ class GeslotenPeriode:
     source: dict
     message: str
     entry: Any
+    code: str = "BB-AFGESLOTEN"
 
 
 def _afsluiting(entries: list, options_map: dict) -> Any:
@@ -140,4 +141,4 @@ def te_forceren(fout: Any) -> bool:
     nor one marked `definitief` (a change to the costs of a decided period)."""
     if getattr(fout, "definitief", False):
         return False
-    return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "message", "")).startswith("BB-")
+    return isinstance(fout, GeslotenPeriode) or str(getattr(fout, "code", None) or "").startswith("BB-")

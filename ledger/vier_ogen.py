@@ -29,6 +29,8 @@ landing page and the reports) all read:
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import functools
 import hashlib
 import json
@@ -54,7 +56,7 @@ _IGNORABLE = frozenset([
 _BLANK = frozenset([0x2800])  # BRAILLE PATTERN BLANK: looks like a space, so it is one
 
 
-class NaamFout(ValueError):
+class NaamFout(Fout, ValueError):
     """A name, reason or identity that shows nothing (Dutch message)."""
 
 

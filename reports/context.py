@@ -11,6 +11,8 @@ view's plan costs, support costs and other costs).
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import os
 from dataclasses import dataclass
@@ -154,7 +156,7 @@ class Statement:
         return words
 
 
-class StatementError(ValueError):
+class StatementError(Fout, ValueError):
     """A ledger no statement can be made of (e.g. it holds no entries at all)."""
 
 

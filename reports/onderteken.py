@@ -18,6 +18,8 @@ auditor which key that was (compare it with the certificate the penvoerder gave)
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import hashlib
 import io
@@ -32,7 +34,7 @@ FIELD_NAME = "Handtekening-penvoerder"
 VALID_YEARS = 5
 
 
-class SleutelFout(Exception):
+class SleutelFout(Fout):
     """A key that cannot be made, read or used (Dutch message naming the file)."""
 
 

@@ -34,7 +34,8 @@ from ledger.kader import Kader, Regelbestand, lees_regelbestand
 from ledger.money import format_eur
 from ledger.view import Buurtbudget, view_of
 
-RuleError = collections.namedtuple("RuleError", "source message entry sleutel maat", defaults=(None, None))
+# `code` is the rule's code (BB-PLAN, ...): readers take it from here, never from the message's text.
+RuleError = collections.namedtuple("RuleError", "source message entry sleutel maat code", defaults=(None, None, None))
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Context:
 def violation(code: str, meta: Mapping[str, Any] | None, message: str, entry: Any = None) -> RuleError:
     """A rule's error: its message starts with the code; its source points at file and line."""
     source = {"filename": (meta or {}).get("filename", "<onbekend>"), "lineno": (meta or {}).get("lineno", 0)}
-    return RuleError(source, f"{code} {message}", entry)
+    return RuleError(source, f"{code} {message}", entry, code=code)
 
 
 def eur(amount: Decimal) -> str:
@@ -93,6 +94,7 @@ def run_guarded(rule: Any, ctx: Context) -> list[RuleError]:
                 f"({type(exc).__name__}: {exc}; in {where.filename.rsplit('/', 1)[-1]}:{where.lineno}); "
                 "deze ledger is dus niet op deze regel gecontroleerd",
                 None,
+                code=rule.CODE,
             )
         ]
 
@@ -141,6 +143,7 @@ def unreadable_error(options_map: Mapping[str, Any], exc: BaseException) -> Rule
         {"filename": options_map.get("filename", "<onbekend>"), "lineno": 1},
         f"BB-HEADER de buurtbudget-regels konden deze ledger niet lezen ({type(cause).__name__}: {cause})",
         None,
+        code="BB-HEADER",
     )
 
 

@@ -62,17 +62,18 @@ _GLOSSES = (
 )
 
 
-def error_code(message: str, error: Any = None) -> str:
-    first = message.split(" ", 1)[0]
-    if first.startswith("BB-"):
-        return first
+def error_code(error: Any) -> str:
+    """A rule's code (the `code` field of its error), or the code we give beancount's own kind of error."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and code:
+        return code
     return _BEANCOUNT_CODES.get(type(error).__name__, "BC-FOUT")
 
 
 def to_problem(error: Any) -> Problem:
     source = getattr(error, "source", None) or {}
     message = str(getattr(error, "message", error)).strip()
-    code = error_code(message, error)
+    code = error_code(error)
     if code.startswith("BB-"):
         text = message[len(code) + 1:]
     else:

@@ -27,6 +27,8 @@ file.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import hashlib
 import hmac
 import os
@@ -56,7 +58,7 @@ HEADER = (
 )
 
 
-class UsersFileError(ValueError):
+class UsersFileError(Fout, ValueError):
     """A users file that cannot be used; the message is Dutch and names the file."""
 
 

@@ -35,6 +35,8 @@ The importers are beangulp `Importer`s, so Fava's import page can use them too.
 
 from __future__ import annotations
 
+from ledger.fouten import Fout
+
 import datetime
 import hashlib
 import re
@@ -55,7 +57,7 @@ CURRENCY = "EUR"
 DEDUP_DAYS = 3
 
 
-class AfschriftFout(ValueError):
+class AfschriftFout(Fout, ValueError):
     """A statement that cannot be read (Dutch message)."""
 
 

@@ -1,0 +1,74 @@
+"""A beheerder books a cost with its receipt through the form of /beheer/<slug>/ (a logged-in session).
+
+The same builder as `buurtbudget boek`; the receipt judged by `controleer_bon`;
+the person behind the login is `ingevoerd-door` and the git author. Every
+refusal leaves the ledger's folder and git byte-identical.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from buurtbudget_admin.service.users import add_user, users_path
+from buurtbudget_admin.service.wsgi import create_service
+from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
+from tests.service_workspace import git_workspace, session_client
+
+BASE = "/beheer/testbuurt-2025/extension/Buurtbudget/"
+ORIGIN = {"Origin": "http://localhost"}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _form(**changes):
+    form = {"datum": "2025-07-01", "bedrag": "412,50", "plan": "Speeltuin", "categorie": "Materiaal",
+            "begunstigde": "Bouwmarkt Noord", "omschrijving": "Hout voor het klimrek"}
+    form.update(changes)
+    return form
+
+
+def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(tmp_path: Path):
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja",
+             naam="Anja de Boer", email="anja@example.org")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+
+    def post(form, bon=receipt, naam="bon.pdf", headers=ORIGIN):
+        from io import BytesIO
+        data = {**form, "bon": (BytesIO(bon), naam)}
+        return anja.post(BASE + "kosten", data=data, headers=headers, content_type="multipart/form-data")
+
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    for form, bon, status, says in (
+        (_form(bedrag="veel"), receipt, 400, "bedrag"),
+        (_form(bedrag="0,00"), receipt, 400, "groter dan nul"),
+        (_form(datum="1 juli"), receipt, 400, "geen datum"),
+        (_form(plan="Zwembad"), receipt, 400, "Zwembad"),
+        (_form(), b"<html><script>alert(1)</script></html>" * 100, 400, "geen PDF, JPEG of PNG"),
+        (_form(), b"", 400, "leeg"),
+        # From the bank without a second person at or above the threshold: refused, as `buurtbudget boek` does.
+        (_form(bedrag="1.234,56"), receipt, 409, "BB-VIER-OGEN"),
+    ):
+        response = post(form, bon)
+        text = response.get_data(as_text=True)
+        assert response.status_code == status, (form, text[:400])
+        assert says in text and "<script>" not in text, text
+        assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+    # A post from another site (no Origin of this one) is refused before anything is read.
+    assert post(_form(), headers={}).status_code in (400, 403)
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+
+    response = post(_form(bedrag="412,50"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index('2025-07-01'):]
+    assert '"Bouwmarkt Noord"' in entry and "412.50 EUR" in entry
+    assert 'ingevoerd-door: "Anja de Boer"' in entry and "document:" in entry
+    assert _git(workspace, "log", "-1", "--format=%an <%ae>").strip() == "Anja de Boer <anja@example.org>"
+    assert _git(workspace, "status", "--porcelain", "testbuurt-2025") == ""

@@ -44,6 +44,13 @@ def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(t
         data = {**form, "bon": (BytesIO(bon), naam)}
         return anja.post(BASE + "kosten", data=data, headers=headers, content_type="multipart/form-data")
 
+    page = anja.get(BASE).get_data(as_text=True)
+    assert 'id="bb-kosten"' in page and '<option value="Speeltuin">' in page and '<option value="Materiaal">' in page
+    assert 'accept="image/*,application/pdf"' in page and "capture=" in page
+    for name in ("plan", "categorie", "bedrag", "datum", "begunstigde", "omschrijving", "bon"):
+        assert f'<label for="bb-kosten-{name}">' in page and f'id="bb-kosten-{name}" name="{name}"' in page
+    assert 'id="bb-kosten"' not in anja.get("/buurt/testbuurt-2025/extension/Buurtbudget/").get_data(as_text=True)
+
     before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
     for form, bon, status, says in (
         (_form(bedrag="veel"), receipt, 400, "bedrag"),

@@ -408,6 +408,12 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    @property
+    def kosten_keuzes(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.keuzes(self.view, self.ledger.all_entries) if f.may_book(self.mode, self.user) else None
+
     @extension_endpoint("kosten", methods=["POST"])
     def kosten(self) -> Any:  # a cost with its receipt: fava_ext/formulieren.py
         from flask import Response, url_for

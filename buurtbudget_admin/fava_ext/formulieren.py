@@ -73,3 +73,14 @@ def boek_kosten(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
     finally:
         Path(tmp).unlink(missing_ok=True)
     return Uitkomst(200, "Geboekt", result.omschrijving)
+
+
+def keuzes(view: Any, entries: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The plans (last part of each plan's account) and the categories opened under them, for the selects."""
+    from beancount.core.data import Open
+
+    plannen = tuple(plan.account.rsplit(":", 1)[-1] for plan in view.plans)
+    roots = tuple(plan.account + ":" for plan in view.plans)
+    categorieen = sorted({e.account.rsplit(":", 1)[-1] for e in entries
+                          if isinstance(e, Open) and e.account.startswith(roots)})
+    return plannen, tuple(categorieen)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
 from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
@@ -79,3 +81,49 @@ def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(t
     assert 'ingevoerd-door: "Anja de Boer"' in entry and "document:" in entry
     assert _git(workspace, "log", "-1", "--format=%an <%ae>").strip() == "Anja de Boer <anja@example.org>"
     assert _git(workspace, "status", "--porcelain", "testbuurt-2025") == ""
+
+
+@pytest.mark.browser
+def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
+    """390 px wide (a phone): every field has its label, and a cost with its receipt is booked."""
+    from playwright import sync_api as playwright
+
+    from tests.service_workspace import Served, browser_login
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    bon = make_receipt(tmp_path)
+    served = Served(workspace, tmp_path / "cache")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            try:
+                context = browser_login(browser, served.address, {"username": "anja", "password": "geheim-anja"},
+                                        viewport={"width": 390, "height": 844})
+                page = context.new_page()
+                page.goto(f"{served.address}{BASE}")
+                form = page.locator("#bb-kosten")
+                fields = form.locator("input, select")
+                assert fields.count() == 7
+                for i in range(fields.count()):
+                    field_id = fields.nth(i).get_attribute("id")
+                    assert form.locator(f'label[for="{field_id}"]').count() == 1, field_id
+                assert form.bounding_box()["width"] <= 390
+                page.get_by_label("Plan").select_option("Speeltuin")
+                page.get_by_label("Categorie").select_option("Materiaal")
+                page.get_by_label("Bedrag").fill("1,95")
+                page.get_by_label("Datum").fill("2025-07-02")
+                page.get_by_label("Betaald aan").fill("IJzerwaren <b>Oost</b>")
+                page.get_by_label("Omschrijving").fill("Schroeven")
+                page.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Boeken").click()
+                assert page.locator("h1").inner_text() == "Geboekt"
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        served.stop()
+    text = (workspace / "testbuurt-2025" / "main.beancount").read_text(encoding="utf-8")
+    assert '"IJzerwaren <b>Oost</b>"' in text and 'ingevoerd-door: "Anja de Boer"' in text

@@ -127,3 +127,32 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
         served.stop()
     text = (workspace / "testbuurt-2025" / "main.beancount").read_text(encoding="utf-8")
     assert '"IJzerwaren <b>Oost</b>"' in text and 'ingevoerd-door: "Anja de Boer"' in text
+
+
+def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothing(tmp_path: Path):
+    from io import BytesIO
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+    form = {"datum": "2025-07-03", "bedrag": "23,40", "declarant": "Kees Bakker", "iban": "NL91ABNA0417164300",
+            "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Bloembollen"}
+
+    def post(data):
+        return anja.post(BASE + "declaratie", data={**data, "bon": (BytesIO(receipt), "bon.pdf")},
+                         headers=ORIGIN, content_type="multipart/form-data")
+
+    before = folder_digest(ledger_dir)
+    response = post({**form, "iban": "NL91ABNA0417164301"})  # one digit off: the IBAN check refuses it
+    assert response.status_code == 400 and "IBAN" in response.get_data(as_text=True)
+    assert folder_digest(ledger_dir) == before
+
+    response = post(form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index("2025-07-03"):]
+    assert entry.startswith("2025-07-03 !") and "decl-2025-" in entry
+    assert 'declarant: "Kees Bakker"' in entry and 'ingevoerd-door: "Anja de Boer"' in entry

@@ -84,3 +84,55 @@ def keuzes(view: Any, entries: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     categorieen = sorted({e.account.rsplit(":", 1)[-1] for e in entries
                           if isinstance(e, Open) and e.account.startswith(roots)})
     return plannen, tuple(categorieen)
+
+
+DECLARATIE_PATH = "extension/Buurtbudget/declaratie"
+
+
+def dien_declaratie_in(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
+                       bon_naam: str, bon_inhoud: bytes) -> Uitkomst:
+    """A claim entered for a resident: the builder of `buurtbudget declaratie indienen` (its IBAN check)."""
+    from buurtbudget_admin.valideren import valideer
+    from ledger.boekingen import DeclaratieInvoer, InvoerFout, controleer_vooraf, maak_declaratie
+    from ledger.bonnen import BonFout, controleer_bon
+    from ledger.money import AmountError, parse_amount
+    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+    from ledger.vastleggen import GitFout
+    from rules.checking import to_problem
+
+    if not may_book(mode, user):
+        return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder voert declaraties in.")
+    try:
+        datum = datetime.date.fromisoformat((form.get("datum") or "").strip())
+    except ValueError:
+        return Uitkomst(400, "Niet ingediend", f"datum: '{form.get('datum', '')}' is geen datum; schrijf JJJJ-MM-DD.")
+    try:
+        bedrag = parse_amount((form.get("bedrag") or "").strip())
+    except AmountError as exc:
+        return Uitkomst(400, "Niet ingediend", f"bedrag: {exc}")
+    velden = {k: (form.get(k) or "").strip() for k in ("declarant", "iban", "plan", "categorie", "omschrijving")}
+    for naam, waarde in velden.items():
+        if not waarde:
+            return Uitkomst(400, "Niet ingediend", f"{naam}: vul dit veld in.")
+    try:
+        _, extensie = controleer_bon(bon_inhoud, bon_naam or "de bon")
+    except BonFout as exc:
+        return Uitkomst(400, "Niet ingediend", f"bon: {exc}")
+    fd, tmp = tempfile.mkstemp(prefix=".bon-upload.", suffix=f".{extensie}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(bon_inhoud)
+        controleer_vooraf(categorie=velden["categorie"], door=user.persoon, goedgekeurd_door=None)
+        invoer = DeclaratieInvoer(datum=datum, bedrag=bedrag, door=user.persoon, bon=Path(tmp), **velden)
+        result = schrijf(ledger_path, lambda stand: maak_declaratie(stand, invoer),
+                         door=user.persoon, valideer=valideer, email=user.email)
+    except InvoerFout as exc:
+        return Uitkomst(400, "Niet ingediend", str(exc))
+    except WijzigingGeweigerd as exc:
+        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
+        return Uitkomst(409, "Niet ingediend", f"de boeken zouden nieuwe fouten krijgen: {lines}")
+    except (SchrijfFout, GitFout) as exc:
+        return Uitkomst(409, "Niet ingediend", str(exc))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return Uitkomst(200, "Ingediend", result.omschrijving)

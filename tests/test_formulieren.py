@@ -134,8 +134,10 @@ def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothin
 
     workspace = git_workspace(tmp_path / "ws")
     add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    add_user(users_path(workspace), "piet", "beheerder", ("testbuurt-2025",), "geheim-piet", naam="Piet Jansen")
     service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
     anja = session_client(service, "anja", "geheim-anja")
+    piet = session_client(service, "piet", "geheim-piet")
     ledger_dir = workspace / "testbuurt-2025"
     receipt = make_receipt(tmp_path).read_bytes()
     form = {"datum": "2025-07-03", "bedrag": "23,40", "declarant": "Kees Bakker", "iban": "NL91ABNA0417164300",
@@ -156,3 +158,14 @@ def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothin
     entry = text[text.index("2025-07-03"):]
     assert entry.startswith("2025-07-03 !") and "decl-2025-" in entry
     assert 'declarant: "Kees Bakker"' in entry and 'ingevoerd-door: "Anja de Boer"' in entry
+    link = entry.split("^", 1)[1].split()[0]
+
+    # Who entered it may not approve it (four eyes, decided by the builder of `declaratie goedkeuren`).
+    after = folder_digest(ledger_dir)
+    response = anja.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    assert response.status_code == 400 and "Anja de Boer" in response.get_data(as_text=True)
+    assert folder_digest(ledger_dir) == after
+    response = piet.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    assert 'goedgekeurd-door: "Piet Jansen"' in text and "goedkeuring-sha256" in text

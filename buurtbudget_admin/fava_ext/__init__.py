@@ -426,6 +426,16 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    @extension_endpoint("goedkeuren", methods=["POST"])
+    def goedkeuren(self) -> Any:  # approve a claim: fava_ext/formulieren.py
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+
+        uitkomst = f.keur_goed(self.ledger.beancount_file_path, self.mode, self.user, request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
     @extension_endpoint("kosten", methods=["POST"])
     def kosten(self) -> Any:  # a cost with its receipt: fava_ext/formulieren.py
         from flask import Response, url_for

@@ -136,3 +136,29 @@ def dien_declaratie_in(ledger_path: str, mode: str, user: Any, form: Mapping[str
     finally:
         Path(tmp).unlink(missing_ok=True)
     return Uitkomst(200, "Ingediend", result.omschrijving)
+
+
+def keur_goed(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
+    """Approve a claim: the builder of `buurtbudget declaratie goedkeuren` (four eyes, the approval seal)."""
+    from buurtbudget_admin.valideren import valideer
+    from ledger.boekingen import InvoerFout, maak_goedkeuring
+    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+    from ledger.vastleggen import GitFout
+    from rules.checking import to_problem
+
+    if not may_book(mode, user):
+        return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder keurt declaraties goed.")
+    link = (form.get("link") or "").strip().lstrip("^")
+    if not link:
+        return Uitkomst(400, "Niet goedgekeurd", "link: welke declaratie (bijv. decl-2025-004)?")
+    try:
+        result = schrijf(ledger_path, lambda stand: maak_goedkeuring(stand, link, user.persoon),
+                         door=user.persoon, valideer=valideer, email=user.email)
+    except InvoerFout as exc:
+        return Uitkomst(400, "Niet goedgekeurd", str(exc))
+    except WijzigingGeweigerd as exc:
+        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
+        return Uitkomst(409, "Niet goedgekeurd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
+    except (SchrijfFout, GitFout) as exc:
+        return Uitkomst(409, "Niet goedgekeurd", str(exc))
+    return Uitkomst(200, "Goedgekeurd", result.omschrijving)

@@ -110,15 +110,15 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
                     field_id = fields.nth(i).get_attribute("id")
                     assert form.locator(f'label[for="{field_id}"]').count() == 1, field_id
                 assert form.bounding_box()["width"] <= 390
-                page.get_by_label("Plan").select_option("Speeltuin")
-                page.get_by_label("Categorie").select_option("Materiaal")
-                page.get_by_label("Bedrag").fill("1,95")
-                page.get_by_label("Datum").fill("2025-07-02")
-                page.get_by_label("Betaald aan").fill("IJzerwaren <b>Oost</b>")
-                page.get_by_label("Omschrijving").fill("Schroeven")
-                page.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+                form.get_by_label("Plan").select_option("Speeltuin")
+                form.get_by_label("Categorie").select_option("Materiaal")
+                form.get_by_label("Bedrag").fill("1,95")
+                form.get_by_label("Datum").fill("2025-07-02")
+                form.get_by_label("Betaald aan").fill("IJzerwaren <b>Oost</b>")
+                form.get_by_label("Omschrijving").fill("Schroeven")
+                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
                 with page.expect_navigation():
-                    page.get_by_role("button", name="Boeken").click()
+                    form.get_by_role("button", name="Boeken").click()
                 assert page.locator("h1").inner_text() == "Geboekt"
                 context.close()
             finally:
@@ -160,7 +160,13 @@ def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothin
     assert 'declarant: "Kees Bakker"' in entry and 'ingevoerd-door: "Anja de Boer"' in entry
     link = entry.split("^", 1)[1].split()[0]
 
-    # Who entered it may not approve it (four eyes, decided by the builder of `declaratie goedkeuren`).
+    # The button is offered only to a second person (vier_ogen.mag_goedkeuren); who entered it may not approve.
+    def offered(client) -> bool:
+        page = client.get(BASE).get_data(as_text=True)
+        assert f'data-link="{link}"' in page
+        return f'name="link" value="{link}"' in page
+
+    assert not offered(anja) and offered(piet)
     after = folder_digest(ledger_dir)
     response = anja.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
     assert response.status_code == 400 and "Anja de Boer" in response.get_data(as_text=True)

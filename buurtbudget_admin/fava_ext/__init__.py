@@ -426,6 +426,11 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    def wachtende_declaraties(self) -> tuple[tuple[Any, bool], ...]:
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.wachtende_declaraties(self.view, self.user) if f.may_book(self.mode, self.user) else ()
+
     @extension_endpoint("goedkeuren", methods=["POST"])
     def goedkeuren(self) -> Any:  # approve a claim: fava_ext/formulieren.py
         from flask import Response, url_for

@@ -162,3 +162,11 @@ def keur_goed(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -
     except (SchrijfFout, GitFout) as exc:
         return Uitkomst(409, "Niet goedgekeurd", str(exc))
     return Uitkomst(200, "Goedgekeurd", result.omschrijving)
+
+
+def wachtende_declaraties(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
+    """Claims waiting for approval, each with whether this user may approve it (`vier_ogen.mag_goedkeuren`)."""
+    from ledger.vier_ogen import mag_goedkeuren
+
+    return tuple((p, mag_goedkeuren(user.persoon, ingevoerd_door=p.entered_by, declarant=p.declarant))
+                 for p in view.payables if p.kind == "declaratie" and p.status == "ingediend")

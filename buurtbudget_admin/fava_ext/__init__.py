@@ -408,6 +408,51 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    @property
+    def kosten_keuzes(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.keuzes(self.view, self.ledger.all_entries) if f.may_book(self.mode, self.user) else None
+
+    @extension_endpoint("declaratie", methods=["POST"])
+    def declaratie(self) -> Any:  # a claim entered for a resident: fava_ext/formulieren.py
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+
+        bon = request.files.get("bon")
+        uitkomst = f.dien_declaratie_in(self.ledger.beancount_file_path, self.mode, self.user, request.form,
+                                        bon.filename if bon else "", bon.read() if bon else b"")
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+    def wachtende_declaraties(self) -> tuple[tuple[Any, bool], ...]:
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.wachtende_declaraties(self.view, self.user) if f.may_book(self.mode, self.user) else ()
+
+    @extension_endpoint("goedkeuren", methods=["POST"])
+    def goedkeuren(self) -> Any:  # approve a claim: fava_ext/formulieren.py
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+
+        uitkomst = f.keur_goed(self.ledger.beancount_file_path, self.mode, self.user, request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+    @extension_endpoint("kosten", methods=["POST"])
+    def kosten(self) -> Any:  # a cost with its receipt: fava_ext/formulieren.py
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+
+        bon = request.files.get("bon")
+        uitkomst = f.boek_kosten(self.ledger.beancount_file_path, self.mode, self.user, request.form,
+                                 bon.filename if bon else "", bon.read() if bon else b"")
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
 
 # Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
 BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),

@@ -1,0 +1,177 @@
+"""A beheerder books a cost with its receipt through the form of /beheer/<slug>/ (a logged-in session).
+
+The same builder as `buurtbudget boek`; the receipt judged by `controleer_bon`;
+the person behind the login is `ingevoerd-door` and the git author. Every
+refusal leaves the ledger's folder and git byte-identical.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from buurtbudget_admin.service.users import add_user, users_path
+from buurtbudget_admin.service.wsgi import create_service
+from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
+from tests.service_workspace import git_workspace, session_client
+
+BASE = "/beheer/testbuurt-2025/extension/Buurtbudget/"
+ORIGIN = {"Origin": "http://localhost"}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _form(**changes):
+    form = {"datum": "2025-07-01", "bedrag": "412,50", "plan": "Speeltuin", "categorie": "Materiaal",
+            "begunstigde": "Bouwmarkt Noord", "omschrijving": "Hout voor het klimrek"}
+    form.update(changes)
+    return form
+
+
+def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(tmp_path: Path):
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja",
+             naam="Anja de Boer", email="anja@example.org")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+
+    def post(form, bon=receipt, naam="bon.pdf", headers=ORIGIN):
+        from io import BytesIO
+        data = {**form, "bon": (BytesIO(bon), naam)}
+        return anja.post(BASE + "kosten", data=data, headers=headers, content_type="multipart/form-data")
+
+    page = anja.get(BASE).get_data(as_text=True)
+    assert 'id="bb-kosten"' in page and '<option value="Speeltuin">' in page and '<option value="Materiaal">' in page
+    assert 'accept="image/*,application/pdf"' in page and "capture=" in page
+    for name in ("plan", "categorie", "bedrag", "datum", "begunstigde", "omschrijving", "bon"):
+        assert f'<label for="bb-kosten-{name}">' in page and f'id="bb-kosten-{name}" name="{name}"' in page
+    assert 'id="bb-kosten"' not in anja.get("/buurt/testbuurt-2025/extension/Buurtbudget/").get_data(as_text=True)
+
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    for form, bon, status, says in (
+        (_form(bedrag="veel"), receipt, 400, "bedrag"),
+        (_form(bedrag="0,00"), receipt, 400, "groter dan nul"),
+        (_form(datum="1 juli"), receipt, 400, "geen datum"),
+        (_form(plan="Zwembad"), receipt, 400, "Zwembad"),
+        (_form(), b"<html><script>alert(1)</script></html>" * 100, 400, "geen PDF, JPEG of PNG"),
+        (_form(), b"", 400, "leeg"),
+        # From the bank without a second person at or above the threshold: refused, as `buurtbudget boek` does.
+        (_form(bedrag="1.234,56"), receipt, 409, "BB-VIER-OGEN"),
+    ):
+        response = post(form, bon)
+        text = response.get_data(as_text=True)
+        assert response.status_code == status, (form, text[:400])
+        assert says in text and "<script>" not in text, text
+        assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+    # A post from another site (no Origin of this one) is refused before anything is read.
+    assert post(_form(), headers={}).status_code in (400, 403)
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+
+    response = post(_form(bedrag="412,50"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index('2025-07-01'):]
+    assert '"Bouwmarkt Noord"' in entry and "412.50 EUR" in entry
+    assert 'ingevoerd-door: "Anja de Boer"' in entry and "document:" in entry
+    assert _git(workspace, "log", "-1", "--format=%an <%ae>").strip() == "Anja de Boer <anja@example.org>"
+    assert _git(workspace, "status", "--porcelain", "testbuurt-2025") == ""
+
+
+@pytest.mark.browser
+def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
+    """390 px wide (a phone): every field has its label, and a cost with its receipt is booked."""
+    from playwright import sync_api as playwright
+
+    from tests.service_workspace import Served, browser_login
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    bon = make_receipt(tmp_path)
+    served = Served(workspace, tmp_path / "cache")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            try:
+                context = browser_login(browser, served.address, {"username": "anja", "password": "geheim-anja"},
+                                        viewport={"width": 390, "height": 844})
+                page = context.new_page()
+                page.goto(f"{served.address}{BASE}")
+                form = page.locator("#bb-kosten")
+                fields = form.locator("input, select")
+                assert fields.count() == 7
+                for i in range(fields.count()):
+                    field_id = fields.nth(i).get_attribute("id")
+                    assert form.locator(f'label[for="{field_id}"]').count() == 1, field_id
+                assert form.bounding_box()["width"] <= 390
+                form.get_by_label("Plan").select_option("Speeltuin")
+                form.get_by_label("Categorie").select_option("Materiaal")
+                form.get_by_label("Bedrag").fill("1,95")
+                form.get_by_label("Datum").fill("2025-07-02")
+                form.get_by_label("Betaald aan").fill("IJzerwaren <b>Oost</b>")
+                form.get_by_label("Omschrijving").fill("Schroeven")
+                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+                with page.expect_navigation():
+                    form.get_by_role("button", name="Boeken").click()
+                assert page.locator("h1").inner_text() == "Geboekt"
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        served.stop()
+    text = (workspace / "testbuurt-2025" / "main.beancount").read_text(encoding="utf-8")
+    assert '"IJzerwaren <b>Oost</b>"' in text and 'ingevoerd-door: "Anja de Boer"' in text
+
+
+def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothing(tmp_path: Path):
+    from io import BytesIO
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    add_user(users_path(workspace), "piet", "beheerder", ("testbuurt-2025",), "geheim-piet", naam="Piet Jansen")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    piet = session_client(service, "piet", "geheim-piet")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+    form = {"datum": "2025-07-03", "bedrag": "23,40", "declarant": "Kees Bakker", "iban": "NL91ABNA0417164300",
+            "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Bloembollen"}
+
+    def post(data):
+        return anja.post(BASE + "declaratie", data={**data, "bon": (BytesIO(receipt), "bon.pdf")},
+                         headers=ORIGIN, content_type="multipart/form-data")
+
+    before = folder_digest(ledger_dir)
+    response = post({**form, "iban": "NL91ABNA0417164301"})  # one digit off: the IBAN check refuses it
+    assert response.status_code == 400 and "IBAN" in response.get_data(as_text=True)
+    assert folder_digest(ledger_dir) == before
+
+    response = post(form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index("2025-07-03"):]
+    assert entry.startswith("2025-07-03 !") and "decl-2025-" in entry
+    assert 'declarant: "Kees Bakker"' in entry and 'ingevoerd-door: "Anja de Boer"' in entry
+    link = entry.split("^", 1)[1].split()[0]
+
+    # The button is offered only to a second person (vier_ogen.mag_goedkeuren); who entered it may not approve.
+    def offered(client) -> bool:
+        page = client.get(BASE).get_data(as_text=True)
+        assert f'data-link="{link}"' in page
+        return f'name="link" value="{link}"' in page
+
+    assert not offered(anja) and offered(piet)
+    after = folder_digest(ledger_dir)
+    response = anja.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    assert response.status_code == 400 and "Anja de Boer" in response.get_data(as_text=True)
+    assert folder_digest(ledger_dir) == after
+    response = piet.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    assert 'goedgekeurd-door: "Piet Jansen"' in text and "goedkeuring-sha256" in text

@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_dossier",
     "buurtbudget_admin.commands_signalen",
     "buurtbudget_admin.commands_kader",
+    "buurtbudget_admin.commands_uitnodigen",
 ]
 
 
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         if args[:2] == ["signalen", "gezien"]:
             # `signalen PATH...` takes any path; `signalen gezien` is the hidden command that marks one.
             args = argv = ["signalen-gezien", *args[2:]]
+        if args[:2] == ["uitnodigen", "intrekken"]:
+            args = argv = ["uitnodigen-intrekken", *args[2:]]
         if args[:1] == ["check"]:
             # The plain `check PATH... [--format F]` without typer: typer builds a pydantic
             # adapter per parameter (+12 MB, +0.1 s on every run). Anything else goes to typer.

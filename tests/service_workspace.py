@@ -249,3 +249,21 @@ def browser_login(browser, address: str, credentials: dict[str, str], **context_
     assert page.url.rstrip("/").endswith("/beheer"), page.url
     page.close()
     return context
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None, origin: str = "http://localhost"):
+    """POST a form of a /beheer/ page as a browser does: with the page's CSRF token, if it carries one.
+
+    `page` is the page that shows the form (default: the Buurtbudget page of the URL's ledger). Files
+    go in `data` as (BytesIO, name) tuples, as werkzeug's test client takes them.
+    """
+    import re
+
+    if page is None:
+        page = url.split("/extension/")[0] + "/extension/Buurtbudget/"
+    html = client.get(page).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    if found and "csrf_token" not in data:
+        data = {**data, "csrf_token": found.group(1)}
+    return client.post(url, data=data, headers={"Origin": origin}, content_type="multipart/form-data")

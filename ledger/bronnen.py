@@ -30,6 +30,8 @@ class Bronnen:
     errors: list[Any]
     options_map: dict[str, Any]
     bytes_: dict[Path, bytes]  # every file parsed (main first), by absolute path
+    # every include directive as written, with the folder it is relative to and what it matched
+    includes: tuple[tuple[Path, str, tuple[str, ...]], ...] = ()
 
 
 def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> Bronnen:
@@ -48,6 +50,7 @@ def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> 
     options_map: dict | None = None
     others: list[dict] = []
     seen: dict[Path, bytes] = {}
+    patterns: list[tuple[Path, str, tuple[str, ...]]] = []
     stack: list[Path] = [Path(os.path.normpath(hoofd))]
     while stack:
         name = stack.pop(0)
@@ -74,6 +77,7 @@ def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> 
             pattern = include if os.path.isabs(include) else os.path.join(name.parent, include)
             found = sorted(glob.glob(pattern, recursive=True)) or (
                 [pattern] if Path(os.path.normpath(pattern)) in vervangen else [])
+            patterns.append((name.parent, include, tuple(found)))
             if not found:
                 errors.append(LoadError(data.new_metadata("<load>", 0),
                                         f'File glob "{include}" does not match any files'))
@@ -93,4 +97,4 @@ def laad_bronnen(hoofd: Path, vervangen: Mapping[Path, bytes] | None = None) -> 
         sys.path[:] = saved
     errors.extend(validation.validate(entries, options_map, None, None))
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
-    return Bronnen(entries, list(errors), options_map, seen)
+    return Bronnen(entries, list(errors), options_map, seen, tuple(patterns))

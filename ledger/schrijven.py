@@ -41,7 +41,8 @@ finishes the write when its commit stands and undoes it otherwise, saying
 which. A receipt must land inside the ledger's folder, the files must be
 writable and the disk must have room, or nothing starts.
 
-There is no cache: every write costs two full loads (see `bench/bench_writes.py`).
+No cache on disk: a write costs two full loads (see `bench/bench_writes.py`), or one when this
+process wrote the same ledger last and nothing it read has changed since (`ledger.vorige_stand`).
 The parts: `ledger.bestanden` (lock, atomic files), `ledger.bronnen` (the
 load with changed sources), `ledger.oordeel` (which errors are new or worse),
 `ledger.veranderd` (which entries changed, the closed period), `ledger.toch`
@@ -65,6 +66,7 @@ from beancount.core import data
 from ledger.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
     atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
 )
+from ledger import vorige_stand
 from ledger.bronnen import Bronnen, laad_bronnen
 from ledger.intentie import Intentie, IntentieFout, controleer_ruimte, herstel, oorzaak, schrijfbaar
 from ledger.loading import _check_readable, resolve_ledger_path
@@ -185,6 +187,18 @@ def _laad(p: Path, valideer: Valideer | None, vervangen: dict[Path, bytes] | Non
     return bronnen, fouten
 
 
+def _voor(p: Path, valideer: Valideer | None) -> tuple[Bronnen, list]:
+    """The ledger as it is: the kept load of the last write if nothing it read has changed, else a full load."""
+    if vorige_stand.AAN:
+        bewaard = vorige_stand.haal(p, valideer)
+        if bewaard is not None:
+            return bewaard
+    bronnen, fouten = _laad(p, valideer)
+    if vorige_stand.AAN:
+        vorige_stand.bewaar(p, valideer, bronnen, fouten)
+    return bronnen, fouten
+
+
 # A byte that is no UTF-8 (beancount reads it in a comment) stays that byte: decoded and encoded
 # again with surrogateescape, an untouched line is written back exactly as it was read.
 _CODERING = ("utf-8", "surrogateescape")
@@ -280,7 +294,7 @@ def schrijf(
     with ledger_lock(p):
         hersteld = _herstel(p)  # a write interrupted by a crash: finished or undone first
         repo = voorbereiden(p.parent) if git else None
-        voor, fouten_voor = _laad(p, valideer)
+        voor, fouten_voor = _voor(p, valideer)
         clean_stale_tmp([Path(n) for n in voor.bytes_])
         stand = _stand(p, voor, fouten_voor)
         wijziging = maak_wijziging(stand)
@@ -324,6 +338,7 @@ def schrijf(
                 inhoud = markeer(inhoud, gemarkeerd, toch, door)
                 na, fouten_gemarkeerd = _laad(p, valideer, inhoud)
                 extra = nieuwe_fouten(fouten_na, fouten_gemarkeerd)
+                fouten_na = fouten_gemarkeerd
                 if extra:  # the marks themselves must not break anything
                     raise WijzigingGeweigerd(p, extra, wijziging.omschrijving)
                 if aantal_redenen(na.entries, inhoud) != redenen + len(gemarkeerd):
@@ -348,6 +363,8 @@ def schrijf(
             except (OSError, GitFout) as exc:  # saved and committed: the next command removes what is left
                 print(f"let op: {p}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte ({oorzaak(exc)}); "
                       "de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)
+            if vorige_stand.AAN:  # this write's "after" is the next write's "before"
+                vorige_stand.bewaar(p, valideer, na, fouten_na)
         return Resultaat(p, True, wijziging.omschrijving, commit, tuple(erbij),
                          time.perf_counter() - start, geforceerd, (*inhoud, *bonnen), hersteld)
 

@@ -3,7 +3,10 @@
 Random sequences of bookings, claims, approvals, rejections, support costs and
 plan declarations, written through `schrijf`, with hand edits between them
 (`pad` + `balance`, `open`, `close`, an edit in the middle, a booking in the
-included file, a changed `regels.toml`). For every attempted write the
+included file, a changed `regels.toml`, a receipt deleted or put back). Consecutive
+writes in this process reuse the previous write's load as their "before"
+(`ledger.vorige_stand`); the test runs with that record and without it, so the
+record is held to the same reference. For every attempted write the
 reference is computed independently: the workspace is copied, the change is
 applied to the copy's files, and beancount's own `loader.load_file` (what
 `bean-check` runs, with `plugin "rules"` from the ledger) loads the copy before
@@ -30,6 +33,7 @@ from hypothesis import strategies as st
 
 import rules
 from buurtbudget_admin.valideren import valideer
+from ledger import vorige_stand
 from ledger.schrijven import Wijziging, WijzigingGeweigerd, schrijf
 from tests.books import root_options
 from tests.dagelijks_helpers import LEDGER
@@ -170,6 +174,7 @@ hand_edits = st.one_of(
     st.tuples(st.just("midden"), st.sampled_from(["commentaar", "budget"])),
     st.tuples(st.just("extra_hand")),
     st.tuples(st.just("regels"), st.sampled_from(["50.00", "500.00", "weg"])),
+    st.tuples(st.just("bon"), st.sampled_from(["weg", "terug"])),
     # bytes bean-check reads in a comment: a NUL, a Latin-1 é, a lone 0xff
     st.tuples(st.just("bytes"), st.sampled_from(["\x00", "\udce9", "\udcff"])),
 )
@@ -198,6 +203,12 @@ def _hand(ws: Werkruimte, op: tuple) -> None:
     elif kind == "extra_hand":
         ws.extra.write_text(ws.text(ws.extra) + "\n" + _cost("2025-04-01", "Groen", "20.00", False, None, "hand"),
                             encoding="utf-8")
+    elif kind == "bon":  # the receipt of every booking that names it, gone from disk or back
+        bon = ws.folder / "documents" / "bon.pdf"
+        if op[1] == "weg":
+            bon.unlink(missing_ok=True)
+        else:
+            bon.write_bytes(b"%PDF-1.4\n% bon\n")
     elif kind == "bytes":
         main += f"\n; met de hand: caf{op[1]} \n"
     elif kind == "regels":
@@ -260,13 +271,24 @@ def _reference(ws: Werkruimte, change: dict[Path, str]) -> bool:
 
 @settings(max_examples=int(os.environ.get("SCHRIJVEN_VOORBEELDEN", "30")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(steps, st.booleans())
-def test_writer_verdict_equals_bean_check(ops: list[tuple], plugin: bool) -> None:
-    """`plugin`: the ledger has `plugin "rules"`; without it the rules come from the caller's validator."""
+@given(steps, st.booleans(), st.booleans())
+def test_writer_verdict_equals_bean_check(ops: list[tuple], plugin: bool, record: bool) -> None:
+    """`plugin`: the ledger has `plugin "rules"`; without it the rules come from the caller's validator.
+    `record`: consecutive writes may take their "before" from the previous write (`ledger.vorige_stand`)."""
+    vorige_stand.vergeet()
+    vorige_stand.AAN = record
+    try:
+        _run(ops, plugin)
+    finally:
+        vorige_stand.AAN = True
+        vorige_stand.vergeet()
+
+
+def _run(ops: list[tuple], plugin: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Werkruimte(Path(tmp) / "ws", plugin)
         for op in ops:
-            if op[0] in ("pad_balance", "balance", "open", "close", "midden", "extra_hand", "regels", "bytes"):
+            if op[0] in ("pad_balance", "balance", "open", "close", "midden", "extra_hand", "regels", "bytes", "bon"):
                 _hand(ws, op)
                 continue
             change = _change(ws, op)

@@ -8,7 +8,9 @@ is and a full load with the change (no cache, no incremental path). For each
 size it measures, in one run:
 
 - full load: what `bean-check` does (parse, book, plugins incl. the rules, validate);
-- booking: `buurtbudget boek`'s builder and the safe write (median of 3), without git;
+- booking: `buurtbudget boek`'s builder and the safe write, without git: as the first write of a
+  process (two full loads) and as the next one (its "before" is the previous write's load, kept
+  by `ledger.vorige_stand`); in turns with the full load, each ratio the median of 5 pairs;
 - booking with git: the same write in a git work tree, commit included (median of 3);
 - approval: a claim's entry rewritten (`vervang` of the main file) through the safe write;
 - peak memory of the process after the writes (ru_maxrss).
@@ -38,6 +40,7 @@ from buurtbudget_admin.valideren import valideer  # noqa: E402
 from ledger.boekingen import KostenInvoer, declaratie_tekst, maak_goedkeuring, maak_kosten  # noqa: E402
 from ledger.importers import maak_import  # noqa: E402
 from ledger.bronnen import laad_bronnen  # noqa: E402
+from ledger import vorige_stand  # noqa: E402
 from ledger.schrijven import Wijziging, lees_stand, schrijf  # noqa: E402
 
 BANK = "Activa:Bank:Betaalrekening"
@@ -65,17 +68,31 @@ def bench_size(n: int, folder: Path) -> dict:
     ledger, _ = generate(n, folder)
     row: dict = {"n": n, "bytes": ledger.stat().st_size}
     errors: list = []
-    row["full_load"] = _timed(lambda: errors.extend(_full_load(ledger)))
+    errors.extend(_full_load(ledger))
     assert errors == [], errors[:3]
     i = 0
 
-    def write(git: bool = False):
+    def write(git: bool = False, cold: bool = False):
         nonlocal i
         i += 1
+        if cold:  # as the first write of a process: the "before" is a full load too
+            vorige_stand.vergeet()
         return schrijf(ledger, _booking(i, ledger.parent / "documents" / "bon-1.pdf"), door="Bench",
                        valideer=valideer, git=git)
 
-    row["write"] = statistics.median(_timed(write) for _ in range(3))
+    # In turns, so that a busy machine weighs on each alike: a full load (bean-check), a write
+    # as the first of its process (two loads), a write after a write (the kept "before").
+    loads, colds, warms = [], [], []
+    write()
+    for _ in range(5):
+        loads.append(_timed(lambda: _full_load(ledger)))
+        colds.append(_timed(lambda: write(cold=True)))
+        warms.append(_timed(write))
+    row["full_load"] = statistics.median(loads)
+    row["write_cold"] = statistics.median(colds)
+    row["write"] = statistics.median(warms)
+    row["ratio_cold"] = statistics.median(c / ld for c, ld in zip(colds, loads))
+    row["ratio"] = statistics.median(w / ld for w, ld in zip(warms, loads))
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
     subprocess.run(["git", "add", "-A"], cwd=folder, check=True)
     subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=b@x", "commit", "-qm", "begin"],
@@ -159,16 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         row = bench_size(n, base / f"ledger-{n}")
         rows.append(row)
-        print(f"n={n}: full load {row['full_load']:.2f}s, booking {row['write']:.2f}s, "
-              f"with git {row['write_git']:.2f}s, approval {row['approval']:.2f}s", flush=True)
+        print(f"n={n}: full load {row['full_load']:.2f}s, first booking {row['write_cold']:.2f}s, "
+              f"next booking {row['write']:.2f}s, with git {row['write_git']:.2f}s, "
+              f"approval {row['approval']:.2f}s", flush=True)
     print()
-    print("| bookings | file | full load (bean-check) | booking | booking + git commit | approval | "
-          "booking / full load | peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| bookings | file | full load (bean-check) | first booking | next booking | booking + git commit | "
+          "approval | first / load | next / load | peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {r['full_load']:.2f} s | {r['write']:.2f} s | "
-              f"{r['write_git']:.2f} s | {r['approval']:.2f} s | {r['write'] / r['full_load']:.1f}x | "
-              f"{r['rss_mb']:.0f} MB |")
+        print(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {r['full_load']:.2f} s | {r['write_cold']:.2f} s | "
+              f"{r['write']:.2f} s | {r['write_git']:.2f} s | {r['approval']:.2f} s | {r['ratio_cold']:.2f}x | "
+              f"{r['ratio']:.2f}x | {r['rss_mb']:.0f} MB |")
     if args.import_lines:
         imp = bench_import(args.import_size, args.import_lines, base / "import")
         print()

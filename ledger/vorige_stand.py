@@ -69,19 +69,25 @@ def _listing(folder: Path, digest: Any) -> None:
             digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode("utf-8", "surrogateescape"))
 
 
+def _elsewhere(value: str) -> bool:
+    return value.startswith(("/", "\\")) or "/../" in "/" + value.replace("\\", "/") + "/"
+
+
 def _receipts_elsewhere(bronnen: Bronnen) -> bool:
     for entry in bronnen.entries:
-        meta = getattr(entry, "meta", None)
-        values = document_values(meta)
-        for posting in getattr(entry, "postings", None) or ():
-            values.extend(document_values(posting.meta))
-        if any(os.path.isabs(v) or ".." in Path(v).parts for v in values):
+        if any(_elsewhere(v) for v in document_values(getattr(entry, "meta", None))):
             return True
+        for posting in getattr(entry, "postings", None) or ():
+            if posting.meta and any(_elsewhere(v) for v in document_values(posting.meta)):
+                return True
     return False
 
 
-def vingerafdruk(hoofd: Path, bronnen: Bronnen, valideer: Callable | None) -> bytes | None:
-    """The fingerprint of everything `bronnen` was read from, as it is on disk now; None if not coverable."""
+def vingerafdruk(hoofd: Path, bronnen: Bronnen, valideer: Callable | None, *, nieuw: bool = True) -> bytes | None:
+    """The fingerprint of everything `bronnen` was read from, as it is on disk now; None if not coverable.
+
+    `nieuw=False`: `bronnen` is a kept record, whose receipts were found inside when it was kept.
+    """
     from ledger.kader import RulesFileError, find_rules_file, regels_config
 
     digest = hashlib.sha256()
@@ -110,7 +116,7 @@ def vingerafdruk(hoofd: Path, bronnen: Bronnen, valideer: Callable | None) -> by
                 digest.update(hashlib.sha256(rules.read_bytes()).digest())
             except OSError:
                 return None
-    if _receipts_elsewhere(bronnen):
+    if nieuw and _receipts_elsewhere(bronnen):
         return None
     for folder in dict.fromkeys([hoofd.parent, *documents_folders(bronnen.options_map)]):
         _listing(Path(folder), digest)
@@ -123,7 +129,7 @@ def haal(hoofd: Path, valideer: Callable | None) -> tuple[Bronnen, list] | None:
         record = _RECORDS.get((hoofd, _naam(valideer)))
     if record is None:
         return None
-    if vingerafdruk(hoofd, record.bronnen, valideer) != record.vingerafdruk:
+    if vingerafdruk(hoofd, record.bronnen, valideer, nieuw=False) != record.vingerafdruk:
         with _LOCK:
             _RECORDS.pop((hoofd, _naam(valideer)), None)
         return None

@@ -65,11 +65,12 @@ def test_any_change_on_disk_drops_the_record(ws, change):
     assert not _kept(ws)
 
 
-def test_receipts_outside_the_folder_are_never_kept(tmp_path):
+@pytest.mark.parametrize("how", ["absolute", "climbing"])
+def test_receipts_outside_the_folder_are_never_kept(tmp_path, how):
     vorige_stand.vergeet()
     ws = Werkruimte(tmp_path / "ws")
-    outside = tmp_path / "elders.pdf"
-    outside.write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "ws" / "elders.pdf").write_bytes(b"%PDF-1.4\n")
+    outside = tmp_path / "ws" / "elders.pdf" if how == "absolute" else "../elders.pdf"
     schrijf(ws.main, lambda stand: Wijziging("buiten", toevoegen=_cost(
         "2025-03-01", "Speeltuin", "10.00", False, None, "buiten").replace(
         '  ingevoerd-door: "Henk"\n', f'  ingevoerd-door: "Henk"\n  document: "{outside}"\n')),

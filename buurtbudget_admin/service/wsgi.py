@@ -25,6 +25,7 @@ from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
 from buurtbudget_admin.service.inloggen import Inloggen
 from buurtbudget_admin.service.landing import LandingPage
+from buurtbudget_admin.service.public_cache import PublicCache
 from buurtbudget_admin.service.queries import QueryDoor
 from buurtbudget_admin.service.state import WorkspaceState
 from buurtbudget_admin.service.users import UserStore, users_path
@@ -42,6 +43,7 @@ class Service:
     throttle: LoginThrottle
     app: object
     inloggen: Inloggen
+    public_cache: PublicCache
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
@@ -83,8 +85,14 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
     inloggen = Inloggen(state, users, throttle, workspace)
+
+    def version_of(slug: str) -> int | None:
+        snap = state.snapshot(slug, wait=False)
+        return snap.version if snap is not None else None
+
+    public_cache = PublicCache(public_fava, version_of)
     app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
-        "/buurt": PublicGuard(public_fava, state.public_path),
+        "/buurt": PublicGuard(public_cache, state.public_path),
         "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle, inloggen),
     })))
-    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen)
+    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, public_cache)

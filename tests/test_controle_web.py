@@ -161,3 +161,47 @@ def test_a_file_over_the_limit_is_refused_in_dutch(werkruimte, tmp_path):
     client = session_client(service, *AUDITOR)
     response = _upload(client, pdf.read_bytes())
     assert response.status_code == 413 and "Bestand te groot" in response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------- the stadsdeel overview
+
+
+def _title_and_first_page(pdf: bytes) -> tuple[str, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return str(reader.metadata.title), " ".join(reader.pages[0].extract_text().split())
+
+
+def test_the_overview_downloads_titled_by_stadsdeel_and_date(werkruimte, tmp_path):
+    workspace, _pdf, _root = werkruimte
+    client = session_client(_service(workspace, tmp_path / "cache"), *AUDITOR)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert 'href="/beheer/controle/overzicht?stadsdeel=Noord" download' in html
+    assert 'href="/beheer/controle/overzicht?stadsdeel=Zuid" download' in html
+    response = client.get("/beheer/controle/overzicht?stadsdeel=noord")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="overzicht-noord-2025-06-30.pdf"'
+    title, first = _title_and_first_page(response.get_data())
+    assert title == "Overzicht buurtbudgetten: Stadsdeel Noord, 30 juni 2025"
+    assert "Stadsdeel Noord" in first and "30 juni 2025" in first and "Testbuurt" in first
+    assert "Rivierenbuurt" not in first and workspace.name not in title
+    everything = client.get("/beheer/controle/overzicht")
+    assert everything.headers["Content-Disposition"] == \
+        'attachment; filename="overzicht-noord-zuid-2025-06-30.pdf"'
+    title, first = _title_and_first_page(everything.get_data())
+    assert title == "Overzicht buurtbudgetten: Stadsdelen Noord, Zuid, 30 juni 2025"
+    assert "Stadsdelen Noord, Zuid" in first
+    unknown = client.get("/beheer/controle/overzicht?stadsdeel=Atlantis")
+    assert unknown.status_code == 404 and "Geen buurtbudgetten van dit stadsdeel" in unknown.get_data(as_text=True)
+    beheerder = session_client(_service(workspace, tmp_path / "cache2"), *ANJA)
+    assert beheerder.get("/beheer/controle/overzicht").status_code == 403
+
+
+def test_report_stadsdeel_is_titled_by_stadsdeel_not_folder(werkruimte, tmp_path):
+    workspace, _pdf, _root = werkruimte
+    out = tmp_path / "overzicht.pdf"
+    r = cli("report-stadsdeel", str(workspace), "-o", str(out), "--stadsdeel", "zuid", "--werkers", "1")
+    assert r.returncode == 0, r.stderr
+    title, first = _title_and_first_page(out.read_bytes())
+    assert title == "Overzicht buurtbudgetten: Stadsdeel Zuid, 1 maart 2025"
+    assert "Stadsdeel Zuid" in first and "1 maart 2025" in first and f" {workspace.name} " not in f" {first} "

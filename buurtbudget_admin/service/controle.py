@@ -3,6 +3,8 @@
     /beheer/controle/            every budget with its phase and a fresh dossier; the upload form
     /beheer/controle/verifieer   POST a dossier (PDF): `buurtbudget verifieer`'s verdict, and whether
                                  it still matches the live books of its ledger (`reports.actueel`)
+    /beheer/controle/overzicht   the stadsdeel overview PDF (`buurtbudget report-stadsdeel`), as a download;
+                                 `?stadsdeel=Noord` for one stadsdeel
 
 A small Flask app of its own, mounted beside the login (`service.inloggen`): it
 reads the same session cookie with the same key, so the login of /beheer/ is
@@ -133,6 +135,30 @@ class BudgetRegel:
     dossier: str  # a fresh statement (the extension's PDF endpoint)
 
 
+def stadsdelen(rows: list[BudgetRegel]) -> tuple[str, ...]:
+    """The stadsdelen of the workspace, as the ledgers' headers spell them (one per name, any case)."""
+    found: dict[str, str] = {}
+    for r in rows:
+        if r.stadsdeel:
+            found.setdefault(r.stadsdeel.casefold(), r.stadsdeel)
+    return tuple(sorted(found.values(), key=str.casefold))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "stadsdeel"
+
+
+def overzicht_pdf(workspace: Path, stadsdeel: str | None) -> tuple[bytes, str]:
+    """The overview PDF (as `report-stadsdeel` writes it) and its file name: by stadsdeel and date."""
+    from reports.overview import build_overview
+    from reports.render import render_overview
+
+    overview = build_overview(workspace, stadsdeel=stadsdeel, workers=1, progress=False)
+    pdf, _pages = render_overview(overview)
+    where = "-".join(_slug(s) for s in overview.stadsdelen) if overview.stadsdelen else "stadsdelen"
+    return bytes(pdf), f"overzicht-{where[:120]}-{overview.statement_date.isoformat()}.pdf"
+
+
 def budgetten(state) -> list[BudgetRegel]:
     from buurtbudget_admin.service.landing import FASE_LABELS, aantal_overtredingen
 
@@ -236,8 +262,29 @@ class Controle:
         @app.route("/")
         def start():
             user = flask_login.current_user.user
-            return flask.render_template("controle_start.html", naam=user.persoon,
-                                         budgetten=budgetten(self.state), form=UploadFormulier())
+            rows = budgetten(self.state)
+            return flask.render_template("controle_start.html", naam=user.persoon, budgetten=rows,
+                                         stadsdelen=stadsdelen(rows), form=UploadFormulier())
+
+        @app.route("/overzicht")
+        def overzicht():
+            from reports.context import StatementError
+
+            asked = flask.request.args.get("stadsdeel") or None
+            known = {s.casefold(): s for s in stadsdelen(budgetten(self.state))}
+            if asked is not None and asked.casefold() not in known:
+                return melding("Niet gevonden", "Geen buurtbudgetten van dit stadsdeel in deze werkruimte.", 404)
+            if not self._bezig.acquire(timeout=60):
+                return melding("Even geduld", "Er worden nu te veel PDF's tegelijk gemaakt; "
+                                              "probeer het over een minuut opnieuw.", 503)
+            try:
+                pdf, name = overzicht_pdf(self.workspace, known.get(asked.casefold()) if asked else None)
+            except StatementError as exc:
+                return melding("Geen overzicht", str(exc).replace(str(self.workspace), "de werkruimte"), 409)
+            finally:
+                self._bezig.release()
+            return flask.Response(pdf, 200, content_type="application/pdf",
+                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
         @app.route("/verifieer", methods=["POST"])
         def verifieer():
@@ -245,8 +292,9 @@ class Controle:
             form = UploadFormulier()
             if not form.validate_on_submit():
                 fouten = "; ".join(e for errors in form.errors.values() for e in errors)
-                return flask.render_template("controle_start.html", naam=user.persoon,
-                                             budgetten=budgetten(self.state), form=form, fout=fouten), 400
+                rows = budgetten(self.state)
+                return flask.render_template("controle_start.html", naam=user.persoon, budgetten=rows,
+                                             stadsdelen=stadsdelen(rows), form=form, fout=fouten), 400
             upload = form.dossier.data
             naam = _bestandsnaam(upload.filename)
             data = upload.read(MAX_DOSSIER + 1)

@@ -122,6 +122,11 @@ def vergelijk(manifest: Mapping[str, Any], files: Mapping[str, list[bytes]], led
     added, altered, removed = _changes(_bookings(embedded), _bookings({f.name: f.content for f in statement.sources.files}))
     stated = manifest.get("cijfers") or {}
     live = {f.key: f.text for f in page_one(statement)}
-    cijfers = tuple(Cijfer(key, label, str(stated.get(key, "")), live.get(key, ""))
+    from ledger.header import FASE_NAMEN
+
+    def shown(key: str, text: str) -> str:  # a phase by its name, as every page shows it
+        return FASE_NAMEN.get(text, text) if key == "fase" else text
+
+    cijfers = tuple(Cijfer(key, label, shown(key, str(stated.get(key, ""))), shown(key, live.get(key, "")))
                     for key, label in CIJFERS if stated.get(key) or live.get(key))
     return Actueel(ledger.parent.name, str(manifest.get("datum") or ""), changed, added, altered, removed, cijfers)

@@ -134,6 +134,8 @@ def test_changes_since_the_dossier_are_named(werkruimte, tmp_path):
     row = re.search(r'<tr data-sleutel="besteed" data-gelijk="nee">(.*?)</tr>', html, re.S).group(1)
     cells = re.findall(r'<td class="num">(?:<strong>)?([^<]*)', row)
     assert cells == ["€ 866,65", "€ 965,65"], cells
+    fase = re.search(r'<tr data-sleutel="fase" data-gelijk="ja">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'<td class="num">(?:<strong>)?([^<]*)', fase) == ["Uitvoering", "Uitvoering"]
 
 
 def test_only_an_auditor_and_only_logged_in(werkruimte, tmp_path):

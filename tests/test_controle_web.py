@@ -58,7 +58,7 @@ def _checks(html: str) -> dict[str, bool]:
 
 
 def _overwrite_page_one_contents(pdf: Path) -> bytes:
-    """Eight bytes of page 1's content stream flipped, in the middle of its stored bytes."""
+    """One byte of page 1's content stream flipped, in the middle of its stored bytes."""
     data = bytearray(pdf.read_bytes())
     reader = PdfReader(str(pdf))
     ref = reader.pages[0].raw_get("/Contents")
@@ -66,7 +66,7 @@ def _overwrite_page_one_contents(pdf: Path) -> bytes:
     start = data.index(b"stream", offset) + len(b"stream")
     start += 2 if data[start:start + 2] == b"\r\n" else 1
     middle = start + len(ref.get_object()._data) // 2
-    data[middle:middle + 8] = bytes(b ^ 0x5A for b in data[middle:middle + 8])
+    data[middle] ^= 0x01
     return bytes(data)
 
 
@@ -101,6 +101,22 @@ def test_a_flipped_byte_of_page_one_is_a_deviation_not_a_traceback(werkruimte, t
     assert 'id="bb-oordeel" data-ok="nee"' in html
     assert "beschadigd.pdf:" in html and "deze verantwoording is niet wat haar boeken zeggen" in html
     assert "Traceback" not in html
+
+
+def test_an_unloadable_embedded_ledger_is_named_without_server_paths(werkruimte, tmp_path):
+    """The embedded ledger replaced by binary bytes: the books cannot be loaded, and the page says so
+    without the temporary folder verifieer loaded them in."""
+    from tests.test_verifieer import _set_file, _tampered
+
+    workspace, pdf, _root = werkruimte
+    forged = _tampered(pdf, tmp_path / "vervalst.pdf",
+                       lambda w: _set_file(w, "main.beancount", b"\x00\x01\x02 geen boeken\n", describe=True))
+    client = session_client(_service(workspace, tmp_path / "cache"), *AUDITOR)
+    html = _upload(client, forged.read_bytes(), "vervalst.pdf").get_data(as_text=True)
+    checks = _checks(html)
+    assert checks["hashes"] is False and checks["boeken"] is False
+    assert "de ingesloten ledger is niet te laden: testbuurt-2025/main.beancount" in html
+    assert "buurtbudget-verifieer" not in html and "buurtbudget-controle" not in html and "/tmp/" not in html
 
 
 def test_what_is_no_statement_is_refused_with_its_reason(werkruimte, tmp_path):

@@ -22,6 +22,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flask
 import flask_login
@@ -34,6 +35,9 @@ from wtforms import SubmitField
 from buurtbudget_admin.service.auth import same_origin
 from buurtbudget_admin.service.inloggen import Ingelogd, Inloggen
 from buurtbudget_admin.service.users import User, UsersFileError
+
+if TYPE_CHECKING:
+    from reports.actueel import Actueel
 
 TEMPLATES = Path(__file__).parent / "templates"
 PREFIX = "/beheer/controle"
@@ -66,7 +70,7 @@ class Oordeel:
     ok: bool
     samenvatting: str
     regels: tuple[Regel, ...] = ()
-    actueel: object | None = None  # reports.actueel.Actueel
+    actueel: "Actueel | None" = None  # beside the live books of its ledger
     actueel_fout: str | None = None
 
 
@@ -77,6 +81,10 @@ def _bestandsnaam(name: str | None) -> str:
     return (base or "dossier.pdf")[:120]
 
 
+# verifieer loads the embedded books in a temporary folder: its path is no business of the page.
+_TIJDELIJK = re.compile(re.escape(tempfile.gettempdir().rstrip("/")) + r"/buurtbudget-[^/\s]+/(?:map\d+/)*")
+
+
 def beoordeel(data: bytes, naam: str, state, user: User) -> Oordeel:
     """`buurtbudget verifieer` over these bytes, and the live books of the ledger the statement names."""
     from reports.verify import NotAStatement, samenvatting, verify
@@ -85,8 +93,8 @@ def beoordeel(data: bytes, naam: str, state, user: User) -> Oordeel:
         path = Path(tmp) / "dossier.pdf"
         path.write_bytes(data)
 
-        def shown(text: str) -> str:  # the server's temporary path never reaches the page
-            return text.replace(str(path), naam)
+        def shown(text: str) -> str:  # the server's temporary paths never reach the page
+            return _TIJDELIJK.sub("", text.replace(str(path), naam))
 
         try:
             result = verify(path)
@@ -119,7 +127,7 @@ def _actueel(opened, state, user: User):
     try:
         return vergelijk(manifest, opened.files, ledger), None
     except NietTeVergelijken as exc:
-        return None, str(exc)
+        return None, str(exc).replace(str(state.workspace) + "/", "").replace(str(state.workspace), "de werkruimte")
     except Exception as exc:  # noqa: BLE001 - the statement's embedded sources are hostile
         log.exception("vergelijking met %s", slug)
         return None, f"niet te vergelijken met de huidige boeken ({type(exc).__name__})"

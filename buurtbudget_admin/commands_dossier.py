@@ -25,7 +25,7 @@ def verifieer(
     verantwoording die de boeken opnieuw geven. Exit 0: de verantwoording is
     wat de boeken zeggen; 1: iets wijkt af; 2: dit is geen verantwoording.
     """
-    from reports.verify import NotAStatement, verify
+    from reports.verify import NotAStatement, samenvatting, verify
 
     try:
         result = verify(pdf)
@@ -34,13 +34,8 @@ def verifieer(
     for check in result.checks:
         mark = "in orde " if check.ok else "AFWIJKING"
         console.print(f"{mark}  {check.name}: {check.message}", markup=False)
-    if result.ok:
-        console.print(f"{pdf}: de verantwoording is wat de ingesloten boeken zeggen.", markup=False)
-        return 0
-    failed = sum(1 for c in result.checks if not c.ok)
-    console.print(f"{pdf}: {failed} controle(s) wijken af; deze verantwoording is niet wat haar boeken zeggen.",
-                  markup=False)
-    return 1
+    console.print(samenvatting(result, str(pdf)), markup=False)
+    return 0 if result.ok else 1
 
 
 def vaststellen(

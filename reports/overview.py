@@ -96,10 +96,32 @@ class Overview:
         return tuple({f.name: f for r in self.rows for f in r.sources}.values())
 
     @property
-    def title(self) -> str:
+    def stadsdelen(self) -> tuple[str, ...]:
+        """The stadsdelen of the budgets, as their ledgers' headers spell them (the asked one, if any)."""
+        found: dict[str, str] = {}
+        for r in self.readable:
+            if r.stadsdeel:
+                found.setdefault(r.stadsdeel.casefold(), r.stadsdeel)
+        if self.stadsdeel:
+            return (found.get(self.stadsdeel.casefold(), self.stadsdeel),)
+        return tuple(sorted(found.values(), key=str.casefold))
+
+    @property
+    def where(self) -> str:
+        """`Stadsdeel Noord`, `Stadsdelen Noord, Zuid`: never the name of the folder on a server."""
         labels = labels_for(self.taal)
-        where = self.stadsdeel or self.workspace.name
-        return f"{labels['overview']}: {where}"
+        names = self.stadsdelen
+        if not names:
+            return labels["stadsdeel"] + " –"
+        return f"{labels['stadsdeel' if len(names) == 1 else 'stadsdelen']} {', '.join(names)}"
+
+    @property
+    def title(self) -> str:
+        """`Overzicht buurtbudgetten: Stadsdeel Noord, 30 juni 2025`: by stadsdeel and date."""
+        from reports.render import format_datum
+
+        labels = labels_for(self.taal)
+        return f"{labels['overview']}: {self.where}, {format_datum(self.statement_date, self.taal)}"
 
 
 def find_ledgers(workspace: str | os.PathLike) -> list[Path]:

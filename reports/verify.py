@@ -34,7 +34,7 @@ import io
 import logging
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
@@ -61,10 +61,19 @@ class Check:
 class Verification:
     path: Path
     checks: tuple[Check, ...]
+    opened: "Opened | None" = field(default=None, repr=False, compare=False)  # the file as read (its manifest)
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
+
+
+def samenvatting(result: Verification, name: str) -> str:
+    """The verdict in one line, as `buurtbudget verifieer` ends and the auditor's page heads it."""
+    if result.ok:
+        return f"{name}: de verantwoording is wat de ingesloten boeken zeggen."
+    failed = sum(1 for c in result.checks if not c.ok)
+    return f"{name}: {failed} controle(s) wijken af; deze verantwoording is niet wat haar boeken zeggen."
 
 
 def _squash(text: str) -> str:
@@ -228,7 +237,7 @@ def verify(path: str | Path) -> Verification:
     manifest, files, descriptions, page_text = opened.manifest, opened.files, opened.descriptions, opened.page_text
     if manifest is None:  # a damaged file whose manifest cannot be read: the structure says why
         checks.append(Check("bestanden", False, f"de bijlage {MANIFEST_NAME} is niet te lezen"))
-        return Verification(Path(path), tuple(checks))
+        return Verification(Path(path), tuple(checks), opened)
     listed = {str(f.get("naam")): f for f in manifest["bestanden"] if isinstance(f, dict)}
     present = {name: contents for name, contents in files.items() if name != MANIFEST_NAME}
 
@@ -280,7 +289,7 @@ def verify(path: str | Path) -> Verification:
 
     # 4.-8. The books, their figures, page 1, every page.
     checks.extend(_check_books(opened, present))
-    return Verification(Path(path), tuple(checks))
+    return Verification(Path(path), tuple(checks), opened)
 
 
 def _folder_name(manifest: Mapping[str, Any]) -> str:

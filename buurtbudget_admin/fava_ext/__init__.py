@@ -398,6 +398,12 @@ class Buurtbudget(FavaExtensionBase):
 
         return may_record(self.mode, self.user)
 
+    @property
+    def vaststelling_open(self) -> Any:  # what the vaststelling form names before the confirmation
+        from buurtbudget_admin.fava_ext.vaststelling import openstaand
+
+        return openstaand(self.view, self.ledger.all_entries, self.violation_count())
+
     @extension_endpoint("vaststelling", methods=["POST"])
     def vaststelling(self) -> Any:
         from flask import Response, url_for

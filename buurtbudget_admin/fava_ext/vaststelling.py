@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import html
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Mapping
 
 PATH = "extension/Buurtbudget/vaststelling"  # after /beheer/<slug>/: the one write an auditor may do
@@ -22,6 +23,30 @@ class Uitkomst:
     status: int
     titel: str
     bericht: str
+
+
+@dataclass(frozen=True, slots=True)
+class Openstaand:
+    """What is still open when the auditor decides: the form names it before the confirmation."""
+
+    declaraties: int  # claims and invoices submitted or approved, not yet paid
+    declaraties_bedrag: Decimal
+    te_betalen: int  # ... of which approved and not in a payment batch
+    opdrachten_bij_bank: int  # payment batches sent and not yet booked as paid
+    overtredingen: int
+
+    @property
+    def leeg(self) -> bool:
+        return not (self.declaraties or self.opdrachten_bij_bank or self.overtredingen)
+
+
+def openstaand(view: Any, entries: Any, overtredingen: int) -> Openstaand:
+    """The open items of a ledger, by the same predicates as the start page and the payment forms."""
+    from ledger.betalingen import te_betalen, wachtend
+
+    open_claims = [p for p in view.payables if p.status in ("ingediend", "goedgekeurd")]
+    return Openstaand(len(open_claims), view.open_claims, len(te_betalen(view, entries)),
+                      len(set(wachtend(entries, view).values())), overtredingen)
 
 
 def may_record(mode: str, user: Any) -> bool:

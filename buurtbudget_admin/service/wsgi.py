@@ -4,6 +4,7 @@
     /buurt/<slug>/    Fava, read-only, over the redacted public copy (an allow-list of pages)
     /beheer/          start page after the login (/beheer/inloggen, /beheer/uitloggen)
     /beheer/<slug>/   Fava over the real ledger, behind a login (gebruikers.toml)
+    /beheer/controle/ the auditor's pages: check a dossier, the stadsdeel overview (`service.controle`)
 
     from buurtbudget_admin.service.wsgi import create_service
     application = create_service("/pad/naar/werkruimte")
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from buurtbudget_admin.service.controle import PREFIX as CONTROLE, Controle
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
@@ -44,6 +46,7 @@ class Service:
     app: object
     inloggen: Inloggen
     public_cache: PublicCache
+    controle: Controle | None = None
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
@@ -94,5 +97,6 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
     app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
         "/buurt": PublicGuard(public_cache, state.public_path),
         "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle, inloggen),
+        CONTROLE: (controle := Controle(state, inloggen, workspace)),  # the longer prefix wins
     })))
-    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, public_cache)
+    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, public_cache, controle)

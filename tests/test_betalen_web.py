@@ -14,6 +14,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from buurtbudget_admin.service.users import add_user, users_path
@@ -259,3 +260,64 @@ def test_settling_and_the_export(tmp_path: Path) -> None:
     assert "#afsluiting" in ledger.read_text(encoding="utf-8")
     log = _git(workspace, "log", "-1", "--format=%an|%s").strip()
     assert log.startswith("Anja de Boer|Afsluiting per 2026-01-31: ")
+
+
+@pytest.mark.browser
+def test_in_chromium_a_batch_is_made_its_file_downloads_and_a_statement_pays_it(tmp_path: Path) -> None:
+    """Debian's Chromium: the pain.001 link downloads a file (Fava's router does not render it) and the
+    uploaded statement, once confirmed, pays the claim."""
+    from playwright import sync_api as playwright
+
+    from tests.service_workspace import Served, browser_login
+
+    workspace = workspace_with_users(tmp_path)
+    service = create_service(workspace, cache_dir=tmp_path / "cache-setup", check_interval=0.0)
+    link = approved_claim(tmp_path, session_client(service, "anja", "geheim-anja"),
+                          session_client(service, "piet", "geheim-piet"))
+    ledger = workspace / SLUG / "main.beancount"
+    statement = tmp_path / "afschrift-juli.xml"
+    statement.write_bytes(statement_paying(ledger, link, Decimal("88.40"), datetime.date(2025, 7, 11)))
+    served = Served(workspace, tmp_path / "cache")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            try:
+                context = browser_login(browser, served.address, {"username": "anja", "password": "geheim-anja"},
+                                        accept_downloads=True)
+                page = context.new_page()
+                page.goto(f"{served.address}{BASE}")
+                assert page.locator(f'#bb-betaal-voorvertoning tr[data-link="{link}"]').count() == 1
+                with page.expect_navigation():
+                    page.locator("#bb-betaalopdracht").get_by_role("button", name="Betaalopdracht maken").click()
+                assert page.locator("h1").inner_text() == "Betaalopdracht gemaakt"
+                assert "Anja de Boer" in _git(workspace, "log", "-1", "--format=%an")
+
+                # From the Fava page itself: the link downloads, the page stays where it is.
+                page.goto(f"{served.address}{BASE}")
+                before_url = page.url
+                with page.expect_download() as info:
+                    page.locator("a.bb-betaalbestand").first.click()
+                download = info.value
+                content = Path(download.path()).read_bytes()
+                assert content.startswith(b"<?xml") and b"pain.001.001.03" in content
+                assert etree.fromstring(content).xpath("//p:EndToEndId/text()", namespaces=NS) == [link]
+                assert download.suggested_filename.startswith("betaling-BB-")
+                assert page.url == before_url and "<GrpHdr>" not in page.content()
+
+                page.locator("#bb-afschrift-bestand").set_input_files(str(statement))
+                with page.expect_navigation():
+                    page.locator("#bb-afschrift").get_by_role("button", name="Bekijken").click()
+                assert "klopt met de ledger" in page.locator("#bb-afschrift-saldo").inner_text()
+                assert f"^{link}" in page.locator("#bb-afschrift-betalingen").inner_text()
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Bevestigen en inlezen").click()
+                assert page.locator("h1").inner_text() == "Bankafschrift ingelezen"
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        served.stop()
+    (claim,) = [p for p in read_ledger(ledger).view.payables if p.link == link]
+    assert claim.status == "betaald"
+    assert _git(workspace, "log", "-1", "--format=%an|%s").startswith("Anja de Boer|Import afschrift-juli.xml")

@@ -438,8 +438,13 @@ def maak_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) ->
 
 
 def bestandsnaam(msgid: str) -> str:
-    """The name of a batch's file when a browser downloads it: `betaling-<MsgId>.xml`."""
-    return f"betaling-{msgid}.xml"
+    """The name of a batch's file when a browser downloads it: `betaling-<MsgId>.xml`.
+
+    Only letters, digits and `-`/`_` of the MsgId: it comes from the ledger and ends up in a header.
+    """
+    import re
+
+    return "betaling-" + re.sub(r"[^A-Za-z0-9_-]", "_", msgid)[:60] + ".xml"
 
 
 def opnieuw_bestand(entries: list, view: Buurtbudget, msgid: str) -> BatchWerk:

@@ -44,10 +44,10 @@ def workspace_with_users(tmp_path: Path):
     return workspace
 
 
-def approved_claim(tmp_path: Path, anja, piet, bedrag: str = "88,40") -> str:
+def approved_claim(tmp_path: Path, anja, piet, bedrag: str = "88,40", iban: str = RESIDENT) -> str:
     """A resident's claim entered by Anja and approved by Piet, through the forms; its link."""
     response = post_form(anja, BASE + "declaratie", {
-        "declarant": "Mo <b>Haddou</b>", "iban": RESIDENT, "plan": "Groen", "categorie": "Materiaal",
+        "declarant": "Mo <b>Haddou</b>", "iban": iban, "plan": "Groen", "categorie": "Materiaal",
         "bedrag": bedrag, "datum": "2025-07-01", "omschrijving": "Plantenbakken",
         "bon": (BytesIO(make_receipt(tmp_path).read_bytes()), "bon.pdf")})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
@@ -75,12 +75,16 @@ def test_a_batch_is_previewed_made_downloaded_and_withdrawn_and_refusals_change_
     auditor = session_client(service, "stadsdeel", "geheim-stadsdeel")
     folder = workspace / SLUG
     ledger = folder / "main.beancount"
-    link = approved_claim(tmp_path, anja, piet)
+    # Fatima el Amrani's account under another name: a signal (SIG-IBAN-NAMEN) beside the item.
+    link = approved_claim(tmp_path, anja, piet, iban="NL02ABNA0123456789")
 
     page = anja.get(BASE).get_data(as_text=True)
     assert 'id="bb-betaal-voorvertoning"' in page and f'data-link="{link}"' in page
     assert 'id="bb-betaal-totaal"><strong>€ 88,40' in page or "88,40" in page.split('id="bb-betaal-totaal"')[1][:80]
     assert "Mo &lt;b&gt;Haddou&lt;/b&gt;" in page and "<b>Haddou</b>" not in page
+    # The signals of this item (a warning beside it, never a block).
+    row = page.split(f'data-link="{link}"')[1].split("</tr>")[0]
+    assert "SIG-IBAN-NAMEN" in row and "Fatima el Amrani" in row, row
     assert 'name="csrf_token"' in page.split('id="bb-betaalopdracht"')[1][:300]
     assert 'id="bb-betalen"' not in auditor.get(BASE).get_data(as_text=True)
 

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -106,7 +107,8 @@ def overzicht(ledger_path: str, view: Any, entries: Any) -> BetaalOverzicht:
     bedragen = {p.link: p.amount for p in view.payables if p.link}
     open_batches = tuple(
         OpenBatch(b.msgid, b.datum.isoformat(), tuple(l for l in b.links if voor.wachtend.get(l) == b.msgid),
-                  format_eur(sum((bedragen.get(l, 0) for l in b.links if voor.wachtend.get(l) == b.msgid))))
+                  format_eur(sum((bedragen.get(l, Decimal(0)) for l in b.links if voor.wachtend.get(l) == b.msgid),
+                                  Decimal(0))))
         for b in voor.open_batches
     )
     return BetaalOverzicht(regels, format_eur(voor.totaal), voor.overgeslagen, open_batches, voor.fout,
@@ -352,7 +354,9 @@ def _import_overzicht(voor: Any) -> str:
     from ledger.money import format_eur
 
     def regel(e) -> str:
-        bedrag = next((p.units.number for p in e.postings if p.units is not None), None)
+        # The amount as the bank shows it: the line's posting on the bank account (negative: money out).
+        bedrag = next((p.units.number for p in e.postings if p.account == voor.rekening and p.units is not None),
+                      None)
         link = " ".join(f"^{l}" for l in sorted(e.links))
         return (f"<li>{_e(e.date.isoformat())} · {_e(format_eur(bedrag))} · {_e(e.payee or '')} · "
                 f"{_e(e.narration)}{(' · ' + _e(link)) if link else ''}</li>")

@@ -56,6 +56,7 @@ class ImportVoorvertoning:
 
     bestand: str  # the statement's file name
     formaat: str
+    rekening: str  # the ledger's bank account the lines are booked on
     regels_in_afschrift: int  # lines with an amount
     nieuw: tuple  # the new entries: transactions and the closing-balance assertion
     betalingen: tuple  # transactions that pay a claim or invoice (link, and `betaalopdracht:` when from a batch)
@@ -127,7 +128,7 @@ def voorvertoning_import(stand, afschrift: str | Path, *, zonder_saldo: bool = F
             opens_tekst(stand, accounts, first) + entries_tekst(entries),
         )
     return ImportVoorvertoning(
-        bestand=afschrift.name, formaat=importer.formaat,
+        bestand=afschrift.name, formaat=importer.formaat, rekening=bank_account(stand),
         regels_in_afschrift=sum(1 for r in gelezen.regels if r.bedrag != 0),
         nieuw=tuple(entries), betalingen=paid, retouren=returned, onverwerkt=rest,
         eindsaldo=gelezen.eindsaldo, eindsaldo_datum=gelezen.eindsaldo_datum, wijziging=wijziging,

@@ -223,10 +223,12 @@ def test_a_statement_is_previewed_then_confirmed_and_pays_the_batch(tmp_path: Pa
     # MT940 works the same way (a statement with only a bank fee, on Onverwerkt).
     day = datetime.date(2025, 7, 31)
     opening = saldo_op(read_ledger(ledger).entries, "Activa:Bank:Betaalrekening", day)
-    text = mt940(IBAN, [Line(day, Decimal("-2.50"), "FEE-07", naam="Bank", omschrijving="Kosten juli")], opening, day)
+    text = mt940(IBAN, [Line(day, Decimal("-2.50"), "FEE-07", naam="Bank",
+                                     omschrijving='Kosten juli <img src=x onerror="alert(1)">')], opening, day)
     response = upload(anja, text.encode(), "juli.sta")
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Onverwerkt" in body, body[:600]
+    assert "<img" not in body and "Kosten juli &lt;img" in body and "€ -2,50" in body.replace("\u2212", "-"), body
     token = body.split('name="token" value="')[1].split('"')[0]
     assert post_form(anja, BASE + "afschrift-bevestigen", {"token": token}).status_code == 200
     assert "Kosten juli" in ledger.read_text(encoding="utf-8")

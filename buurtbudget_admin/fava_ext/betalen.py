@@ -318,11 +318,16 @@ def afschrift_voorvertoning(ledger_path: str, mode: str, user: Any, naam: str, i
     fout = _afschrift_fout(inhoud, veilig)
     if fout:
         return Pagina(400, "Niet ingelezen", _p(fout))
-    root = wachtruimte()
-    _opruimen(root)
-    token = secrets.token_hex(16)
-    folder = root / token
-    folder.mkdir(mode=0o700)
+    try:
+        root = wachtruimte()
+        _opruimen(root)
+        token = secrets.token_hex(16)
+        folder = root / token
+        folder.mkdir(mode=0o700)
+    except OSError as exc:
+        return Pagina(503, "Niet ingelezen", _p(f"de server kan het afschrift nu niet tijdelijk bewaren ({exc}); "
+                                                "er is niets gewijzigd. Probeer het later opnieuw of gebruik "
+                                                "'buurtbudget import'."))
     bewaren = False
     try:
         pad = folder / veilig
@@ -394,10 +399,10 @@ def afschrift_bevestigen(ledger_path: str, mode: str, user: Any, form: Mapping[s
                                                 f"{AFSCHRIFT_GELDIG // 60} minuten geleden geüpload. Upload het opnieuw."))
     if not _TOKEN.fullmatch(token):
         return verlopen
-    root = wachtruimte()
-    _opruimen(root)
-    folder = root / token
     try:
+        root = wachtruimte()
+        _opruimen(root)
+        folder = root / token
         wie = json.loads((folder / "wie.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return verlopen

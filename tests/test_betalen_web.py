@@ -9,7 +9,9 @@ twice, a batch the bank already carried out.
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
+import time
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -197,6 +199,16 @@ def test_a_statement_is_previewed_then_confirmed_and_pays_the_batch(tmp_path: Pa
     # Another login cannot confirm Anja's upload.
     response = post_form(piet, BASE + "afschrift-bevestigen", {"token": token}, page=BASE)
     assert response.status_code == 400 and unchanged() == before
+    # An upload left waiting longer than AFSCHRIFT_GELDIG is gone: not confirmed, its file removed.
+    from buurtbudget_admin.fava_ext.betalen import AFSCHRIFT_GELDIG, wachtruimte
+
+    waiting = wachtruimte() / token
+    assert (waiting / "afschrift.xml").read_bytes() == good
+    old = time.time() - AFSCHRIFT_GELDIG - 60
+    os.utime(waiting, (old, old))
+    response = post_form(anja, BASE + "afschrift-bevestigen", {"token": token})
+    assert response.status_code == 400 and "Upload het opnieuw" in response.get_data(as_text=True)
+    assert not waiting.exists() and unchanged() == before
 
     response = upload(anja, good)
     token = response.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]

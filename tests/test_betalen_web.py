@@ -261,6 +261,13 @@ def test_settling_and_the_export(tmp_path: Path) -> None:
     assert anja.get(BASE + "export?formaat=xlsx").data[:2] == b"PK"
     assert anja.get(BASE + "export?formaat=html").status_code == 400
     assert auditor.get(BASE + "export?formaat=csv").status_code == 403
+    from werkzeug.test import Client
+
+    anonymous = Client(service)
+    for path in (BASE + "export?formaat=csv", f"/buurt/{SLUG}/extension/Buurtbudget/export?formaat=csv",
+                 f"/buurt/{SLUG}/extension/Buurtbudget/betaalbestand?msgid=x"):
+        response = anonymous.get(path)
+        assert response.status_code in (302, 303, 401, 403, 404) and b"Bouwmarkt" not in response.data, path
     page = anja.get(BASE).get_data(as_text=True)
     assert 'id="bb-export-csv" data-remote download' in page
 
@@ -275,6 +282,7 @@ def test_settling_and_the_export(tmp_path: Path) -> None:
         assert (folder_digest(folder), _git(workspace, "rev-parse", "HEAD")) == before
     response = post_form(anja, BASE + "afsluiten", {"datum": "2026-01-31", "bevestig": "ja"})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert 'id="bb-uitloggen" href="/beheer/' in response.get_data(as_text=True)
     assert "#afsluiting" in ledger.read_text(encoding="utf-8")
     log = _git(workspace, "log", "-1", "--format=%an|%s").strip()
     assert log.startswith("Anja de Boer|Afsluiting per 2026-01-31: ")

@@ -468,7 +468,8 @@ class Buurtbudget(FavaExtensionBase):
         from buurtbudget_admin.fava_ext import betalen as b
 
         back = url_for("extension_report", extension_name="Buurtbudget")
-        return Response(b.html_pagina(pagina, back), pagina.status, content_type="text/html; charset=utf-8")
+        return Response(b.html_pagina(pagina, back, self.logout_url), pagina.status,
+                        content_type="text/html; charset=utf-8")
 
     def _download(self, download: Any) -> Any:
         from flask import Response

@@ -480,10 +480,11 @@ def _tekst(status: int, bericht: str) -> Download:
     return Download(status, bericht.encode("utf-8"), "text/plain; charset=utf-8")
 
 
-def html_pagina(pagina: Pagina, back: str) -> str:
+def html_pagina(pagina: Pagina, back: str, uitloggen: str | None = None) -> str:
+    weg = f' · <a id="bb-uitloggen" href="{_e(uitloggen)}">Uitloggen</a>' if uitloggen else ""
     return (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8">'
         f"<title>{_e(pagina.titel)}</title></head><body>"
         f'<h1>{_e(pagina.titel)}</h1><div id="bb-uitkomst">{pagina.body}</div>'
-        f'<p><a href="{_e(back)}">Terug naar het buurtbudget</a></p></body></html>'
+        f'<p><a href="{_e(back)}">Terug naar het buurtbudget</a>{weg}</p></body></html>'
     )

@@ -460,7 +460,7 @@ def export(ledger_path: str, mode: str, user: Any, formaat: str) -> Download:
         statement = build_statement(ledger_path, taal="nl")
     except StatementError as exc:
         return _tekst(409, f"De export kon niet worden gemaakt: {exc}")
-    slug = Path(ledger_path).resolve().parent.name
+    slug = re.sub(r"[^A-Za-z0-9_-]", "_", Path(ledger_path).resolve().parent.name)  # it goes into a header
     return Download(200, export_annex(statement, formaat), EXPORT_FORMATEN[formaat],
                     f"bijlage-{slug}-{datetime.date.today().isoformat()}.{formaat}")
 

@@ -329,46 +329,35 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
     import contextlib
     import tempfile
 
-    from ledger.betalingen import (
-        BetaalFout, batch_tekst, controleer_uitvoer, nieuwe_batch, niet_te_betalen, sepa_betaalbestand, wachtend,
-    )
-    from ledger.schrijven import Wijziging
+    from ledger.betalingen import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
 
     user = _betaler(ledger, door)
-    who = user.persoon
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 
     def build(stand):
-        view = stand.view
-        info["overgeslagen"] = niet_te_betalen(view, stand.entries)
-        info["wachtend"] = wachtend(stand.entries, view)
-        info["retour"] = {p.link: p.returns for p in view.payables if p.returns}
+        info["voor"] = voorvertoning(stand.view, stand.entries)
         try:
             # A ledger, documents/ or a folder is never a place for the file, even with nothing to pay.
             controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False)
-            batch = nieuwe_batch(stand.entries, view, when)
-            if batch is None:
+            werk = maak_batch(stand.entries, stand.view, when)
+            if werk is None:
                 return None
             target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven)
-            xml = sepa_betaalbestand(view, batch)
         except BetaalFout as exc:
             raise InvoerFout(str(exc))
         # The file is written beside its target now and renamed only once the ledger holds the batch.
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(xml)
+                handle.write(werk.xml)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise InvoerFout(f"{uitvoer}: kan het betaalbestand niet schrijven ({exc.strerror}); "
                              "er is niets gewijzigd")
-        info.update(batch=batch, target=target, tmp=Path(tmp))
-        return Wijziging(
-            f"Betaalopdracht {batch.msgid}: {len(batch.overboekingen)} betaling(en), samen {format_eur(batch.totaal)}",
-            batch_tekst(batch, who, target.name),
-        )
+        info.update(batch=werk.batch, target=target, tmp=Path(tmp))
+        return werk.wijziging(user.persoon, target.name)
 
     try:
         result = _write(ledger, build, user)
@@ -377,16 +366,17 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
             with contextlib.suppress(OSError):
                 info["tmp"].unlink()
         raise
-    for reden in info.get("overgeslagen", ()):
+    voor = info.get("voor")
+    for reden in (voor.overgeslagen if voor else ()):
         err_console.print(f"let op: niet in het betaalbestand: {reden}", markup=False)
     batch = info.get("batch")
     if batch is None or not result.gewijzigd:
         if "tmp" in info:
             with contextlib.suppress(OSError):
                 info["tmp"].unlink()
-        if info.get("overgeslagen"):
+        if voor and voor.overgeslagen:
             raise _error("niets te betalen met een geldig IBAN; er is geen bestand geschreven")
-        wacht = info.get("wachtend") or {}
+        wacht = voor.wachtend if voor else {}
         console.print("Niets te betalen: geen goedgekeurde declaraties of facturen zonder betaling of betaalopdracht. "
                       "Er is geen bestand geschreven.")
         for msgid in dict.fromkeys(wacht.values()):
@@ -408,9 +398,10 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
                      f"({exc.strerror}); trek hem in met: buurtbudget betaal {ledger} --intrekken {batch.msgid}", 1)
     console.print(f"SEPA-bestand {target}: betaalopdracht {batch.msgid}, {len(batch.overboekingen)} betaling(en), "
                   f"samen {format_eur(batch.totaal)}", markup=False)
+    retouren = retouren_van(batch)
     for o in batch.overboekingen:
         console.print(f"  {o.link}  {format_eur(o.bedrag):>12}  {o.naam}  {o.iban}", markup=False)
-        for r in info.get("retour", {}).get(o.link, ()):
+        for r in retouren.get(o.link, ()):
             err_console.print(f"let op: ^{o.link} kwam eerder terug van de bank ({r.meta.get('retour-reden', '?')}, "
                               f"{r.date.isoformat()}); controleer het IBAN {o.iban}", markup=False)
     console.print(f"  vastgelegd in {result.pad}" + (f" (git {result.commit[:10]})" if result.commit else ""),
@@ -429,6 +420,7 @@ def _batch_signalen(ledger: Path, links: set[str]) -> None:
     """
     from buurtbudget_admin import signalering
     from buurtbudget_admin.errors import UserError
+    from ledger.betalingen import signalen_per_link
     from ledger.loading import LedgerReadError
 
     try:
@@ -437,9 +429,9 @@ def _batch_signalen(ledger: Path, links: set[str]) -> None:
         err_console.print(f"let op: de signalen konden niet worden bepaald ({exc}); kijk ze na met "
                           f"buurtbudget signalen {ledger}", markup=False)
         return
-    slug = ledger.resolve().parent.name
-    plekken = {b.plek for b in betalingen if b.ledger == slug and b.link in links}
-    betreft = [s for s in gevonden if plekken.intersection(s.plekken)]
+    per_link = signalen_per_link(gevonden, betalingen, ledger.resolve().parent.name, links)
+    involved = {id(s) for found in per_link.values() for s in found}
+    betreft = [s for s in gevonden if id(s) in involved]  # in the order `signalen` lists them
     if not betreft:
         console.print("Geen signalen bij deze betaalopdracht.", markup=False)
         return
@@ -451,30 +443,26 @@ def _batch_signalen(ledger: Path, links: set[str]) -> None:
 
 def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Optional[str],
                       door: Optional[str]) -> int:
-    from ledger.betalingen import BetaalFout, intrekking_tekst, zoek_batch
-    from ledger.schrijven import Wijziging
+    from ledger.betalingen import BetaalFout, maak_intrekking
 
     user = _betaler(ledger, door)
-    who = user.persoon
     when = _date(datum, "--datum", datetime.date.today())
     info: dict = {}
 
     def build(stand):
         try:
-            batch = zoek_batch(stand.entries, msgid)
+            intrekking = maak_intrekking(stand.entries, stand.view, msgid, when, user.persoon, reden)
         except BetaalFout as exc:
             raise InvoerFout(f"{stand.pad}: {exc}")
-        status = {p.link: p.status for p in stand.view.payables if p.link}
-        info["betaald"] = [l for l in batch.links if status.get(l) == "betaald"]
-        info["open"] = [l for l in batch.links if status.get(l) == "goedgekeurd"]
-        return Wijziging(f"Betaalopdracht {batch.msgid} ingetrokken door {who}",
-                         intrekking_tekst(batch.msgid, max(when, batch.datum), who, reden))
+        info["intrekking"] = intrekking
+        return intrekking.wijziging
 
     _report(_write(ledger, build, user))
-    if info.get("open"):
-        console.print(f"  weer te betalen bij de volgende betaalopdracht: {', '.join(info['open'])}", markup=False)
-    if info.get("betaald"):
-        console.print(f"  al betaald volgens het afschrift (blijft betaald): {', '.join(info['betaald'])}",
+    intrekking = info.get("intrekking")
+    if intrekking and intrekking.open:
+        console.print(f"  weer te betalen bij de volgende betaalopdracht: {', '.join(intrekking.open)}", markup=False)
+    if intrekking and intrekking.betaald:
+        console.print(f"  al betaald volgens het afschrift (blijft betaald): {', '.join(intrekking.betaald)}",
                       markup=False)
     console.print("  Upload het betaalbestand van deze opdracht niet (meer) bij de bank.", markup=False)
     return 0

@@ -40,7 +40,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from beancount.core import data
 
@@ -367,3 +367,163 @@ def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, oversc
                            map_moet_bestaan=True, bestaand=bestaand)
     except UitvoerFout as exc:
         raise BetaalFout(str(exc)) from None
+
+
+# --------------------------------------------------------------------------- a batch, for any front end
+#
+# `buurtbudget betaal` and the beheer page make, show and withdraw a batch through these
+# functions; each front end only adds where the file goes (a path, a download).
+
+
+@dataclass(frozen=True, slots=True)
+class Voorvertoning:
+    """What a batch made now would hold, and what it would leave out (nothing is written)."""
+
+    overboekingen: tuple[Overboeking, ...]
+    overgeslagen: tuple[str, ...]  # approved, unpaid, but no transfer possible: each with its reason
+    wachtend: Mapping[str, str]  # link -> MsgId of the batch it is still out in
+    open_batches: tuple[Betaalbatch, ...]  # not cancelled, with an item not yet seen on a statement
+    fout: str | None  # why no batch may be made at all (a link shared by two payables)
+
+    @property
+    def totaal(self) -> Decimal:
+        return sum((o.bedrag for o in self.overboekingen), Decimal(0))
+
+
+def voorvertoning(view: Buurtbudget, entries: Iterable[data.Directive]) -> Voorvertoning:
+    """The batch that `maak_batch` would make from these entries now, and the batches still out."""
+    entries = list(entries)
+    waiting = wachtend(entries, view)
+    open_ids = set(waiting.values())
+    return Voorvertoning(
+        overboekingen=tuple(opdrachten(view, entries)),
+        overgeslagen=tuple(niet_te_betalen(view, entries)),
+        wachtend=waiting,
+        open_batches=tuple(b for b in batches(entries) if not b.ingetrokken and b.msgid in open_ids),
+        fout=gedeelde_links_fout(view),
+    )
+
+
+def retouren_van(batch: NieuweBatch) -> dict[str, tuple]:
+    """link -> the earlier returns of that item (check its IBAN before the file goes to the bank)."""
+    return {o.link: tuple(o.payable.returns) for o in batch.overboekingen if o.payable.returns}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWerk:
+    """A batch made now: what it pays and its pain.001 bytes (validated against the schema)."""
+
+    batch: NieuweBatch
+    xml: bytes
+
+    def wijziging(self, door: str, bestand: str | None):
+        """The write that records the batch (`ledger.schrijven.schrijf`); `bestand`: the file's name."""
+        from ledger.money import format_eur
+        from ledger.schrijven import Wijziging
+
+        b = self.batch
+        return Wijziging(f"Betaalopdracht {b.msgid}: {len(b.overboekingen)} betaling(en), samen {format_eur(b.totaal)}",
+                         batch_tekst(b, door, bestand))
+
+
+def maak_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> BatchWerk | None:
+    """Every payable item as one batch with its pain.001 file; None when there is nothing to pay.
+
+    Raises BetaalFout when no batch may be made (a shared link, a ledger without its IBAN).
+    """
+    batch = nieuwe_batch(entries, view, uitvoerdatum)
+    if batch is None:
+        return None
+    return BatchWerk(batch, sepa_betaalbestand(view, batch))
+
+
+def bestandsnaam(msgid: str) -> str:
+    """The name of a batch's file when a browser downloads it: `betaling-<MsgId>.xml`.
+
+    Only letters, digits and `-`/`_` of the MsgId: it comes from the ledger and ends up in a header.
+    """
+    import re
+
+    return "betaling-" + re.sub(r"[^A-Za-z0-9_-]", "_", msgid)[:60] + ".xml"
+
+
+def opnieuw_bestand(entries: list, view: Buurtbudget, msgid: str) -> BatchWerk:
+    """The pain.001 file of a recorded batch, made again from the ledger (the same MsgId, so a bank
+    that already has it refuses it a second time); BetaalFout when the batch is not out any more.
+
+    Only its items still waiting in it are in the file: an item a statement shows paid, or a batch
+    withdrawn, is never offered to the bank again.
+    """
+    batch = zoek_batch(entries, msgid)
+    waiting = wachtend(entries, view)
+    links = [l for l in batch.links if waiting.get(l) == batch.msgid]
+    if not links:
+        raise BetaalFout(f"betaalopdracht {batch.msgid} is al door de bank uitgevoerd; er is geen bestand meer te "
+                         "downloaden")
+    by_link = {p.link: p for p in view.payables if p.link}
+    overboekingen = []
+    for link in links:
+        p = by_link.get(link)
+        found = _opdracht(p) if p is not None and p.status == "goedgekeurd" and p.approved else None
+        if not isinstance(found, Overboeking):
+            raise BetaalFout(f"betaalopdracht {batch.msgid}: ^{link} is niet (meer) goedgekeurd en te betalen"
+                             + (f" ({found})" if isinstance(found, str) else "")
+                             + f"; trek de betaalopdracht in en maak een nieuwe")
+        overboekingen.append(found)
+    nieuw = NieuweBatch(batch.msgid, batch.datum, tuple(overboekingen))
+    return BatchWerk(nieuw, sepa_betaalbestand(view, nieuw))
+
+
+@dataclass(frozen=True, slots=True)
+class Intrekking:
+    """A batch withdrawn: the write, and which of its items become payable again."""
+
+    msgid: str
+    open: tuple[str, ...]  # payable again in the next batch
+    betaald: tuple[str, ...]  # already paid by the statement: stays paid
+    wijziging: Any
+
+
+def maak_intrekking(entries: list, view: Buurtbudget, msgid: str, datum: datetime.date, door: str,
+                    reden: str | None = None) -> Intrekking:
+    """Withdraw a batch that is not (wholly) at the bank; BetaalFout (Dutch) otherwise.
+
+    A batch every item of which a statement shows paid was carried out by the bank: withdrawing
+    it would change nothing but the books' story, so it is refused.
+    """
+    from ledger.schrijven import Wijziging
+
+    batch = zoek_batch(entries, msgid)
+    status = {p.link: p.status for p in view.payables if p.link}
+    carried_out = uitgevoerd(view)
+    betaald = tuple(l for l in batch.links if status.get(l) == "betaald")
+    if batch.links and all((batch.msgid, l) in carried_out for l in batch.links):
+        raise BetaalFout(f"betaalopdracht {batch.msgid} is al door de bank uitgevoerd (alle betalingen staan op een "
+                         "afschrift); intrekken kan alleen zolang hij niet bij de bank is uitgevoerd. Er is niets "
+                         "gewijzigd")
+    return Intrekking(
+        batch.msgid,
+        tuple(l for l in batch.links if status.get(l) == "goedgekeurd"),
+        betaald,
+        Wijziging(f"Betaalopdracht {batch.msgid} ingetrokken door {door}",
+                  intrekking_tekst(batch.msgid, max(datum, batch.datum), door, reden)),
+    )
+
+
+def signalen_per_link(signalen: Iterable[Any], betalingen: Iterable[Any], slug: str,
+                      links: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """link -> the signals (`ledger.signalen.Signaal`) that involve that item of this ledger.
+
+    `signalen`, `betalingen`: what `buurtbudget_admin.signalering.van_ledger` computed over the workspace;
+    a signal names its bookings by file:line, a payment carries its link and its file:line.
+    """
+    wanted = set(links)
+    plek_link: dict[str, set[str]] = {}
+    for b in betalingen:
+        if b.ledger == slug and b.link in wanted:
+            plek_link.setdefault(b.plek, set()).add(b.link)
+    result: dict[str, list] = {}
+    for s in signalen:
+        for link in sorted({l for plek in s.plekken for l in plek_link.get(plek, ())}):
+            result.setdefault(link, []).append(s)
+    return {link: tuple(found) for link, found in result.items()}

@@ -244,6 +244,19 @@ def _return_statement(path: Path, fmt: str, link: str) -> Path:
     return path
 
 
+def test_a_batch_the_bank_carried_out_cannot_be_withdrawn(tmp_path: Path) -> None:
+    """Every payment of the batch is on a statement: withdrawing it would only rewrite the story."""
+    ledger = make_ledger(tmp_path / "b")
+    link = _approved_claim(ledger, tmp_path)
+    assert cli("betaal", str(ledger), "-o", str(tmp_path / "a.xml"), "--datum", "2025-05-08").returncode == 0
+    msgid = _msgid(tmp_path / "a.xml")
+    r = cli("import", str(ledger), str(_payment_statement(tmp_path / "afschrift.xml", link)))
+    assert r.returncode == 0, r.stderr
+    err = _refused(ledger, "betaal", str(ledger), "--intrekken", msgid)
+    assert f"betaalopdracht {msgid} is al door de bank uitgevoerd" in err
+    assert _customs(ledger, "betaalopdracht-ingetrokken") == []
+
+
 @pytest.mark.parametrize("fmt", ["camt053", "mt940", "csv"])
 def test_a_returned_payment_reopens_the_claim_for_the_next_batch(tmp_path: Path, fmt: str) -> None:
     ledger = make_ledger(tmp_path / "b")

@@ -459,6 +459,89 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    # -- paying and the bank: fava_ext/betalen.py ---------------------------
+    def betaal_overzicht(self) -> Any:
+        """The batch a click would make now and the batches still out; None for anyone but a beheerder."""
+        from buurtbudget_admin.fava_ext import betalen as b, formulieren as f
+
+        if not f.may_book(self.mode, self.user):
+            return None
+        return b.overzicht(self.ledger.beancount_file_path, self.view, self.ledger.all_entries)
+
+    def _betaal_pagina(self, pagina: Any) -> Any:
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(b.html_pagina(pagina, back, self.logout_url), pagina.status,
+                        content_type="text/html; charset=utf-8")
+
+    def _download(self, download: Any) -> Any:
+        from flask import Response
+
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if download.bestandsnaam:
+            headers["Content-Disposition"] = f'attachment; filename="{download.bestandsnaam}"'
+        return Response(download.inhoud, download.status, content_type=download.content_type, headers=headers)
+
+    def _base(self) -> str:
+        from flask import url_for
+
+        return url_for("extension_report", extension_name="Buurtbudget")
+
+    @extension_endpoint("betaalopdracht", methods=["POST"])
+    def betaalopdracht(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._betaal_pagina(b.maak_opdracht(self.ledger.beancount_file_path, self.mode, self.user,
+                                                   request.form, self._base()))
+
+    @extension_endpoint("betaalbestand")
+    def betaalbestand(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._download(b.betaalbestand(self.ledger.beancount_file_path, self.mode, self.user,
+                                              request.args.get("msgid", "")))
+
+    @extension_endpoint("intrekken", methods=["POST"])
+    def intrekken(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._betaal_pagina(b.trek_in(self.ledger.beancount_file_path, self.mode, self.user, request.form))
+
+    @extension_endpoint("afschrift", methods=["POST"])
+    def afschrift(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        upload = request.files.get("afschrift")
+        # One byte over the limit is enough to refuse: never read a hostile upload whole.
+        inhoud = upload.stream.read(b.AFSCHRIFT_MAX + 1) if upload else b""
+        csrf = current_app.jinja_env.globals.get("csrf_token")
+        return self._betaal_pagina(b.afschrift_voorvertoning(
+            self.ledger.beancount_file_path, self.mode, self.user, upload.filename if upload else "", inhoud,
+            self._base(), csrf() if callable(csrf) else ""))
+
+    @extension_endpoint("afschrift-bevestigen", methods=["POST"])
+    def afschrift_bevestigen(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._betaal_pagina(b.afschrift_bevestigen(self.ledger.beancount_file_path, self.mode, self.user,
+                                                          request.form))
+
+    @extension_endpoint("afsluiten", methods=["POST"])
+    def afsluiten(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._betaal_pagina(b.sluit_af(self.ledger.beancount_file_path, self.mode, self.user, request.form))
+
+    @extension_endpoint("export")
+    def export(self) -> Any:
+        from buurtbudget_admin.fava_ext import betalen as b
+
+        return self._download(b.export(self.ledger.beancount_file_path, self.mode, self.user,
+                                       request.args.get("formaat", "")))
+
 
 # Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
 BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),

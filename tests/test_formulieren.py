@@ -15,7 +15,7 @@ import pytest
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
 from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
-from tests.service_workspace import git_workspace, session_client
+from tests.service_workspace import git_workspace, post_form, session_client
 
 BASE = "/beheer/testbuurt-2025/extension/Buurtbudget/"
 ORIGIN = {"Origin": "http://localhost"}
@@ -41,10 +41,9 @@ def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(t
     ledger_dir = workspace / "testbuurt-2025"
     receipt = make_receipt(tmp_path).read_bytes()
 
-    def post(form, bon=receipt, naam="bon.pdf", headers=ORIGIN):
+    def post(form, bon=receipt, naam="bon.pdf"):
         from io import BytesIO
-        data = {**form, "bon": (BytesIO(bon), naam)}
-        return anja.post(BASE + "kosten", data=data, headers=headers, content_type="multipart/form-data")
+        return post_form(anja, BASE + "kosten", {**form, "bon": (BytesIO(bon), naam)})
 
     page = anja.get(BASE).get_data(as_text=True)
     assert 'id="bb-kosten"' in page and '<option value="Speeltuin">' in page and '<option value="Materiaal">' in page
@@ -70,7 +69,9 @@ def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(t
         assert says in text and "<script>" not in text, text
         assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
     # A post from another site (no Origin of this one) is refused before anything is read.
-    assert post(_form(), headers={}).status_code in (400, 403)
+    from io import BytesIO
+    assert anja.post(BASE + "kosten", data={**_form(), "bon": (BytesIO(receipt), "bon.pdf")},
+                     content_type="multipart/form-data").status_code in (400, 403)
     assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
 
     response = post(_form(bedrag="412,50"))
@@ -104,7 +105,7 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
                 page = context.new_page()
                 page.goto(f"{served.address}{BASE}")
                 form = page.locator("#bb-kosten")
-                fields = form.locator("input, select")
+                fields = form.locator("input:not([type=hidden]), select")
                 assert fields.count() == 7
                 for i in range(fields.count()):
                     field_id = fields.nth(i).get_attribute("id")
@@ -144,8 +145,7 @@ def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothin
             "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Bloembollen"}
 
     def post(data):
-        return anja.post(BASE + "declaratie", data={**data, "bon": (BytesIO(receipt), "bon.pdf")},
-                         headers=ORIGIN, content_type="multipart/form-data")
+        return post_form(anja, BASE + "declaratie", {**data, "bon": (BytesIO(receipt), "bon.pdf")})
 
     before = folder_digest(ledger_dir)
     response = post({**form, "iban": "NL91ABNA0417164301"})  # one digit off: the IBAN check refuses it
@@ -168,10 +168,57 @@ def test_a_beheerder_enters_a_claim_for_a_resident_and_a_bad_iban_changes_nothin
 
     assert not offered(anja) and offered(piet)
     after = folder_digest(ledger_dir)
-    response = anja.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    response = post_form(anja, BASE + "goedkeuren", {"link": link})
     assert response.status_code == 400 and "Anja de Boer" in response.get_data(as_text=True)
     assert folder_digest(ledger_dir) == after
-    response = piet.post(BASE + "goedkeuren", data={"link": link}, headers=ORIGIN)
+    response = post_form(piet, BASE + "goedkeuren", {"link": link})
     assert response.status_code == 200, response.get_data(as_text=True)[:400]
     text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
     assert 'goedgekeurd-door: "Piet Jansen"' in text and "goedkeuring-sha256" in text
+
+
+def test_every_form_of_the_extension_needs_its_csrf_token(tmp_path: Path):
+    """Each POST form carries Flask-WTF's token of the session; without it (or with another session's) 400."""
+    import re
+    from io import BytesIO
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    add_user(users_path(workspace), "piet", "beheerder", ("testbuurt-2025",), "geheim-piet", naam="Piet Jansen")
+    add_user(users_path(workspace), "jan", "auditor", (), "geheim-jan", naam="Jan de Wit")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    piet = session_client(service, "piet", "geheim-piet")
+    jan = session_client(service, "jan", "geheim-jan")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+
+    def token(client) -> str:
+        page = client.get(BASE).get_data(as_text=True)
+        forms = re.findall(r"<form [^>]*method=\"post\".*?</form>", page, re.S)
+        assert forms and all('<input type="hidden" name="csrf_token" value="' in f for f in forms), forms
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    anja_token, piet_token = token(anja), token(piet)
+    assert anja_token and token(jan)
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    kosten = {**_form(), "bon": (BytesIO(receipt), "bon.pdf")}
+    for client, endpoint, data in (
+        (anja, "kosten", kosten),
+        (anja, "kosten", {**_form(), "bon": (BytesIO(receipt), "bon.pdf"), "csrf_token": "vervalst"}),
+        (anja, "kosten", {**_form(), "bon": (BytesIO(receipt), "bon.pdf"), "csrf_token": piet_token}),
+        (anja, "declaratie", {"datum": "2025-07-03", "bedrag": "1,00", "declarant": "Kees", "iban": "NL91ABNA0417164300",
+                              "plan": "Groen", "categorie": "Materiaal", "omschrijving": "x",
+                              "bon": (BytesIO(receipt), "bon.pdf")}),
+        (piet, "goedkeuren", {"link": "decl-2025-004"}),
+        (jan, "vaststelling", {"bedrag": "9.000,00", "datum": "2026-03-02", "bevestig": "ja"}),
+    ):
+        response = client.post(BASE + endpoint, data=data, headers=ORIGIN, content_type="multipart/form-data")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400, (endpoint, text[:300])
+        assert "CSRF-controle" in text and "er is niets veranderd" in text and "Traceback" not in text
+        assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+    # The same form with the token of its own page is booked.
+    response = post_form(anja, BASE + "kosten", {**_form(), "bon": (BytesIO(receipt), "bon.pdf")})
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    assert "Hout voor het klimrek" in (ledger_dir / "main.beancount").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
-from buurtbudget_admin.service.inloggen import Inloggen
+from buurtbudget_admin.service.inloggen import Inloggen, sessie_sleutel
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.queries import QueryDoor
 from buurtbudget_admin.service.state import WorkspaceState
@@ -79,7 +79,7 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
                               query_door=QueryDoor(query_seconds, slots=2),
                               hidden_paths=_public_hidden_paths(state))
     beheer_fava = create_fava(state.ledger_path, read_only=False, mode="beheer",
-                              query_door=QueryDoor(query_seconds, slots=2))
+                              query_door=QueryDoor(query_seconds, slots=2), session_key=sessie_sleutel(workspace))
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
     inloggen = Inloggen(state, users, throttle, workspace)

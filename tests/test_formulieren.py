@@ -7,6 +7,7 @@ refusal leaves the ledger's folder and git byte-identical.
 
 from __future__ import annotations
 
+import html
 import subprocess
 from pathlib import Path
 
@@ -222,3 +223,57 @@ def test_every_form_of_the_extension_needs_its_csrf_token(tmp_path: Path):
     response = post_form(anja, BASE + "kosten", {**_form(), "bon": (BytesIO(receipt), "bon.pdf")})
     assert response.status_code == 200, response.get_data(as_text=True)[:400]
     assert "Hout voor het klimrek" in (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+
+
+def _beside(page: str, form_id: str, name: str) -> str:
+    """The Dutch message the refused form shows beside field `name`, checking its aria wiring."""
+    import re
+
+    fid = f"{form_id}-{name}"
+    field = re.search(rf'<(?:input|select) id="{fid}" name="{name}"[^>]*>', page)
+    assert field, (fid, page[:2000])
+    assert 'aria-invalid="true"' in field.group(0) and f'aria-describedby="{fid}-fout"' in field.group(0)
+    after = page[field.end():]
+    nearby = after[:min(after.find(m) if m in after else len(after) for m in ("<label", "<button"))]
+    message = re.search(rf'<span class="bb-veldfout" id="{fid}-fout">([^<]*)</span>', nearby)
+    assert message, after[:400]  # right after the field (and its options), before the next field
+    return html.unescape(message.group(1))
+
+
+def test_a_refused_form_comes_back_with_the_values_entered_and_the_message_beside_its_field(tmp_path: Path):
+    from io import BytesIO
+    import re
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+
+    # A wrong amount: beside the amount field; the other values as entered (markup stays text).
+    response = post_form(anja, BASE + "kosten", {**_form(bedrag="twaalf", begunstigde="IJzer <b>Oost</b>"),
+                                                 "bon": (BytesIO(receipt), "bon.pdf")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "twaalf" in _beside(page, "bb-kosten", "bedrag")
+    assert 'value="twaalf"' in page and 'value="IJzer &lt;b&gt;Oost&lt;/b&gt;"' in page and "<b>Oost" not in page
+    assert '<option value="Speeltuin" selected>' in page and 'value="2025-07-01"' in page
+    assert 'aria-invalid' not in re.search(r'<input id="bb-kosten-datum"[^>]*>', page).group(0)
+    assert 'name="csrf_token" value="' in page  # the form can be sent again as it is
+    # Refused by the builder, not the form: an unknown plan beside the plan field.
+    response = post_form(anja, BASE + "kosten", {**_form(plan="Zwembad"), "bon": (BytesIO(receipt), "bon.pdf")})
+    assert response.status_code == 400 and "Zwembad" in _beside(response.get_data(as_text=True), "bb-kosten", "plan")
+    # A bad IBAN beside the IBAN field of the claim form; the receipt beside the receipt field.
+    claim = {"datum": "2025-07-03", "bedrag": "23,40", "declarant": "Kees Bakker", "iban": "NL91ABNA0417164301",
+             "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Bloembollen"}
+    response = post_form(anja, BASE + "declaratie", {**claim, "bon": (BytesIO(receipt), "bon.pdf")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "IBAN 'NL91ABNA0417164301' is ongeldig" in _beside(page, "bb-declaratie", "iban")
+    assert 'value="Kees Bakker"' in page and 'value="NL91ABNA0417164301"' in page
+    response = post_form(anja, BASE + "declaratie", {**claim, "iban": "NL91ABNA0417164300",
+                                                     "bon": (BytesIO(b"geen bon"), "bon.txt")})
+    assert "geen PDF, JPEG of PNG" in _beside(response.get_data(as_text=True), "bb-declaratie", "bon")
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before

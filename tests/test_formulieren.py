@@ -277,3 +277,56 @@ def test_a_refused_form_comes_back_with_the_values_entered_and_the_message_besid
                                                      "bon": (BytesIO(b"geen bon"), "bon.txt")})
     assert "geen PDF, JPEG of PNG" in _beside(response.get_data(as_text=True), "bb-declaratie", "bon")
     assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+
+
+def test_a_second_person_rejects_a_claim_with_a_reason_and_who_entered_it_cannot(tmp_path: Path):
+    """Rejecting is offered beside approving, only where `vier_ogen.mag_goedkeuren` holds; a forged POST is refused."""
+    from io import BytesIO
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    add_user(users_path(workspace), "piet", "beheerder", ("testbuurt-2025",), "geheim-piet", naam="Piet Jansen",
+             email="piet@example.org")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    piet = session_client(service, "piet", "geheim-piet")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+    # Entered by Anja for herself: she is enterer and declarant both.
+    response = post_form(anja, BASE + "declaratie", {
+        "datum": "2025-07-04", "bedrag": "18,75", "declarant": "Anja de Boer", "iban": "NL91ABNA0417164300",
+        "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Zaden", "bon": (BytesIO(receipt), "bon.pdf")})
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    link = text[text.index("2025-07-04 !"):].split("^", 1)[1].split()[0]
+
+    def buttons(client) -> tuple[bool, bool]:
+        page = client.get(BASE).get_data(as_text=True)
+        item = page[page.index(f'data-link="{link}"'):]
+        item = item[:item.index('class="bb-wacht"') if 'class="bb-wacht"' in item else len(item)]
+        return "Goedkeuren</button>" in item, "Afwijzen</button>" in item
+
+    assert buttons(anja) == (False, False) and buttons(piet) == (True, True)
+    assert f'<label for="bb-afwijzen-{link}-reden">Reden van de afwijzing</label>' in piet.get(BASE).get_data(as_text=True)
+
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    # Her own claim, by a forged POST (a valid token of her own session): refused, nothing changes.
+    response = post_form(anja, BASE + "afwijzen", {"link": link, "reden": "dubbel"})
+    assert response.status_code == 400 and "vier-ogenprincipe" in response.get_data(as_text=True)
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+    # Without a reason: the message beside the reason field.
+    response = post_form(piet, BASE + "afwijzen", {"link": link, "reden": "   "})
+    assert response.status_code == 400
+    assert "reden" in _beside(response.get_data(as_text=True), f"bb-afwijzen-{link}", "reden")
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+
+    response = post_form(piet, BASE + "afwijzen", {"link": link, "reden": "geen bon van een winkel"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    rejection = text[text.index("Afwijzing declaratie"):]
+    assert f"^{link}" in rejection and 'afgewezen-reden: "geen bon van een winkel"' in rejection
+    assert 'afgewezen-door: "Piet Jansen"' in rejection
+    assert _git(workspace, "log", "-1", "--format=%an <%ae>").strip() == "Piet Jansen <piet@example.org>"
+    assert "afgewezen" in _git(workspace, "log", "-1", "--format=%s")
+    # No longer waiting: neither button is offered any more.
+    assert f'data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)

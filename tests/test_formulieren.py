@@ -61,8 +61,9 @@ def test_a_beheerder_books_a_cost_with_its_receipt_and_refusals_change_nothing(t
         (_form(plan="Zwembad"), receipt, 400, "Zwembad"),
         (_form(), b"<html><script>alert(1)</script></html>" * 100, 400, "geen PDF, JPEG of PNG"),
         (_form(), b"", 400, "leeg"),
-        # From the bank without a second person at or above the threshold: refused, as `buurtbudget boek` does.
-        (_form(bedrag="1.234,56"), receipt, 409, "BB-VIER-OGEN"),
+        # At or above the threshold without a payee's IBAN: no bank payment without a second person.
+        (_form(bedrag="1.234,56"), receipt, 400, "keurt een tweede persoon de betaling eerst goed"),
+        (_form(bedrag="1.234,56", iban="NL91ABNA0417164301"), receipt, 400, "is ongeldig"),
     ):
         response = post(form, bon)
         text = response.get_data(as_text=True)
@@ -107,7 +108,7 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
                 page.goto(f"{served.address}{BASE}")
                 form = page.locator("#bb-kosten")
                 fields = form.locator("input:not([type=hidden]), select")
-                assert fields.count() == 7
+                assert fields.count() == 8
                 for i in range(fields.count()):
                     field_id = fields.nth(i).get_attribute("id")
                     assert form.locator(f'label[for="{field_id}"]').count() == 1, field_id
@@ -330,3 +331,51 @@ def test_a_second_person_rejects_a_claim_with_a_reason_and_who_entered_it_cannot
     assert "afgewezen" in _git(workspace, "log", "-1", "--format=%s")
     # No longer waiting: neither button is offered any more.
     assert f'data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)
+
+
+def test_a_cost_from_the_four_eyes_threshold_waits_as_an_invoice_until_a_second_person_approves_it(tmp_path: Path):
+    """1.234,56 with the payee's IBAN: a `!` invoice on the creditors, in the waiting list, approved by Piet."""
+    from io import BytesIO
+
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    add_user(users_path(workspace), "piet", "beheerder", ("testbuurt-2025",), "geheim-piet", naam="Piet Jansen")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    anja = session_client(service, "anja", "geheim-anja")
+    piet = session_client(service, "piet", "geheim-piet")
+    ledger_dir = workspace / "testbuurt-2025"
+    receipt = make_receipt(tmp_path).read_bytes()
+
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    response = post_form(anja, BASE + "kosten", {**_form(bedrag="1.234,56"), "bon": (BytesIO(receipt), "bon.pdf")})
+    assert response.status_code == 400
+    assert "€ 500,00" in _beside(response.get_data(as_text=True), "bb-kosten", "iban")
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+
+    response = post_form(anja, BASE + "kosten", {**_form(bedrag="1.234,56", iban="NL91 ABNA 0417 1643 00"),
+                                                 "bon": (BytesIO(receipt), "bon.pdf")})
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index("2025-07-01 !"):]
+    assert 'iban: "NL91ABNA0417164300"' in entry and "Passiva:Crediteuren" in entry and "1234.56 EUR" in entry
+    assert 'ingevoerd-door: "Anja de Boer"' in entry and "goedgekeurd-door" not in entry
+    link = entry.split("^", 1)[1].split()[0]
+    assert link.startswith("fact-2025-")
+
+    def item(client) -> str:
+        page = client.get(BASE).get_data(as_text=True)
+        rest = page[page.index(f'data-link="{link}"'):]
+        return rest[:rest.index("</div>")]
+
+    assert "Bouwmarkt Noord" in item(anja) and "Goedkeuren</button>" not in item(anja)
+    assert "Goedkeuren</button>" in item(piet) and "Afwijzen</button>" in item(piet)
+    after = folder_digest(ledger_dir)
+    response = post_form(anja, BASE + "goedkeuren", {"link": link})  # her own entry: refused
+    assert response.status_code == 400 and "vier-ogenprincipe" in response.get_data(as_text=True)
+    assert folder_digest(ledger_dir) == after
+    response = post_form(piet, BASE + "goedkeuren", {"link": link})
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
+    entry = text[text.index("2025-07-01 *"):]
+    assert f"^{link}" in entry and 'goedgekeurd-door: "Piet Jansen"' in entry and "goedkeuring-sha256" in entry
+    assert f'data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)  # no longer waiting

@@ -1,6 +1,8 @@
 """The beheerder's forms in /beheer/<slug>/extension/Buurtbudget/: one pipeline for every write.
 
-    kosten      a cost with its receipt (`ledger.boekingen.maak_kosten`, as `buurtbudget boek`)
+    kosten      a cost with its receipt (`ledger.boekingen.maak_kosten`, as `buurtbudget boek`);
+                with the payee's IBAN an invoice to pay later (`^fact-`, flag `!`) that waits for a
+                second person; from the four-eyes threshold on only so (the bank pays nothing unapproved)
     declaratie  a claim entered for a resident (`maak_declaratie`, its IBAN check)
     goedkeuren  a second person approves a claim or invoice (`maak_goedkeuring`, the seal)
     afwijzen    a second person rejects it, with a reason (`maak_afwijzing`)
@@ -52,6 +54,8 @@ class KostenFormulier(_Formulier):
     datum = StringField("Datum", render_kw={"type": "date", "required": True})
     begunstigde = StringField("Betaald aan", render_kw={"required": True})
     omschrijving = StringField("Omschrijving", render_kw={"required": True})
+    iban = StringField("IBAN van de begunstigde, als nog te betalen (nodig vanaf de vier-ogengrens)",
+                       render_kw={"autocomplete": "off"})
     bon = FileField("Bon (PDF, JPEG of PNG)", render_kw={"required": True, "accept": "image/*,application/pdf",
                                                            "capture": "environment"})
 
@@ -150,6 +154,7 @@ class KostenVelden(_Velden):
     categorie: str
     begunstigde: str
     omschrijving: str
+    iban: str | None = None  # given: an invoice to pay later, waiting for a second person
     bon: Upload
 
     _d = field_validator("datum", mode="before")(_datum)
@@ -158,6 +163,11 @@ class KostenVelden(_Velden):
     _n = field_validator("begunstigde", mode="before")(_naam)
     _c = field_validator("categorie", mode="before")(_categorie)
     _bon = field_validator("bon", mode="before")(_bon)
+
+    @field_validator("iban", mode="before")
+    @classmethod
+    def _iban_als_gegeven(cls, value: object) -> str | None:
+        return _iban(value) if str(value or "").strip() else None
 
 
 class DeclaratieVelden(_Velden):
@@ -222,9 +232,15 @@ def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
     from ledger.boekingen import KostenInvoer, maak_kosten
     from ledger.money import format_eur
 
+    drempel = stand.structuur.kader.vier_ogen_vanaf
+    if v.bedrag >= drempel and v.iban is None:
+        # Paid from the bank at once it would need a second person's approval already (BB-VIER-OGEN);
+        # booked as an invoice it waits (`!`) until a second person approves it, and is paid after that.
+        raise VeldFout("iban", f"vanaf {format_eur(drempel)} keurt een tweede persoon de betaling eerst goed: "
+                               "geef de IBAN van de begunstigde, dan wacht de boeking als factuur op goedkeuring")
     return maak_kosten(stand, KostenInvoer(
         datum=v.datum, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie, begunstigde=v.begunstigde,
-        omschrijving=v.omschrijving, door=user.persoon, bon=bon))
+        omschrijving=v.omschrijving, door=user.persoon, bon=bon, factuur_iban=v.iban))
 
 
 def _declaratie(stand: Any, v: DeclaratieVelden, user: Any, bon: Path | None) -> Any:

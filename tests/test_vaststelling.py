@@ -366,7 +366,7 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
     client = Client(service)
     auditor, anja = basic("j.dewit", "geheim-auditor"), basic("anja", "geheim-anja")
     # Reading with HTTP Basic (scripts); writing from a session of the login form.
-    from tests.service_workspace import session_client
+    from tests.service_workspace import post_form, session_client
 
     writers = {"auditor": session_client(service, "j.dewit", "geheim-auditor"),
                "anja": session_client(service, "anja", "geheim-anja"), "": client}
@@ -390,7 +390,7 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
         ("auditor", {**form, "bedrag": "veel"}, 400, "bedrag"),
         ("auditor", {k: v for k, v in form.items() if k != "bevestig"}, 400, "Bevestig de vaststelling"),
     ):
-        response = writers[who].post(base + "vaststelling", data=data, headers=origin)
+        response = post_form(writers[who], base + "vaststelling", data)
         assert response.status_code == status, (data, response.get_data(as_text=True)[:300])
         assert says in response.get_data(as_text=True)
         assert digest(ledger) == before
@@ -398,7 +398,7 @@ def test_an_auditor_records_the_vaststelling_in_beheer_and_a_beheerder_cannot(tm
 
     assert client.post(base + "vaststelling", data=form, headers=auditor).status_code == 403  # Basic: read-only
     assert digest(ledger) == before
-    response = writers["auditor"].post(base + "vaststelling", data=form, headers=origin)
+    response = post_form(writers["auditor"], base + "vaststelling", form)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "Vaststelling op 2026-03-02 door Jan de Wit: € 9.000,00" in response.get_data(as_text=True)
     assert ('2026-03-02 custom "vaststelling" 9000.00 EUR\n  door: "Jan de Wit"\n  kenmerk: "N-2026-0312"\n'

@@ -420,44 +420,53 @@ class Buurtbudget(FavaExtensionBase):
 
         return f.keuzes(self.view, self.ledger.all_entries) if f.may_book(self.mode, self.user) else None
 
-    @extension_endpoint("declaratie", methods=["POST"])
-    def declaratie(self) -> Any:  # a claim entered for a resident: fava_ext/formulieren.py
-        from flask import Response, url_for
-
-        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
-
-        bon = request.files.get("bon")
-        uitkomst = f.dien_declaratie_in(self.ledger.beancount_file_path, self.mode, self.user, request.form,
-                                        bon.filename if bon else "", bon.read() if bon else b"")
-        back = url_for("extension_report", extension_name="Buurtbudget")
-        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
-
     def wachtende_declaraties(self) -> tuple[tuple[Any, bool], ...]:
         from buurtbudget_admin.fava_ext import formulieren as f
 
-        return f.wachtende_declaraties(self.view, self.user) if f.may_book(self.mode, self.user) else ()
+        return f.wachtende(self.view, self.user) if f.may_book(self.mode, self.user) else ()
 
-    @extension_endpoint("goedkeuren", methods=["POST"])
-    def goedkeuren(self) -> Any:  # approve a claim: fava_ext/formulieren.py
-        from flask import Response, url_for
+    def formulier(self, naam: str) -> Any:
+        """An empty form of `formulieren.SOORTEN` for the page."""
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.SOORTEN[naam].formulier(formdata=None)
+
+    def _formulier_post(self, naam: str) -> Any:
+        """The POST of one form: the pipeline (`formulieren.verwerk`); a refusal shows the form again."""
+        from flask import Response, render_template, url_for
+        from markupsafe import Markup
 
         from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
 
-        uitkomst = f.keur_goed(self.ledger.beancount_file_path, self.mode, self.user, request.form)
+        soort = f.SOORTEN[naam]
+        bon = request.files.get("bon")
+        uitslag = f.verwerk(soort, self.ledger.beancount_file_path, self.mode, self.user, request.form,
+                            (bon.filename or "", bon.read()) if bon else None)
         back = url_for("extension_report", extension_name="Buurtbudget")
-        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+        if uitslag.status in (200, 403):
+            page = v.page(v.Uitkomst(uitslag.status, uitslag.titel, uitslag.bericht), back)
+            return Response(page, uitslag.status, content_type="text/html; charset=utf-8")
+        form = soort.formulier()  # bound to the request: the values entered stay in the fields
+        content = self.jinja_env.get_template("BuurtbudgetFormulier.html").render(
+            extension=self, ledger=self.ledger, soort=naam, form=form, uitslag=uitslag)
+        html = render_template("_layout.html", content=Markup(content), page_title=uitslag.titel)  # noqa: S704
+        return Response(html, uitslag.status, content_type="text/html; charset=utf-8")
 
     @extension_endpoint("kosten", methods=["POST"])
-    def kosten(self) -> Any:  # a cost with its receipt: fava_ext/formulieren.py
-        from flask import Response, url_for
+    def kosten(self) -> Any:  # a cost with its receipt
+        return self._formulier_post("kosten")
 
-        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+    @extension_endpoint("declaratie", methods=["POST"])
+    def declaratie(self) -> Any:  # a claim entered for a resident
+        return self._formulier_post("declaratie")
 
-        bon = request.files.get("bon")
-        uitkomst = f.boek_kosten(self.ledger.beancount_file_path, self.mode, self.user, request.form,
-                                 bon.filename if bon else "", bon.read() if bon else b"")
-        back = url_for("extension_report", extension_name="Buurtbudget")
-        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+    @extension_endpoint("goedkeuren", methods=["POST"])
+    def goedkeuren(self) -> Any:  # a second person approves a claim or invoice
+        return self._formulier_post("goedkeuren")
+
+    @extension_endpoint("afwijzen", methods=["POST"])
+    def afwijzen(self) -> Any:  # a second person rejects it, with a reason
+        return self._formulier_post("afwijzen")
 
     # -- paying and the bank: fava_ext/betalen.py ---------------------------
     def betaal_overzicht(self) -> Any:

@@ -1,10 +1,19 @@
-"""A beheerder books a cost with its receipt in /beheer/: the form's POST, through the safe writer.
+"""The beheerder's forms in /beheer/<slug>/extension/Buurtbudget/: one pipeline for every write.
 
-The same builder as `buurtbudget boek` (`ledger.boekingen.maak_kosten`, which
-also decides the four-eyes flag); the receipt is judged by
-`ledger.bonnen.controleer_bon` before the ledger is opened and again by the
-builder. Written as the person behind the login (gebruikers.toml). A refusal
-is a Dutch message and leaves the ledger byte-identical.
+    kosten      a cost with its receipt (`ledger.boekingen.maak_kosten`, as `buurtbudget boek`);
+                with the payee's IBAN an invoice to pay later (`^fact-`, flag `!`) that waits for a
+                second person; from the four-eyes threshold on only so (the bank pays nothing unapproved)
+    declaratie  a claim entered for a resident (`maak_declaratie`, its IBAN check)
+    goedkeuren  a second person approves a claim or invoice (`maak_goedkeuring`, the seal)
+    afwijzen    a second person rejects it, with a reason (`maak_afwijzing`)
+
+Each form is a WTForms class (Flask-WTF; its labels and the entered values to show again) and a
+pydantic model of the submitted values, whose validators are the ledger's own checks
+(`parse_amount`, `check_iban`, `controleer_bon`, `vereis_zichtbaar`). `verwerk` is the one
+function that validates, runs the builder through `ledger.schrijven.schrijf` as the person behind
+the login (gebruikers.toml) and turns every `ledger.fouten.Fout` into a Dutch message, beside the
+field it concerns when there is one (`veld_van`). A refusal leaves the ledger byte-identical. The
+CSRF token is checked before any of this (`service.fava_apps.install_csrf`).
 """
 
 from __future__ import annotations
@@ -12,69 +21,378 @@ from __future__ import annotations
 import datetime
 import os
 import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from buurtbudget_admin.fava_ext.vaststelling import Uitkomst
+from flask_wtf import FlaskForm
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from wtforms import FileField, HiddenField, SelectField, StringField
+
+from ledger.fouten import Fout
+from ledger.boekingen import InvoerFout
 
 KOSTEN_PATH = "extension/Buurtbudget/kosten"
+DECLARATIE_PATH = "extension/Buurtbudget/declaratie"
 
 
 def may_book(mode: str, user: Any) -> bool:
     return mode == "beheer" and user is not None and getattr(user, "role", None) == "beheerder"
 
 
-def boek_kosten(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
-                bon_naam: str, bon_inhoud: bytes) -> Uitkomst:
-    """Book the cost of the form; never raises for what a user can get wrong."""
-    from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import InvoerFout, KostenInvoer, controleer_vooraf, maak_kosten
-    from ledger.bonnen import BonFout, controleer_bon
-    from ledger.money import AmountError, parse_amount
-    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+# -- the forms: labels, choices, the values entered ------------------------------------------------
+class _Formulier(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST of the extension; the field is in the template
+
+
+class KostenFormulier(_Formulier):
+    plan = SelectField("Plan", validate_choice=False, render_kw={"required": True})
+    categorie = SelectField("Categorie", validate_choice=False, render_kw={"required": True})
+    bedrag = StringField("Bedrag", render_kw={"required": True, "inputmode": "decimal", "placeholder": "1.234,56"})
+    datum = StringField("Datum", render_kw={"type": "date", "required": True})
+    begunstigde = StringField("Betaald aan", render_kw={"required": True})
+    omschrijving = StringField("Omschrijving", render_kw={"required": True})
+    iban = StringField("IBAN van de begunstigde, als nog te betalen (nodig vanaf de vier-ogengrens)",
+                       render_kw={"autocomplete": "off"})
+    bon = FileField("Bon (PDF, JPEG of PNG)", render_kw={"required": True, "accept": "image/*,application/pdf",
+                                                           "capture": "environment"})
+
+
+class DeclaratieFormulier(_Formulier):
+    declarant = StringField("Declarant (bewoner)", render_kw={"required": True})
+    iban = StringField("IBAN van de declarant", render_kw={"required": True, "autocomplete": "off"})
+    plan = SelectField("Plan", validate_choice=False, render_kw={"required": True})
+    categorie = SelectField("Categorie", validate_choice=False, render_kw={"required": True})
+    bedrag = StringField("Bedrag", render_kw={"required": True, "inputmode": "decimal", "placeholder": "64,20"})
+    datum = StringField("Datum", render_kw={"type": "date", "required": True})
+    omschrijving = StringField("Omschrijving", render_kw={"required": True})
+    bon = FileField("Bon (PDF, JPEG of PNG)", render_kw={"required": True, "accept": "image/*,application/pdf",
+                                                           "capture": "environment"})
+
+
+class GoedkeurFormulier(_Formulier):
+    link = HiddenField()
+
+
+class AfwijsFormulier(_Formulier):
+    link = HiddenField()
+    reden = StringField("Reden van de afwijzing", render_kw={"required": True})
+
+
+# -- the values submitted, checked by the ledger's own functions ----------------------------------
+@dataclass(frozen=True)
+class Upload:
+    """A receipt as uploaded; `controleer_bon` found it a PDF, JPEG or PNG."""
+
+    naam: str
+    inhoud: bytes
+    extensie: str
+
+
+def _tekst(value: object) -> str:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        raise ValueError("vul dit veld in")
+    return text
+
+
+def _datum(value: object) -> datetime.date:
+    text = _tekst(value)
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is geen datum; schrijf JJJJ-MM-DD") from None
+
+
+def _bedrag(value: object) -> Decimal:
+    from ledger.money import parse_amount
+
+    bedrag = parse_amount(str(value if value is not None else ""))
+    if bedrag <= 0:
+        raise ValueError("het bedrag moet groter dan nul zijn")
+    return bedrag
+
+
+def _iban(value: object) -> str:
+    from ledger.boekingen import check_iban
+
+    return check_iban(_tekst(value))
+
+
+def _naam(value: object) -> str:
+    from ledger.vier_ogen import vereis_zichtbaar
+
+    return vereis_zichtbaar(_tekst(value), "deze naam")
+
+
+def _categorie(value: object) -> str:
+    from ledger.boekingen import controleer_vooraf
+
+    categorie = _tekst(value)
+    controleer_vooraf(categorie=categorie, door="")  # the kader's never-refunded categories, before any file
+    return categorie
+
+
+def _bon(value: object) -> Upload:
+    from ledger.bonnen import controleer_bon
+
+    naam, inhoud = value if isinstance(value, tuple) else ("", b"")
+    _, extensie = controleer_bon(inhoud, naam or "de bon")
+    return Upload(naam, inhoud, extensie)
+
+
+class _Velden(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class KostenVelden(_Velden):
+    datum: datetime.date
+    bedrag: Decimal
+    plan: str
+    categorie: str
+    begunstigde: str
+    omschrijving: str
+    iban: str | None = None  # given: an invoice to pay later, waiting for a second person
+    bon: Upload
+
+    _d = field_validator("datum", mode="before")(_datum)
+    _b = field_validator("bedrag", mode="before")(_bedrag)
+    _t = field_validator("plan", "omschrijving", mode="before")(_tekst)
+    _n = field_validator("begunstigde", mode="before")(_naam)
+    _c = field_validator("categorie", mode="before")(_categorie)
+    _bon = field_validator("bon", mode="before")(_bon)
+
+    @field_validator("iban", mode="before")
+    @classmethod
+    def _iban_als_gegeven(cls, value: object) -> str | None:
+        return _iban(value) if str(value or "").strip() else None
+
+
+class DeclaratieVelden(_Velden):
+    datum: datetime.date
+    bedrag: Decimal
+    declarant: str
+    iban: str
+    plan: str
+    categorie: str
+    omschrijving: str
+    bon: Upload
+
+    _d = field_validator("datum", mode="before")(_datum)
+    _b = field_validator("bedrag", mode="before")(_bedrag)
+    _t = field_validator("plan", "omschrijving", mode="before")(_tekst)
+    _n = field_validator("declarant", mode="before")(_naam)
+    _i = field_validator("iban", mode="before")(_iban)
+    _c = field_validator("categorie", mode="before")(_categorie)
+    _bon = field_validator("bon", mode="before")(_bon)
+
+
+def _link(value: object) -> str:
+    link = str(value or "").strip().lstrip("^")
+    if not link:
+        raise ValueError("welke declaratie of factuur (bijv. decl-2025-004)?")
+    return link
+
+
+class GoedkeurVelden(_Velden):
+    link: str
+
+    _l = field_validator("link", mode="before")(_link)
+
+
+class AfwijsVelden(_Velden):
+    link: str
+    reden: str
+
+    _l = field_validator("link", mode="before")(_link)
+
+    @field_validator("reden", mode="before")
+    @classmethod
+    def _reden(cls, value: object) -> str:
+        from ledger.vier_ogen import vereis_zichtbaar
+
+        text = str(value or "").strip()
+        if not text:
+            raise ValueError("geef een reden voor de afwijzing")
+        return vereis_zichtbaar(text, "de reden")
+
+
+# -- the builders, each as the person behind the login ---------------------------------------------
+class VeldFout(InvoerFout):
+    """An InvoerFout about one field of the form (`veld`)."""
+
+    def __init__(self, veld: str, message: str):
+        super().__init__(message)
+        self.veld = veld
+
+
+def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
+    from ledger.boekingen import KostenInvoer, maak_kosten
+    from ledger.money import format_eur
+
+    drempel = stand.structuur.kader.vier_ogen_vanaf
+    if v.bedrag >= drempel and v.iban is None:
+        # Paid from the bank at once it would need a second person's approval already (BB-VIER-OGEN);
+        # booked as an invoice it waits (`!`) until a second person approves it, and is paid after that.
+        raise VeldFout("iban", f"vanaf {format_eur(drempel)} keurt een tweede persoon de betaling eerst goed: "
+                               "geef de IBAN van de begunstigde, dan wacht de boeking als factuur op goedkeuring")
+    return maak_kosten(stand, KostenInvoer(
+        datum=v.datum, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie, begunstigde=v.begunstigde,
+        omschrijving=v.omschrijving, door=user.persoon, bon=bon, factuur_iban=v.iban))
+
+
+def _declaratie(stand: Any, v: DeclaratieVelden, user: Any, bon: Path | None) -> Any:
+    from ledger.boekingen import DeclaratieInvoer, maak_declaratie
+
+    return maak_declaratie(stand, DeclaratieInvoer(
+        datum=v.datum, declarant=v.declarant, iban=v.iban, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie,
+        omschrijving=v.omschrijving, door=user.persoon, bon=bon))
+
+
+def _goedkeuring(stand: Any, v: GoedkeurVelden, user: Any, _bon: Path | None) -> Any:
+    from ledger.boekingen import maak_goedkeuring
+
+    return maak_goedkeuring(stand, v.link, user.persoon)
+
+
+def _afwijzing(stand: Any, v: AfwijsVelden, user: Any, _bon: Path | None) -> Any:
+    from ledger.boekingen import find_payable, maak_afwijzing
+    from ledger.vier_ogen import mag_goedkeuren
+
+    payable = find_payable(stand, v.link)
+    # Rejecting is judging, as approving is: never by the declarant or by who entered it.
+    if not mag_goedkeuren(user.persoon, ingevoerd_door=payable.entered_by, declarant=payable.declarant):
+        raise InvoerFout(f"{user.persoon} heeft ^{payable.link} ingevoerd of gedeclareerd en mag die niet ook "
+                         "afwijzen (vier-ogenprincipe); laat een tweede persoon beslissen")
+    return maak_afwijzing(stand, v.link, v.reden, user.persoon)
+
+
+@dataclass(frozen=True)
+class Soort:
+    """One form of the extension: what it shows, what it accepts, what it writes."""
+
+    naam: str  # the endpoint, and the ids' prefix `bb-<naam>-`
+    formulier: type[_Formulier]
+    velden: type[_Velden]
+    bouw: Callable[[Any, Any, Any, Path | None], Any]  # (stand, values, user, receipt) -> Wijziging
+    gelukt: str
+    mislukt: str
+    geen_toegang: str
+    mag: Callable[[str, Any], bool] = may_book
+
+    @property
+    def met_bon(self) -> bool:
+        return "bon" in self.velden.model_fields
+
+    def namen(self) -> tuple[str, ...]:
+        return tuple(self.velden.model_fields)
+
+
+SOORTEN: Mapping[str, Soort] = {s.naam: s for s in (
+    Soort("kosten", KostenFormulier, KostenVelden, _kosten, "Geboekt", "Niet geboekt",
+          "Alleen een ingelogde beheerder boekt kosten."),
+    Soort("declaratie", DeclaratieFormulier, DeclaratieVelden, _declaratie, "Ingediend", "Niet ingediend",
+          "Alleen een ingelogde beheerder voert declaraties in."),
+    Soort("goedkeuren", GoedkeurFormulier, GoedkeurVelden, _goedkeuring, "Goedgekeurd", "Niet goedgekeurd",
+          "Alleen een ingelogde beheerder keurt declaraties en facturen goed."),
+    Soort("afwijzen", AfwijsFormulier, AfwijsVelden, _afwijzing, "Afgewezen", "Niet afgewezen",
+          "Alleen een ingelogde beheerder wijst declaraties en facturen af."),
+)}
+
+
+# -- the one pipeline -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Uitslag:
+    status: int  # 200 written; 400 the input; 403 not this user; 409 the books refused it
+    titel: str
+    bericht: str  # the whole outcome, Dutch
+    velden: Mapping[str, str] = field(default_factory=dict)  # field name -> its Dutch message
+
+
+# A builder's refusal that names one field (the messages of `ledger.boekingen`), by its opening words.
+_VELD_VAN_MELDING = (("onbekend plan", "plan"), ("categorie ", "categorie"), ("datum ", "datum"),
+                     ("IBAN ", "iban"), ("het bedrag", "bedrag"), ("de naam van de declarant", "declarant"),
+                     ("geef een reden", "reden"))
+
+
+def veld_van(fout: Fout, namen: tuple[str, ...]) -> str | None:
+    """The field of the form a refusal is about, or None (then it is about the whole form)."""
+    from ledger.bonnen import BonFout
+    from ledger.money import AmountError
+
+    veld = getattr(fout, "veld", None)
+    if veld is None and isinstance(fout, AmountError):
+        veld = "bedrag"
+    elif veld is None and isinstance(fout, BonFout):
+        veld = "bon"
+    elif veld is None:
+        tekst = str(fout)
+        veld = next((naam for begin, naam in _VELD_VAN_MELDING if tekst.startswith(begin)), None)
+    return veld if veld in namen else None
+
+
+def melding(fout: Fout) -> tuple[int, str]:
+    """The HTTP status and the Dutch message of a refusal."""
+    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd
     from ledger.vastleggen import GitFout
     from rules.checking import to_problem
 
-    if not may_book(mode, user):
-        return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder boekt kosten.")
+    if isinstance(fout, WijzigingGeweigerd):
+        return 409, "de boeken zouden nieuwe fouten krijgen: " + "; ".join(to_problem(f).format() for f in fout.fouten)
+    if isinstance(fout, (SchrijfFout, GitFout)):
+        return 409, str(fout)
+    return 400, str(fout)
+
+
+def _pydantic_melding(error: Mapping[str, Any]) -> str:
+    if str(error.get("type", "")).startswith("value_error"):
+        return str(error["msg"]).removeprefix("Value error, ")
+    return "vul dit veld correct in"
+
+
+def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapping[str, str],
+            bon: tuple[str, bytes] | None = None) -> Uitslag:
+    """Validate the submitted form, write its builder's change as the logged-in person; never raises a Fout."""
+    from buurtbudget_admin.valideren import valideer
+    from ledger.schrijven import schrijf
+
+    if not soort.mag(mode, user):
+        return Uitslag(403, "Geen toegang", soort.geen_toegang)
+    waarden: dict[str, object] = {naam: formdata.get(naam, "") for naam in soort.namen() if naam != "bon"}
+    if soort.met_bon:
+        waarden["bon"] = bon or ("", b"")
     try:
-        datum = datetime.date.fromisoformat((form.get("datum") or "").strip())
-    except ValueError:
-        return Uitkomst(400, "Niet geboekt", f"datum: '{form.get('datum', '')}' is geen datum; schrijf JJJJ-MM-DD.")
+        velden = soort.velden.model_validate(waarden)
+    except ValidationError as exc:
+        fouten: dict[str, str] = {}
+        for error in exc.errors():
+            naam = str(error["loc"][0]) if error.get("loc") else ""
+            fouten.setdefault(naam, _pydantic_melding(error))
+        lijst = "; ".join(f"{naam}: {tekst}" for naam, tekst in fouten.items())
+        return Uitslag(400, soort.mislukt, f"Controleer het formulier: {lijst}.", fouten)
+    tmp: Path | None = None
     try:
-        bedrag = parse_amount((form.get("bedrag") or "").strip())
-    except AmountError as exc:
-        return Uitkomst(400, "Niet geboekt", f"bedrag: {exc}")
-    velden = {k: (form.get(k) or "").strip() for k in ("plan", "categorie", "begunstigde", "omschrijving")}
-    for naam, waarde in velden.items():
-        if not waarde:
-            return Uitkomst(400, "Niet geboekt", f"{naam}: vul dit veld in.")
-    try:
-        _, extensie = controleer_bon(bon_inhoud, bon_naam or "de bon")
-    except BonFout as exc:
-        return Uitkomst(400, "Niet geboekt", f"bon: {exc}")
-    fd, tmp = tempfile.mkstemp(prefix=".bon-upload.", suffix=f".{extensie}")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bon_inhoud)
-        controleer_vooraf(categorie=velden["categorie"], door=user.persoon, goedgekeurd_door=None)
-        invoer = KostenInvoer(datum=datum, bedrag=bedrag, plan=velden["plan"], categorie=velden["categorie"],
-                              begunstigde=velden["begunstigde"], omschrijving=velden["omschrijving"],
-                              door=user.persoon, bon=Path(tmp))
-        result = schrijf(ledger_path, lambda stand: maak_kosten(stand, invoer),
+        upload = getattr(velden, "bon", None)
+        if upload is not None:
+            fd, name = tempfile.mkstemp(prefix=".bon-upload.", suffix=f".{upload.extensie}")
+            tmp = Path(name)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(upload.inhoud)
+        result = schrijf(ledger_path, lambda stand: soort.bouw(stand, velden, user, tmp),
                          door=user.persoon, valideer=valideer, email=user.email)
-    except InvoerFout as exc:
-        return Uitkomst(400, "Niet geboekt", str(exc))
-    except WijzigingGeweigerd as exc:
-        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-        return Uitkomst(409, "Niet geboekt", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-    except (SchrijfFout, GitFout) as exc:
-        return Uitkomst(409, "Niet geboekt", str(exc))
+    except Fout as exc:
+        status, tekst = melding(exc)
+        veld = veld_van(exc, soort.namen())
+        return Uitslag(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
     finally:
-        Path(tmp).unlink(missing_ok=True)
-    return Uitkomst(200, "Geboekt", result.omschrijving)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return Uitslag(200, soort.gelukt, result.omschrijving)
 
 
+# -- what the page offers -------------------------------------------------------------------------
 def keuzes(view: Any, entries: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The plans (last part of each plan's account) and the categories opened under them, for the selects."""
     from beancount.core.data import Open
@@ -86,87 +404,12 @@ def keuzes(view: Any, entries: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return plannen, tuple(categorieen)
 
 
-DECLARATIE_PATH = "extension/Buurtbudget/declaratie"
-
-
-def dien_declaratie_in(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
-                       bon_naam: str, bon_inhoud: bytes) -> Uitkomst:
-    """A claim entered for a resident: the builder of `buurtbudget declaratie indienen` (its IBAN check)."""
-    from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import DeclaratieInvoer, InvoerFout, controleer_vooraf, maak_declaratie
-    from ledger.bonnen import BonFout, controleer_bon
-    from ledger.money import AmountError, parse_amount
-    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
-    from ledger.vastleggen import GitFout
-    from rules.checking import to_problem
-
-    if not may_book(mode, user):
-        return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder voert declaraties in.")
-    try:
-        datum = datetime.date.fromisoformat((form.get("datum") or "").strip())
-    except ValueError:
-        return Uitkomst(400, "Niet ingediend", f"datum: '{form.get('datum', '')}' is geen datum; schrijf JJJJ-MM-DD.")
-    try:
-        bedrag = parse_amount((form.get("bedrag") or "").strip())
-    except AmountError as exc:
-        return Uitkomst(400, "Niet ingediend", f"bedrag: {exc}")
-    velden = {k: (form.get(k) or "").strip() for k in ("declarant", "iban", "plan", "categorie", "omschrijving")}
-    for naam, waarde in velden.items():
-        if not waarde:
-            return Uitkomst(400, "Niet ingediend", f"{naam}: vul dit veld in.")
-    try:
-        _, extensie = controleer_bon(bon_inhoud, bon_naam or "de bon")
-    except BonFout as exc:
-        return Uitkomst(400, "Niet ingediend", f"bon: {exc}")
-    fd, tmp = tempfile.mkstemp(prefix=".bon-upload.", suffix=f".{extensie}")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bon_inhoud)
-        controleer_vooraf(categorie=velden["categorie"], door=user.persoon, goedgekeurd_door=None)
-        invoer = DeclaratieInvoer(datum=datum, bedrag=bedrag, door=user.persoon, bon=Path(tmp), **velden)
-        result = schrijf(ledger_path, lambda stand: maak_declaratie(stand, invoer),
-                         door=user.persoon, valideer=valideer, email=user.email)
-    except InvoerFout as exc:
-        return Uitkomst(400, "Niet ingediend", str(exc))
-    except WijzigingGeweigerd as exc:
-        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-        return Uitkomst(409, "Niet ingediend", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-    except (SchrijfFout, GitFout) as exc:
-        return Uitkomst(409, "Niet ingediend", str(exc))
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return Uitkomst(200, "Ingediend", result.omschrijving)
-
-
-def keur_goed(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
-    """Approve a claim: the builder of `buurtbudget declaratie goedkeuren` (four eyes, the approval seal)."""
-    from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import InvoerFout, maak_goedkeuring
-    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
-    from ledger.vastleggen import GitFout
-    from rules.checking import to_problem
-
-    if not may_book(mode, user):
-        return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder keurt declaraties goed.")
-    link = (form.get("link") or "").strip().lstrip("^")
-    if not link:
-        return Uitkomst(400, "Niet goedgekeurd", "link: welke declaratie (bijv. decl-2025-004)?")
-    try:
-        result = schrijf(ledger_path, lambda stand: maak_goedkeuring(stand, link, user.persoon),
-                         door=user.persoon, valideer=valideer, email=user.email)
-    except InvoerFout as exc:
-        return Uitkomst(400, "Niet goedgekeurd", str(exc))
-    except WijzigingGeweigerd as exc:
-        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-        return Uitkomst(409, "Niet goedgekeurd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-    except (SchrijfFout, GitFout) as exc:
-        return Uitkomst(409, "Niet goedgekeurd", str(exc))
-    return Uitkomst(200, "Goedgekeurd", result.omschrijving)
-
-
-def wachtende_declaraties(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
-    """Claims waiting for approval, each with whether this user may approve it (`vier_ogen.mag_goedkeuren`)."""
+def wachtende(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
+    """Claims and invoices waiting for approval, each with whether this user may judge it (`mag_goedkeuren`)."""
     from ledger.vier_ogen import mag_goedkeuren
 
     return tuple((p, mag_goedkeuren(user.persoon, ingevoerd_door=p.entered_by, declarant=p.declarant))
-                 for p in view.payables if p.kind == "declaratie" and p.status == "ingediend")
+                 for p in view.payables if p.status == "ingediend" and p.link)
+
+
+wachtende_declaraties = wachtende  # the name the page used before invoices waited here too

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import fava.application as fava_application
+from fava._ctx_globals_class import Context as FavaContext
 from fava.application import create_app
 from fava.core import FavaLedger
 from fava.core.extensions import ExtensionModule
@@ -206,10 +208,57 @@ def _path_scrubber(hidden: Callable[[], list[tuple[str, str]]]):
     return scrub
 
 
+class _FlaskWtfContext(FavaContext):
+    """Fava's `g` (a plain class) with the `in` and `get` of Flask's own `g`, which Flask-WTF's token cache uses."""
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def get(self, name: str, default: object = None) -> object:
+        return self.__dict__.get(name, default)
+
+
+def install_csrf(app: Flask, session_key: bytes) -> None:
+    """Flask-WTF's CSRF check on every POST to an extension endpoint (the forms of /beheer/).
+
+    The token lives in the session cookie of the login app (`inloggen.sessie_instellingen`: the same
+    key, name and path), so a form rendered here carries a token of that session. Fava's own JSON
+    API (PUT/DELETE with a JSON body, also HTTP Basic scripts) is not a form and keeps its checks.
+    A POST without a valid token is a 400 with a Dutch message, before the extension reads anything.
+    """
+    from flask import Response
+    from flask_wtf.csrf import CSRFError, CSRFProtect
+
+    from buurtbudget_admin.service.inloggen import sessie_instellingen
+
+    app.config.update(sessie_instellingen(session_key), WTF_CSRF_CHECK_DEFAULT=False)
+    app.app_ctx_globals_class = _FlaskWtfContext
+    csrf = CSRFProtect(app)
+
+    @app.before_request
+    def _csrf_on_forms() -> None:
+        if request.method == "POST" and request.endpoint == "extension_endpoint":
+            csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(_exc: CSRFError) -> Response:
+        return Response(
+            '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Formulier verlopen</title>'
+            "</head><body><h1>Formulier verlopen</h1><p id=\"bb-csrf\">Het formulier was verlopen of kwam niet "
+            "van deze website (CSRF-controle); er is niets veranderd. Laad de pagina opnieuw en probeer het "
+            "nog eens.</p></body></html>",
+            400, content_type="text/html; charset=utf-8")
+
+
 def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode: str,
                 query_door: QueryDoor | None = None,
-                hidden_paths: Callable[[], list[tuple[str, str]]] | None = None) -> Flask:
-    """Fava's app with our loader; `mode` is "publiek" or "beheer" (read by the extension)."""
+                hidden_paths: Callable[[], list[tuple[str, str]]] | None = None,
+                session_key: bytes | None = None) -> Flask:
+    """Fava's app with our loader; `mode` is "publiek" or "beheer" (read by the extension).
+
+    `session_key` (beheer): the workspace's `sessie_sleutel`, shared with the login app for the
+    CSRF tokens of the forms; without one (a beheer app on its own) a key of this process.
+    """
     app = create_app([], read_only=read_only, poll_watcher=True)
     # Before any template is compiled; the extension's templates (an overlay) read through it too.
     app.jinja_loader = EscapingLoader(DutchLayoutLoader(app.jinja_loader, public=mode == "publiek"))
@@ -222,6 +271,7 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
 
         install_upload(app)
         app.config["MAX_CONTENT_LENGTH"] = upload_limit() + 1024 * 1024
+        install_csrf(app, session_key or secrets.token_hex(32).encode())
     if hidden_paths is not None:
         app.after_request(_path_scrubber(hidden_paths))
     return app

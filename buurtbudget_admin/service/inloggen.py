@@ -75,6 +75,25 @@ def sessie_sleutel(workspace: Path) -> bytes:
     return key
 
 
+def sessie_instellingen(key: bytes) -> dict:
+    """Flask's session settings of beheer: the login app and the beheer Fava share one cookie.
+
+    Fava's forms (the extension's) check their CSRF token against the token in this session
+    (Flask-WTF), so both apps sign it with the same key and read it under the same name and path.
+    """
+    return dict(
+        SECRET_KEY=key,
+        SESSION_COOKIE_NAME=COOKIE,
+        SESSION_COOKIE_PATH="/beheer",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("BUURTBUDGET_HTTPS") == "1",
+        PERMANENT_SESSION_LIFETIME=ABSOLUUT,
+        SESSION_REFRESH_EACH_REQUEST=False,
+        WTF_CSRF_TIME_LIMIT=int(ABSOLUUT.total_seconds()),
+    )
+
+
 @dataclass
 class _Sessie:
     login: str
@@ -308,18 +327,7 @@ class Inloggen:
 
     def _create(self, key: bytes) -> flask.Flask:
         app = flask.Flask(__name__, template_folder=str(TEMPLATES))
-        app.config.update(
-            SECRET_KEY=key,
-            SESSION_COOKIE_NAME=COOKIE,
-            SESSION_COOKIE_PATH="/beheer",
-            SESSION_COOKIE_HTTPONLY=True,
-            SESSION_COOKIE_SAMESITE="Lax",
-            SESSION_COOKIE_SECURE=os.environ.get("BUURTBUDGET_HTTPS") == "1",
-            PERMANENT_SESSION_LIFETIME=ABSOLUUT,
-            SESSION_REFRESH_EACH_REQUEST=False,
-            WTF_CSRF_TIME_LIMIT=int(ABSOLUUT.total_seconds()),
-            MAX_CONTENT_LENGTH=16 * 1024,
-        )
+        app.config.update(sessie_instellingen(key), MAX_CONTENT_LENGTH=16 * 1024)
         CSRFProtect(app)
         manager = flask_login.LoginManager(app)
         manager.session_protection = "basic"

@@ -25,7 +25,7 @@ from buurtbudget_admin.service.controle import PREFIX as CONTROLE, Controle
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
-from buurtbudget_admin.service.inloggen import Inloggen
+from buurtbudget_admin.service.inloggen import Inloggen, sessie_sleutel
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.public_cache import PublicCache
 from buurtbudget_admin.service.queries import QueryDoor
@@ -84,7 +84,7 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
                               query_door=QueryDoor(query_seconds, slots=2),
                               hidden_paths=_public_hidden_paths(state))
     beheer_fava = create_fava(state.ledger_path, read_only=False, mode="beheer",
-                              query_door=QueryDoor(query_seconds, slots=2))
+                              query_door=QueryDoor(query_seconds, slots=2), session_key=sessie_sleutel(workspace))
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
     inloggen = Inloggen(state, users, throttle, workspace)

@@ -330,7 +330,7 @@ def test_a_second_person_rejects_a_claim_with_a_reason_and_who_entered_it_cannot
     assert _git(workspace, "log", "-1", "--format=%an <%ae>").strip() == "Piet Jansen <piet@example.org>"
     assert "afgewezen" in _git(workspace, "log", "-1", "--format=%s")
     # No longer waiting: neither button is offered any more.
-    assert f'data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)
+    assert f'class="bb-wacht" data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)
 
 
 def test_a_cost_from_the_four_eyes_threshold_waits_as_an_invoice_until_a_second_person_approves_it(tmp_path: Path):
@@ -378,4 +378,4 @@ def test_a_cost_from_the_four_eyes_threshold_waits_as_an_invoice_until_a_second_
     text = (ledger_dir / "main.beancount").read_text(encoding="utf-8")
     entry = text[text.index("2025-07-01 *"):]
     assert f"^{link}" in entry and 'goedgekeurd-door: "Piet Jansen"' in entry and "goedkeuring-sha256" in entry
-    assert f'data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)  # no longer waiting
+    assert f'class="bb-wacht" data-link="{link}"' not in piet.get(BASE).get_data(as_text=True)  # no longer waiting

@@ -147,3 +147,39 @@ def test_the_four_eyes_predicate_takes_one_person_under_two_names():
     assert not mag_goedkeuren(("Henk Bakker", "henk"), ingevoerd_door="Anja", declarant="HENK BAKKER")
     assert mag_goedkeuren(("Henk Bakker", "henk"), ingevoerd_door="Anja de Boer", declarant="Bewoner")
     assert not mag_goedkeuren(("", "\u200b"), ingevoerd_door="Anja")  # no visible name is no one
+
+
+def _dossier(page: str, slug: str) -> str:
+    start = page.index(f'<li class="budget dossier" id="bb-dossier-{slug}"')
+    end = page.find('<li class="budget', start + 1)
+    return page[start:end if end > 0 else len(page)]
+
+
+def test_the_auditor_sees_every_budget_with_its_phase_verdict_and_statement(dienst):
+    auditor = session_client(dienst, "stadsdeel", "geheim-audit-1")
+    page = auditor.get("/beheer/").get_data(as_text=True)
+    assert "Ingelogd als <strong>Marieke de Graaf</strong>" in page
+    assert 'data-taak="' not in page and "Declaraties die wachten" not in page  # not the beheerder's queue
+    # Phase and verdict as the public overview computes them (one function: landing.card_of).
+    from buurtbudget_admin.service.landing import card_of
+
+    for slug in (SLUG, OTHER):
+        card = card_of(dienst.state.snapshot(slug))
+        kaart = _dossier(page, slug)
+        assert f'data-fase="{card.fase}"' in kaart and card.fase in ("uitvoering", "verantwoording", "vastgesteld")
+        assert f'<span class="aantal">{card.fase_label}</span>' in kaart
+        telling = re.search(r'data-dossier="oordeel">.*?<span class="aantal[^"]*">([^<]+)</span>', kaart, re.S).group(1)
+        assert telling == (f"{card.violations} overtreding{'en' if card.violations != 1 else ''}"
+                           if card.violations else "in orde")
+        pdf = f"/beheer/{slug}/extension/Buurtbudget/pdf"
+        assert re.search(rf'<a class="bb-pdf" data-remote download href="{re.escape(pdf)}">', kaart)
+    # Rivierenbuurt's plan is over budget: the verdict counts it.
+    assert "in orde" not in _dossier(page, OTHER)
+    # The statement opens for the auditor: a PDF.
+    response = auditor.get(f"/beheer/{OTHER}/extension/Buurtbudget/pdf")
+    assert response.status_code == 200 and response.get_data()[:5] == b"%PDF-"
+
+
+def test_a_beheerder_keeps_the_queue_and_gets_no_auditor_dossiers(dienst):
+    page = session_client(dienst, "anja", "geheim-anja-1").get("/beheer/").get_data(as_text=True)
+    assert 'id="bb-dossier-' not in page and f'id="bb-budget-{SLUG}"' in page

@@ -287,6 +287,38 @@ def budgetten_van(state, user: User) -> list[Budget]:
     return out
 
 
+@dataclass(frozen=True)
+class Dossier:
+    """A budget as the auditor's start page shows it: its phase, the rules' verdict and its statement."""
+
+    slug: str
+    titel: str
+    href: str
+    fase: str
+    fase_label: str
+    overtredingen: int
+    pdf_href: str  # the statement PDF of today's books (the latest dossier)
+    fout: str | None
+
+
+def dossiers_van(state, user: User) -> list[Dossier]:
+    """Every budget the auditor may read, with phase and verdict as the overview computes them (`card_of`)."""
+    from buurtbudget_admin.service.landing import card_of
+
+    out = []
+    for slug in state.slugs():
+        if not user.may_read(slug):
+            continue
+        snap = state.snapshot(slug, wait=False)
+        if snap is None:
+            continue
+        href = f"/beheer/{slug}/extension/Buurtbudget/"
+        card = card_of(snap)
+        fout = (snap.read_error or "niet te lezen") if card.unreadable else None
+        out.append(Dossier(slug, card.title, href, card.fase, card.fase_label, card.violations, href + "pdf", fout))
+    return out
+
+
 # -- the app -------------------------------------------------------------------------------------
 class Inloggen:
     """The Flask app at /beheer/{,inloggen,uitloggen}, and the session lookup BeheerAuth asks."""
@@ -441,7 +473,12 @@ class Inloggen:
         @flask_login.login_required
         def start():
             user = flask_login.current_user.user
+            if user.role == "auditor":  # the auditor decides on dossiers; the day's queue is the beheerder's
+                return flask.render_template("beheer_start.html", naam=weergavenaam(user), user=user,
+                                             dossiers=dossiers_van(self.state, user), budgetten=(),
+                                             uitlog=UitlogFormulier())
             return flask.render_template("beheer_start.html", naam=weergavenaam(user), user=user,
-                                         budgetten=budgetten_van(self.state, user), uitlog=UitlogFormulier())
+                                         budgetten=budgetten_van(self.state, user), dossiers=None,
+                                         uitlog=UitlogFormulier())
 
         return app

@@ -41,10 +41,7 @@ def gezien(
     goedkeurder) mag het niet markeren.
     """
     from buurtbudget_admin.commands_dagelijks import _door, _error, _report, _write
-    from ledger import tekst
-    from ledger.schrijven import Wijziging
-    from ledger.signalen import gezien_entry, markeer_bezwaar
-    from ledger.vier_ogen import naam_sleutel
+    from ledger.signalen import gezien_bezwaar, gezien_wijziging
 
     if reden is None or not reden.strip():
         raise _error('--reden ontbreekt: zeg waarom dit signaal mag blijven staan (--reden "...")')
@@ -60,13 +57,11 @@ def gezien(
         bekend = ", ".join(s.id for s in gevonden[:10]) or "geen"
         raise _error(f"signaal '{sid}' staat niet bij {ledger} (signalen hier: {bekend}); "
                      f"buurtbudget signalen {ledger} toont ze; er is niets gewijzigd")
-    bezwaar = markeer_bezwaar(match[0], slug, who)
+    bezwaar = gezien_bezwaar(match[0], slug, (who, wie.name))  # the person under either of their names
     if bezwaar:
         raise _error(f"{bezwaar}; er is niets gewijzigd", 1)
-    if any(naam_sleutel(g.door) == naam_sleutel(who) for g in match[0].gezien):
-        raise _error(f"signaal {sid} is al als gezien gemarkeerd door {who}; er is niets gewijzigd", 1)
-    entry = gezien_entry(datetime.date.today(), sid, reden.strip(), who)
-    _report(_write(ledger, lambda _stand: Wijziging(f"Signaal {sid} gezien door {who}", tekst.entry(entry)), wie))
+    datum = datetime.date.today()
+    _report(_write(ledger, lambda _stand: gezien_wijziging(datum, sid, reden.strip(), who), wie))
     return 0
 
 

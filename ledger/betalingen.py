@@ -165,6 +165,41 @@ def batch_voor_betaling(alle: Iterable[Betaalbatch], consumed: set[tuple[str, st
     return None
 
 
+def onverwerkte_regels(entries: Iterable[data.Directive], view: Buurtbudget) -> list[data.Transaction]:
+    """Bank lines still on `<Assets>:Onverwerkt`, in the ledger's order: what the import could not match.
+
+    A line is processed either by changing its Onverwerkt posting into the right account (it then
+    no longer posts there) or by a booking that moves its amount off Onverwerkt (no bank posting,
+    the opposite amount): each such booking clears one line of that amount, the oldest first.
+    """
+    onverwerkt, bank = view.accounts.onverwerkt, view.accounts.bank
+
+    def op(account: str, root: str) -> bool:
+        return account == root or account.startswith(root + ":")
+
+    regels: list[tuple[data.Transaction, Decimal]] = []
+    afgeboekt: dict[Decimal, int] = {}
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        bedragen = [p.units.number for p in entry.postings
+                    if op(p.account, onverwerkt) and p.units is not None and p.units.number is not None]
+        if not bedragen:
+            continue
+        if any(op(p.account, bank) for p in entry.postings):
+            regels.extend((entry, b) for b in bedragen)
+        else:
+            for b in bedragen:
+                afgeboekt[-b] = afgeboekt.get(-b, 0) + 1
+    open_: list[data.Transaction] = []
+    for entry, bedrag in regels:
+        if afgeboekt.get(bedrag):
+            afgeboekt[bedrag] -= 1
+        elif not open_ or open_[-1] is not entry:
+            open_.append(entry)
+    return open_
+
+
 def te_betalen(view: Buurtbudget, entries: Iterable[data.Directive] = ()) -> list[Payable]:
     """Claims and invoices that may be paid, not paid and not waiting in a batch (rejected ones never).
 

@@ -737,3 +737,25 @@ def gezien_entry(datum: datetime.date, sid: str, reden: str, door: str):
 
     return tekst.custom(datum, GEZIEN, [tekst.custom_waarde(sid)],
                         tekst.meta_van([("reden", reden), ("door", door)]))
+
+
+def gezien_bezwaar(signaal: Signaal, slug: str, namen: str | tuple[str, ...]) -> str | None:
+    """Why this person (one name, or the names of one person: full name and login) may not mark this
+    signal gezien in ledger `slug` (Dutch), or None. The one check of the CLI and the web form."""
+    namen = (namen,) if isinstance(namen, str) else namen
+    for naam in namen:
+        bezwaar = markeer_bezwaar(signaal, slug, naam)
+        if bezwaar:
+            return bezwaar
+    sleutels = {naam_sleutel(n) for n in namen} - {""}
+    if any(naam_sleutel(g.door) in sleutels for g in signaal.gezien):
+        return f"signaal {signaal.id} is al als gezien gemarkeerd door {namen[0]}"
+    return None
+
+
+def gezien_wijziging(datum: datetime.date, sid: str, reden: str, door: str):
+    """The writer's change that records a mark (after `gezien_bezwaar` said None): one directive appended."""
+    from ledger import tekst
+    from ledger.schrijven import Wijziging
+
+    return Wijziging(f"Signaal {sid} gezien door {door}", tekst.entry(gezien_entry(datum, sid, reden, door)))

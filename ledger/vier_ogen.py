@@ -209,7 +209,16 @@ def goedkeuring(goedkeurder: object, *, declarant: object = None, ingevoerd_door
 
 
 def mag_goedkeuren(goedkeurder: object, *, ingevoerd_door: object, declarant: object = None) -> bool:
-    """A second person: a name, and neither who entered the item nor its declarant."""
+    """A second person: a name, and neither who entered the item nor its declarant.
+
+    `goedkeurder` may be a tuple of the names of one person (a login and its full name, as
+    gebruikers.toml gives them): a second person only under every one of them, so the login
+    `henk` is not a second person for a claim Henk Bakker entered, nor the reverse.
+    """
+    if isinstance(goedkeurder, tuple):
+        namen = [n for n in goedkeurder if _kern(n)]
+        return bool(namen) and all(mag_goedkeuren(n, ingevoerd_door=ingevoerd_door, declarant=declarant)
+                                   for n in namen)
     return goedkeuring(goedkeurder, declarant=declarant, ingevoerd_door=ingevoerd_door) == (True, None)
 
 

@@ -90,7 +90,7 @@ def test_the_start_page_logs_out_too_and_an_auditor_sees_every_budget(server, br
     page.keyboard.press("Enter")
     page.wait_for_url(f"{address}/beheer/")
     assert page.locator(".budget").count() == 3
-    expect(page.locator("#bb-budget-k-buurt-2025 .rol")).to_contain_text("alleen lezen")
+    expect(page.locator("#bb-dossier-k-buurt-2025 .rol")).to_contain_text("alleen lezen")
     cookies = {c["name"]: c for c in context.cookies()}
     assert cookies["bb_sessie"]["httpOnly"] and cookies["bb_sessie"]["sameSite"] == "Lax"
     assert page.evaluate("document.cookie") == ""  # no script can read the session

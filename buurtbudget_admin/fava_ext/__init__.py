@@ -136,11 +136,13 @@ class Buurtbudget(FavaExtensionBase):
         self._evaluatie: Evaluatie | None = None
         self._own = False  # True: no rules plugin ran in the load, the evaluation is ours
         self._verdict: dict[str, tuple[RuleVerdict, ...]] = {}
+        self._signalen: tuple[tuple, tuple[Any, ...]] | None = None  # (what it was made from, the signals)
 
     # -- per load ---------------------------------------------------------
     def after_load_file(self) -> None:
         self._evaluatie = None
         self._verdict = {}
+        self._signalen = None
 
     @property
     def evaluatie(self) -> Evaluatie:
@@ -550,6 +552,117 @@ class Buurtbudget(FavaExtensionBase):
 
         return self._download(b.export(self.ledger.beancount_file_path, self.mode, self.user,
                                        request.args.get("formaat", "")))
+
+
+    # -- signals: where people decide (beheer only, never the public view) ----------------------
+    def _slug(self) -> str:
+        return Path(self.ledger.beancount_file_path).parent.name
+
+    def alle_signalen(self) -> tuple[Any, ...]:
+        """The signals that involve this ledger, with their marks, computed across the workspace.
+
+        Beheer only (the public copy has no names, and signals name people and IBANs): () elsewhere.
+        Made once per load from this load's evaluation and the service's snapshots of the other
+        ledgers (never a second load of any of them); again only when one of them changed.
+        """
+        if self.mode != "beheer":
+            return ()
+        state = current_app.config.get("BUURTBUDGET_STATE")
+        slug = self._slug()
+        anderen = [] if state is None else [snap for snap in (state.snapshot(other, wait=False)
+                                                              for other in state.slugs() if other != slug)
+                                            if snap is not None and snap.view is not None]
+        sleutel = (id(self.evaluatie), tuple((snap.slug, snap.version) for snap in anderen))
+        bewaard = self._signalen
+        if bewaard is None or bewaard[0] != sleutel:
+            bewaard = (sleutel, self._bereken_signalen(slug, anderen))
+            self._signalen = bewaard
+        return bewaard[1]
+
+    def _bereken_signalen(self, slug: str, anderen: list[Any]) -> tuple[Any, ...]:
+        from buurtbudget_admin.errors import UserError
+        from buurtbudget_admin.signalering import drempels_uit
+        from ledger.kader import regels_van
+        from ledger.signalen import betalingen_van, gezien_van, kenmerken_van, met_gezien, signalen_van
+
+        ledgers = [(slug, self.evaluatie.view, self.ledger.all_entries, self.ledger.options)]
+        ledgers += [(snap.slug, snap.view, snap.entries, snap.options) for snap in anderen]
+        betalingen, kenmerken, drempels, markeringen = [], [], {}, []
+        cache: dict = {}
+        for naam, view, entries, options in ledgers:
+            betalingen += betalingen_van(naam, view, entries, options, cache)
+            kenmerken.append(kenmerken_van(naam, view))
+            markeringen += gezien_van(naam, entries)
+            regels = regels_van(options)
+            try:
+                drempels[naam] = drempels_uit(regels.data, regels.path, getattr(view.header, "stadsdeel", None))
+            except UserError:
+                drempels[naam] = drempels_uit({}, regels.path, None)  # the rules' own error says what is wrong
+        gevonden = met_gezien(signalen_van(betalingen, kenmerken, drempels), markeringen)
+        return tuple(s for s in gevonden if slug in s.ledgers)
+
+    def signalen_van(self, link: str) -> tuple[Any, ...]:
+        """The signals of one claim or invoice (by its link): what the approval and payment forms show."""
+        link = (link or "").lstrip("^")
+        return tuple(s for s in self.alle_signalen() if link in s.links)
+
+    def gezien_bezwaar(self, signaal: Any) -> str | None:
+        """Why the logged-in user may not mark this signal gezien (Dutch), or None when they may."""
+        from buurtbudget_admin.fava_ext.formulieren import may_book
+        from ledger.signalen import gezien_bezwaar
+
+        if not may_book(self.mode, self.user):
+            return "alleen een ingelogde beheerder van dit buurtbudget markeert een signaal als gezien"
+        return gezien_bezwaar(signaal, self._slug(), (self.user.persoon, self.user.name))
+
+    @extension_endpoint("signaal_gezien", methods=["POST"])
+    def signaal_gezien(self) -> Any:  # mark a signal gezien, with a reason: the CLI's check and builder
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import vaststelling as v
+
+        uitkomst = self._markeer_gezien(request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget") + "#bb-signalen"
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
+    def _markeer_gezien(self, form: Any) -> Any:
+        from buurtbudget_admin.fava_ext.formulieren import may_book
+        from buurtbudget_admin.fava_ext.vaststelling import Uitkomst
+        from buurtbudget_admin.valideren import valideer
+        from ledger.boekingen import InvoerFout
+        from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+        from ledger.signalen import gezien_wijziging
+        from ledger.vastleggen import GitFout
+        from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+        from rules.checking import to_problem
+
+        if not may_book(self.mode, self.user):
+            return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder markeert een signaal als gezien.")
+        sid = (form.get("signaal") or "").strip()
+        try:
+            reden = vereis_zichtbaar(form.get("reden") or "", "reden")
+        except NaamFout as exc:
+            return Uitkomst(400, "Niet gemarkeerd", f"{exc}: zeg waarom dit signaal mag blijven staan.")
+        match = [s for s in self.alle_signalen() if s.id == sid]
+        if not match:
+            return Uitkomst(404, "Niet gemarkeerd", f"signaal '{sid}' staat niet bij dit buurtbudget; "
+                                                    "er is niets gewijzigd.")
+        bezwaar = self.gezien_bezwaar(match[0])
+        if bezwaar:
+            return Uitkomst(403, "Niet gemarkeerd", f"{bezwaar}; er is niets gewijzigd.")
+        user, datum = self.user, datetime.date.today()
+        try:
+            result = schrijf(self.ledger.beancount_file_path,
+                             lambda _stand: gezien_wijziging(datum, sid, reden, user.persoon),
+                             door=user.persoon, valideer=valideer, email=user.email)
+        except InvoerFout as exc:
+            return Uitkomst(400, "Niet gemarkeerd", str(exc))
+        except WijzigingGeweigerd as exc:
+            lines = "; ".join(to_problem(f).format() for f in exc.fouten)
+            return Uitkomst(409, "Niet gemarkeerd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
+        except (SchrijfFout, GitFout) as exc:
+            return Uitkomst(409, "Niet gemarkeerd", str(exc))
+        return Uitkomst(200, "Gezien", result.omschrijving)
 
 
 # Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).

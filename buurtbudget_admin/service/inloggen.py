@@ -157,7 +157,8 @@ class Ingelogd(flask_login.UserMixin):
 
 
 def weergavenaam(user: User) -> str:
-    return getattr(user, "naam", None) or user.name
+    """The person behind the login (gebruikers.toml's `naam`), as the books record them."""
+    return user.persoon
 
 
 # -- what a form submits, validated --------------------------------------------------------------
@@ -214,12 +215,28 @@ class UitlogFormulier(FlaskForm):
 
 
 # -- the start page: what needs doing per budget ---------------------------------------------------
+# The anchors of the Buurtbudget page where each item of the work queue is resolved. The sections
+# that carry them are written down in docs/readme-service.md; a claim's own place is `bb-decl-<link>`.
+ANKER_WACHTEND = "bb-wachtend"  # claims waiting for a second person (the approval forms)
+ANKER_BETALEN = "bb-betalen"  # approved, to pay (the payment batch form)
+ANKER_BANK = "bb-bank"  # batches at the bank and bank lines not matched (the statement upload)
+ANKER_BONNEN = "bb-bonnen"  # bookings without a receipt (attach one)
+ANKER_OORDEEL = "bb-oordeel"  # the rules' verdict
+ANKER_SIGNALEN = "bb-signalen"  # the signals of the ledger (beheer only)
+
+
+def anker_declaratie(link: str) -> str:
+    """The anchor of one claim (or invoice) on the Buurtbudget page: `bb-decl-<link>`."""
+    return f"bb-decl-{link}"
+
+
 @dataclass(frozen=True)
 class Taak:
     id: str
     tekst: str
     aantal: int
     href: str
+    items: tuple[tuple[str, str], ...] = ()  # (label, href) of each thing to do, when the item lists them
 
 
 @dataclass(frozen=True)
@@ -232,40 +249,42 @@ class Budget:
     taken: tuple[Taak, ...]
 
 
-def _filter_links(base: str, links: list[str]) -> str:
-    """Fava's journal filtered on these links (`,` is Fava's or); too many: all entries with a `!`."""
-    from urllib.parse import quote
-
-    expression = ",".join("^" + link for link in links[:40]) if len(links) <= 40 else 'flag:"!"'
-    return f"{base}journal/?filter={quote(expression)}"
+def namen_van(user: User) -> tuple[str, ...]:
+    """The names one person goes by in the books: the full name (what writes record) and the login."""
+    return (weergavenaam(user), user.name)
 
 
 def taken_van(snap, user: User) -> tuple[Taak, ...]:
-    """What needs doing in one ledger for this user, each item linked to the Fava page that resolves it."""
+    """What needs doing in one ledger for this user, each item linked to the place on the ledger's
+    Buurtbudget page that resolves it (the `ANKER_...` anchors)."""
+    from urllib.parse import quote
+
     from buurtbudget_admin.service.landing import aantal_overtredingen
-    from ledger.betalingen import te_betalen, wachtend
-    from ledger.vier_ogen import zelfde_persoon
+    from ledger.betalingen import onverwerkte_regels, te_betalen, wachtend
+    from ledger.vier_ogen import mag_goedkeuren
 
-    base = f"/beheer/{snap.slug}/"
-    oordeel = base + "extension/Buurtbudget/#bb-oordeel"
+    pagina = f"/beheer/{snap.slug}/extension/Buurtbudget/"
     view = snap.view
-    eigen = (weergavenaam(user), user.name)
-
-    def van_mij(p) -> bool:
-        return any(zelfde_persoon(wie, n) for wie in (p.declarant, p.entered_by) for n in eigen)
-
-    beoordelen = [p.link for p in view.payables if p.status == "ingediend" and p.link and not van_mij(p)]
-    betalen = [p.link for p in te_betalen(view, snap.entries)]
-    bij_bank = wachtend(snap.entries, view)
-    opdrachten = sorted(set(bij_bank.values()))
+    ik = namen_van(user)
+    # Never the user's own: the one four-eyes predicate, under the login and the full name.
+    beoordelen = [p for p in view.payables if p.status == "ingediend" and p.link
+                  and mag_goedkeuren(ik, ingevoerd_door=p.entered_by, declarant=p.declarant)]
+    betalen = te_betalen(view, snap.entries)
+    opdrachten = set(wachtend(snap.entries, view).values())
+    onverwerkt = onverwerkte_regels(snap.entries, view)
+    per_declaratie = tuple((f"^{p.link} · {p.declarant or p.payee or ''}",
+                            pagina + "#" + quote(anker_declaratie(p.link), safe="-_.~"))
+                           for p in beoordelen)
     return (
-        Taak("overtredingen", "Overtredingen van de regels", aantal_overtredingen(snap), oordeel),
-        Taak("zonder-bon", "Boekingen zonder bon", sum(1 for p in snap.problems if p.code == "BB-BON"), oordeel),
+        Taak("overtredingen", "Overtredingen van de regels", aantal_overtredingen(snap), pagina + "#" + ANKER_OORDEEL),
+        Taak("zonder-bon", "Boekingen zonder bon", sum(1 for p in snap.problems if p.code == "BB-BON"),
+             pagina + "#" + ANKER_BONNEN),
         Taak("beoordelen", "Declaraties die wachten op een tweede persoon", len(beoordelen),
-             _filter_links(base, beoordelen)),
-        Taak("te-betalen", "Goedgekeurd, nog te betalen", len(betalen), _filter_links(base, betalen)),
-        Taak("bij-de-bank", "Betaalopdrachten die bij de bank liggen", len(opdrachten),
-             _filter_links(base, sorted(bij_bank))),
+             pagina + "#" + ANKER_WACHTEND, per_declaratie),
+        Taak("te-betalen", "Goedgekeurd, nog te betalen", len(betalen), pagina + "#" + ANKER_BETALEN),
+        Taak("bij-de-bank", "Betaalopdrachten die bij de bank liggen", len(opdrachten), pagina + "#" + ANKER_BANK),
+        Taak("onverwerkt", "Bankregels die nog niet gekoppeld zijn (Onverwerkt)", len(onverwerkt),
+             pagina + "#" + ANKER_BANK),
     )
 
 
@@ -284,6 +303,38 @@ def budgetten_van(state, user: User) -> list[Budget]:
         header = snap.view.header
         titel = header.naam if header is not None else snap.view.title
         out.append(Budget(slug, titel, href, user.may_write(slug), None, taken_van(snap, user)))
+    return out
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A budget as the auditor's start page shows it: its phase, the rules' verdict and its statement."""
+
+    slug: str
+    titel: str
+    href: str
+    fase: str
+    fase_label: str
+    overtredingen: int
+    pdf_href: str  # the statement PDF of today's books (the latest dossier)
+    fout: str | None
+
+
+def dossiers_van(state, user: User) -> list[Dossier]:
+    """Every budget the auditor may read, with phase and verdict as the overview computes them (`card_of`)."""
+    from buurtbudget_admin.service.landing import card_of
+
+    out = []
+    for slug in state.slugs():
+        if not user.may_read(slug):
+            continue
+        snap = state.snapshot(slug, wait=False)
+        if snap is None:
+            continue
+        href = f"/beheer/{slug}/extension/Buurtbudget/"
+        card = card_of(snap)
+        fout = (snap.read_error or "niet te lezen") if card.unreadable else None
+        out.append(Dossier(slug, card.title, href, card.fase, card.fase_label, card.violations, href + "pdf", fout))
     return out
 
 
@@ -430,7 +481,12 @@ class Inloggen:
         @flask_login.login_required
         def start():
             user = flask_login.current_user.user
+            if user.role == "auditor":  # the auditor decides on dossiers; the day's queue is the beheerder's
+                return flask.render_template("beheer_start.html", naam=weergavenaam(user), user=user,
+                                             dossiers=dossiers_van(self.state, user), budgetten=(),
+                                             uitlog=UitlogFormulier())
             return flask.render_template("beheer_start.html", naam=weergavenaam(user), user=user,
-                                         budgetten=budgetten_van(self.state, user), uitlog=UitlogFormulier())
+                                         budgetten=budgetten_van(self.state, user), dossiers=None,
+                                         uitlog=UitlogFormulier())
 
         return app

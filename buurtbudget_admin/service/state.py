@@ -79,6 +79,7 @@ class Snapshot:
     folders: tuple[str, ...] = field(repr=False)
     day: datetime.date = field(default_factory=datetime.date.today)  # the phase is judged on this day
     entries: tuple = field(default=(), repr=False, compare=False)  # the load's entries (payment batches)
+    options: dict = field(default_factory=dict, repr=False, compare=False)  # the load's options (receipts)
 
 
 def _fingerprint(files: tuple[str, ...], folders: tuple[str, ...]) -> tuple:
@@ -236,7 +237,7 @@ class WorkspaceState:
             self._versions += 1
             version = self._versions
         return Snapshot(slug, path, version, loaded.view, tuple(problems), None, public_path, files, folders,
-                        entries=tuple(loaded.entries))
+                        entries=tuple(loaded.entries), options=loaded.options_map)
 
     def _copy_rules(self, rules_file: Path | None, public_dir: Path) -> bytes | None:
         """The rules file the ledger uses (`ledger.kader`, whatever its name or place), beside the copy.

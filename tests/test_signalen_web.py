@@ -1,0 +1,167 @@
+"""Signals where people decide: the Buurtbudget page of /beheer/ lists a ledger's signals (`#bb-signalen`),
+each with a small "gezien" form; the public view never shows them.
+
+The demo's de-baarsjes carries planted signals (docs/readme-signalen.md): a receipt handed in twice and
+a claim of Bram Visser paid to the budget's own IBAN, both entered by Henk Bakker.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from beancount.core import data
+
+from buurtbudget_admin import signalering
+from buurtbudget_admin.demo import DemoGebruiker, write_demo_workspace
+from buurtbudget_admin.service.wsgi import create_service
+from ledger.loading import load_entries
+from tests.dagelijks_helpers import folder_digest
+from tests.service_workspace import post_form, session_client
+
+SLUG = "de-baarsjes-2025"
+PAGINA = f"/beheer/{SLUG}/extension/Buurtbudget/"
+GEZIEN = PAGINA + "signaal_gezien"
+HENK = DemoGebruiker("henk", "Henk Bakker", "beheerder", "geheim-henk-1")
+JOYCE = DemoGebruiker("joyce", "Joyce Sedney", "beheerder", "geheim-joyce-1")
+AUDITOR = DemoGebruiker("stadsdeel", "Marieke de Graaf", "auditor", "geheim-audit-1")
+IBAN = re.compile(r"\bNL\d{2}[A-Z]{4}\d{10}\b")
+
+
+@pytest.fixture()
+def demo(tmp_path: Path):
+    workspace = tmp_path / "ws"
+    write_demo_workspace(workspace, met_gebruikers=(HENK, JOYCE, AUDITOR), met_git=True)
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    return workspace, service
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_beheer_lists_the_ledgers_signals_as_the_cli_computes_them(demo):
+    workspace, service = demo
+    verwacht, _ = signalering.van_ledger(workspace / SLUG)
+    assert {s.code for s in verwacht} >= {"SIG-BON-DUBBEL", "SIG-EIGEN-IBAN"}
+    page = session_client(service, "joyce", JOYCE.wachtwoord).get(PAGINA).get_data(as_text=True)
+    sectie = page[page.index('<section id="bb-signalen">'):]
+    sectie = sectie[:sectie.index("</section>")]
+    getoond = re.findall(r'<li class="bb-signaal ernst-(\w+)" id="bb-signaal-([\w-]+)" data-code="([\w-]+)" '
+                         r'data-gezien="nee">', sectie)
+    assert sorted(getoond) == sorted((s.ernst, s.id, s.code) for s in verwacht)
+    # Each signal with its Dutch explanation (escaped as Jinja escapes it) and a form with a required reason.
+    from markupsafe import escape
+
+    for s in verwacht:
+        assert str(escape(s.uitleg)) in sectie
+        assert f'<input type="hidden" name="signaal" value="{s.id}">' in sectie
+    assert sectie.count('name="reden" required') == len(verwacht)
+    assert sectie.count('<input type="hidden" name="csrf_token"') == len(verwacht)
+
+
+def test_signalen_van_gives_one_claims_signals_from_one_computation_per_load(demo):
+    _workspace, service = demo
+    session_client(service, "joyce", JOYCE.wachtwoord).get(PAGINA)  # the ledger is loaded by Fava
+    fava = service.beheer_fava
+    ledger = fava.config["LEDGERS"][SLUG]
+    extension = ledger.extensions.get_extension("Buurtbudget")
+    with fava.test_request_context(PAGINA):
+        alle = extension.alle_signalen()
+        assert extension.alle_signalen() is alle  # once per load, not per call
+        eigen = extension.signalen_van("decl-2025-111")
+        assert {s.code for s in eigen} == {"SIG-EIGEN-IBAN", "SIG-IBAN-NAMEN", "SIG-NIEUWE-IBAN"}
+        assert extension.signalen_van("^decl-2025-111") == eigen
+        assert all("decl-2025-111" in s.links for s in eigen) and set(eigen) <= set(alle)
+        assert extension.signalen_van("decl-2099-999") == ()
+        # The macro escapes what a signal quotes from the books (a payee's name is anyone's text).
+        from ledger.signalen import Signaal
+
+        vijandig = Signaal("SIG-DUBBEL", "midden", 'Piet <img src=x onerror=alert(1)> "&" betaald', ("a:1",),
+                           ("decl-<b>",), (SLUG,), "dubbel-12345678")
+        macro = extension.jinja_env.from_string(
+            '{% from "BuurtbudgetSignalen.html" import signalen %}{{ signalen(lijst) }}')
+        html = macro.render(lijst=[vijandig])
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html and "<b>" not in html
+        assert "<form" not in html  # without an action: the list alone, for inside a decision form
+        assert "Geen signalen." in macro.render(lijst=[])
+    # The public Fava of the same budget computes none.
+    public = service.public_fava
+    with public.test_request_context(f"/buurt/{SLUG}/extension/Buurtbudget/"):
+        copy = public.config["LEDGERS"][SLUG].extensions.get_extension("Buurtbudget")
+        assert copy.alle_signalen() == ()
+
+
+def test_the_public_view_shows_no_signal_text_names_or_ibans(demo):
+    workspace, service = demo
+    verwacht, _ = signalering.van_ledger(workspace / SLUG)
+    from werkzeug.test import Client
+
+    page = Client(service).get(f"/buurt/{SLUG}/extension/Buurtbudget/").get_data(as_text=True)
+    assert page and "bb-signalen" not in page and "signaal_gezien" not in page and "SIG-" not in page
+    for s in verwacht:
+        assert s.id not in page
+        for zin in re.split(r"[.:;()]", s.uitleg):
+            if len(zin.strip()) > 25:
+                assert zin.strip() not in page, zin
+        for iban in IBAN.findall(s.uitleg):
+            assert iban not in page
+    assert "Bram Visser" not in page
+    # The mark cannot be posted in public either.
+    public = Client(service).post(f"/buurt/{SLUG}/extension/Buurtbudget/signaal_gezien",
+                                  data={"signaal": verwacht[0].id, "reden": "x"}, headers={"Origin": "http://localhost"})
+    assert public.status_code in (403, 405)
+
+
+def test_gezien_from_the_browser_is_written_as_the_logged_in_person_and_refusals_change_nothing(demo):
+    workspace, service = demo
+    ledger_dir = workspace / SLUG
+    verwacht, _ = signalering.van_ledger(ledger_dir)
+    (eigen,) = [s for s in verwacht if s.code == "SIG-EIGEN-IBAN"]
+    henk = session_client(service, "henk", HENK.wachtwoord)
+    joyce = session_client(service, "joyce", JOYCE.wachtwoord)
+    auditor = session_client(service, "stadsdeel", AUDITOR.wachtwoord)
+
+    # Henk entered the claim: the page offers him no form for it, and a POST is refused.
+    page = henk.get(PAGINA).get_data(as_text=True)
+    item = page[page.index(f'id="bb-signaal-{eigen.id}"'):]
+    item = item[:item.index("</li>\n")]
+    assert "mag het daarom niet als gezien markeren" in item and "<form" not in item
+
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    for client, form, status, says in (
+        (henk, {"signaal": eigen.id, "reden": "in orde"}, 403, "Henk Bakker komt voor in de boekingen"),
+        (joyce, {"signaal": eigen.id, "reden": ""}, 400, "reden"),
+        (joyce, {"signaal": eigen.id, "reden": "\u200b \u2060"}, 400, "onzichtbare tekens"),
+        (joyce, {"signaal": "eigen-iban-00000000", "reden": "in orde"}, 404, "staat niet bij"),
+        (auditor, {"signaal": eigen.id, "reden": "in orde"}, 403, ""),
+    ):
+        response = post_form(client, GEZIEN, form)
+        assert response.status_code == status, (form, response.get_data(as_text=True)[:300])
+        assert says in response.get_data(as_text=True)
+        assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before, form
+
+    hostile = 'nagebeld <script>alert(1)</script> "ok"'
+    response = post_form(joyce, GEZIEN, {"signaal": eigen.id, "reden": hostile})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    entries, _errors, _opts = load_entries(ledger_dir / "main.beancount")
+    (mark,) = [e for e in entries if isinstance(e, data.Custom) and e.type == "signaal-gezien"]
+    assert mark.values[0].value == eigen.id and mark.meta["door"] == "Joyce Sedney" and mark.meta["reden"] == hostile
+    assert _git(workspace, "log", "-1", "--format=%an").strip() == "Joyce Sedney"
+    assert eigen.id in _git(workspace, "log", "-1", "--format=%s")
+
+    # The mark stays visible, escaped; a second mark by Joyce is refused and changes nothing.
+    page = joyce.get(PAGINA).get_data(as_text=True)
+    item = page[page.index(f'id="bb-signaal-{eigen.id}"'):]
+    item = item[:item.index("</li>\n")]
+    assert 'data-gezien="ja"' in item and "gezien door Joyce Sedney" in item
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in item and "<script>alert" not in page
+    before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")
+    again = post_form(joyce, GEZIEN, {"signaal": eigen.id, "reden": "nog eens"})
+    assert again.status_code == 403 and "al als gezien gemarkeerd" in again.get_data(as_text=True)
+    assert (folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")) == before
+    # The CLI reads the same mark.
+    na, _ = signalering.van_ledger(ledger_dir)
+    assert [g.door for s in na if s.id == eigen.id for g in s.gezien] == ["Joyce Sedney"]

@@ -477,7 +477,7 @@ class Buurtbudget(FavaExtensionBase):
 
         if not f.may_book(self.mode, self.user):
             return None
-        return b.overzicht(self.ledger.beancount_file_path, self.view, self.ledger.all_entries)
+        return b.overzicht(self.view, self.ledger.all_entries, self.signalen_van)
 
     def _betaal_pagina(self, pagina: Any) -> Any:
         from flask import Response, url_for

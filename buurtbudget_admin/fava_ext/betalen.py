@@ -84,17 +84,20 @@ class BetaalOverzicht:
     overgeslagen: tuple[str, ...]
     open_batches: tuple[OpenBatch, ...]
     fout: str | None  # no batch possible at all (a shared link)
-    signalen_fout: str | None  # the signals could not be computed (said, not fatal)
 
 
-def overzicht(ledger_path: str, view: Any, entries: Any) -> BetaalOverzicht:
-    """The batch a click would make now (items, total, signals per item) and the batches still out."""
-    from ledger.betalingen import signalen_per_link, voorvertoning
+def overzicht(view: Any, entries: Any, signalen_van: Callable[[str], tuple]) -> BetaalOverzicht:
+    """The batch a click would make now (items, total, signals per item) and the batches still out.
+
+    `signalen_van(link)`: the extension's signals of one item (computed once per load, across the
+    workspace), the same the approval form shows.
+    """
+    from ledger.betalingen import voorvertoning
     from ledger.money import format_eur
     from ledger.retouren import reden_tekst
 
     voor = voorvertoning(view, entries)
-    per_link, signalen_fout = _signalen(ledger_path, [o.link for o in voor.overboekingen], signalen_per_link)
+    per_link = {o.link: signalen_van(o.link) for o in voor.overboekingen}
     regels = tuple(
         BetaalRegel(
             link=o.link, naam=o.naam, iban=o.iban, bedrag=format_eur(o.bedrag), omschrijving=o.omschrijving,
@@ -111,22 +114,7 @@ def overzicht(ledger_path: str, view: Any, entries: Any) -> BetaalOverzicht:
                                   Decimal(0))))
         for b in voor.open_batches
     )
-    return BetaalOverzicht(regels, format_eur(voor.totaal), voor.overgeslagen, open_batches, voor.fout,
-                           signalen_fout)
-
-
-def _signalen(ledger_path: str, links: list[str], per_link: Callable) -> tuple[dict, str | None]:
-    if not links:
-        return {}, None
-    from buurtbudget_admin import signalering
-    from buurtbudget_admin.errors import UserError
-    from ledger.loading import LedgerReadError
-
-    try:
-        gevonden, betalingen = signalering.van_ledger(Path(ledger_path))
-    except (UserError, LedgerReadError) as exc:
-        return {}, f"de signalen konden niet worden bepaald ({exc})"
-    return per_link(gevonden, betalingen, Path(ledger_path).resolve().parent.name, links), None
+    return BetaalOverzicht(regels, format_eur(voor.totaal), voor.overgeslagen, open_batches, voor.fout)
 
 
 # --------------------------------------------------------------------------- writes

@@ -257,13 +257,18 @@ def _goedkeuring(stand: Any, v: GoedkeurVelden, user: Any, _bon: Path | None) ->
     return maak_goedkeuring(stand, v.link, user.persoon)
 
 
+def _namen(user: Any) -> tuple[str, ...]:
+    """One person's names for four eyes: the full name and the login (`vier_ogen.mag_goedkeuren`)."""
+    return tuple(n for n in (getattr(user, "persoon", None), getattr(user, "name", None)) if n)
+
+
 def _afwijzing(stand: Any, v: AfwijsVelden, user: Any, _bon: Path | None) -> Any:
     from ledger.boekingen import find_payable, maak_afwijzing
     from ledger.vier_ogen import mag_goedkeuren
 
     payable = find_payable(stand, v.link)
     # Rejecting is judging, as approving is: never by the declarant or by who entered it.
-    if not mag_goedkeuren(user.persoon, ingevoerd_door=payable.entered_by, declarant=payable.declarant):
+    if not mag_goedkeuren(_namen(user), ingevoerd_door=payable.entered_by, declarant=payable.declarant):
         raise InvoerFout(f"{user.persoon} heeft ^{payable.link} ingevoerd of gedeclareerd en mag die niet ook "
                          "afwijzen (vier-ogenprincipe); laat een tweede persoon beslissen")
     return maak_afwijzing(stand, v.link, v.reden, user.persoon)
@@ -408,7 +413,7 @@ def wachtende(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
     """Claims and invoices waiting for approval, each with whether this user may judge it (`mag_goedkeuren`)."""
     from ledger.vier_ogen import mag_goedkeuren
 
-    return tuple((p, mag_goedkeuren(user.persoon, ingevoerd_door=p.entered_by, declarant=p.declarant))
+    return tuple((p, mag_goedkeuren(_namen(user), ingevoerd_door=p.entered_by, declarant=p.declarant))
                  for p in view.payables if p.status == "ingediend" and p.link)
 
 

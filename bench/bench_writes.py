@@ -15,6 +15,12 @@ size it measures, in one run:
 - approval: a claim's entry rewritten (`vervang` of the main file) through the safe write;
 - peak memory of the process after the writes (ru_maxrss).
 
+Then (`--formulieren N`, default 30) it submits the cost form of `/beheer/<slug>/` N times on a
+1,000-booking ledger in a git workspace: the real service (`create_service`, Fava, the login
+session, CSRF, the form pipeline, the writer, the commit), in process; p50/p95/max per submission.
+Between submissions it opens the page again, as a user does: Fava reloads the changed ledger on
+that GET, so the submission's time is the write and its answer.
+
 Then it imports a CAMT.053 statement of `--import-lines` lines into the 10k ledger
 (dedup, matching, Onverwerkt, balance assertion) through the same safe write.
 Every ledger is bean-checked at the end: no benchmark leaves an invalid ledger.
@@ -118,6 +124,54 @@ def bench_size(n: int, folder: Path) -> dict:
     return row
 
 
+def bench_forms(n: int, submissions: int, folder: Path) -> dict:
+    """The cost form submitted `submissions` times as a logged-in beheerder, through the real service."""
+    import re
+    from io import BytesIO
+
+    from werkzeug.test import Client
+
+    from buurtbudget_admin.service.users import add_user, users_path
+    from buurtbudget_admin.service.wsgi import create_service
+
+    workspace = folder / "werkruimte"
+    slug = "bench-2025"
+    with_rules, without = generate(n, workspace / slug)
+    with_rules.rename(workspace / slug / "main.beancount")
+    without.unlink()
+    add_user(users_path(workspace), "anja", "beheerder", (slug,), "bench-wachtwoord", naam="Anja de Boer")
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=Bench", "-c", "user.email=b@x", "commit", "-qm", "begin"]):
+        subprocess.run(["git", *args], cwd=workspace, check=True)
+    service = create_service(workspace, cache_dir=folder / "cache", check_interval=0.0)
+    client = Client(service)
+    page = client.get("/beheer/inloggen").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": "anja",
+                                                 "wachtwoord": "bench-wachtwoord"}).status_code == 303
+    base = f"/beheer/{slug}/extension/Buurtbudget/"
+    html = client.get(base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    receipt = (workspace / slug / "documents" / "bon-1.pdf").read_bytes()
+    times = []
+    for i in range(submissions):
+        data = {"csrf_token": token, "plan": "Plan0000", "categorie": "Materiaal", "bedrag": "1,00",
+                "datum": "2025-06-15", "begunstigde": "Bouwmarkt", "omschrijving": f"Formulier {i}",
+                "bon": (BytesIO(receipt), "bon.pdf")}
+        client.get(base)  # the page with the form, as the user sees it again (Fava reloads the change here)
+        start = time.perf_counter()
+        response = client.post(base + "kosten", data=data, headers={"Origin": "http://localhost"},
+                               content_type="multipart/form-data")
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=workspace, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert int(commits) == submissions + 1, commits
+    ordered = sorted(times)
+    return {"n": n, "submissions": submissions, "first": times[0], "p50": statistics.median(times),
+            "p95": ordered[max(0, -(-95 * len(ordered) // 100) - 1)], "max": ordered[-1]}
+
+
 def camt_statement(path: Path, iban: str, lines: int, opening: Decimal, start: datetime.date) -> Path:
     parts = []
     total = Decimal(0)
@@ -170,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-lines", type=int, default=5000)
     parser.add_argument("--import-size", type=int, default=10000)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--formulieren", type=int, default=30, help="cost-form submissions (0: none)")
     args = parser.parse_args(argv)
     base = args.out or Path(tempfile.mkdtemp(prefix="bench-writes-"))
     rows = []
@@ -187,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {r['full_load']:.2f} s | {r['write_cold']:.2f} s | "
               f"{r['write']:.2f} s | {r['write_git']:.2f} s | {r['approval']:.2f} s | {r['ratio_cold']:.2f}x | "
               f"{r['ratio']:.2f}x | {r['rss_mb']:.0f} MB |")
+    if args.formulieren:
+        f = bench_forms(1000, args.formulieren, base / "formulieren")
+        print()
+        print(f"cost form, {f['submissions']} submissions on a {f['n']:,}-booking ledger (service, login, CSRF, "
+              f"writer, git commit): first {f['first']:.2f} s, p50 {f['p50']:.2f} s, p95 {f['p95']:.2f} s, "
+              f"max {f['max']:.2f} s", flush=True)
     if args.import_lines:
         imp = bench_import(args.import_size, args.import_lines, base / "import")
         print()

@@ -4,6 +4,7 @@
     /buurt/<slug>/    Fava, read-only, over the redacted public copy (an allow-list of pages)
     /beheer/          start page after the login (/beheer/inloggen, /beheer/uitloggen)
     /beheer/<slug>/   Fava over the real ledger, behind a login (gebruikers.toml)
+    /indienen/<token> a resident's claim through an invitation (service.indienen)
 
     from buurtbudget_admin.service.wsgi import create_service
     application = create_service("/pad/naar/werkruimte")
@@ -23,6 +24,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
+from buurtbudget_admin.service.indienen import Indienen
 from buurtbudget_admin.service.inloggen import Inloggen
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.queries import QueryDoor
@@ -42,6 +44,7 @@ class Service:
     throttle: LoginThrottle
     app: object
     inloggen: Inloggen
+    indienen: Indienen | None = None
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
@@ -83,8 +86,10 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
     public_fava.config["BUURTBUDGET_STATE"] = state
     beheer_fava.config["BUURTBUDGET_STATE"] = state
     inloggen = Inloggen(state, users, throttle, workspace)
+    indienen = Indienen(state, workspace)
     app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
         "/buurt": PublicGuard(public_fava, state.public_path),
         "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle, inloggen),
+        "/indienen": indienen,
     })))
-    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen)
+    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, indienen)

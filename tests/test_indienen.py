@@ -281,3 +281,13 @@ def test_zonder_metadata_haalt_exif_weg_en_laat_een_pdf_zoals_hij_is():
     assert zonder_metadata(pdf, "de bon") == ("PDF", ".pdf", pdf)
     with pytest.raises(BonFout, match="beschadigde PNG-foto"):
         zonder_metadata(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR" + b"\x00" * 200, "de bon")
+
+
+def test_alleen_het_formulier_van_een_link_mag_een_bon_sturen():
+    """The server's body limit (waitress, before the app): a receipt only with the form's cookie."""
+    from buurtbudget_admin.service.grenzen import ANONYMOUS_BODY, BEHEER_BODY, body_limit
+
+    assert body_limit("/indienen/abc", {"COOKIE": "bb_indienen=eyJ"}) == BEHEER_BODY
+    assert body_limit("/indienen/abc", {}) == ANONYMOUS_BODY
+    assert body_limit("/", {"COOKIE": "bb_indienen=eyJ"}) == ANONYMOUS_BODY
+    assert body_limit("/buurt/x/", {"COOKIE": "bb_indienen=eyJ"}) == ANONYMOUS_BODY

@@ -131,7 +131,7 @@ def test_een_ongeldige_link_is_404_en_schrijft_niets(omgeving, soort):
 
 
 def test_een_declaratie_komt_als_ingediend_in_de_ledger_door_de_bewoner(omgeving):
-    ws, _service, client, u, token = omgeving
+    ws, service, client, u, token = omgeving
     voor = _ledger(ws).decode()
     r = _post(client, token, bon=(foto_met_gps(), "IMG_2031.jpg"))
     assert r.status_code == 303, r.get_data(as_text=True)
@@ -154,6 +154,11 @@ def test_een_declaratie_komt_als_ingediend_in_de_ledger_door_de_bewoner(omgeving
     beeld = Image.open(io.BytesIO(opgeslagen))
     assert dict(beeld.getexif()) == {} and b"Exif" not in opgeslagen and b"Telefoonmerk" not in opgeslagen
     assert beeld.size == (40, 80)  # orientation 6 applied to the pixels
+
+    publiek = service.state.snapshot(SLUG).public_path.read_text(encoding="utf-8")
+    assert "Declaratie: Verf voor de bankjes" in publiek  # the public copy shows the claim ...
+    for prive in (u.id, "NL91ABNA0417164300", NAAM, "2025-06-15-declaratie.jpg"):
+        assert prive not in publiek, prive  # ... without who, the invitation, the IBAN or the receipt
 
     status = client.get(r.headers["Location"])
     html = status.get_data(as_text=True)

@@ -182,11 +182,13 @@ def kosten_tekst(k: Kosten) -> str:
 
 def declaratie_entry(*, datum: datetime.date, declarant: str, iban: str, omschrijving: str, rekening: str,
                      bedrag_: Decimal, accounts: Accounts, link: str, document: str | None,
-                     ingevoerd_door: str) -> data.Transaction:
+                     ingevoerd_door: str, uitnodiging: str | None = None) -> data.Transaction:
+    # `uitnodiging:` names the invitation a claim came through (/indienen/<token>): its status page shows it.
+    herkomst = (("uitnodiging", uitnodiging),) if uitnodiging else ()
     return kosten_entry(Kosten(
         datum=datum, begunstigde=declarant, omschrijving=f"Declaratie: {omschrijving}", rekening=rekening,
         bedrag=bedrag_, tegenrekening=accounts.declaraties, ingevoerd_door=ingevoerd_door, document=document,
-        flag="!", link=link, meta=(("declarant", declarant), ("iban", iban), ("prive", True)),
+        flag="!", link=link, meta=(("declarant", declarant), ("iban", iban), ("prive", True), *herkomst),
     ))
 
 
@@ -403,6 +405,7 @@ class DeclaratieInvoer:
     omschrijving: str
     door: str
     bon: Path | None = None
+    uitnodiging: str | None = None  # the invitation's id, when a resident files it through their link
 
 
 def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
@@ -420,7 +423,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
         datum=invoer.datum, declarant=invoer.declarant.strip(), iban=iban, omschrijving=invoer.omschrijving,
         rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
-        ingevoerd_door=invoer.door,
+        ingevoerd_door=invoer.door, uitnodiging=invoer.uitnodiging,
     )
     return _met_bon(bon, f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} "
                          f"({_een_regel(invoer.omschrijving)})", text)

@@ -17,6 +17,13 @@ between the check and the copy.
 
 The largest receipt accepted is 20 MB, or `BUURTBUDGET_BON_MAX_MB` (a positive
 number of megabytes, e.g. `5` or `2,5`) when that is set.
+
+A photo from a resident's phone (`zonder_metadata`, the door `/indienen/<token>`) is
+re-encoded by Pillow before it is stored: no EXIF (the GPS position of the photo is
+often the resident's home), no text chunks, the orientation applied to the pixels.
+A PDF is kept as it is. The command line and the beheer upload keep a receipt's bytes:
+there a beheerder files a scan it holds itself, and the stored file must stay the
+same bytes as that original for the auditor (and the seal of an approval).
 """
 
 from __future__ import annotations
@@ -150,6 +157,53 @@ def controleer_bon(inhoud: bytes, naam: str, limiet: int | None = None) -> tuple
     raise BonFout(f"{naam} is geen PDF, JPEG of PNG (de inhoud bepaalt dat, niet de naam: het bestand moet er "
                   "vanaf de eerste byte een zijn, en een PDF eindigt met %%EOF); scan of fotografeer de bon en geef "
                   "dat bestand")
+
+
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo: more is no receipt, and would take Pillow too much memory
+JPEG_KWALITEIT = 90
+
+
+def zonder_metadata(inhoud: bytes, naam: str, limiet: int | None = None) -> tuple[str, str, bytes]:
+    """(kind, extension, bytes) of a receipt as it is stored from a phone: a JPEG or PNG re-encoded
+    without EXIF, GPS or text chunks (orientation applied); a PDF unchanged. BonFout (Dutch) otherwise.
+    """
+    import io
+    import warnings
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    soort, extensie = controleer_bon(inhoud, naam, limiet)
+    if soort == "PDF":
+        return soort, extensie, inhoud
+    kapot = f"{naam} is een beschadigde {soort}-foto en is niet te openen; maak de foto opnieuw"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(inhoud), formats=[soort]) as beeld:
+                breedte, hoogte = beeld.size
+                if breedte * hoogte > MAX_PIXELS:
+                    raise BonFout(f"{naam} is met {breedte}×{hoogte} pixels te groot voor een foto van een bon "
+                                  f"(hoogstens {MAX_PIXELS // 1_000_000} megapixel); maak een kleinere foto")
+                icc = beeld.info.get("icc_profile")  # colours, nothing personal: kept
+                beeld.load()
+                rechtop = ImageOps.exif_transpose(beeld)
+        if soort == "JPEG" and rechtop.mode not in ("RGB", "L", "CMYK"):
+            rechtop = rechtop.convert("RGB")
+        rechtop.info = {}  # no EXIF, XMP, comments or text chunks travel with the pixels
+        uit = io.BytesIO()
+        opties = {"icc_profile": icc} if icc else {}
+        if soort == "JPEG":
+            rechtop.save(uit, format="JPEG", quality=JPEG_KWALITEIT, optimize=True, **opties)
+        else:
+            rechtop.save(uit, format="PNG", optimize=True, **opties)
+    except BonFout:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, ValueError, SyntaxError):
+        raise BonFout(kapot) from None
+    schoon = uit.getvalue()
+    controleer_bon(schoon, naam, limiet)  # the stored bytes pass the same test
+    return soort, extensie, schoon
 
 
 def momentopname(bon: Bon) -> Path:

@@ -254,8 +254,9 @@ def _clean_meta(meta: Mapping[str, Any] | None, secrets: Secrets, private: bool)
     for key, value in (meta or {}).items():
         if key in ("filename", "lineno") or key.startswith("__"):
             continue
-        if _is_receipt_key(key) or _is_iban_key(key) or key in ("prive-namen", ZEGEL):
-            continue  # (an approval's seal hashes the IBAN and the receipts: it stays private too)
+        if _is_receipt_key(key) or _is_iban_key(key) or key in ("prive-namen", ZEGEL, "uitnodiging"):
+            continue  # (an approval's seal hashes the IBAN and the receipts: it stays private too; an
+            # invitation's id would tie one resident's claims together)
         if isinstance(value, str) and IBAN_PATTERN.fullmatch(value.strip()):
             continue  # the whole value is an account number
         out[key] = _clean_value(key, value, secrets, private)

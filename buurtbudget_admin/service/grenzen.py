@@ -154,7 +154,10 @@ SERVER_SETTINGS = {
 
 
 def body_limit(path: str, headers: Mapping[str, str]) -> int:
-    """How many body bytes a request may send: only a (claimed) login to beheer sends a receipt."""
+    """How many body bytes a request may send: only a (claimed) login to beheer, or a resident's claim
+    form (its cookie `bb_indienen`, set by a valid link's form: service.indienen), sends a receipt."""
+    if path.startswith("/indienen/") and "bb_indienen=" in headers.get("COOKIE", ""):
+        return BEHEER_BODY  # the link itself is checked later; the app refuses beyond the receipt's limit
     if not path.startswith("/beheer/"):
         return ANONYMOUS_BODY
     # A session cookie of the login form (service.inloggen.COOKIE) or HTTP Basic: checked later.

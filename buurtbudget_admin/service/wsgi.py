@@ -5,6 +5,7 @@
     /beheer/          start page after the login (/beheer/inloggen, /beheer/uitloggen)
     /beheer/<slug>/   Fava over the real ledger, behind a login (gebruikers.toml)
     /beheer/controle/ the auditor's pages: check a dossier, the stadsdeel overview (`service.controle`)
+    /indienen/<token> a resident's claim through an invitation (service.indienen)
 
     from buurtbudget_admin.service.wsgi import create_service
     application = create_service("/pad/naar/werkruimte")
@@ -25,6 +26,7 @@ from buurtbudget_admin.service.controle import PREFIX as CONTROLE, Controle
 from buurtbudget_admin.service.auth import BeheerAuth, LoginThrottle, PublicGuard, SecurityHeaders
 from buurtbudget_admin.service.fava_apps import create_fava
 from buurtbudget_admin.service.grenzen import OwnRedirects
+from buurtbudget_admin.service.indienen import Indienen
 from buurtbudget_admin.service.inloggen import Inloggen, sessie_sleutel
 from buurtbudget_admin.service.landing import LandingPage
 from buurtbudget_admin.service.public_cache import PublicCache
@@ -47,6 +49,7 @@ class Service:
     inloggen: Inloggen
     public_cache: PublicCache
     controle: Controle | None = None
+    indienen: Indienen | None = None
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
@@ -94,9 +97,12 @@ def create_service(workspace: str | Path, *, cache_dir: str | Path | None = None
         return snap.version if snap is not None else None
 
     public_cache = PublicCache(public_fava, version_of)
+    indienen = Indienen(state, workspace)
     app = SecurityHeaders(OwnRedirects(DispatcherMiddleware(landing, {
         "/buurt": PublicGuard(public_cache, state.public_path),
         "/beheer": BeheerAuth(beheer_fava, users, state.ledger_path, throttle, inloggen),
         CONTROLE: (controle := Controle(state, inloggen, workspace)),  # the longer prefix wins
+        "/indienen": indienen,
     })))
-    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, public_cache, controle)
+    return Service(state, users, landing, public_fava, beheer_fava, throttle, app, inloggen, public_cache, controle,
+                   indienen)

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 SLUG = "testbuurt-2025"
 AUDITOR = {"username": "stadsdeel", "password": "geheim-audit-1"}
+BEHEERDER = {"username": "anja", "password": "geheim-anja-1"}
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,8 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("controle-browser")
     workspace = git_workspace(root / "ws")
     add_user(users_path(workspace), AUDITOR["username"], "auditor", (), AUDITOR["password"], naam="Marieke de Graaf")
+    add_user(users_path(workspace), BEHEERDER["username"], "beheerder", (SLUG,), BEHEERDER["password"],
+             naam="Anja de Boer")
     served = Served(workspace, root / "cache")
     try:
         yield served, root
@@ -97,3 +100,25 @@ def test_the_auditors_day(site, browser):  # noqa: F811
     shot(page, "42-vastgesteld")
     assert not [e for e in errors if "Uncaught" in e], errors
     context.close()
+
+    # A beheerder cannot book in the decided period any more: refused, in Dutch, no byte changed.
+    from tests.dagelijks_helpers import folder_digest, receipt
+
+    anja = browser_login(browser, address, BEHEERDER)
+    page = anja.new_page()
+    page.goto(f"{address}/beheer/{SLUG}/extension/Buurtbudget/")
+    before = folder_digest(ledger.parent)
+    form = page.locator("#bb-kosten")
+    form.get_by_label("Plan").select_option("Speeltuin")
+    form.get_by_label("Categorie").select_option("Materiaal")
+    form.get_by_label("Bedrag").fill("99,00")
+    form.get_by_label("Datum").fill("2025-07-02")
+    form.get_by_label("Betaald aan").fill("Bouwmarkt")
+    form.get_by_label("Omschrijving").fill("Achteraf nog verf")
+    form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(receipt(root)))
+    with page.expect_navigation():
+        form.get_by_role("button", name="Boeken").click()
+    print("WEIGERING", page.locator(".bb-formulierfout, .bb-veldfout, #bb-formulier-fout").all_inner_texts())
+    expect(page.locator("body")).to_contain_text("vastgesteld")
+    assert folder_digest(ledger.parent) == before
+    anja.close()

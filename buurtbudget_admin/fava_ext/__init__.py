@@ -626,15 +626,13 @@ class Buurtbudget(FavaExtensionBase):
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
     def _markeer_gezien(self, form: Any) -> Any:
-        from buurtbudget_admin.fava_ext.formulieren import may_book
+        from buurtbudget_admin.fava_ext.formulieren import may_book, melding
         from buurtbudget_admin.fava_ext.vaststelling import Uitkomst
         from buurtbudget_admin.valideren import valideer
-        from ledger.boekingen import InvoerFout
-        from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
+        from ledger.fouten import Fout
+        from ledger.schrijven import schrijf
         from ledger.signalen import gezien_wijziging
-        from ledger.vastleggen import GitFout
         from ledger.vier_ogen import NaamFout, vereis_zichtbaar
-        from rules.checking import to_problem
 
         if not may_book(self.mode, self.user):
             return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder markeert een signaal als gezien.")
@@ -655,13 +653,9 @@ class Buurtbudget(FavaExtensionBase):
             result = schrijf(self.ledger.beancount_file_path,
                              lambda _stand: gezien_wijziging(datum, sid, reden, user.persoon),
                              door=user.persoon, valideer=valideer, email=user.email)
-        except InvoerFout as exc:
-            return Uitkomst(400, "Niet gemarkeerd", str(exc))
-        except WijzigingGeweigerd as exc:
-            lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-            return Uitkomst(409, "Niet gemarkeerd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-        except (SchrijfFout, GitFout) as exc:
-            return Uitkomst(409, "Niet gemarkeerd", str(exc))
+        except Fout as exc:
+            status, tekst = melding(exc, self.ledger.beancount_file_path)
+            return Uitkomst(status, "Niet gemarkeerd", tekst)
         return Uitkomst(200, "Gezien", result.omschrijving)
 
 

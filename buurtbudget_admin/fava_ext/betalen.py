@@ -122,21 +122,16 @@ def overzicht(view: Any, entries: Any, signalen_van: Callable[[str], tuple]) -> 
 
 def _schrijf(ledger_path: str, user: Any, build: Callable, mislukt: str) -> tuple[Any, Pagina | None]:
     """One write through the one writer as `user`; (result, None), or (None, the refusal's page)."""
+    from buurtbudget_admin.fava_ext.formulieren import melding
     from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import InvoerFout
     from ledger.fouten import Fout
-    from ledger.schrijven import WijzigingGeweigerd, schrijf
-    from rules.checking import to_problem
+    from ledger.schrijven import schrijf
 
     try:
         return schrijf(ledger_path, build, door=user.persoon, valideer=valideer, email=user.email), None
-    except InvoerFout as exc:
-        return None, Pagina(400, mislukt, _p(str(exc)))
-    except WijzigingGeweigerd as exc:
-        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-        return None, Pagina(409, mislukt, _p(f"de boeken zouden nieuwe fouten krijgen: {lines}"))
-    except Fout as exc:  # the writer's and git's own refusals (SchrijfFout, GitFout)
-        return None, Pagina(409, mislukt, _p(str(exc)))
+    except Fout as exc:
+        status, tekst = melding(exc, ledger_path)
+        return None, Pagina(status, mislukt, _p(tekst))
 
 
 def _geen_toegang(wat: str) -> Pagina:

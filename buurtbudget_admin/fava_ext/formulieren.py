@@ -338,17 +338,29 @@ def veld_van(fout: Fout, namen: tuple[str, ...]) -> str | None:
     return veld if veld in namen else None
 
 
-def melding(fout: Fout) -> tuple[int, str]:
-    """The HTTP status and the Dutch message of a refusal."""
+def melding(fout: Fout, ledger_path: str | None = None) -> tuple[int, str]:
+    """The HTTP status and the Dutch message of a refusal, for every write of /beheer/.
+
+    Input the form can fix is 400; what the books or git refuse is 409. Files are named relative
+    to the ledger's folder (`main.beancount:112`): a web page shows no server paths.
+    """
+    import os
+
     from ledger.schrijven import SchrijfFout, WijzigingGeweigerd
     from ledger.vastleggen import GitFout
     from rules.checking import to_problem
 
     if isinstance(fout, WijzigingGeweigerd):
-        return 409, "de boeken zouden nieuwe fouten krijgen: " + "; ".join(to_problem(f).format() for f in fout.fouten)
-    if isinstance(fout, (SchrijfFout, GitFout)):
-        return 409, str(fout)
-    return 400, str(fout)
+        status, tekst = 409, "de boeken zouden nieuwe fouten krijgen: " + "; ".join(
+            to_problem(f).format() for f in fout.fouten)
+    elif isinstance(fout, (SchrijfFout, GitFout)):
+        status, tekst = 409, str(fout)
+    else:
+        status, tekst = 400, str(fout)
+    if ledger_path:
+        folder = os.path.dirname(os.path.abspath(ledger_path))
+        tekst = tekst.replace(folder + os.sep, "").replace(folder, ".")
+    return status, tekst
 
 
 def _pydantic_melding(error: Mapping[str, Any]) -> str:
@@ -388,7 +400,7 @@ def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapp
         result = schrijf(ledger_path, lambda stand: soort.bouw(stand, velden, user, tmp),
                          door=user.persoon, valideer=valideer, email=user.email)
     except Fout as exc:
-        status, tekst = melding(exc)
+        status, tekst = melding(exc, ledger_path)
         veld = veld_van(exc, soort.namen())
         return Uitslag(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
     finally:

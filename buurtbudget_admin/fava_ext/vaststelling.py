@@ -55,13 +55,12 @@ def may_record(mode: str, user: Any) -> bool:
 
 def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Uitkomst:
     """Record the decision of the form; never raises for what a user can get wrong."""
+    from buurtbudget_admin.fava_ext.formulieren import melding
     from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import InvoerFout
+    from ledger.fouten import Fout
     from ledger.money import AmountError, parse_amount
-    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd, schrijf
-    from ledger.vastleggen import GitFout
+    from ledger.schrijven import schrijf
     from ledger.vaststelling import maak_vaststelling
-    from rules.checking import to_problem
 
     if not may_record(mode, user):
         return Uitkomst(403, "Geen toegang", "Alleen een auditor van het stadsdeel legt de vaststelling vast.")
@@ -81,13 +80,9 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> U
         # Recorded as the person behind the login (gebruikers.toml), never the login itself.
         result = schrijf(ledger_path, lambda stand: maak_vaststelling(stand, datum, bedrag, user.persoon, kenmerk),
                          door=user.persoon, valideer=valideer, email=user.email)
-    except InvoerFout as exc:
-        return Uitkomst(400, "Niet vastgelegd", str(exc))
-    except WijzigingGeweigerd as exc:
-        lines = "; ".join(to_problem(f).format() for f in exc.fouten)
-        return Uitkomst(409, "Niet vastgelegd", f"de boeken zouden nieuwe fouten krijgen: {lines}")
-    except (SchrijfFout, GitFout) as exc:
-        return Uitkomst(409, "Niet vastgelegd", str(exc))
+    except Fout as exc:
+        status, tekst = melding(exc, ledger_path)
+        return Uitkomst(status, "Niet vastgelegd", tekst)
     return Uitkomst(200, "Vastgelegd", result.omschrijving)
 
 

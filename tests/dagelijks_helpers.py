@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import os
 import subprocess
 import sys
@@ -46,9 +47,14 @@ def make_ledger(folder: Path) -> Path:
     return path
 
 
+_BONNEN = itertools.count(1)
+
+
 def receipt(folder: Path, name: str = "bon.pdf") -> Path:
+    """A receipt of its own: every call writes different bytes (one purchase, one receipt), since a
+    second claim with the same receipt file is refused as a double claim."""
     path = folder / name
-    path.write_bytes(BON_PDF)
+    path.write_bytes(BON_PDF.replace(b"% bon\n", f"% bon {next(_BONNEN)}\n".encode()))
     return path
 
 

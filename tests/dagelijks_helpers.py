@@ -95,7 +95,7 @@ def bean_check(path: Path) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- people
 
 # The commands that write: their --door (or $BUURTBUDGET_GEBRUIKER) must be a login of gebruikers.toml.
-WRITE_COMMANDS = frozenset({"boek", "declaratie", "betaal", "import", "plannen", "afsluiten", "vaststellen", "kader",
+WRITE_COMMANDS = frozenset({"boek", "bon", "declaratie", "betaal", "import", "plannen", "afsluiten", "vaststellen", "kader",
                             "signalen"})
 TEST_PASSWORD_HASH = None  # made once: the tests' people log in from the command line only
 

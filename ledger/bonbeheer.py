@@ -74,13 +74,19 @@ def vind_boeking(stand: Stand, ref: str) -> data.Transaction:
     raise InvoerFout(f"^{link} staat op {len(met_link)} boekingen ({plekken}); kies er één met bestand:regel")
 
 
-def _nieuwe_bon(stand: Stand, entry: data.Transaction, bon: Path):
-    """The `document:` value and the receipt to copy in (None when it is already in documents/)."""
+def _nieuwe_bon(stand: Stand, entry: data.Transaction, bon: Path, alleen_documents: bool = False):
+    """The `document:` value and the receipt to copy in (None when it is already in documents/).
+
+    `alleen_documents`: `bon` is a receipt already in documents/, named as a booking names it
+    (the web's choice of an existing receipt: never a file elsewhere on the server).
+    """
     folder = documents_folder(stand)
     pad = Path(bon)
-    if not pad.is_absolute() and not pad.exists():
+    if alleen_documents or (not pad.is_absolute() and not pad.exists()):
         pad = stand.pad.parent / pad  # `documents/x.pdf` as a booking names it
     echt = pad.resolve()
+    if alleen_documents and not (folder in echt.parents and echt.is_file()):
+        raise InvoerFout(f"{bon} is geen bon in de bonnenmap van deze ledger")
     if folder in echt.parents and echt.is_file():
         from ledger.bonnen import BonFout, lees_bon
 
@@ -105,30 +111,52 @@ def _wijziging(stand: Stand, entry: data.Transaction, document: str | None, omsc
     return wijziging
 
 
+def boekingen_met_bon(entries, ledger_map: Path, uitgaven: str) -> list[tuple[str, data.Transaction]]:
+    """Every cost, claim or invoice (a posting under `uitgaven`, the expenses root) a receipt may go
+    on, newest first, each with how it is named (`ref`, as `vind_boeking` finds it)."""
+    folder = Path(ledger_map).resolve()
+    found = []
+    for e in entries:
+        if type(e) is not data.Transaction or AFGEWEZEN in (e.tags or ()):
+            continue
+        if not any(p.account == uitgaven or p.account.startswith(uitgaven + ":") for p in e.postings):
+            continue
+        links = sorted(e.links or ())
+        if links:
+            ref = links[0]
+        else:
+            try:
+                ref = f"{Path(str(e.meta.get('filename'))).resolve().relative_to(folder).as_posix()}:{e.meta.get('lineno')}"
+            except ValueError:
+                continue
+        found.append((ref, e))
+    return sorted(found, key=lambda r: r[1].date, reverse=True)
+
+
 def _wat(entry: data.Transaction, stand: Stand) -> str:
     links = sorted(entry.links or ())
     return f"^{links[0]}" if links else f"{entry.payee or entry.narration} ({_waar(entry, stand)})"
 
 
-def maak_bon_koppeling(stand: Stand, ref: str, bon: Path) -> Wijziging:
+def maak_bon_koppeling(stand: Stand, ref: str, bon: Path, *, alleen_documents: bool = False) -> Wijziging:
     """Attach a receipt to a booking that has none (one with a receipt: `maak_bon_vervanging`)."""
     entry = vind_boeking(stand, ref)
     if entry.meta.get("document"):
         raise InvoerFout(f"{_waar(entry, stand)}: deze boeking heeft al een bon ({entry.meta['document']}); "
                          "vervang die (bon vervangen) of haal hem eerst weg (bon verwijderen)",
                          bestand=str(entry.meta.get("filename")), regel=entry.meta.get("lineno"))
-    document, nieuw = _nieuwe_bon(stand, entry, bon)
+    document, nieuw = _nieuwe_bon(stand, entry, bon, alleen_documents)
     return _wijziging(stand, entry, document, f"Bon {document} gekoppeld aan {_wat(entry, stand)}", nieuw)
 
 
-def maak_bon_vervanging(stand: Stand, ref: str, bon: Path) -> Wijziging:
+def maak_bon_vervanging(stand: Stand, ref: str, bon: Path, *, alleen_documents: bool = False) -> Wijziging:
     """Replace a booking's receipt; the old file stays in documents/."""
     entry = vind_boeking(stand, ref)
     oud = entry.meta.get("document")
     if not oud:
         raise InvoerFout(f"{_waar(entry, stand)}: deze boeking heeft geen bon om te vervangen; koppel er een "
                          "(bon koppelen)", bestand=str(entry.meta.get("filename")), regel=entry.meta.get("lineno"))
-    document, nieuw = _nieuwe_bon(stand, entry, bon)
+    document, nieuw = _nieuwe_bon(stand, entry, bon, alleen_documents)
     if document == oud:
         raise InvoerFout(f"{_waar(entry, stand)}: {oud} is al de bon van deze boeking")
     return _wijziging(stand, entry, document, f"Bon van {_wat(entry, stand)} vervangen: {oud} door {document}", nieuw)

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "buurtbudget_admin.commands_demo",
     "buurtbudget_admin.commands_service",
     "buurtbudget_admin.commands_dagelijks",
+    "buurtbudget_admin.commands_bon",
     "buurtbudget_admin.commands_reports",
     "buurtbudget_admin.commands_dossier",
     "buurtbudget_admin.commands_signalen",

@@ -195,18 +195,24 @@ def indienen(
     bon: Path = typer.Option(..., help="Bon (PDF, JPEG of PNG, hoogstens 20 MB of $BUURTBUDGET_BON_MAX_MB); "
                                        "wordt gekopieerd naar documents/."),
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
-    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP),
+    toch: bool = typer.Option(False, "--toch", help=TOCH_HELP + " Ook: dien een declaratie in die dubbel lijkt."),
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
-    """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN)."""
+    """Dien een declaratie in (vlag !, prive, link ^decl-JJJJ-NNN).
+
+    Een tweede declaratie met dezelfde bon, of met dezelfde declarant, datum en hetzelfde bedrag,
+    wordt geweigerd; met --toch --reden komt ze er toch in, met de reden als dubbel-reden.
+    """
     user = _door(ledger, door)
     _vooraf(categorie, user.persoon)
     _bon(bon)
+    geforceerd = _toch(toch, reden)
     invoer = DeclaratieInvoer(
         datum=_date(datum, "--datum"), declarant=declarant, iban=iban, bedrag=_amount(bedrag), plan=plan,
         categorie=categorie, omschrijving=omschrijving, door=user.persoon, bon=bon,
+        toch=geforceerd is not None, reden=geforceerd.reden if geforceerd else None,
     )
-    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), user, _toch(toch, reden)))
+    _report(_write(ledger, lambda stand: maak_declaratie(stand, invoer), user, geforceerd))
     return 0
 
 

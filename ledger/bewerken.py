@@ -208,3 +208,32 @@ def keur_goed(stand: Any, entry: data.Transaction, door: str, zegel: str | None 
         raise BewerkingOnveilig(f"{waar}: de goedkeuring kon niet veilig in de tekst worden gezet; "
                                 "er is niets gewijzigd")
     return plek.pad, plek.tekst[:plek.begin] + nieuw_stuk + plek.tekst[plek.einde:]
+
+
+_DOCUMENT = re.compile(r"[ \t]+document:")
+
+
+def zet_document(stand: Any, entry: data.Transaction, document: str | None) -> tuple[Path, str]:
+    """The entry's `document:` set to `document` (None: removed) and nothing else: (file, its new text).
+
+    Only the entry's own `document:` line changes (other `document-...:` keys and a posting's
+    metadata stay); the new line stands right under the first statement.
+    """
+    plek = vind(stand, entry)
+    waar = f"{entry.meta.get('filename')}:{entry.meta.get('lineno')}"
+    kop = plek.tekst[plek.begin:plek.kop_einde]
+    eol = "\r\n" if kop.endswith("\r\n") else "\n"
+    if not kop.endswith("\n"):
+        kop += eol
+    regels = re.findall(r"[^\n]*\n|[^\n]+\Z", plek.tekst[plek.kop_einde:plek.einde])
+    rest = "".join(line for line in regels if not _DOCUMENT.match(line))
+    regel = f"{tekst.INDENT}document: {tekst.string(document)}{eol}" if document is not None else ""
+    nieuw_stuk = kop + regel + rest
+    voor = origineel(plek, stand.options_map, waar)
+    parsed = _parse_one(nieuw_stuk, stand.options_map, waar)
+    oud = {k: v for k, v in _clean_meta(voor.meta).items() if k != "document"}
+    verwacht = {**oud, **({"document": document} if document is not None else {})}
+    if (parsed.flag != voor.flag or _clean_meta(parsed.meta) != verwacht
+            or _shape(parsed, False) != _shape(voor, False)):
+        raise BewerkingOnveilig(f"{waar}: de bon kon niet veilig in de tekst worden gezet; er is niets gewijzigd")
+    return plek.pad, plek.tekst[:plek.begin] + nieuw_stuk + plek.tekst[plek.einde:]

@@ -182,13 +182,16 @@ def kosten_tekst(k: Kosten) -> str:
 
 def declaratie_entry(*, datum: datetime.date, declarant: str, iban: str, omschrijving: str, rekening: str,
                      bedrag_: Decimal, accounts: Accounts, link: str, document: str | None,
-                     ingevoerd_door: str, uitnodiging: str | None = None) -> data.Transaction:
-    # `uitnodiging:` names the invitation a claim came through (/indienen/<token>): its status page shows it.
+                     ingevoerd_door: str, uitnodiging: str | None = None,
+                     extra_meta: Sequence[tuple[str, object]] = ()) -> data.Transaction:
+    """`uitnodiging`: the invitation a claim came through (/indienen/<token>; its status page shows it).
+    `extra_meta`: e.g. `dubbel-reden:`, why a claim that looks like another was entered anyway."""
     herkomst = (("uitnodiging", uitnodiging),) if uitnodiging else ()
     return kosten_entry(Kosten(
         datum=datum, begunstigde=declarant, omschrijving=f"Declaratie: {omschrijving}", rekening=rekening,
         bedrag=bedrag_, tegenrekening=accounts.declaraties, ingevoerd_door=ingevoerd_door, document=document,
-        flag="!", link=link, meta=(("declarant", declarant), ("iban", iban), ("prive", True), *herkomst),
+        flag="!", link=link, meta=(("declarant", declarant), ("iban", iban), ("prive", True), *herkomst,
+                                   *extra_meta),
     ))
 
 
@@ -394,6 +397,24 @@ def maak_kosten(stand: Stand, invoer: KostenInvoer):
                          f"{format_eur(invoer.bedrag)} op {rekening}", text)
 
 
+class VeldFout(InvoerFout):
+    """Input refused because of one field of the form (`veld`: "bon", "bedrag", "reden"), for a web
+    form to show the message beside that field."""
+
+    def __init__(self, message: str = "", *, veld: str, bestand: str | None = None, regel: int | None = None):
+        super().__init__(message, bestand=bestand, regel=regel)
+        self.veld = veld
+
+
+class DubbeleDeclaratie(VeldFout):
+    """A claim that doubles one already in the ledger (its receipt, or declarant, date and amount);
+    `bestand`/`regel` and `link` are those of the existing claim or booking."""
+
+    def __init__(self, message: str, *, veld: str, link: str | None, bestand: str | None, regel: int | None):
+        super().__init__(message, veld=veld, bestand=bestand, regel=regel)
+        self.link = link
+
+
 @dataclass(frozen=True)
 class DeclaratieInvoer:
     datum: datetime.date
@@ -406,6 +427,49 @@ class DeclaratieInvoer:
     door: str
     bon: Path | None = None
     uitnodiging: str | None = None  # the invitation's id, when a resident files it through their link
+    # A second claim that looks like one already there is refused, unless confirmed with a reason.
+    toch: bool = False
+    reden: str | None = None
+
+
+def _plek_van(plek: str) -> tuple[str | None, int | None]:
+    bestand, _, regel = plek.rpartition(":")
+    return (bestand or None), (int(regel) if regel.isdigit() else None)
+
+
+def _dubbel(stand: Stand, invoer: DeclaratieInvoer, omschrijving: str, bon: _Bon | None):
+    """The first claim or booking this claim doubles, with why ("bon" or "bedrag"), or None.
+
+    Judged by the signals' own predicate (`ledger.signalen.dubbel_met`: SIG-BON-DUBBEL by the
+    receipt's SHA-256, SIG-DUBBEL by declarant, date and amount) over every claim, invoice and
+    bank-paid cost of this ledger.
+    """
+    from ledger.signalen import Betaling, BonKenmerk, betalingen_van, bon_sha256, dubbel_met
+
+    bonnen = ()
+    if bon is not None:
+        bonnen = (BonKenmerk(str(bon.gelezen.pad), hashlib.sha256(bon.gelezen.inhoud).hexdigest()),)
+    slug_ = stand.pad.parent.name
+    nieuw = Betaling(ledger=slug_, soort="declaratie", datum=invoer.datum, naam=invoer.declarant.strip(),
+                     iban=invoer.iban, bedrag=invoer.bedrag, plan=None, link=None, ingevoerd_door=invoer.door,
+                     goedgekeurd_door=None, plek="", bonnen=bonnen, omschrijving=omschrijving)
+    bestaande = betalingen_van(slug_, stand.view, stand.entries, stand.options_map, {}, bon_sha256)
+    found = dubbel_met(nieuw, bestaande)
+    return found[0] if found else None
+
+
+def _dubbel_fout(b, waarom: str) -> DubbeleDeclaratie:
+    wat = f"^{b.link}" if b.link else "de boeking"
+    van = f"{wat} ({b.naam or 'onbekend'}, {format_eur(b.bedrag)} op {b.datum.isoformat()}, {b.plek})"
+    if waarom == "bon":
+        reden = f"deze bon is al ingediend: hetzelfde bestand is de bon van {van}"
+    else:
+        reden = f"deze declaratie staat er al: dezelfde declarant, datum en hetzelfde bedrag als {van}"
+    bestand, regel = _plek_van(b.plek)
+    return DubbeleDeclaratie(
+        f"{b.plek}: {reden}. Eén uitgave wordt maar één keer vergoed. Is dit echt een tweede declaratie? "
+        "Bevestig dan met toch en een reden (--toch --reden \"waarom\"); de reden komt bij de declaratie te staan",
+        veld=waarom, link=b.link, bestand=bestand, regel=regel)
 
 
 def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
@@ -413,20 +477,37 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     if not invoer.declarant.strip():
         raise InvoerFout("de naam van de declarant ontbreekt")
     _zichtbaar(invoer.declarant, "de naam van de declarant (--declarant)")
+    reden = None
+    if invoer.toch:
+        if not (invoer.reden or "").strip():
+            raise VeldFout("toch vraagt om een reden: waarom is dit geen dubbele declaratie (--reden)?", veld="reden")
+        try:
+            reden = vereis_zichtbaar(invoer.reden, "de reden om toch in te dienen (--reden)")
+        except NaamFout as exc:
+            raise VeldFout(str(exc), veld="reden") from None
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
         raise InvoerFout("het bedrag moet groter dan nul zijn")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
     document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
+    omschrijving = f"Declaratie: {invoer.omschrijving}"
+    dubbel = _dubbel(stand, invoer, omschrijving, bon)
+    extra: tuple[tuple[str, object], ...] = ()
+    if dubbel is not None:
+        if reden is None:
+            raise _dubbel_fout(*dubbel)
+        bestaand, _waarom = dubbel
+        extra = (("dubbel-van", f"^{bestaand.link}" if bestaand.link else bestaand.plek.rsplit("/", 1)[-1]),
+                 ("dubbel-reden", _een_regel(reden)))
     link = next_link(stand.entries, "decl", invoer.datum.year)
     text = opens_tekst(stand, [rekening, accounts.declaraties], invoer.datum) + declaratie_tekst(
         datum=invoer.datum, declarant=invoer.declarant.strip(), iban=iban, omschrijving=invoer.omschrijving,
         rekening=rekening, bedrag_=invoer.bedrag, accounts=accounts, link=link, document=document,
-        ingevoerd_door=invoer.door, uitnodiging=invoer.uitnodiging,
+        ingevoerd_door=invoer.door, uitnodiging=invoer.uitnodiging, extra_meta=extra,
     )
     return _met_bon(bon, f"Declaratie ^{link} ingediend: {format_eur(invoer.bedrag)} "
-                         f"({_een_regel(invoer.omschrijving)})", text)
+                         f"({_een_regel(invoer.omschrijving)})" + (" (bewust dubbel)" if extra else ""), text)
 
 
 def find_payable(stand: Stand, link: str) -> Payable:

@@ -42,13 +42,14 @@ import datetime
 import functools
 import hashlib
 import io
+import os
 import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ledger.money import format_eur
 from ledger.vier_ogen import naam_sleutel
@@ -258,15 +259,45 @@ def _opsomming(groep: Sequence[Betaling], hoeveel: int = 5) -> str:
 
 # --- the signals, one function each ---------------------------------------------------------------
 
+def bon_sleutels(bonnen: Iterable[BonKenmerk]) -> set[tuple[str, str]]:
+    """What makes two receipts one: the same bytes (SHA-256) or the same decoded image."""
+    found: set[tuple[str, str]] = set()
+    for bon in bonnen:
+        found.add(("sha256", bon.sha256))
+        if bon.beeld:
+            found.add(("beeld", bon.beeld))
+    return found
+
+
+def dubbel_sleutel(b: Betaling) -> tuple | None:
+    """What makes two claims or invoices one paid twice: payee, date and amount (costs have none)."""
+    if b.soort == "kosten" or not b.sleutel:
+        return None
+    return (b.sleutel, b.datum, b.bedrag)
+
+
+def dubbel_met(nieuw: Betaling, bestaande: Iterable[Betaling]) -> list[tuple[Betaling, str]]:
+    """The payments `nieuw` doubles, each with why: "bon" (SIG-BON-DUBBEL: one of its receipts is
+    theirs) or "bedrag" (SIG-DUBBEL: the same payee, date and amount, not two purchases).
+
+    The signals' own predicate for one new payment, so that what `maak_declaratie` refuses is
+    exactly what the signals would report afterwards.
+    """
+    eigen_bonnen, eigen_sleutel = bon_sleutels(nieuw.bonnen), dubbel_sleutel(nieuw)
+    found = []
+    for b in bestaande:
+        if eigen_bonnen & bon_sleutels(b.bonnen):
+            found.append((b, "bon"))
+        elif eigen_sleutel is not None and dubbel_sleutel(b) == eigen_sleutel and not twee_aankopen(nieuw, b):
+            found.append((b, "bedrag"))
+    return found
+
+
 def bon_dubbel(betalingen: Sequence[Betaling]) -> list[Signaal]:
     per_hash: dict[tuple[str, str], list[Betaling]] = defaultdict(list)
     for b in betalingen:
-        seen: set[tuple[str, str]] = set()
-        for bon in b.bonnen:
-            for key in (("sha256", bon.sha256), ("beeld", bon.beeld)):
-                if key[1] and key not in seen:
-                    seen.add(key)
-                    per_hash[key].append(b)
+        for key in bon_sleutels(b.bonnen):
+            per_hash[key].append(b)
     signalen, reported = [], set()
     for (soort, _), groep in sorted(per_hash.items(), key=lambda kv: kv[1][0].plek):
         plekken = frozenset(b.plek for b in groep)
@@ -432,10 +463,9 @@ def gesplitst(betalingen: Sequence[Betaling], drempels: Drempels) -> list[Signaa
     return signalen
 
 
-def _twee_aankopen(a: Betaling, b: Betaling) -> bool:
+def twee_aankopen(a: Betaling, b: Betaling) -> bool:
     """Two purchases, not one twice: each with its own receipt and its own description."""
-    bonnen_a = {x.sha256 for x in a.bonnen} | {x.beeld for x in a.bonnen if x.beeld}
-    bonnen_b = {x.sha256 for x in b.bonnen} | {x.beeld for x in b.bonnen if x.beeld}
+    bonnen_a, bonnen_b = bon_sleutels(a.bonnen), bon_sleutels(b.bonnen)
     return bool(bonnen_a) and bool(bonnen_b) and not (bonnen_a & bonnen_b) \
         and naam_sleutel(a.omschrijving) != naam_sleutel(b.omschrijving)
 
@@ -443,11 +473,12 @@ def _twee_aankopen(a: Betaling, b: Betaling) -> bool:
 def dubbel(betalingen: Sequence[Betaling]) -> list[Signaal]:
     per_sleutel: dict[tuple, list[Betaling]] = defaultdict(list)
     for b in betalingen:
-        if b.soort != "kosten" and b.sleutel:
-            per_sleutel[(b.sleutel, b.datum, b.bedrag)].append(b)
+        sleutel = dubbel_sleutel(b)
+        if sleutel is not None:
+            per_sleutel[sleutel].append(b)
     signalen = []
     for _key, groep in sorted(per_sleutel.items(), key=lambda kv: kv[1][0].plek):
-        paren = [(a, b) for i, a in enumerate(groep) for b in groep[i + 1:] if not _twee_aankopen(a, b)]
+        paren = [(a, b) for i, a in enumerate(groep) for b in groep[i + 1:] if not twee_aankopen(a, b)]
         if paren:
             betrokken = list(dict.fromkeys(x for paar in paren for x in paar))
             signalen.append(_signaal(
@@ -613,13 +644,46 @@ def bon_kenmerk(pad: str, cache: dict[str, BonKenmerk] | None = None) -> BonKenm
     return kenmerk
 
 
+_SHA_PER_BESTAND: dict[tuple, str] = {}
+
+
+def bon_sha256(pad: str, cache: dict[str, BonKenmerk] | None = None) -> BonKenmerk | None:
+    """A receipt by its bytes alone (no image decoded): what a write compares, many times over.
+
+    Remembered per file as it is on disk (size, mtime, inode), so the web service reads a
+    ledger's receipts once, not once per claim entered.
+    """
+    try:
+        st = os.stat(pad)
+    except OSError:
+        return None
+    key = (pad, st.st_size, st.st_mtime_ns, st.st_ino)
+    digest = _SHA_PER_BESTAND.get(key)
+    if digest is None:
+        try:
+            with open(pad, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
+        if len(_SHA_PER_BESTAND) > 100_000:
+            _SHA_PER_BESTAND.clear()
+        _SHA_PER_BESTAND[key] = digest
+    return BonKenmerk(pad, digest)
+
+
 def _plek(meta: Mapping[str, Any]) -> str:
     return f"{meta.get('filename')}:{meta.get('lineno')}"
 
 
 def betalingen_van(slug: str, view: Any, entries: Sequence[Any], options_map: Mapping[str, Any],
-                   cache: dict[str, BonKenmerk] | None = None) -> list[Betaling]:
-    """The claims, invoices and bank-paid costs of one loaded ledger (its view), with their receipts."""
+                   cache: dict[str, BonKenmerk] | None = None,
+                   lees: Callable[[str, dict[str, BonKenmerk] | None], BonKenmerk | None] = bon_kenmerk,
+                   ) -> list[Betaling]:
+    """The claims, invoices and bank-paid costs of one loaded ledger (its view), with their receipts.
+
+    `lees` reads a receipt: `bon_kenmerk` (bytes, image, date) for the signals, `bon_sha256`
+    (bytes only) where a write asks whether a receipt is already there.
+    """
     from ledger.documents import DocumentResolver, document_values
 
     resolver = DocumentResolver(entries, options_map)
@@ -645,7 +709,7 @@ def betalingen_van(slug: str, view: Any, entries: Sequence[Any], options_map: Ma
         found = []
         for value in (dict.fromkeys(values) if len(values) > 1 else values):
             pad = resolver.resolve(value, entry.meta)
-            kenmerk = bon_kenmerk(pad, cache) if pad else None
+            kenmerk = lees(pad, cache) if pad else None
             if kenmerk is not None:
                 found.append(kenmerk)
         return tuple(found)

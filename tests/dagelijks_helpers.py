@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import os
 import subprocess
 import sys
@@ -46,9 +47,14 @@ def make_ledger(folder: Path) -> Path:
     return path
 
 
+_BONNEN = itertools.count(1)
+
+
 def receipt(folder: Path, name: str = "bon.pdf") -> Path:
+    """A receipt of its own: every call writes different bytes (one purchase, one receipt), since a
+    second claim with the same receipt file is refused as a double claim."""
     path = folder / name
-    path.write_bytes(BON_PDF)
+    path.write_bytes(BON_PDF.replace(b"% bon\n", f"% bon {next(_BONNEN)}\n".encode()))
     return path
 
 
@@ -89,7 +95,7 @@ def bean_check(path: Path) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- people
 
 # The commands that write: their --door (or $BUURTBUDGET_GEBRUIKER) must be a login of gebruikers.toml.
-WRITE_COMMANDS = frozenset({"boek", "declaratie", "betaal", "import", "plannen", "afsluiten", "vaststellen", "kader",
+WRITE_COMMANDS = frozenset({"boek", "bon", "declaratie", "betaal", "import", "plannen", "afsluiten", "vaststellen", "kader",
                             "signalen"})
 TEST_PASSWORD_HASH = None  # made once: the tests' people log in from the command line only
 

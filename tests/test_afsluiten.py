@@ -21,7 +21,7 @@ def test_settlement_books_the_unspent_amount_and_closes_the_budget(tmp_path: Pat
     # An open claim counts as spent.
     assert cli("declaratie", "indienen", str(ledger), "--datum", "2025-06-01", "--declarant", "Fatima",
                "--iban", RESIDENT_IBAN, "--bedrag", "100", "--plan", "Groen", "--categorie", "Materiaal",
-               "--omschrijving", "bollen", "--bon", str(bon)).returncode == 0
+               "--omschrijving", "bollen", "--bon", str(receipt(tmp_path, "bollen.pdf"))).returncode == 0
     before = digest(ledger)
     r = cli("afsluiten", str(ledger), "--datum", "2025-12-31")
     assert r.returncode != 0 and "na het einde" in r.stderr and digest(ledger) == before

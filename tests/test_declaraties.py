@@ -13,7 +13,6 @@ from lxml import etree
 
 from ledger.betalingen import SCHEMA_PATH
 from ledger.loading import read_ledger
-from tests.books import BON_PDF
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import (
     FOREIGN_IBAN, IBAN, RESIDENT_IBAN, Line, bean_check, bean_errors, camt053, cli, digest, make_ledger, receipt,
@@ -43,11 +42,12 @@ def test_claim_life_cycle_submit_approve_pay_import(tmp_path: Path) -> None:
     # Submit: flag !, private, link, receipt copied under a dated name.
     r = _submit(ledger, tmp_path)
     assert r.returncode == 0, r.stderr
+    ingediend = (tmp_path / "Bon Bollen.PDF").read_bytes()
     text = ledger.read_text(encoding="utf-8")
     assert '2025-05-02 ! "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-001' in text
     assert "  prive: TRUE" in text and f'  iban: "{RESIDENT_IBAN}"' in text
     assert '  document: "documents/2025-05-02-bon-bollen.pdf"' in text
-    assert (ws / "testbuurt/documents/2025-05-02-bon-bollen.pdf").read_bytes() == BON_PDF
+    assert (ws / "testbuurt/documents/2025-05-02-bon-bollen.pdf").read_bytes() == ingediend
     view = read_ledger(ledger).view
     assert [(p.link, p.status) for p in view.payables] == [("decl-2025-001", "ingediend")]
     assert _git(ws, "log", "-1", "--format=%an|%s").startswith("Henk|Declaratie ^decl-2025-001 ingediend")

@@ -658,6 +658,27 @@ class Buurtbudget(FavaExtensionBase):
             return Uitkomst(status, "Niet gemarkeerd", tekst)
         return Uitkomst(200, "Gezien", result.omschrijving)
 
+    @property
+    def bon_keuzes(self) -> Any:
+        """The bookings and the receipts in documents/ for the receipt form; None unless a beheerder."""
+        from buurtbudget_admin.fava_ext import bonbeheer as b, formulieren as f
+
+        if not f.may_book(self.mode, self.user):
+            return None
+        return b.keuzes(self.ledger.beancount_file_path, self.ledger.all_entries, self.ledger.options)
+
+    @extension_endpoint("bon", methods=["POST"])
+    def bon(self) -> Any:  # attach, replace or remove a booking's receipt: fava_ext/bonbeheer.py
+        from flask import Response, url_for
+
+        from buurtbudget_admin.fava_ext import bonbeheer as b, vaststelling as v
+
+        bon = request.files.get("bon")
+        uitkomst = b.beheer_bon(self.ledger.beancount_file_path, self.mode, self.user, request.form,
+                                bon.filename if bon else "", bon.read() if bon else b"")
+        back = url_for("extension_report", extension_name="Buurtbudget")
+        return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
+
 
 # Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
 BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),

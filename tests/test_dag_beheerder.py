@@ -104,7 +104,8 @@ def test_the_administrators_day_in_the_browser(tmp_path: Path) -> None:
                 form.get_by_label("Bedrag").fill("88,40")
                 form.get_by_label("Datum").fill("2025-07-01")
                 form.get_by_label("Omschrijving").fill("Plantenbakken")
-                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+                # another purchase, another receipt (the cost's receipt again would be a double claim)
+                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(make_receipt(tmp_path, "bon-mo.pdf")))
                 with page.expect_navigation():
                     form.get_by_role("button", name="Indienen").click()
                 assert page.locator("h1").inner_text() == "Ingediend"

@@ -7,6 +7,7 @@ logged-in beheerder sees the section; a refusal leaves uitnodigingen.toml (and t
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 import subprocess
@@ -63,7 +64,8 @@ def test_uitnodigen_toont_de_link_eenmaal_en_intrekken_maakt_hem_ongeldig(tmp_pa
     (u,) = uitnodigingen.lees(workspace)
     assert (u.ledger, u.plannen, u.naam, u.door) == ("testbuurt-2025", ("Speeltuin", "Buurtfeest"),
                                                      "Fatima el Amrani", "Anja de Boer")
-    assert 6 < (u.verloopt - uitnodigingen.datetime.datetime.now(uitnodigingen.datetime.timezone.utc)).days + 1 <= 7
+    over = u.verloopt - datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(days=6, hours=23) < over <= datetime.timedelta(days=7)
     assert token not in uitnodigingen.pad(workspace).read_text(encoding="utf-8")
     assert (folder_digest(workspace / "testbuurt-2025"), _head(workspace)) == ledger  # outside the books
 
@@ -92,6 +94,14 @@ def test_uitnodigen_toont_de_link_eenmaal_en_intrekken_maakt_hem_ongeldig(tmp_pa
     r = post_form(anja, BASE + "uitnodiging_intrekken", {"uitnodiging": u.id})
     assert r.status_code == 400 and "al ingetrokken" in r.get_data(as_text=True)
     assert uitnodigingen.pad(workspace).read_bytes() == voor
+    # An invitation of another ledger (or none): refused, without the server's folders, nothing changed.
+    anders, _ = uitnodigingen.nodig_uit(workspace, "anders-2025", ("Bankjes",), "Kees", 14, "Henk")
+    voor = uitnodigingen.pad(workspace).read_bytes()
+    r = post_form(anja, BASE + "uitnodiging_intrekken", {"uitnodiging": anders.id})
+    tekst = r.get_data(as_text=True)
+    assert r.status_code == 400 and anders.id in tekst and str(workspace) not in tekst
+    assert uitnodigingen.pad(workspace).read_bytes() == voor and not uitnodigingen.lees(workspace)[-1].ingetrokken
+    assert f'id="bb-uitnodiging-{anders.id}"' not in anja.get(BASE).get_data(as_text=True)  # this ledger's only
 
 
 def _beside(page: str, fid: str, name: str) -> str:

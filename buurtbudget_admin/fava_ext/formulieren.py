@@ -515,7 +515,6 @@ SOORTEN = {**SOORTEN, **{s.naam: s for s in (
     Soort("uitnodiging_intrekken", UitnodigingIntrekFormulier, UitnodigingIntrekVelden, _intrekking,
           "Ingetrokken", "Niet ingetrokken", "Alleen een ingelogde beheerder trekt uitnodigingen in."),
 )}}
-BUITEN_DE_BOEKEN = frozenset({"uitnodigen", "uitnodiging_intrekken"})  # `verwerk_buiten_boeken`, not `verwerk`
 
 
 @dataclass(frozen=True)
@@ -527,6 +526,7 @@ def verwerk_buiten_boeken(soort: Soort, plek: Werkruimte, mode: str, user: Any,
                           formdata: Any) -> UitslagMet:
     """`verwerk` for a form that writes the workspace, not the ledger: the same checks, the same messages."""
     from buurtbudget_admin.errors import UserError
+    from buurtbudget_admin.uitnodigingen import BESTAND, pad
 
     if not soort.mag(mode, user):
         return UitslagMet(403, "Geen toegang", soort.geen_toegang)
@@ -546,6 +546,7 @@ def verwerk_buiten_boeken(soort: Soort, plek: Werkruimte, mode: str, user: Any,
         resultaat = soort.bouw(plek, velden, user, None)
     except (Fout, UserError) as exc:
         status, tekst = melding(exc)
+        tekst = tekst.replace(str(pad(plek.pad)), BESTAND)  # the server's folders are not the browser's business
         veld = veld_van(exc, soort.namen())
         return UitslagMet(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
     return UitslagMet(200, soort.gelukt, "", resultaat=resultaat)

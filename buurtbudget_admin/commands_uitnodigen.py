@@ -17,15 +17,17 @@ def _stand(ledger: Path, door: Optional[str]):
     from ledger.loading import resolve_ledger_path
 
     wie = persoon(ledger, door)  # before anything is read or written
+    from buurtbudget_admin.uitnodigingen import werkruimte_van
+
     pad = resolve_ledger_path(ledger).resolve()
-    return wie, pad, pad.parent.parent
+    return wie, pad, werkruimte_van(pad)
 
 
 def uitnodigen(
     ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
     plan: list[str] = typer.Option(..., "--plan", help="Plan waarvoor de initiatiefnemer mag declareren (herhaalbaar)."),
     naam: str = typer.Option(..., "--naam", help="Volledige naam van de initiatiefnemer."),
-    geldig_dagen: int = typer.Option(14, "--geldig-dagen", help="Hoeveel dagen de link geldig is (1-90)."),
+    geldig_dagen: int = typer.Option(14, "--geldig-dagen", help="Hoeveel dagen de link geldig is (1-90)."),  # = uitnodigingen.STANDAARD_DAGEN
     door: Optional[str] = typer.Option(None, "--door", help="Wie dit doet (standaard: $BUURTBUDGET_GEBRUIKER)."),
 ) -> int:
     """Nodig een initiatiefnemer uit om declaraties in te dienen voor een of meer plannen.
@@ -44,15 +46,8 @@ def uitnodigen(
     except NaamFout as exc:
         raise UserError(str(exc)) from None
     view = read_ledger(pad).view
-    plannen = []
-    for p in plan:
-        gevonden = view.plan(p.strip())
-        if gevonden is None:
-            bekend = ", ".join(x.name for x in view.plans) or "geen"
-            raise UserError(f"--plan '{p}': geen plan van {pad} (plannen: {bekend}); er is niets gewijzigd")
-        if gevonden.name not in plannen:
-            plannen.append(gevonden.name)
-    u, token = uitnodigingen.nodig_uit(werkruimte, pad.parent.name, tuple(plannen), persoon, geldig_dagen,
+    plannen = uitnodigingen.kies_plannen(view, plan, "--plan", pad)
+    u, token = uitnodigingen.nodig_uit(werkruimte, pad.parent.name, plannen, persoon, geldig_dagen,
                                        wie.persoon)
     print(f"Uitnodiging {u.id} voor {u.naam} (plannen: {', '.join(u.plannen)}), "
           f"geldig tot {u.verloopt:%Y-%m-%d %H:%M} UTC.")

@@ -22,6 +22,8 @@ from ledger.bestanden import atomic_write_bytes
 
 MAP = ".buurtbudget"
 BESTAND = "uitnodigingen.toml"
+STANDAARD_DAGEN = 14  # how long a link stays valid unless the beheerder says otherwise
+MAX_DAGEN = 90
 KOP = "# Uitnodigingen van initiatiefnemers: alleen de SHA-256 van elke link, nooit de link zelf.\n"
 
 
@@ -84,11 +86,35 @@ def _schrijf(werkruimte: Path, alle: list[Uitnodiging]) -> None:
     atomic_write_bytes(p, (KOP + tomli_w.dumps({"uitnodiging": tabel})).encode("utf-8"))
 
 
+def werkruimte_van(ledger_pad: Path) -> Path:
+    """The workspace of a ledger file (`<werkruimte>/<slug>/<file>.beancount`): where the invitations live."""
+    return Path(ledger_pad).resolve().parent.parent
+
+
+def kies_plannen(view, namen, bron: str, waar: object) -> tuple[str, ...]:
+    """The invited plans by their names in the ledger (`view.plan`), each once, in the order given.
+
+    A name that is no plan of this ledger, or none at all, is a UserError naming `bron` (the option
+    or field) and `waar` (the ledger); nothing has been written yet.
+    """
+    plannen: list[str] = []
+    for p in namen:
+        gevonden = view.plan(str(p).strip())
+        if gevonden is None:
+            bekend = ", ".join(x.name for x in view.plans) or "geen"
+            raise UserError(f"{bron} '{p}': geen plan van {waar} (plannen: {bekend}); er is niets gewijzigd")
+        if gevonden.name not in plannen:
+            plannen.append(gevonden.name)
+    if not plannen:
+        raise UserError(f"{bron}: kies minstens één plan; er is niets gewijzigd")
+    return tuple(plannen)
+
+
 def nodig_uit(werkruimte: Path, ledger: str, plannen: tuple[str, ...], naam: str, dagen: int, door: str,
               nu: datetime.datetime | None = None) -> tuple[Uitnodiging, str]:
     """Add an invitation; returns it and the token (shown once, never stored)."""
-    if dagen < 1 or dagen > 90:
-        raise UserError(f"--geldig-dagen {dagen}: kies 1 tot en met 90 dagen; er is niets gewijzigd")
+    if dagen < 1 or dagen > MAX_DAGEN:
+        raise UserError(f"--geldig-dagen {dagen}: kies 1 tot en met {MAX_DAGEN} dagen; er is niets gewijzigd")
     nu = nu or datetime.datetime.now(datetime.timezone.utc)
     alle = lees(werkruimte)
     token = secrets.token_urlsafe(32)

@@ -679,6 +679,61 @@ class Buurtbudget(FavaExtensionBase):
         back = url_for("extension_report", extension_name="Buurtbudget")
         return Response(v.page(uitkomst, back), uitkomst.status, content_type="text/html; charset=utf-8")
 
+    # -- invitations of initiatiefnemers (beheer only): the workspace's file, never the books --------
+    def _werkruimte(self) -> Any:
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.werkruimte_van(self.ledger.beancount_file_path, self.view)
+
+    def uitnodig_plannen(self) -> tuple[str, ...]:
+        """The plans an initiatiefnemer can be invited for: their names, as `view.plan` finds them."""
+        return tuple(plan.name for plan in self.view.plans)
+
+    def uitnodigingen(self) -> tuple[Any, ...]:
+        """This ledger's invitations for the logged-in beheerder; () for anyone else."""
+        from buurtbudget_admin.fava_ext import formulieren as f
+
+        return f.uitnodigingen_van(self._werkruimte()) if f.may_book(self.mode, self.user) else ()
+
+    def verlopen(self, uitnodiging: Any) -> bool:
+        return uitnodiging.verloopt <= datetime.datetime.now(datetime.timezone.utc)
+
+    def _uitnodiging_post(self, naam: str) -> Any:
+        from flask import Response, render_template, url_for
+        from markupsafe import Markup
+
+        from buurtbudget_admin.fava_ext import formulieren as f, vaststelling as v
+
+        soort = f.SOORTEN[naam]
+        uitslag = f.verwerk_buiten_boeken(soort, self._werkruimte(), self.mode, self.user, request.form)
+        back = url_for("extension_report", extension_name="Buurtbudget") + "#bb-uitnodigen"
+        if uitslag.status == 200 and naam == "uitnodiging_intrekken":
+            u = uitslag.resultaat
+            uitslag = f.UitslagMet(200, uitslag.titel, f"De uitnodiging van {u.naam} is ingetrokken: "
+                                                        "de link werkt niet meer.")
+        if uitslag.status == 403 or naam == "uitnodiging_intrekken":
+            page = v.page(v.Uitkomst(uitslag.status, uitslag.titel, uitslag.bericht), back)
+            return Response(page, uitslag.status, content_type="text/html; charset=utf-8")
+        link = None
+        if uitslag.status == 200:  # the personal link, this once: only its hash is kept
+            u, token = uitslag.resultaat
+            link = request.host_url.rstrip("/") + "/indienen/" + token
+        content = self.jinja_env.get_template("BuurtbudgetUitnodiging.html").render(
+            extension=self, ledger=self.ledger, form=soort.formulier(), uitslag=uitslag, link=link,
+            uitnodiging=uitslag.resultaat[0] if link else None, back=back)
+        html = render_template("_layout.html", content=Markup(content), page_title=uitslag.titel)  # noqa: S704
+        response = Response(html, uitslag.status, content_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = "no-store"  # the link is shown once: no copy in a cache
+        return response
+
+    @extension_endpoint("uitnodigen", methods=["POST"])
+    def uitnodigen(self) -> Any:  # invite an initiatiefnemer: `uitnodigingen.nodig_uit`, as the CLI
+        return self._uitnodiging_post("uitnodigen")
+
+    @extension_endpoint("uitnodiging_intrekken", methods=["POST"])
+    def uitnodiging_intrekken(self) -> Any:  # revoke one: `uitnodigingen.trek_in`, as the CLI
+        return self._uitnodiging_post("uitnodiging_intrekken")
+
 
 # Metadata a booking shows on the plan page: the accountability itself (never receipts or accounts).
 BOEKING_DETAILS = (("ingevoerd-door", "ingevoerd door"), ("goedgekeurd-door", "goedgekeurd door"),

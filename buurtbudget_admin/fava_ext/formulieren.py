@@ -430,3 +430,142 @@ def wachtende(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
 
 
 wachtende_declaraties = wachtende  # the name the page used before invoices waited here too
+
+
+# -- invitations of initiatiefnemers: the workspace's file, outside the books ----------------------
+# The same validation and messages as every form above; the builder is `uitnodigingen`' own (the CLI's
+# `buurtbudget uitnodigen`), run as the person behind the login; the ledger is never written.
+from typing import get_origin  # noqa: E402  (appended section: its own imports)
+
+from wtforms import SelectMultipleField  # noqa: E402
+
+from buurtbudget_admin.uitnodigingen import MAX_DAGEN, STANDAARD_DAGEN  # noqa: E402
+
+class UitnodigFormulier(_Formulier):
+    naam = StringField("Volledige naam van de initiatiefnemer", render_kw={"required": True, "autocomplete": "off"})
+    plannen = SelectMultipleField("Plannen waarvoor de initiatiefnemer mag declareren", validate_choice=False)
+    dagen = StringField("Geldig (dagen)", default=str(STANDAARD_DAGEN),
+                        render_kw={"type": "number", "min": 1, "max": MAX_DAGEN, "required": True,
+                                   "inputmode": "numeric"})
+
+
+class UitnodigingIntrekFormulier(_Formulier):
+    uitnodiging = HiddenField()
+
+
+class UitnodigVelden(_Velden):
+    naam: str
+    plannen: tuple[str, ...]
+    dagen: int
+
+    _n = field_validator("naam", mode="before")(_naam)
+
+    @field_validator("plannen", mode="before")
+    @classmethod
+    def _plannen(cls, value: object) -> tuple[str, ...]:
+        gekozen = tuple(str(p).strip() for p in (value or ()) if str(p).strip())
+        if not gekozen:
+            raise ValueError("kies minstens één plan")
+        return gekozen
+
+    @field_validator("dagen", mode="before")
+    @classmethod
+    def _dagen(cls, value: object) -> int:
+        text = _tekst(value)
+        if not text.isdigit() or not 1 <= int(text) <= MAX_DAGEN:
+            raise ValueError(f"kies 1 tot en met {MAX_DAGEN} dagen")
+        return int(text)
+
+
+class UitnodigingIntrekVelden(_Velden):
+    uitnodiging: str
+
+    @field_validator("uitnodiging", mode="before")
+    @classmethod
+    def _id(cls, value: object) -> str:
+        text = str(value or "").strip()
+        if not text:
+            raise ValueError("welke uitnodiging?")
+        return text
+
+
+@dataclass(frozen=True)
+class Werkruimte:
+    """Where a form outside the books works: the workspace, this ledger's slug and its plans."""
+
+    pad: Path
+    ledger: str
+    view: Any
+
+
+def werkruimte_van(ledger_path: str, view: Any) -> Werkruimte:
+    from buurtbudget_admin.uitnodigingen import werkruimte_van as pad_van
+
+    return Werkruimte(pad_van(Path(ledger_path)), Path(ledger_path).resolve().parent.name, view)
+
+
+def _uitnodiging(plek: Werkruimte, v: UitnodigVelden, user: Any, _bon: Path | None) -> Any:
+    from buurtbudget_admin import uitnodigingen
+    from buurtbudget_admin.errors import UserError
+
+    try:
+        plannen = uitnodigingen.kies_plannen(plek.view, v.plannen, "plan", plek.ledger)
+    except UserError as exc:
+        raise VeldFout("plannen", str(exc)) from None
+    return uitnodigingen.nodig_uit(plek.pad, plek.ledger, plannen, v.naam, v.dagen, user.persoon)
+
+
+def _intrekking(plek: Werkruimte, v: UitnodigingIntrekVelden, _user: Any, _bon: Path | None) -> Any:
+    from buurtbudget_admin import uitnodigingen
+
+    return uitnodigingen.trek_in(plek.pad, plek.ledger, v.uitnodiging)
+
+
+SOORTEN = {**SOORTEN, **{s.naam: s for s in (
+    Soort("uitnodigen", UitnodigFormulier, UitnodigVelden, _uitnodiging, "Uitgenodigd", "Niet uitgenodigd",
+          "Alleen een ingelogde beheerder nodigt initiatiefnemers uit."),
+    Soort("uitnodiging_intrekken", UitnodigingIntrekFormulier, UitnodigingIntrekVelden, _intrekking,
+          "Ingetrokken", "Niet ingetrokken", "Alleen een ingelogde beheerder trekt uitnodigingen in."),
+)}}
+
+
+@dataclass(frozen=True)
+class UitslagMet(Uitslag):
+    resultaat: Any = None  # what the builder returned (an invitation and its token: shown once)
+
+
+def verwerk_buiten_boeken(soort: Soort, plek: Werkruimte, mode: str, user: Any,
+                          formdata: Any) -> UitslagMet:
+    """`verwerk` for a form that writes the workspace, not the ledger: the same checks, the same messages."""
+    from buurtbudget_admin.errors import UserError
+    from buurtbudget_admin.uitnodigingen import BESTAND, pad
+
+    if not soort.mag(mode, user):
+        return UitslagMet(403, "Geen toegang", soort.geen_toegang)
+    lijsten = {naam for naam, info in soort.velden.model_fields.items() if get_origin(info.annotation) is tuple}
+    waarden = {naam: (formdata.getlist(naam) if naam in lijsten else formdata.get(naam, ""))
+               for naam in soort.namen()}
+    try:
+        velden = soort.velden.model_validate(waarden)
+    except ValidationError as exc:
+        fouten: dict[str, str] = {}
+        for error in exc.errors():
+            naam = str(error["loc"][0]) if error.get("loc") else ""
+            fouten.setdefault(naam, _pydantic_melding(error))
+        lijst = "; ".join(f"{naam}: {tekst}" for naam, tekst in fouten.items())
+        return UitslagMet(400, soort.mislukt, f"Controleer het formulier: {lijst}.", fouten)
+    try:
+        resultaat = soort.bouw(plek, velden, user, None)
+    except (Fout, UserError) as exc:
+        status, tekst = melding(exc)
+        tekst = tekst.replace(str(pad(plek.pad)), BESTAND)  # the server's folders are not the browser's business
+        veld = veld_van(exc, soort.namen())
+        return UitslagMet(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
+    return UitslagMet(200, soort.gelukt, "", resultaat=resultaat)
+
+
+def uitnodigingen_van(plek: Werkruimte) -> tuple[Any, ...]:
+    """This ledger's invitations, newest first (never a token: the file keeps only its hash)."""
+    from buurtbudget_admin import uitnodigingen
+
+    return tuple(reversed([u for u in uitnodigingen.lees(plek.pad) if u.ledger == plek.ledger]))

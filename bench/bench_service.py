@@ -11,6 +11,7 @@ connections:
     landing        /                                        (cached page)
     fava-pagina    /buurt/<groot>/income_statement/          (Fava's page of the big ledger)
     extensie       /buurt/<groot>/extension/Buurtbudget/     (server-rendered plan bars, verdict)
+    plan-pagina    /buurt/<groot>/extension/Buurtbudget/?plan=Plan0000   (one plan: its costs and bookings)
     fava-api       /buurt/<groot>/api/income_statement       (Fava's JSON for that page)
 
 (`--api-requests`, default 400, for the JSON API, which Fava computes per
@@ -364,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                 "landing": "/",
                 "fava-pagina": f"/buurt/{big}/income_statement/",
                 "extensie": f"/buurt/{big}/extension/Buurtbudget/",
+                "plan-pagina": f"/buurt/{big}/extension/Buurtbudget/?plan=Plan0000",
                 "fava-api": f"/buurt/{big}/api/income_statement",
             }
             results = {}

@@ -10,7 +10,7 @@ size it measures, in one run:
 - full load: what `bean-check` does (parse, book, plugins incl. the rules, validate);
 - booking: `buurtbudget boek`'s builder and the safe write, without git: as the first write of a
   process (two full loads) and as the next one (its "before" is the previous write's load, kept
-  by `ledger.vorige_stand`); in turns with the full load, each ratio the median of 5 pairs;
+  by `ledger.schrijver.vorige_stand`); in turns with the full load, each ratio the median of 5 pairs;
 - booking with git: the same write in a git work tree, commit included (median of 3);
 - approval: a claim's entry rewritten (`vervang` of the main file) through the safe write;
 - peak memory of the process after the writes (ru_maxrss).
@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate_ledger import write as generate  # noqa: E402
 from buurtbudget_admin.valideren import valideer  # noqa: E402
-from ledger.boekingen import KostenInvoer, declaratie_tekst, maak_goedkeuring, maak_kosten  # noqa: E402
+from ledger.schrijver.boekingen import KostenInvoer, declaratie_tekst, maak_goedkeuring, maak_kosten  # noqa: E402
 from ledger.importers import maak_import  # noqa: E402
-from ledger.bronnen import laad_bronnen  # noqa: E402
-from ledger import vorige_stand  # noqa: E402
-from ledger.schrijven import Wijziging, lees_stand, schrijf  # noqa: E402
+from ledger.evaluatie.bronnen import laad_bronnen  # noqa: E402
+from ledger.schrijver import vorige_stand  # noqa: E402
+from ledger.schrijver.schrijven import Wijziging, lees_stand, schrijf  # noqa: E402
 
 BANK = "Activa:Bank:Betaalrekening"
 

@@ -2,7 +2,7 @@
 
     schrijf(pad, bewaakt(lambda stand: maak_bon_koppeling(stand, ref, bon)), door=...)
 
-`bewaakt` runs a builder of `ledger.bonbeheer` and lets
+`bewaakt` runs a builder of `ledger.schrijver.bonbeheer` and lets
 `buurtbudget_admin.service.editpolicy.check_edit` judge each file it rewrites,
 against the ledger as loaded under the writer's lock: a receipt of an approved
 or paid claim or invoice, of anything approved, or of the award is not changed
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ledger.fouten import InvoerFout
-from ledger.schrijven import Stand, Wijziging
+from ledger.buurtbudget.fouten import InvoerFout
+from ledger.schrijver.schrijven import Stand, Wijziging
 
 
 def bewaakt(maak: Callable[[Stand], Wijziging]) -> Callable[[Stand], Wijziging]:

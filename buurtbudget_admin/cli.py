@@ -13,8 +13,8 @@ import sys
 from typing import Any
 
 from buurtbudget_admin.errors import UserError
-from ledger.fouten import Fout
-from ledger.loading import LedgerReadError
+from ledger.buurtbudget.fouten import Fout
+from ledger.evaluatie.loading import LedgerReadError
 
 
 @functools.cache
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.path}:{exc.lineno}" if exc.lineno else exc.path
         _say(f"fout: {where}: {exc.message}")
         return 2
-    except Fout as exc:  # every failure a user can fix (`ledger.fouten`): said, never an "interne fout"
+    except Fout as exc:  # every failure a user can fix (`ledger.buurtbudget.fouten`): said, never an "interne fout"
         _say(f"fout: {exc}")
         return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ def koppelen(
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
     """Koppel een bon aan een boeking die er nog geen heeft."""
-    from ledger.bonbeheer import maak_bon_koppeling
+    from ledger.schrijver.bonbeheer import maak_bon_koppeling
 
     user = _door(ledger, door)
     _bon(bon if bon.is_absolute() or bon.exists() else None)
@@ -48,7 +48,7 @@ def vervangen(
     door: Optional[str] = typer.Option(None, help=DOOR_HELP),
 ) -> int:
     """Vervang de bon van een boeking; het oude bestand blijft in documents/."""
-    from ledger.bonbeheer import maak_bon_vervanging
+    from ledger.schrijver.bonbeheer import maak_bon_vervanging
 
     user = _door(ledger, door)
     _bon(bon if bon.is_absolute() or bon.exists() else None)
@@ -65,7 +65,7 @@ def verwijderen(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Haal de bon van een boeking af (bijv. aan de verkeerde gekoppeld); het bestand blijft in documents/."""
-    from ledger.bonbeheer import maak_bon_verwijdering
+    from ledger.schrijver.bonbeheer import maak_bon_verwijdering
 
     user = _door(ledger, door)
     _report(_write(ledger, bewaakt(lambda stand: maak_bon_verwijdering(stand, boeking)), user, _toch(toch, reden)))

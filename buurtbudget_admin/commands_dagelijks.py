@@ -1,6 +1,6 @@
 """The administrator's daily commands: boek, declaratie, betaal, import, plannen stemming, afsluiten.
 
-Every command that changes a ledger goes through `ledger.schrijven.schrijf`
+Every command that changes a ledger goes through `ledger.schrijver.schrijven.schrijf`
 (lock, validation with the rules, atomic write, git commit). The acting user
 is `--door LOGIN` or the environment variable BUURTBUDGET_GEBRUIKER: a login
 of the workspace's gebruikers.toml (`buurtbudget_admin.identiteit`), recorded
@@ -18,14 +18,14 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from ledger.boekingen import (
+from ledger.schrijver.boekingen import (
     DeclaratieInvoer, InvoerFout, KostenInvoer, maak_afwijzing, maak_declaratie,
     maak_goedkeuring, maak_kosten,
 )
-from ledger.money import AmountError, format_eur, parse_amount
+from ledger.buurtbudget.money import AmountError, format_eur, parse_amount
 from buurtbudget_admin.valideren import valideer
-from ledger.schrijven import Resultaat, SchrijfFout, Toch, WijzigingGeweigerd, lees_stand, schrijf
-from ledger.vastleggen import GitFout
+from ledger.schrijver.schrijven import Resultaat, SchrijfFout, Toch, WijzigingGeweigerd, lees_stand, schrijf
+from ledger.schrijver.vastleggen import GitFout
 from rules.checking import to_problem
 
 console = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -45,7 +45,7 @@ def _error(message: str, code: int = 2):
 
 def _zichtbaar(tekst: str, wat: str) -> str:
     """A name or reason that shows something (invisible characters such as U+200B do not count)."""
-    from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+    from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
     try:
         return vereis_zichtbaar(tekst, wat)
@@ -122,7 +122,7 @@ def _report(result: Resultaat) -> None:
 
 def _vooraf(categorie: str, door: str, goedgekeurd_door: Optional[str] = None) -> None:
     """Refusals that need no ledger come before the ledger is opened (checked again under the lock)."""
-    from ledger.boekingen import controleer_vooraf
+    from ledger.schrijver.boekingen import controleer_vooraf
 
     try:
         controleer_vooraf(categorie=categorie, door=door, goedgekeurd_door=goedgekeurd_door)
@@ -132,7 +132,7 @@ def _vooraf(categorie: str, door: str, goedgekeurd_door: Optional[str] = None) -
 
 def _bon(bon: Optional[Path]) -> None:
     """A receipt that is no receipt is refused before the ledger is even opened (checked again under the lock)."""
-    from ledger.bonnen import BonFout, lees_bon
+    from ledger.buurtbudget.bonnen import BonFout, lees_bon
 
     if bon is not None:
         try:
@@ -301,8 +301,8 @@ def betaal(
     if intrekken is not None:
         return _betaal_intrekken(ledger, intrekken, datum, reden, door)
     if uitvoer is None:
-        from ledger.loading import resolve_ledger_path
-        from ledger.uitvoer import standaard_betaalbestand
+        from ledger.evaluatie.loading import resolve_ledger_path
+        from ledger.schrijver.uitvoer import standaard_betaalbestand
 
         uitvoer = standaard_betaalbestand(resolve_ledger_path(ledger), _date(datum, "--datum", datetime.date.today()))
         try:
@@ -335,7 +335,7 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
     import contextlib
     import tempfile
 
-    from ledger.betalingen import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
+    from ledger.betalingen.batches import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
 
     user = _betaler(ledger, door)
     when = _date(datum, "--datum", datetime.date.today())
@@ -426,8 +426,8 @@ def _batch_signalen(ledger: Path, links: set[str]) -> None:
     """
     from buurtbudget_admin import signalering
     from buurtbudget_admin.errors import UserError
-    from ledger.betalingen import signalen_per_link
-    from ledger.loading import LedgerReadError
+    from ledger.betalingen.batches import signalen_per_link
+    from ledger.evaluatie.loading import LedgerReadError
 
     try:
         gevonden, betalingen = signalering.van_ledger(ledger)
@@ -449,7 +449,7 @@ def _batch_signalen(ledger: Path, links: set[str]) -> None:
 
 def _betaal_intrekken(ledger: Path, msgid: str, datum: Optional[str], reden: Optional[str],
                       door: Optional[str]) -> int:
-    from ledger.betalingen import BetaalFout, maak_intrekking
+    from ledger.betalingen.batches import BetaalFout, maak_intrekking
 
     user = _betaler(ledger, door)
     when = _date(datum, "--datum", datetime.date.today())
@@ -545,7 +545,7 @@ def stemming(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Kies plannen uit een stemuitslag (model A): op stemmen, zolang ze passen."""
-    from ledger.stemming import UitslagFout, kies_plannen, lees_uitslag, stemming_wijziging
+    from ledger.importers.stemming import UitslagFout, kies_plannen, lees_uitslag, stemming_wijziging
 
     try:
         kandidaten = lees_uitslag(uitslag)
@@ -574,7 +574,7 @@ def stemming(
     user = _door(ledger, door)
 
     def build(stand):
-        from ledger.stemming import check_plandatum
+        from ledger.importers.stemming import check_plandatum
 
         check_plandatum(stand.view, when, gegeven=datum is not None)
         keuze = kies_plannen(stand.view, kandidaten)
@@ -598,7 +598,7 @@ def afsluiten(
     reden: Optional[str] = typer.Option(None, "--reden", help=REDEN_HELP),
 ) -> int:
     """Sluit het buurtbudget af: het niet bestede deel staat als terugbetaling aan de gemeente."""
-    from ledger.afsluiten import maak_afsluiting
+    from ledger.betalingen.afsluiten import maak_afsluiting
 
     user = _door(ledger, door)
     when = _date(datum, "--datum")

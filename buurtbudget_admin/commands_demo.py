@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from buurtbudget_admin.demo import DemoExistsError, write_demo_workspace
-from ledger.loading import LedgerReadError
+from ledger.evaluatie.loading import LedgerReadError
 from rules.checking import check_ledger
 
 
@@ -65,7 +65,7 @@ def demo(
 
 
 def _eur(amount) -> str:
-    from ledger.money import format_eur
+    from ledger.buurtbudget.money import format_eur
 
     return format_eur(amount)
 

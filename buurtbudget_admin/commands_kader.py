@@ -4,7 +4,7 @@
         --reden "besluit stadsdeel 12 maart, kenmerk ZO-2025-101"
 
 Any other write (the other commands, the web) that alters the header's kader
-fields or the plugin lines is refused by the writer (`ledger.kaderwijziging`).
+fields or the plugin lines is refused by the writer (`ledger.schrijver.kaderwijziging`).
 This command writes the new value and records what, why and who on the header
 (`kader-wijziging:`, `kader-reden:`, `kader-door:`); `check` shows it as a
 notice and the statement lists it. `buurtbudget kader tonen` lists the kader
@@ -19,7 +19,7 @@ from typing import Optional
 import typer
 
 from buurtbudget_admin.commands_dagelijks import DOOR_HELP, TOCH_HELP, _door, _error, _report, _toch, _write
-from ledger.kaderwijziging import VELDEN, KaderFout, kaderwijzigingen, maak_kaderwijziging
+from ledger.schrijver.kaderwijziging import VELDEN, KaderFout, kaderwijzigingen, maak_kaderwijziging
 
 kader_app = typer.Typer(help="Het kader van een buurtbudget: tonen, en (met een reden) wijzigen.",
                         no_args_is_help=True)
@@ -54,7 +54,7 @@ def wijzigen(
 @kader_app.command("tonen")
 def tonen(ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map.")) -> None:
     """Toon het kader dat voor een buurtbudget geldt en de vastgelegde wijzigingen ervan."""
-    from ledger.money import format_eur
+    from ledger.buurtbudget.money import format_eur
     from rules.base import percentage
     from rules.checking import check_ledger
 

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from buurtbudget_admin import controle
 from buurtbudget_admin.errors import UserError
-from ledger.header import Header, ValidationError, _describe_validation_error
-from ledger.money import AmountError, parse_amount
-from ledger.fouten import InvoerFout
-from ledger.nieuw import LedgerExistsError, check_naam, create_ledger
+from ledger.buurtbudget.header import Header, ValidationError, _describe_validation_error
+from ledger.buurtbudget.money import AmountError, parse_amount
+from ledger.buurtbudget.fouten import InvoerFout
+from ledger.schrijver.nieuw import LedgerExistsError, check_naam, create_ledger
 from rules.checking import check_ledger
 
 console = Console(highlight=False, soft_wrap=True)

@@ -27,10 +27,10 @@ def _taal(text: str) -> str:
 
 
 def _output(path: Path, overschrijven: bool, wat: str, *ledgers: Path) -> Path:
-    """Where the file may go (`ledger.uitvoer.uitvoer_pad`: never in the books, an existing file only with
+    """Where the file may go (`ledger.schrijver.uitvoer.uitvoer_pad`: never in the books, an existing file only with
     --overschrijven)."""
-    from ledger.loading import resolve_ledger_path
-    from ledger.uitvoer import UitvoerFout, uitvoer_pad
+    from ledger.evaluatie.loading import resolve_ledger_path
+    from ledger.schrijver.uitvoer import UitvoerFout, uitvoer_pad
 
     try:
         return uitvoer_pad(path, ledgers=[resolve_ledger_path(p) for p in ledgers], overschrijven=overschrijven, wat=wat)

@@ -46,8 +46,8 @@ def ensure_first_users(workspace: Path) -> list[tuple[str, str, str]]:
 
 
 def _herstel_onderbroken(workspace: Path, slugs: list[str]) -> None:
-    """Writes a crash interrupted are finished or undone before the site serves the ledgers (`ledger.intentie`)."""
-    from ledger.intentie import IntentieFout, herstel_als_nodig
+    """Writes a crash interrupted are finished or undone before the site serves the ledgers (`ledger.schrijver.intentie`)."""
+    from ledger.schrijver.intentie import IntentieFout, herstel_als_nodig
 
     for slug in slugs:
         try:

@@ -14,7 +14,7 @@ import typer
 
 def _stand(ledger: Path, door: Optional[str]):
     from buurtbudget_admin.identiteit import persoon
-    from ledger.loading import resolve_ledger_path
+    from ledger.evaluatie.loading import resolve_ledger_path
 
     wie = persoon(ledger, door)  # before anything is read or written
     from buurtbudget_admin.uitnodigingen import werkruimte_van
@@ -37,8 +37,8 @@ def uitnodigen(
     """
     from buurtbudget_admin import uitnodigingen
     from buurtbudget_admin.errors import UserError
-    from ledger.loading import read_ledger
-    from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+    from ledger.evaluatie.loading import read_ledger
+    from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
     wie, pad, werkruimte = _stand(ledger, door)
     try:

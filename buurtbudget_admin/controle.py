@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 from buurtbudget_admin.errors import UserError
-from ledger.loading import LedgerReadError
-from ledger.toch import overschrijvingen
+from ledger.evaluatie.loading import LedgerReadError
+from ledger.schrijver.toch import overschrijvingen
 from rules.checking import Problem, check_ledger
 
 
@@ -79,7 +79,7 @@ def check(ledgers: list[Path], output_format: str = "tekst") -> int:
 
 def kader_meldingen(header) -> list[dict]:
     """The recorded changes of the kader, as notices for the auditor (no violation: the exit status stays)."""
-    from ledger.kaderwijziging import kaderwijzigingen
+    from ledger.schrijver.kaderwijziging import kaderwijzigingen
 
     return [{"bestand": str(w.meta.get("filename", "")), "regel": int(w.meta.get("lineno") or 0),
              "melding": f"kader gewijzigd door {w.door}: {w.wijziging} (reden: {w.reden})"}

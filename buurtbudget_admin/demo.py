@@ -23,7 +23,7 @@ and is kept out of that history (`.gitignore`).
 
 from __future__ import annotations
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 import datetime
 import math
@@ -39,11 +39,11 @@ from pathlib import Path
 
 from schwifty import IBAN
 
-from ledger import tekst
-from ledger.boekingen import plan_tekst
-from ledger.header import Header
-from ledger.money import format_eur
-from ledger.nieuw import DUTCH_ROOTS, ledger_text
+from ledger.buurtbudget import tekst
+from ledger.schrijver.boekingen import plan_tekst
+from ledger.buurtbudget.header import Header
+from ledger.buurtbudget.money import format_eur
+from ledger.schrijver.nieuw import DUTCH_ROOTS, ledger_text
 
 CENT = Decimal("0.01")
 YEAR = 2025
@@ -51,7 +51,7 @@ ROOTS = DUTCH_ROOTS
 BANK = f"{ROOTS.bank}:Betaalrekening"
 
 RULES_TOML = """\
-# Regels per stadsdeel voor de demo-werkruimte (opbouw: zie ledger/kader.py).
+# Regels per stadsdeel voor de demo-werkruimte (opbouw: zie ledger/buurtbudget/kader.py).
 # West vergoedt ook vervoer, bijvoorbeeld de bus voor een uitje met de kinderen.
 [stadsdeel.West]
 extra-categorieen = ["Vervoer"]

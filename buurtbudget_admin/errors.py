@@ -1,6 +1,6 @@
 """The one error type commands raise for what a user can fix."""
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 
 class UserError(Fout):

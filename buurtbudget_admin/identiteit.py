@@ -20,8 +20,8 @@ from pathlib import Path
 
 from buurtbudget_admin.errors import UserError
 from buurtbudget_admin.service.users import USERS_FILE, User, UsersFileError, load_users
-from ledger.loading import _check_readable, resolve_ledger_path
-from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+from ledger.evaluatie.loading import _check_readable, resolve_ledger_path
+from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
 ENV = "BUURTBUDGET_GEBRUIKER"
 

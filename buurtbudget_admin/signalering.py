@@ -19,9 +19,9 @@ def verzamel(paths: list[Path], geladen=None):
     `geladen`: a ledger its caller already loaded and checked (a statement's own), not loaded again.
     """
     from buurtbudget_admin.controle import _expand_workspaces
-    from ledger.kader import lees_regelbestand
-    from ledger.loading import LedgerReadError
-    from ledger.signalen import betalingen_van, gezien_van, kenmerken_van
+    from ledger.buurtbudget.kader import lees_regelbestand
+    from ledger.evaluatie.loading import LedgerReadError
+    from ledger.evaluatie.signalen import betalingen_van, gezien_van, kenmerken_van
     from rules.checking import check_ledger
 
     betalingen, kenmerken, drempels, markeringen = [], [], {}, []
@@ -47,7 +47,7 @@ def verzamel(paths: list[Path], geladen=None):
 def werkruimte_van(ledger: Path) -> list[Path]:
     """What a ledger's signals are computed over: its workspace (the folder above its own) when
     that holds other buurtbudgetten, else the ledger alone."""
-    from ledger.loading import resolve_ledger_path
+    from ledger.evaluatie.loading import resolve_ledger_path
 
     pad = resolve_ledger_path(ledger)
     boven = pad.resolve().parent.parent
@@ -60,7 +60,7 @@ def bereken(paden: list[Path], tot=None, geladen=None):
 
     `tot`: only the bookings and marks up to that date (a statement or overview `--tot`).
     """
-    from ledger.signalen import met_gezien, signalen_van
+    from ledger.evaluatie.signalen import met_gezien, signalen_van
 
     betalingen, kenmerken, drempels, markeringen = verzamel(paden, geladen)
     if tot is not None:
@@ -80,14 +80,14 @@ def van_ledger(ledger: Path, tot=None, geladen=None):
 
 
 def _slug(ledger: Path) -> str:
-    from ledger.loading import resolve_ledger_path
+    from ledger.evaluatie.loading import resolve_ledger_path
 
     return resolve_ledger_path(ledger).resolve().parent.name
 
 
 def drempels_uit(data, path, stadsdeel):
     """`[signalen]` of the rules file, then `[signalen.<stadsdeel>]` over it."""
-    from ledger.signalen import Drempels
+    from ledger.evaluatie.signalen import Drempels
 
     tabel = dict((data or {}).get("signalen", {}))
     per_stadsdeel = {k: tabel.pop(k) for k in list(tabel) if isinstance(tabel[k], dict)}

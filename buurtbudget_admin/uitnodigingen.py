@@ -18,7 +18,7 @@ from pathlib import Path
 import tomli_w
 
 from buurtbudget_admin.errors import UserError
-from ledger.bestanden import atomic_write_bytes
+from ledger.schrijver.bestanden import atomic_write_bytes
 
 MAP = ".buurtbudget"
 BESTAND = "uitnodigingen.toml"

@@ -105,7 +105,7 @@ def _changes(then: Counter, now: Counter) -> tuple[int, int, int]:
 def vergelijk(manifest: Mapping[str, Any], files: Mapping[str, list[bytes]], ledger: Path) -> Actueel:
     """The statement (its manifest and embedded files, as `reports.verify.open_statement` reads them) beside
     the books of `ledger` now. Raises NietTeVergelijken when the live books cannot be read."""
-    from ledger.loading import LedgerReadError
+    from ledger.evaluatie.loading import LedgerReadError
     from reports.context import StatementError, build_statement
     from reports.dossier import page_one
 
@@ -122,7 +122,7 @@ def vergelijk(manifest: Mapping[str, Any], files: Mapping[str, list[bytes]], led
     added, altered, removed = _changes(_bookings(embedded), _bookings({f.name: f.content for f in statement.sources.files}))
     stated = manifest.get("cijfers") or {}
     live = {f.key: f.text for f in page_one(statement)}
-    from ledger.header import FASE_NAMEN
+    from ledger.buurtbudget.header import FASE_NAMEN
 
     def shown(key: str, text: str) -> str:  # a phase by its name, as every page shows it
         return FASE_NAMEN.get(text, text) if key == "fase" else text

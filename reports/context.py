@@ -11,7 +11,7 @@ view's plan costs, support costs and other costs).
 
 from __future__ import annotations
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 import datetime
 import os
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import rules
-from ledger.toch import Overschrijving, overschrijvingen
-from ledger.kaderwijziging import KaderWijziging, kaderwijzigingen
-from ledger.signalen import Signaal
-from ledger.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
-from ledger.view import Buurtbudget, CostLine
+from ledger.schrijver.toch import Overschrijving, overschrijvingen
+from ledger.schrijver.kaderwijziging import KaderWijziging, kaderwijzigingen
+from ledger.evaluatie.signalen import Signaal
+from ledger.evaluatie.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
+from ledger.evaluatie.view import Buurtbudget, CostLine
 from reports.labels import labels_for
 from reports.receipts import Receipts, collect_receipts, combined_sha256
 from reports.sources import SourceFile, Sources, statement_sources
@@ -222,7 +222,7 @@ def statement_signals(path: Path, tot: datetime.date | None = None, geladen=None
 
     from buurtbudget_admin import signalering
     from buurtbudget_admin.errors import UserError
-    from ledger.loading import LedgerReadError
+    from ledger.evaluatie.loading import LedgerReadError
 
     try:
         gevonden, _ = signalering.van_ledger(path, tot, geladen)

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ledger.money import format_eur, format_percentage
+from ledger.buurtbudget.money import format_eur, format_percentage
 
 MANIFEST_NAME = "verantwoording.json"
 KIND = "buurtbudget-verantwoording"

@@ -18,7 +18,7 @@ auditor which key that was (compare it with the certificate the penvoerder gave)
 
 from __future__ import annotations
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 import datetime
 import hashlib

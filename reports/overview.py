@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ledger.loading import LedgerReadError
-from ledger.money import format_percentage
-from ledger.signalen import Signaal
+from ledger.evaluatie.loading import LedgerReadError
+from ledger.buurtbudget.money import format_percentage
+from ledger.evaluatie.signalen import Signaal
 from reports.context import StatementError, Violation, _relative_place, build_statement
 from reports.labels import labels_for
 from reports.sources import SourceFile

@@ -1,7 +1,7 @@
 """The receipts a statement embeds: every file a booking of its period points at.
 
 A receipt is `document:` metadata (on a transaction or a posting) or a Fava
-`document` entry, resolved the way BB-BON resolves it (`ledger.documents`).
+`document` entry, resolved the way BB-BON resolves it (`ledger.buurtbudget.documents`).
 Each file is embedded once, named by its path relative to the ledger's folder
 (`documents/2025-03-10-bouwmarkt.pdf`), so the annex can link a booking's
 receipt cell to it and `buurtbudget verifieer` can put it back where the
@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from beancount.core import data
 
-from ledger.documents import DocumentResolver, document_values
+from ledger.buurtbudget.documents import DocumentResolver, document_values
 from reports.sources import SourceFile
 
 

@@ -38,7 +38,7 @@ from babel.dates import format_date
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ledger.money import format_eur, format_percentage
+from ledger.buurtbudget.money import format_eur, format_percentage
 from reports.labels import BABEL_LOCALE, labels_for
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "rapporten"

@@ -53,7 +53,7 @@ def statement_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.P
                       options_map: Mapping[str, Any]) -> Sources:
     """The sources of a statement: the files beancount loaded, plus the stadsdeel's rules file when
     one applies (it decides verdicts, so the dossier carries it and `verifieer` can judge again)."""
-    from ledger.kader import regelbestand_pad
+    from ledger.buurtbudget.kader import regelbestand_pad
 
     rules_file = regelbestand_pad(options_map)
     extra = [rules_file] if rules_file is not None else []

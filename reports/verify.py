@@ -139,7 +139,7 @@ class Opened:
 
 def _signals_of(manifest: Mapping[str, Any]):
     """The signals the statement recorded: they look across its workspace, which it does not embed."""
-    from ledger.signalen import Signaal
+    from ledger.evaluatie.signalen import Signaal
 
     raw = manifest.get("signalen") or []
     if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
@@ -302,7 +302,7 @@ def _folder_name(manifest: Mapping[str, Any]) -> str:
 
 
 def _check_books(opened: Opened, present: Mapping[str, list[bytes]]) -> list[Check]:
-    from ledger.loading import LedgerReadError
+    from ledger.evaluatie.loading import LedgerReadError
     from reports.context import StatementError, build_statement
     from reports.render import render_statement
 

@@ -8,7 +8,7 @@ A rule module is its docstring (the ledger it judges), a `CODE`, a Dutch
 `evaluate` is the one evaluation of a load: it builds the view once (the kader
 from the rules file read once) and runs the rules on it. Inside beancount's
 loader the plugin evaluates and leaves the result in the options_map
-(`ledger.evaluatie.bewaar`); when our own tools load (`rules.checking`) they
+(`ledger.evaluatie.resultaat.bewaar`); when our own tools load (`rules.checking`) they
 ask the plugin to wait (`uitgesteld`) and evaluate once themselves, with the
 day and the `tot` they need.
 """
@@ -27,12 +27,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from beancount.core import data
 
-from ledger.accounts import Accounts
-from ledger.documents import DocumentResolver
-from ledger.evaluatie import Evaluatie, bewaar
-from ledger.kader import Kader, Regelbestand, lees_regelbestand
-from ledger.money import format_eur
-from ledger.view import Buurtbudget, view_of
+from ledger.buurtbudget.accounts import Accounts
+from ledger.buurtbudget.documents import DocumentResolver
+from ledger.evaluatie.resultaat import Evaluatie, bewaar
+from ledger.buurtbudget.kader import Kader, Regelbestand, lees_regelbestand
+from ledger.buurtbudget.money import format_eur
+from ledger.evaluatie.view import Buurtbudget, view_of
 
 # `code` is the rule's code (BB-PLAN, ...): readers take it from here, never from the message's text.
 RuleError = collections.namedtuple("RuleError", "source message entry sleutel maat code", defaults=(None, None, None))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.documents import document_values
+from ledger.buurtbudget.documents import document_values
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-BON"

@@ -23,8 +23,8 @@ widen); `Alcohol`, `Salaris`, `Boete`, `Gift`, `Rente` and `Prive` never, under
 
 from __future__ import annotations
 
-from ledger.accounts import Accounts
-from ledger.kader import Kader
+from ledger.buurtbudget.accounts import Accounts
+from ledger.buurtbudget.kader import Kader
 from rules.base import Context, RuleError, violation
 
 CODE = "BB-CATEGORIE"

@@ -14,9 +14,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.evaluatie import Evaluatie, bewaar
-from ledger.kader import lees_regelbestand, regels_config
-from ledger.loading import LoadedLedger, load_entries, resolve_ledger_path
+from ledger.evaluatie.resultaat import Evaluatie, bewaar
+from ledger.buurtbudget.kader import lees_regelbestand, regels_config
+from ledger.evaluatie.loading import LoadedLedger, load_entries, resolve_ledger_path
 
 import rules
 from rules.base import Verzoek, _Onleesbaar, evaluate, uitgesteld, unreadable_error

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.money import within_ceiling
+from ledger.buurtbudget.money import within_ceiling
 from rules.base import Context, RuleError, eur, percentage, violation
 
 CODE = "BB-ONDERSTEUNING"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from ledger.view import CURRENCY
+from ledger.evaluatie.view import CURRENCY
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-UURTARIEF"

@@ -27,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from operator import attrgetter
 
-from ledger.vaststelling import digest_klopt, kosten_tot, vaststellingen
+from ledger.evaluatie.vaststelling import digest_klopt, kosten_tot, vaststellingen
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VASTSTELLING"

@@ -25,9 +25,9 @@ paid while it waits (`!`), and from the threshold on only once approved.
 An approval sealed by `buurtbudget declaratie goedkeuren` (`goedkeuring-sha256:`)
 no longer counts once what it approved changed ("gewijzigd na goedkeuring"),
 and a link belongs to one claim or invoice: two under one link are an error.
-Whether a claim or invoice may be paid is one predicate (`ledger.vier_ogen.beoordeel`):
+Whether a claim or invoice may be paid is one predicate (`ledger.evaluatie.vier_ogen.beoordeel`):
 this rule reports its faults, and `betaal` pays only what it allows.
-Names are compared as people read them (`ledger.vier_ogen.naam_sleutel`):
+Names are compared as people read them (`ledger.evaluatie.vier_ogen.naam_sleutel`):
 "henk ", "Неnk" (Cyrillic) and "Hen\u00adk" are Henk.
 """
 
@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from beancount.core import data
 
-from ledger.view import Kosten, link_en_betalingen
-from ledger.vier_ogen import naam_sleutel, zelfde_persoon
+from ledger.evaluatie.view import Kosten, link_en_betalingen
+from ledger.evaluatie.vier_ogen import naam_sleutel, zelfde_persoon
 from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-VIER-OGEN"
@@ -70,7 +70,7 @@ def violations(ctx: Context) -> list[RuleError]:
                 violation(CODE, entry.meta,
                           f"betaling van {eur(paid)} is goedgekeurd door wie hem invoerde ({approver})", entry)
             )
-    # Claims and invoices: the one verdict of each (`ledger.vier_ogen.beoordeel`, made once per
+    # Claims and invoices: the one verdict of each (`ledger.evaluatie.vier_ogen.beoordeel`, made once per
     # evaluation as `view.oordelen`), which `betaal`, the importers and the pages read too.
     declaraties = ctx.accounts.declaraties
     for (account, entry, amount), oordeel in zip(kosten.liabilities, ctx.view.oordelen, strict=True):

@@ -170,14 +170,14 @@ class Result:
     @property
     def view(self):
         """The view of this load's one evaluation (the plugin's; built here only without a plugin)."""
-        from ledger.evaluatie import bewaarde
-        from ledger.view import build_view
+        from ledger.evaluatie.resultaat import bewaarde
+        from ledger.evaluatie.view import build_view
 
         evaluatie = bewaarde(self.options_map, self.entries)
         return evaluatie.view if evaluatie is not None else build_view(self.entries, self.options_map)
 
 
-# A receipt as `ledger.bonnen.controleer_bon` takes it: a small but complete PDF.
+# A receipt as `ledger.buurtbudget.bonnen.controleer_bon` takes it: a small but complete PDF.
 BON_PDF = (b"%PDF-1.4\n% bon\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 

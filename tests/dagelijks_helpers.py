@@ -118,7 +118,7 @@ def gebruiker(werkruimte: Path, naam: str, rol: str = "beheerder", login: str | 
     """
     global TEST_PASSWORD_HASH
     from buurtbudget_admin.service.users import add_user, load_users, users_path
-    from ledger.vier_ogen import naam_sleutel
+    from ledger.evaluatie.vier_ogen import naam_sleutel
     from werkzeug.security import generate_password_hash
 
     path = users_path(werkruimte)

@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from buurtbudget_admin.valideren import valideer
-from ledger.boekingen import Kosten, kosten_tekst, opens_tekst
-from ledger.schrijven import Wijziging, schrijf
+from ledger.schrijver.boekingen import Kosten, kosten_tekst, opens_tekst
+from ledger.schrijver.schrijven import Wijziging, schrijf
 
 
 def one(ledger: Path, name: str, i: int):

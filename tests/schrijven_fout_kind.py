@@ -2,7 +2,7 @@
 
     python -m tests.schrijven_fout_kind LEDGER BON      one write: a cost with its receipt, over two files
 
-With BUURTBUDGET_FOUTSTAP=N:soort step N fails (`ledger.bestanden.stap`). The
+With BUURTBUDGET_FOUTSTAP=N:soort step N fails (`ledger.schrijver.bestanden.stap`). The
 last line of stdout is JSON: the steps taken and the outcome.
 """
 
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from buurtbudget_admin.valideren import valideer
-from ledger import bestanden
-from ledger.schrijven import GitFout, SchrijfFout, Wijziging, WijzigingGeweigerd, schrijf
+from ledger.schrijver import bestanden
+from ledger.schrijver.schrijven import GitFout, SchrijfFout, Wijziging, WijzigingGeweigerd, schrijf
 
 OMSCHRIJVING = "Verf voor de speeltuin, met bon"
 OPEN = "2025-01-01 open Uitgaven:Plannen:Speeltuin:Materiaal EUR\n"

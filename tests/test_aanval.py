@@ -441,7 +441,7 @@ def test_uploads_take_receipts_only(site, untouched, filename, content):
                                       headers={"Content-Type": kind})
     if filename == "../../gebruikers.toml":  # secure_filename makes it a harmless name; its content is no receipt
         assert status == 422
-    else:  # not a receipt by its content: refused by the one receipt check (ledger.bonnen.controleer_bon)
+    else:  # not a receipt by its content: refused by the one receipt check (ledger.buurtbudget.bonnen.controleer_bon)
         assert status == 422, (filename, status, answer[:200])
 
 

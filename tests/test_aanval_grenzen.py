@@ -219,8 +219,8 @@ def test_a_chunked_body_is_cut_off_at_the_limit(site, untouched):
 
 def test_a_receipt_just_over_the_limit_is_read_and_refused_by_the_app(site, untouched):
     """Within the body limit for a login, the upload's own check still speaks (Dutch, 422): the one
-    receipt limit of the command line (`ledger.bonnen.max_bytes`, 20 MB), not a second one of the web."""
-    from ledger.bonnen import max_bytes
+    receipt limit of the command line (`ledger.buurtbudget.bonnen.max_bytes`, 20 MB), not a second one of the web."""
+    from ledger.buurtbudget.bonnen import max_bytes
     from tests.test_aanval import _multipart
 
     body, kind = _multipart({"folder": "documents", "account": "Uitgaven:Plannen:Speeltuin:Materiaal"},

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import RESIDENT_IBAN, bean_check, cli, digest, make_ledger, receipt
 
@@ -53,7 +53,7 @@ def test_after_the_settlement_only_what_follows_it_may_be_written(tmp_path: Path
           Passiva:Gemeente:Terugbetaling      -10000.00 EUR
     """
     from buurtbudget_admin.valideren import valideer
-    from ledger.schrijven import Toch, Wijziging, WijzigingGeweigerd, schrijf
+    from ledger.schrijver.schrijven import Toch, Wijziging, WijzigingGeweigerd, schrijf
 
     ledger = make_ledger(tmp_path / "b")
     assert cli("afsluiten", str(ledger), "--datum", "2026-01-31").returncode == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ledger.betalingen import valideer
+from ledger.betalingen.batches import valideer
 from tests.books import write_books
 from tests.dagelijks_helpers import gebruiker
 from tests.test_cli import assert_no_traceback, buurtbudget

@@ -22,7 +22,7 @@ from lxml import etree
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
 from ledger.importers.common import saldo_op
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import Line, camt053, folder_digest, mt940, receipt as make_receipt
 from tests.service_workspace import git_workspace, post_form, session_client
 
@@ -105,7 +105,7 @@ def test_a_batch_is_previewed_made_downloaded_and_withdrawn_and_refusals_change_
     response = post_form(anja, BASE + "betaalopdracht", {"datum": "2025-07-10"})
     text = response.get_data(as_text=True)
     assert response.status_code == 200, text[:500]
-    (batch,) = [b for b in __import__("ledger.betalingen", fromlist=["batches"]).batches(read_ledger(ledger).entries)]
+    (batch,) = [b for b in __import__("ledger.betalingen.batches", fromlist=["batches"]).batches(read_ledger(ledger).entries)]
     assert batch.links == (link,) and batch.meta["door"] == "Anja de Boer" and batch.meta["totaal"].number == Decimal("88.40")
     assert f'custom "betaalopdracht" "{batch.msgid}"' in ledger.read_text(encoding="utf-8")
     assert _git(workspace, "log", "-1", "--format=%an <%ae>|%s").strip() == (
@@ -155,7 +155,7 @@ def test_a_statement_is_previewed_then_confirmed_and_pays_the_batch(tmp_path: Pa
     ledger = folder / "main.beancount"
     link = approved_claim(tmp_path, anja, piet)
     assert post_form(anja, BASE + "betaalopdracht", {"datum": "2025-07-10"}).status_code == 200
-    from ledger.betalingen import batches
+    from ledger.betalingen.batches import batches
 
     (batch,) = batches(read_ledger(ledger).entries)
     good = statement_paying(ledger, link, Decimal("88.40"), datetime.date(2025, 7, 11))

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buurtbudget_admin.valideren import valideer
-from ledger import tekst
-from ledger.boekingen import maak_goedkeuring
-from ledger.schrijven import schrijf
+from ledger.buurtbudget import tekst
+from ledger.schrijver.boekingen import maak_goedkeuring
+from ledger.schrijver.schrijven import schrijf
 from tests.dagelijks_helpers import LEDGER
 
 CLAIM = """

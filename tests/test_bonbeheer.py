@@ -13,7 +13,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.books import BON_PDF
 from tests.dagelijks_helpers import LEDGER, RESIDENT_IBAN, cli, folder_digest, receipt
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
 from tests.service_workspace import git_workspace, post_form, session_client
 

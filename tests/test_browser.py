@@ -19,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from buurtbudget_admin.demo import write_demo_workspace
 from buurtbudget_admin.service.users import add_user, users_path
-from ledger.redact import IBAN_PATTERN
+from ledger.publiek.redact import IBAN_PATTERN
 from tests.service_workspace import browser_login
 
 pytestmark = pytest.mark.browser

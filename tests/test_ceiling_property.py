@@ -9,8 +9,8 @@ from beancount import loader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.money import ceiling_of, within_ceiling
-from ledger.view import build_view
+from ledger.buurtbudget.money import ceiling_of, within_ceiling
+from ledger.evaluatie.view import build_view
 
 cents = st.integers(min_value=0, max_value=10**11).map(lambda c: Decimal(c).scaleb(-2))
 fractions = st.integers(min_value=0, max_value=10_000).map(lambda b: Decimal(b).scaleb(-4))  # 0.0000..1.0000

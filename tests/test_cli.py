@@ -203,7 +203,7 @@ def test_init_writes_a_valid_dutch_ledger(tmp_path: Path):
     assert 'beschikking: "ZO-2025-017"' in text
     check = buurtbudget("check", ledger)
     assert check.returncode == 0, check.stdout
-    from ledger.loading import read_ledger
+    from ledger.evaluatie.loading import read_ledger
 
     view = read_ledger(ledger).view
     assert str(view.award) == "25000.00"

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from buurtbudget_admin.service.users import add_user, users_path
-from ledger.loading import load_entries
-from ledger.vaststelling import vaststellingen
+from ledger.evaluatie.loading import load_entries
+from ledger.evaluatie.vaststelling import vaststellingen
 from tests.service_workspace import Served, browser_login, git_workspace
 from tests.test_browser import browser, shot  # noqa: F401 - fixtures
 

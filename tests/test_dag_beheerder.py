@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
 from tests.test_betalen_web import BASE, SLUG, _git, statement_paying, workspace_with_users
 

@@ -15,7 +15,7 @@ import pytest
 from beancount.core import data
 from lxml import etree
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.books import books, root_options
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import LEDGER, RESIDENT_IBAN, bean_check, cli, folder_digest, make_ledger, receipt

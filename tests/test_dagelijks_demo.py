@@ -11,8 +11,8 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from ledger.betalingen import SCHEMA_PATH
-from ledger.loading import read_ledger
+from ledger.betalingen.batches import SCHEMA_PATH
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import Line, bean_check, camt053, cli, digest, receipt
 

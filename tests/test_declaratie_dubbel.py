@@ -3,7 +3,7 @@
 Each test's docstring is the ledger's tail as it stands (the standard Dutch
 ledger of `tests.dagelijks_helpers` before it); `documents/bollen.pdf` is the
 receipt of the claim already there. The claim is entered through the real
-writer (`ledger.schrijven.schrijf` with the builder `maak_declaratie`) or the
+writer (`ledger.schrijver.schrijven.schrijf` with the builder `maak_declaratie`) or the
 real command line.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from buurtbudget_admin.valideren import valideer
-from ledger.boekingen import DeclaratieInvoer, DubbeleDeclaratie, VeldFout, maak_declaratie
-from ledger.loading import read_ledger
-from ledger.schrijven import schrijf
-from ledger.signalen import betalingen_van, signalen_van, kenmerken_van
+from ledger.schrijver.boekingen import DeclaratieInvoer, DubbeleDeclaratie, VeldFout, maak_declaratie
+from ledger.evaluatie.loading import read_ledger
+from ledger.schrijver.schrijven import schrijf
+from ledger.evaluatie.signalen import betalingen_van, signalen_van, kenmerken_van
 from tests.books import BON_PDF
 from tests.dagelijks_helpers import LEDGER, RESIDENT_IBAN, cli, folder_digest, receipt
 

@@ -17,7 +17,7 @@ from schwifty import IBAN
 
 from buurtbudget_admin.cli import main
 from buurtbudget_admin.demo import BUDGETS, DemoExistsError, write_demo_workspace
-from ledger.accounts import Accounts
+from ledger.buurtbudget.accounts import Accounts
 from rules.checking import check_ledger
 
 CLEAN = ("k-buurt-2025", "geuzenveld-2025")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import cli, folder_digest, gebruiker, make_ledger, receipt
 from tests.test_dagelijks_boekingen import CLAIMS
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.accounts import Accounts
+from ledger.buurtbudget.accounts import Accounts
 from ledger.importers.common import Afschrift, Bankregel, boek_afschrift
 
 ROOTS = Accounts(assets="Activa", liabilities="Passiva", equity="Vermogen", income="Inkomsten", expenses="Uitgaven")

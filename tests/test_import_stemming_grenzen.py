@@ -10,8 +10,8 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-from ledger.loading import read_ledger
-from ledger.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag
+from ledger.evaluatie.loading import read_ledger
+from ledger.importers.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag
 from tests.dagelijks_helpers import IBAN, cli, folder_digest, gebruiker, make_ledger
 
 import pytest

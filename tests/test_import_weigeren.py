@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import IBAN, Line, bean_errors, camt053, cli, digest, make_ledger, mt940
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-from ledger.accounts import Accounts
+from ledger.buurtbudget.accounts import Accounts
 from ledger.importers import (
     AfschriftFout, Camt053Importer, CsvBankImporter, Mt940Importer, VreemdeRekening, importers_voor, kies_importer,
 )
 from ledger.importers.camt053 import parse_camt053
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import (
     FOREIGN_IBAN, IBAN, RESIDENT_IBAN, Line, bean_check, bean_errors, camt053, cli, digest, make_ledger, mt940, receipt,

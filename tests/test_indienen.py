@@ -22,9 +22,9 @@ from buurtbudget_admin import uitnodigingen
 from buurtbudget_admin.service.indienen import PER_UUR
 from buurtbudget_admin.service.wsgi import create_service
 from buurtbudget_admin.valideren import valideer
-from ledger.boekingen import maak_afwijzing, maak_goedkeuring
-from ledger.bonnen import BonFout, zonder_metadata
-from ledger.schrijven import schrijf
+from ledger.schrijver.boekingen import maak_afwijzing, maak_goedkeuring
+from ledger.buurtbudget.bonnen import BonFout, zonder_metadata
+from ledger.schrijver.schrijven import schrijf
 from tests.service_workspace import git_workspace
 
 SLUG = "testbuurt-2025"
@@ -232,7 +232,7 @@ def test_zonder_csrf_token_geweigerd(omgeving):
 
 
 def test_een_te_grote_bon_wordt_geweigerd(tmp_path, monkeypatch):
-    monkeypatch.setenv("BUURTBUDGET_BON_MAX_MB", "0,2")  # 205 kB: the one limit of ledger.bonnen
+    monkeypatch.setenv("BUURTBUDGET_BON_MAX_MB", "0,2")  # 205 kB: the one limit of ledger.buurtbudget.bonnen
     ws = git_workspace(tmp_path / "ws")
     _u, token = uitnodigingen.nodig_uit(ws, SLUG, ("Speeltuin",), NAAM, 14, "Henk")
     client = Client(create_service(ws, cache_dir=tmp_path / "cache", check_interval=0.0))

@@ -33,9 +33,9 @@ from werkzeug.test import Client
 
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
-from ledger.loading import read_ledger
-from ledger.schrijven import lees_stand
-from ledger.view import build_view
+from ledger.evaluatie.loading import read_ledger
+from ledger.schrijver.schrijven import lees_stand
+from ledger.evaluatie.view import build_view
 from reports.context import build_statement
 from rules.checking import check_ledger
 from tests.books import standard, write_books

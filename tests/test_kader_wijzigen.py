@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.schrijven import SchrijfFout, Wijziging, schrijf
+from ledger.schrijver.schrijven import SchrijfFout, Wijziging, schrijf
 from reports.context import build_statement
 from rules.checking import check_ledger
 from tests.dagelijks_helpers import cli, digest, make_ledger, receipt

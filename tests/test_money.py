@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.money import AmountError, format_eur, parse_amount
+from ledger.buurtbudget.money import AmountError, format_eur, parse_amount
 
 
 @pytest.mark.parametrize("text, expected", [

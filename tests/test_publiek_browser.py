@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.loading import read_ledger
-from ledger.money import format_eur
+from ledger.evaluatie.loading import read_ledger
+from ledger.buurtbudget.money import format_eur
 from tests.test_browser import ARTIFACTS, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser

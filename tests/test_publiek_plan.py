@@ -32,8 +32,8 @@ from werkzeug.test import Client
 from buurtbudget_admin.service.fava_layout import PUBLIC_HIDDEN_REPORTS
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
-from ledger.loading import read_ledger
-from ledger.money import format_eur
+from ledger.evaluatie.loading import read_ledger
+from ledger.buurtbudget.money import format_eur
 from tests.service_workspace import PRIVATE_NAMES, SECRETS, write_workspace
 
 SLUG = "testbuurt-2025"

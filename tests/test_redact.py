@@ -9,10 +9,10 @@ import pytest
 from beancount import loader
 
 from buurtbudget_admin.demo import write_demo_workspace
-from ledger.header import header_entries, parse_header
+from ledger.buurtbudget.header import header_entries, parse_header
 from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
-from ledger.redact import BEWONER, IBAN_PATTERN, redact_ledger
-from ledger.view import build_view
+from ledger.publiek.redact import BEWONER, IBAN_PATTERN, redact_ledger
+from ledger.evaluatie.view import build_view
 from rules.checking import check_ledger
 from tests.service_workspace import IBANS, PRIVATE_NAMES, RECEIPTS, SECRETS, write_workspace
 

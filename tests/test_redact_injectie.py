@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
-from ledger import tekst
-from ledger.redact import KopieFout, redact_ledger, redacted_entries
+from ledger.buurtbudget import tekst
+from ledger.publiek.redact import KopieFout, redact_ledger, redacted_entries
 from tests import vijandig
 
 OURS = {"title", "operating_currency"}

@@ -21,7 +21,7 @@ from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
 from buurtbudget_admin.cli import main
-from ledger.money import format_eur, format_percentage
+from ledger.buurtbudget.money import format_eur, format_percentage
 from reports.context import build_statement
 from reports.labels import EN, NL
 from reports.overview import build_overview

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.betalingen import batches, nieuwe_msgid, te_betalen, wachtend
-from ledger.retouren import betaalstatus, reden_tekst
-from ledger.view import build_view
+from ledger.betalingen.batches import batches, nieuwe_msgid, te_betalen, wachtend
+from ledger.betalingen.retouren import betaalstatus, reden_tekst
+from ledger.evaluatie.view import build_view
 from tests.books import Result, books
 
 def _view(result: Result):

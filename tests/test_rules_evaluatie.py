@@ -1,7 +1,7 @@
 """One evaluation per load: the view is built once, for `check`, `report` and a page of Fava.
 
 Every build of the view is announced as the audit event `buurtbudget.view`
-(`ledger.view.view_of`); the tests count those events around one real load.
+(`ledger.evaluatie.view.view_of`); the tests count those events around one real load.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from beancount import loader
 
-from ledger.evaluatie import SLOT, bewaarde
-from ledger.loading import read_ledger
+from ledger.evaluatie.resultaat import SLOT, bewaarde
+from ledger.evaluatie.loading import read_ledger
 from rules.checking import check_ledger
 from tests.books import standard, write_books
 

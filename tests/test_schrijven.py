@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from buurtbudget_admin.valideren import valideer
-from ledger.boekingen import Kosten, kosten_tekst
-from ledger.loading import read_ledger
-from ledger.schrijven import (
+from ledger.schrijver.boekingen import Kosten, kosten_tekst
+from ledger.evaluatie.loading import read_ledger
+from ledger.schrijver.schrijven import (
     SchrijfFout, Toch, Wijziging, WijzigingGeweigerd, schrijf,
 )
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
@@ -408,7 +408,7 @@ def test_uncommitted_hand_edits_in_the_ledger_get_a_commit_of_their_own(tmp_path
 
 
 def test_a_failing_commit_puts_the_old_bytes_back(tmp_path: Path) -> None:
-    from ledger.vastleggen import GitFout
+    from ledger.schrijver.vastleggen import GitFout
 
     ledger = _git_workspace(tmp_path)
     (tmp_path / ".gitignore").write_text("*.jpg\n", encoding="utf-8")  # git refuses to add an ignored file
@@ -436,7 +436,7 @@ def test_the_writer_imports_nothing_above_ledger_at_run_time(tmp_path: Path) -> 
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from ledger.schrijven import Wijziging, lees_stand, schrijf\n"
+        "from ledger.schrijver.schrijven import Wijziging, lees_stand, schrijf\n"
         f"p = Path({str(ledger)!r})\n"
         "schrijf(p, lambda s: Wijziging('open', '2025-01-01 open Activa:Kas EUR\\n'), door='Henk', git=False)\n"
         "lees_stand(p).view\n"

@@ -3,7 +3,7 @@
 A write of a cost with its receipt changes two source files (the main ledger
 and an included one), copies a receipt in and commits. The child process
 (`tests/schrijven_fout_kind.py`) is made to fail at step N of that write
-(`BUURTBUDGET_FOUTSTAP`, see `ledger.bestanden.stap`): killed (`kill -9`,
+(`BUURTBUDGET_FOUTSTAP`, see `ledger.schrijver.bestanden.stap`): killed (`kill -9`,
 as a power loss between two steps), killed halfway through a git call,
 a full disk from step N on, a read-only disk from step N on. Then the next
 command reads the ledger. Afterwards the workspace is byte for byte either as
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.intentie import IntentieFout, controleer_ruimte, intentie_pad
-from ledger.schrijven import SchrijfFout, lees_stand
+from ledger.schrijver.intentie import IntentieFout, controleer_ruimte, intentie_pad
+from ledger.schrijver.schrijven import SchrijfFout, lees_stand
 from tests.dagelijks_helpers import gebruiker, make_ledger
 from tests.schrijven_fout_kind import OMSCHRIJVING
 

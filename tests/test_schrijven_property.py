@@ -5,7 +5,7 @@ plan declarations, written through `schrijf`, with hand edits between them
 (`pad` + `balance`, `open`, `close`, an edit in the middle, a booking in the
 included file, a changed `regels.toml`, a receipt deleted or put back). Consecutive
 writes in this process reuse the previous write's load as their "before"
-(`ledger.vorige_stand`); the test runs with that record and without it, so the
+(`ledger.schrijver.vorige_stand`); the test runs with that record and without it, so the
 record is held to the same reference. For every attempted write the
 reference is computed independently: the workspace is copied, the change is
 applied to the copy's files, and beancount's own `loader.load_file` (what
@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 import rules
 from buurtbudget_admin.valideren import valideer
-from ledger import vorige_stand
-from ledger.schrijven import Wijziging, WijzigingGeweigerd, schrijf
+from ledger.schrijver import vorige_stand
+from ledger.schrijver.schrijven import Wijziging, WijzigingGeweigerd, schrijf
 from tests.books import root_options
 from tests.dagelijks_helpers import LEDGER
 
@@ -274,7 +274,7 @@ def _reference(ws: Werkruimte, change: dict[Path, str]) -> bool:
 @given(steps, st.booleans(), st.booleans())
 def test_writer_verdict_equals_bean_check(ops: list[tuple], plugin: bool, record: bool) -> None:
     """`plugin`: the ledger has `plugin "rules"`; without it the rules come from the caller's validator.
-    `record`: consecutive writes may take their "before" from the previous write (`ledger.vorige_stand`)."""
+    `record`: consecutive writes may take their "before" from the previous write (`ledger.schrijver.vorige_stand`)."""
     vorige_stand.vergeet()
     vorige_stand.AAN = record
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from buurtbudget_admin.valideren import valideer
-from ledger.schrijven import Wijziging, WijzigingGeweigerd, schrijf
+from ledger.schrijver.schrijven import Wijziging, WijzigingGeweigerd, schrijf
 from tests.books import BON_PDF
 from tests.dagelijks_helpers import gebruiker, bean_check, cli, make_ledger
 

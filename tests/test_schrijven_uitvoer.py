@@ -13,8 +13,8 @@ import fava.application  # noqa: F401 - fava's modules must be imported in its o
 import pytest
 
 from buurtbudget_admin.service.webwrite import receipt_kind
-from ledger.bonnen import MIN_BYTES, BonFout, controleer_bon, lees_bon
-from ledger.uitvoer import UitvoerFout, uitvoer_pad
+from ledger.buurtbudget.bonnen import MIN_BYTES, BonFout, controleer_bon, lees_bon
+from ledger.schrijver.uitvoer import UitvoerFout, uitvoer_pad
 from tests.books import BON_PDF
 from tests.dagelijks_helpers import gebruiker, cli, make_ledger
 from tests.test_betaal_eenmaal import _approved_claim

@@ -236,7 +236,7 @@ def test_the_public_view_never_shows_a_signal(ws: Path):
     from fava.application import create_app
 
     from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
-    from ledger.redact import redact_ledger
+    from ledger.publiek.redact import redact_ledger
     from rules.checking import check_ledger
 
     a = ws / "buurt-a" / "main.beancount"

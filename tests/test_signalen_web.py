@@ -17,7 +17,7 @@ from beancount.core import data
 from buurtbudget_admin import signalering
 from buurtbudget_admin.demo import DemoGebruiker, write_demo_workspace
 from buurtbudget_admin.service.wsgi import create_service
-from ledger.loading import load_entries
+from ledger.evaluatie.loading import load_entries
 from tests.dagelijks_helpers import folder_digest
 from tests.service_workspace import post_form, session_client
 
@@ -77,7 +77,7 @@ def test_signalen_van_gives_one_claims_signals_from_one_computation_per_load(dem
         assert all("decl-2025-111" in s.links for s in eigen) and set(eigen) <= set(alle)
         assert extension.signalen_van("decl-2099-999") == ()
         # The macro escapes what a signal quotes from the books (a payee's name is anyone's text).
-        from ledger.signalen import Signaal
+        from ledger.evaluatie.signalen import Signaal
 
         vijandig = Signaal("SIG-DUBBEL", "midden", 'Piet <img src=x onerror=alert(1)> "&" betaald', ("a:1",),
                            ("decl-<b>",), (SLUG,), "dubbel-12345678")

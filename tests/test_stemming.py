@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.loading import read_ledger
-from ledger.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag, plan_component
+from ledger.evaluatie.loading import read_ledger
+from ledger.importers.stemming import Kandidaat, UitslagFout, kies_plannen, lees_uitslag, plan_component
 from tests.dagelijks_helpers import geen_ongeldige_ledgers  # noqa: F401 - a fixture
 from tests.dagelijks_helpers import bean_check, cli, digest, make_ledger
 

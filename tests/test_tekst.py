@@ -1,4 +1,4 @@
-"""Ledger text is written one way (ledger/tekst.py), and beancount reads back what was written."""
+"""Ledger text is written one way (ledger/buurtbudget/tekst.py), and beancount reads back what was written."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from beancount.parser import parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import tekst
+from ledger.buurtbudget import tekst
 
 D = datetime.date(2025, 3, 10)
 TRICKY = ['a"b', "a\\b", "a\\", "\\\"", "regel\u2028twee", "para\u2029graaf", "nel\u0085x", "form\ffeed",

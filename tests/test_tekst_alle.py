@@ -1,6 +1,6 @@
 """Every directive kind, every string field hostile: the serializer writes one directive, read back the same.
 
-`ledger.tekst` writes what buurtbudget adds to a ledger (amounts in cents) and,
+`ledger.buurtbudget.tekst` writes what buurtbudget adds to a ledger (amounts in cents) and,
 with `exact=True`, the public copy of what a ledger holds (any precision, costs
 and prices). Whatever the text in a payee, narration, comment, event,
 query, custom value, cost label or metadata value, the written text parses to
@@ -22,7 +22,7 @@ from beancount.parser import parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import tekst
+from ledger.buurtbudget import tekst
 from tests import vijandig
 
 D = datetime.date(2025, 3, 10)

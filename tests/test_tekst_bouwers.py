@@ -15,13 +15,13 @@ from beancount.parser import parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import tekst
-from ledger.betalingen import (
+from ledger.buurtbudget import tekst
+from ledger.betalingen.batches import (
     BATCH, INTREKKING, NieuweBatch, Overboeking, batch_entry, batch_tekst, batches, intrekking_tekst, intrekkingen,
 )
-from ledger.redact import redact_ledger
-from ledger.toch import Toch, markeer
-from ledger.vaststelling import vaststelling_entry, vaststelling_tekst, vaststellingen
+from ledger.publiek.redact import redact_ledger
+from ledger.schrijver.toch import Toch, markeer
+from ledger.evaluatie.vaststelling import vaststelling_entry, vaststelling_tekst, vaststellingen
 
 D = datetime.date(2025, 5, 8)
 # Quote, backslash, a trailing backslash, tab, line breaks beancount counts (\n, \r) and ones it does not

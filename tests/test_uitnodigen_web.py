@@ -167,7 +167,7 @@ def test_de_pijplijn_zelf_weigert_wie_geen_beheerder_is(tmp_path: Path):
     from types import SimpleNamespace
 
     from buurtbudget_admin.fava_ext import formulieren as f
-    from ledger.loading import read_ledger
+    from ledger.evaluatie.loading import read_ledger
 
     workspace = git_workspace(tmp_path / "ws")
     ledger = workspace / "testbuurt-2025" / "main.beancount"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from ledger.loading import load_entries
-from ledger.vaststelling import terug_te_betalen, vaststelling_tekst, vaststellingen
+from ledger.evaluatie.loading import load_entries
+from ledger.evaluatie.vaststelling import terug_te_betalen, vaststelling_tekst, vaststellingen
 from reports.context import build_statement
 from reports.render import render_statement
 from tests.books import books
-from ledger.loading import read_ledger
+from ledger.evaluatie.loading import read_ledger
 from tests.dagelijks_helpers import bean_check, cli, digest, folder_digest, gebruiker, make_ledger, receipt
 
 # --------------------------------------------------------------------------- the rule
@@ -433,7 +433,7 @@ def test_the_writer_never_changes_or_removes_a_recorded_decision(tmp_path: Path)
     import pytest
 
     from buurtbudget_admin.valideren import valideer
-    from ledger.schrijven import Toch, Wijziging, WijzigingGeweigerd, schrijf
+    from ledger.schrijver.schrijven import Toch, Wijziging, WijzigingGeweigerd, schrijf
 
     ledger = _booked_ledger(tmp_path)
     r = cli("vaststellen", str(ledger), "--bedrag", "9500", "--datum", "2026-03-02", "--door", "Jan de Wit")

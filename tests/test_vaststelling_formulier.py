@@ -12,8 +12,8 @@ import pytest
 
 from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
-from ledger.loading import load_entries
-from ledger.vaststelling import vaststellingen
+from ledger.evaluatie.loading import load_entries
+from ledger.evaluatie.vaststelling import vaststellingen
 from tests.dagelijks_helpers import digest
 from tests.service_workspace import post_form, session_client, write_workspace
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ledger.vier_ogen import mag_goedkeuren, naam_sleutel, zelfde_persoon
+from ledger.evaluatie.vier_ogen import mag_goedkeuren, naam_sleutel, zelfde_persoon
 
 
 @pytest.mark.parametrize("a, b", [

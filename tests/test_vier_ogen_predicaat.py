@@ -1,4 +1,4 @@
-"""May this be paid: one predicate (`ledger.vier_ogen.beoordeel`), read by every reader alike.
+"""May this be paid: one predicate (`ledger.evaluatie.vier_ogen.beoordeel`), read by every reader alike.
 
     2025-05-02 * "Fatima el Amrani" "Declaratie: bloembollen" ^decl-2025-001
       declarant: "Fatima el Amrani"
@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ledger.loading import read_ledger
-from ledger.vier_ogen import ZEGEL, naam_sleutel, zegel_inhoud, zelfde_persoon
+from ledger.evaluatie.loading import read_ledger
+from ledger.evaluatie.vier_ogen import ZEGEL, naam_sleutel, zegel_inhoud, zelfde_persoon
 from rules.checking import check_ledger
 from tests.dagelijks_helpers import IBAN, LEDGER, RESIDENT_IBAN, Line, camt053, cli, digest, receipt
 
@@ -392,7 +392,7 @@ def test_different_people_stay_different(a, b):
 
 
 def test_the_ascii_shortcut_is_the_package_table():
-    from ledger.vier_ogen import _ASCII_TABEL, _skelet_tabel
+    from ledger.evaluatie.vier_ogen import _ASCII_TABEL, _skelet_tabel
 
     assert _ASCII_TABEL == {c: v for c, v in _skelet_tabel().items() if c < 128 and chr(c) == chr(c).casefold()}
 
@@ -458,7 +458,7 @@ def test_an_approval_that_does_not_count_is_replaced_by_a_second_persons(tmp_pat
 
 
 def test_the_seal_stays_out_of_the_public_copy(tmp_path: Path) -> None:
-    from ledger.redact import redact_ledger
+    from ledger.publiek.redact import redact_ledger
 
     ledger = _approved(tmp_path)
     loaded = read_ledger(ledger)

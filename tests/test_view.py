@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.kader import Regelbestand
-from ledger.view import build_view, view_of
+from ledger.buurtbudget.kader import Regelbestand
+from ledger.evaluatie.view import build_view, view_of
 from tests.books import books, load_books
 
 D = Decimal
@@ -208,7 +208,7 @@ def test_a_claim_approved_by_its_declarant_is_not_approved(result):
       Liabilities:Declaraties
     """
     claims = {p.link: p for p in result.view.payables}
-    # One predicate (ledger.vier_ogen.beoordeel): the same person, whatever the spelling, is no
+    # One predicate (ledger.evaluatie.vier_ogen.beoordeel): the same person, whatever the spelling, is no
     # second pair of eyes, so the claim is not approved, its state says so and it says why.
     mine = claims["decl-2025-004"]
     assert not mine.approved and mine.status == "ingediend"

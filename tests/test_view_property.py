@@ -1,6 +1,6 @@
 """The fast path is the reference: a differential property test of the view and the rules.
 
-`ledger.view.kosten_van` folds every posting in one hand-optimised pass into the
+`ledger.evaluatie.view.kosten_van` folds every posting in one hand-optimised pass into the
 columns of `Kosten`, and the rules BB-BON, BB-CATEGORIE, BB-VIER-OGEN, BB-PLAN,
 BB-UURTARIEF and BB-PERIODE read those columns. Here hypothesis writes small
 random ledgers as text (English or Dutch roots, `tests.books`), beancount loads
@@ -44,9 +44,9 @@ from beancount.core import data, realization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.accounts import Accounts
-from ledger.money import format_eur as eur
-from ledger.view import kosten_van
+from ledger.buurtbudget.accounts import Accounts
+from ledger.buurtbudget.money import format_eur as eur
+from ledger.evaluatie.view import kosten_van
 from tests.books import books, header, in_roots, root_options, write_books
 
 os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
@@ -586,7 +586,7 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
         entries, errors, options_map = loader.load_file(str(path))
         own = [e for e in errors if not e.message.startswith("BB-")]
         assert not own, ("the generated ledger is not valid beancount", [e.message for e in own], text)
-        from ledger.evaluatie import bewaarde
+        from ledger.evaluatie.resultaat import bewaarde
 
         view = bewaarde(options_map, entries).view
         A = Accounts.from_options(options_map)

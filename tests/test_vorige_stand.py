@@ -1,4 +1,4 @@
-"""The previous write's load as the next write's "before" (`ledger.vorige_stand`): kept only while
+"""The previous write's load as the next write's "before" (`ledger.schrijver.vorige_stand`): kept only while
 nothing it was read from has changed. That the verdict stays the reference's is the differential
 property test in tests/test_schrijven_property.py (run with and without the record)."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from buurtbudget_admin.valideren import valideer
-from ledger import vorige_stand
-from ledger.schrijven import Wijziging, schrijf
+from ledger.schrijver import vorige_stand
+from ledger.schrijver.schrijven import Wijziging, schrijf
 from tests.test_schrijven_property import Werkruimte, _cost
 
 

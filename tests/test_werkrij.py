@@ -141,7 +141,7 @@ def test_two_beheerders_see_different_claims_for_a_claim_one_of_them_entered(die
 
 
 def test_the_four_eyes_predicate_takes_one_person_under_two_names():
-    from ledger.vier_ogen import mag_goedkeuren
+    from ledger.evaluatie.vier_ogen import mag_goedkeuren
 
     assert not mag_goedkeuren(("Henk Bakker", "henk"), ingevoerd_door="henk")
     assert not mag_goedkeuren(("Henk Bakker", "henk"), ingevoerd_door="Anja", declarant="HENK BAKKER")

@@ -5,7 +5,7 @@ Declared in a ledger with
     2025-01-01 custom "fava-extension" "buurtbudget_admin.fava_ext"
 
 (the service adds it to every ledger it serves). It reads the ledger's one
-evaluation (`ledger.evaluatie`): the one the rules plugin made inside Fava's
+evaluation (`ledger.evaluatie.resultaat`): the one the rules plugin made inside Fava's
 load, or, for a ledger without `plugin "rules"`, one it makes itself once per
 load; never per request, never a second view.
 
@@ -27,10 +27,10 @@ from fava.beans.funcs import hash_entry
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import current_app, request
 
-from ledger.header import FASE_NAMEN
-from ledger.money import format_eur, format_percentage
-from ledger.evaluatie import Evaluatie, bewaarde
-from ledger.view import Buurtbudget as BuurtbudgetView
+from ledger.buurtbudget.header import FASE_NAMEN
+from ledger.buurtbudget.money import format_eur, format_percentage
+from ledger.evaluatie.resultaat import Evaluatie, bewaarde
+from ledger.evaluatie.view import Buurtbudget as BuurtbudgetView
 
 FASE_LABELS = FASE_NAMEN
 SCALE = Decimal("1.25")  # the gauge runs to 125% of the ceiling
@@ -153,7 +153,7 @@ class Buurtbudget(FavaExtensionBase):
             self._own = found is None
             if found is None:
                 import rules
-                from ledger.kader import regels_config, regels_van
+                from ledger.buurtbudget.kader import regels_config, regels_van
                 from rules.base import evaluate
 
                 options = self.ledger.options
@@ -164,7 +164,7 @@ class Buurtbudget(FavaExtensionBase):
 
     def overschrijvingen(self) -> tuple[Any, ...]:
         """Bookings written anyway (`--toch`), with their reasons: the list `check` and the statement show."""
-        from ledger.toch import overschrijvingen
+        from ledger.schrijver.toch import overschrijvingen
 
         return overschrijvingen(self.ledger.all_entries)
 
@@ -582,8 +582,8 @@ class Buurtbudget(FavaExtensionBase):
     def _bereken_signalen(self, slug: str, anderen: list[Any]) -> tuple[Any, ...]:
         from buurtbudget_admin.errors import UserError
         from buurtbudget_admin.signalering import drempels_uit
-        from ledger.kader import regels_van
-        from ledger.signalen import betalingen_van, gezien_van, kenmerken_van, met_gezien, signalen_van
+        from ledger.buurtbudget.kader import regels_van
+        from ledger.evaluatie.signalen import betalingen_van, gezien_van, kenmerken_van, met_gezien, signalen_van
 
         ledgers = [(slug, self.evaluatie.view, self.ledger.all_entries, self.ledger.options)]
         ledgers += [(snap.slug, snap.view, snap.entries, snap.options) for snap in anderen]
@@ -609,7 +609,7 @@ class Buurtbudget(FavaExtensionBase):
     def gezien_bezwaar(self, signaal: Any) -> str | None:
         """Why the logged-in user may not mark this signal gezien (Dutch), or None when they may."""
         from buurtbudget_admin.fava_ext.formulieren import may_book
-        from ledger.signalen import gezien_bezwaar
+        from ledger.evaluatie.signalen import gezien_bezwaar
 
         if not may_book(self.mode, self.user):
             return "alleen een ingelogde beheerder van dit buurtbudget markeert een signaal als gezien"
@@ -629,10 +629,10 @@ class Buurtbudget(FavaExtensionBase):
         from buurtbudget_admin.fava_ext.formulieren import may_book, melding
         from buurtbudget_admin.fava_ext.vaststelling import Uitkomst
         from buurtbudget_admin.valideren import valideer
-        from ledger.fouten import Fout
-        from ledger.schrijven import schrijf
-        from ledger.signalen import gezien_wijziging
-        from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+        from ledger.buurtbudget.fouten import Fout
+        from ledger.schrijver.schrijven import schrijf
+        from ledger.evaluatie.signalen import gezien_wijziging
+        from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
         if not may_book(self.mode, self.user):
             return Uitkomst(403, "Geen toegang", "Alleen een ingelogde beheerder markeert een signaal als gezien.")

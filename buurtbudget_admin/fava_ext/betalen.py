@@ -1,9 +1,9 @@
 """Paying and the bank in /beheer/<slug>/: payment batches, bank statements, settling, the export.
 
 The same functions as the command line (`buurtbudget betaal`, `import`, `afsluiten`, `export`):
-a batch is `ledger.betalingen.maak_batch` / `maak_intrekking`, a statement is
-`ledger.importers.voorvertoning_import`, settling is `ledger.afsluiten.maak_afsluiting`;
-every write goes through `ledger.schrijven.schrijf` as the person behind the login
+a batch is `ledger.betalingen.batches.maak_batch` / `maak_intrekking`, a statement is
+`ledger.importers.voorvertoning_import`, settling is `ledger.betalingen.afsluiten.maak_afsluiting`;
+every write goes through `ledger.schrijver.schrijven.schrijf` as the person behind the login
 (gebruikers.toml), who is also the git author. Only a logged-in beheerder may
 (`formulieren.may_book`). A refusal is a Dutch page and leaves the ledger byte-identical.
 
@@ -92,9 +92,9 @@ def overzicht(view: Any, entries: Any, signalen_van: Callable[[str], tuple]) -> 
     `signalen_van(link)`: the extension's signals of one item (computed once per load, across the
     workspace), the same the approval form shows.
     """
-    from ledger.betalingen import voorvertoning
-    from ledger.money import format_eur
-    from ledger.retouren import reden_tekst
+    from ledger.betalingen.batches import voorvertoning
+    from ledger.buurtbudget.money import format_eur
+    from ledger.betalingen.retouren import reden_tekst
 
     voor = voorvertoning(view, entries)
     per_link = {o.link: signalen_van(o.link) for o in voor.overboekingen}
@@ -124,8 +124,8 @@ def _schrijf(ledger_path: str, user: Any, build: Callable, mislukt: str) -> tupl
     """One write through the one writer as `user`; (result, None), or (None, the refusal's page)."""
     from buurtbudget_admin.fava_ext.formulieren import melding
     from buurtbudget_admin.valideren import valideer
-    from ledger.fouten import Fout
-    from ledger.schrijven import schrijf
+    from ledger.buurtbudget.fouten import Fout
+    from ledger.schrijver.schrijven import schrijf
 
     try:
         return schrijf(ledger_path, build, door=user.persoon, valideer=valideer, email=user.email), None
@@ -150,9 +150,9 @@ def _datum(form: Mapping[str, str], veld: str, default: datetime.date | None) ->
 
 def maak_opdracht(ledger_path: str, mode: str, user: Any, form: Mapping[str, str], base: str) -> Pagina:
     """Record a batch of every payable item (as `buurtbudget betaal`); the page links to its pain.001 file."""
-    from ledger.betalingen import BetaalFout, bestandsnaam, maak_batch
-    from ledger.boekingen import InvoerFout
-    from ledger.money import format_eur
+    from ledger.betalingen.batches import BetaalFout, bestandsnaam, maak_batch
+    from ledger.schrijver.boekingen import InvoerFout
+    from ledger.buurtbudget.money import format_eur
 
     if not may_book(mode, user):
         return _geen_toegang("maakt een betaalopdracht")
@@ -189,8 +189,8 @@ def maak_opdracht(ledger_path: str, mode: str, user: Any, form: Mapping[str, str
 
 def betaalbestand(ledger_path: str, mode: str, user: Any, msgid: str) -> Download:
     """The pain.001 file of a batch still out at the bank, made again from the ledger (same MsgId)."""
-    from ledger.betalingen import BetaalFout, bestandsnaam, opnieuw_bestand
-    from ledger.schrijven import lees_stand
+    from ledger.betalingen.batches import BetaalFout, bestandsnaam, opnieuw_bestand
+    from ledger.schrijver.schrijven import lees_stand
     from buurtbudget_admin.valideren import valideer
 
     if not may_book(mode, user):
@@ -205,8 +205,8 @@ def betaalbestand(ledger_path: str, mode: str, user: Any, msgid: str) -> Downloa
 
 def trek_in(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Pagina:
     """Withdraw a batch the bank has not carried out (as `buurtbudget betaal --intrekken`)."""
-    from ledger.betalingen import BetaalFout, maak_intrekking
-    from ledger.boekingen import InvoerFout
+    from ledger.betalingen.batches import BetaalFout, maak_intrekking
+    from ledger.schrijver.boekingen import InvoerFout
 
     if not may_book(mode, user):
         return _geen_toegang("trekt een betaalopdracht in")
@@ -288,9 +288,9 @@ def afschrift_voorvertoning(ledger_path: str, mode: str, user: Any, naam: str, i
                             csrf: str) -> Pagina:
     """Read an uploaded statement against the ledger and show what its import would write; nothing is written."""
     from buurtbudget_admin.valideren import valideer
-    from ledger.boekingen import InvoerFout
+    from ledger.schrijver.boekingen import InvoerFout
     from ledger.importers import voorvertoning_import
-    from ledger.schrijven import lees_stand
+    from ledger.schrijver.schrijven import lees_stand
 
     if not may_book(mode, user):
         return _geen_toegang("leest een bankafschrift in")
@@ -339,7 +339,7 @@ def afschrift_voorvertoning(ledger_path: str, mode: str, user: Any, naam: str, i
 
 
 def _import_overzicht(voor: Any) -> str:
-    from ledger.money import format_eur
+    from ledger.buurtbudget.money import format_eur
 
     def regel(e) -> str:
         # The amount as the bank shows it: the line's posting on the bank account (negative: money out).
@@ -413,7 +413,7 @@ def _zonder_map(tekst: str, folder: Path) -> str:
 
 def sluit_af(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> Pagina:
     """Settle the grant (as `buurtbudget afsluiten`), after an explicit confirmation."""
-    from ledger.afsluiten import maak_afsluiting
+    from ledger.betalingen.afsluiten import maak_afsluiting
 
     if not may_book(mode, user):
         return _geen_toegang("sluit een buurtbudget af")

@@ -1,10 +1,10 @@
 """A beheerder attaches, replaces or removes the receipt of an existing booking in /beheer/.
 
 The builders of `buurtbudget bon koppelen|vervangen|verwijderen`
-(`ledger.bonbeheer`), judged by the same policy (`buurtbudget_admin.bonbeleid`:
+(`ledger.schrijver.bonbeheer`), judged by the same policy (`buurtbudget_admin.bonbeleid`:
 nothing approved or paid; the writer: no settled or decided period), written as
 the person behind the login. The receipt is a new upload (judged by
-`ledger.bonnen.controleer_bon`) or one already in documents/ (to move a receipt
+`ledger.buurtbudget.bonnen.controleer_bon`) or one already in documents/ (to move a receipt
 put on the wrong booking). A refusal is a Dutch page; the ledger stays
 byte-identical.
 """
@@ -39,9 +39,9 @@ class BonKeuzes:
 
 
 def keuzes(ledger_path: str, entries: Any, options_map: Mapping[str, Any]) -> BonKeuzes:
-    from ledger.accounts import Accounts
-    from ledger.bonbeheer import boekingen_met_bon
-    from ledger.money import format_eur
+    from ledger.buurtbudget.accounts import Accounts
+    from ledger.schrijver.bonbeheer import boekingen_met_bon
+    from ledger.buurtbudget.money import format_eur
 
     map_ = Path(ledger_path).parent
     uitgaven = Accounts.from_options(options_map).expenses
@@ -67,12 +67,12 @@ def beheer_bon(ledger_path: str, mode: str, user: Any, form: Mapping[str, str],
     """Attach, replace or remove a receipt as the form says; never raises for what a user can get wrong."""
     from buurtbudget_admin.bonbeleid import bewaakt
     from buurtbudget_admin.valideren import valideer
-    from ledger.bonbeheer import maak_bon_koppeling, maak_bon_verwijdering, maak_bon_vervanging
-    from ledger.bonnen import BonFout, controleer_bon
-    from ledger.fouten import InvoerFout
-    from ledger.schrijven import SchrijfFout, Toch, WijzigingGeweigerd, schrijf
-    from ledger.vastleggen import GitFout
-    from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+    from ledger.schrijver.bonbeheer import maak_bon_koppeling, maak_bon_verwijdering, maak_bon_vervanging
+    from ledger.buurtbudget.bonnen import BonFout, controleer_bon
+    from ledger.buurtbudget.fouten import InvoerFout
+    from ledger.schrijver.schrijven import SchrijfFout, Toch, WijzigingGeweigerd, schrijf
+    from ledger.schrijver.vastleggen import GitFout
+    from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
     from rules.checking import to_problem
 
     if not may_book(mode, user):

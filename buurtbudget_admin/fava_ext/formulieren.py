@@ -1,6 +1,6 @@
 """The beheerder's forms in /beheer/<slug>/extension/Buurtbudget/: one pipeline for every write.
 
-    kosten      a cost with its receipt (`ledger.boekingen.maak_kosten`, as `buurtbudget boek`);
+    kosten      a cost with its receipt (`ledger.schrijver.boekingen.maak_kosten`, as `buurtbudget boek`);
                 with the payee's IBAN an invoice to pay later (`^fact-`, flag `!`) that waits for a
                 second person; from the four-eyes threshold on only so (the bank pays nothing unapproved)
     declaratie  a claim entered for a resident (`maak_declaratie`, its IBAN check)
@@ -10,8 +10,8 @@
 Each form is a WTForms class (Flask-WTF; its labels and the entered values to show again) and a
 pydantic model of the submitted values, whose validators are the ledger's own checks
 (`parse_amount`, `check_iban`, `controleer_bon`, `vereis_zichtbaar`). `verwerk` is the one
-function that validates, runs the builder through `ledger.schrijven.schrijf` as the person behind
-the login (gebruikers.toml) and turns every `ledger.fouten.Fout` into a Dutch message, beside the
+function that validates, runs the builder through `ledger.schrijver.schrijven.schrijf` as the person behind
+the login (gebruikers.toml) and turns every `ledger.buurtbudget.fouten.Fout` into a Dutch message, beside the
 field it concerns when there is one (`veld_van`). A refusal leaves the ledger byte-identical. The
 CSRF token is checked before any of this (`service.fava_apps.install_csrf`).
 """
@@ -30,8 +30,8 @@ from flask_wtf import FlaskForm
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from wtforms import FileField, HiddenField, SelectField, StringField
 
-from ledger.fouten import Fout
-from ledger.boekingen import InvoerFout
+from ledger.buurtbudget.fouten import Fout
+from ledger.schrijver.boekingen import InvoerFout
 
 KOSTEN_PATH = "extension/Buurtbudget/kosten"
 DECLARATIE_PATH = "extension/Buurtbudget/declaratie"
@@ -107,7 +107,7 @@ def _datum(value: object) -> datetime.date:
 
 
 def _bedrag(value: object) -> Decimal:
-    from ledger.money import parse_amount
+    from ledger.buurtbudget.money import parse_amount
 
     bedrag = parse_amount(str(value if value is not None else ""))
     if bedrag <= 0:
@@ -116,19 +116,19 @@ def _bedrag(value: object) -> Decimal:
 
 
 def _iban(value: object) -> str:
-    from ledger.boekingen import check_iban
+    from ledger.schrijver.boekingen import check_iban
 
     return check_iban(_tekst(value))
 
 
 def _naam(value: object) -> str:
-    from ledger.vier_ogen import vereis_zichtbaar
+    from ledger.evaluatie.vier_ogen import vereis_zichtbaar
 
     return vereis_zichtbaar(_tekst(value), "deze naam")
 
 
 def _categorie(value: object) -> str:
-    from ledger.boekingen import controleer_vooraf
+    from ledger.schrijver.boekingen import controleer_vooraf
 
     categorie = _tekst(value)
     controleer_vooraf(categorie=categorie, door="")  # the kader's never-refunded categories, before any file
@@ -136,7 +136,7 @@ def _categorie(value: object) -> str:
 
 
 def _bon(value: object) -> Upload:
-    from ledger.bonnen import controleer_bon
+    from ledger.buurtbudget.bonnen import controleer_bon
 
     naam, inhoud = value if isinstance(value, tuple) else ("", b"")
     _, extensie = controleer_bon(inhoud, naam or "de bon")
@@ -211,7 +211,7 @@ class AfwijsVelden(_Velden):
     @field_validator("reden", mode="before")
     @classmethod
     def _reden(cls, value: object) -> str:
-        from ledger.vier_ogen import vereis_zichtbaar
+        from ledger.evaluatie.vier_ogen import vereis_zichtbaar
 
         text = str(value or "").strip()
         if not text:
@@ -229,8 +229,8 @@ class VeldFout(InvoerFout):
 
 
 def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
-    from ledger.boekingen import KostenInvoer, maak_kosten
-    from ledger.money import format_eur
+    from ledger.schrijver.boekingen import KostenInvoer, maak_kosten
+    from ledger.buurtbudget.money import format_eur
 
     drempel = stand.structuur.kader.vier_ogen_vanaf
     if v.bedrag >= drempel and v.iban is None:
@@ -244,7 +244,7 @@ def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
 
 
 def _declaratie(stand: Any, v: DeclaratieVelden, user: Any, bon: Path | None) -> Any:
-    from ledger.boekingen import DeclaratieInvoer, maak_declaratie
+    from ledger.schrijver.boekingen import DeclaratieInvoer, maak_declaratie
 
     return maak_declaratie(stand, DeclaratieInvoer(
         datum=v.datum, declarant=v.declarant, iban=v.iban, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie,
@@ -252,7 +252,7 @@ def _declaratie(stand: Any, v: DeclaratieVelden, user: Any, bon: Path | None) ->
 
 
 def _goedkeuring(stand: Any, v: GoedkeurVelden, user: Any, _bon: Path | None) -> Any:
-    from ledger.boekingen import maak_goedkeuring
+    from ledger.schrijver.boekingen import maak_goedkeuring
 
     return maak_goedkeuring(stand, v.link, user.persoon)
 
@@ -263,8 +263,8 @@ def _namen(user: Any) -> tuple[str, ...]:
 
 
 def _afwijzing(stand: Any, v: AfwijsVelden, user: Any, _bon: Path | None) -> Any:
-    from ledger.boekingen import find_payable, maak_afwijzing
-    from ledger.vier_ogen import mag_goedkeuren
+    from ledger.schrijver.boekingen import find_payable, maak_afwijzing
+    from ledger.evaluatie.vier_ogen import mag_goedkeuren
 
     payable = find_payable(stand, v.link)
     # Rejecting is judging, as approving is: never by the declarant or by who entered it.
@@ -316,7 +316,7 @@ class Uitslag:
     velden: Mapping[str, str] = field(default_factory=dict)  # field name -> its Dutch message
 
 
-# A builder's refusal that names one field (the messages of `ledger.boekingen`), by its opening words.
+# A builder's refusal that names one field (the messages of `ledger.schrijver.boekingen`), by its opening words.
 _VELD_VAN_MELDING = (("onbekend plan", "plan"), ("categorie ", "categorie"), ("datum ", "datum"),
                      ("IBAN ", "iban"), ("het bedrag", "bedrag"), ("de naam van de declarant", "declarant"),
                      ("geef een reden", "reden"))
@@ -324,8 +324,8 @@ _VELD_VAN_MELDING = (("onbekend plan", "plan"), ("categorie ", "categorie"), ("d
 
 def veld_van(fout: Fout, namen: tuple[str, ...]) -> str | None:
     """The field of the form a refusal is about, or None (then it is about the whole form)."""
-    from ledger.bonnen import BonFout
-    from ledger.money import AmountError
+    from ledger.buurtbudget.bonnen import BonFout
+    from ledger.buurtbudget.money import AmountError
 
     veld = getattr(fout, "veld", None)
     if veld is None and isinstance(fout, AmountError):
@@ -346,8 +346,8 @@ def melding(fout: Fout, ledger_path: str | None = None) -> tuple[int, str]:
     """
     import os
 
-    from ledger.schrijven import SchrijfFout, WijzigingGeweigerd
-    from ledger.vastleggen import GitFout
+    from ledger.schrijver.schrijven import SchrijfFout, WijzigingGeweigerd
+    from ledger.schrijver.vastleggen import GitFout
     from rules.checking import to_problem
 
     if isinstance(fout, WijzigingGeweigerd):
@@ -373,7 +373,7 @@ def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapp
             bon: tuple[str, bytes] | None = None) -> Uitslag:
     """Validate the submitted form, write its builder's change as the logged-in person; never raises a Fout."""
     from buurtbudget_admin.valideren import valideer
-    from ledger.schrijven import schrijf
+    from ledger.schrijver.schrijven import schrijf
 
     if not soort.mag(mode, user):
         return Uitslag(403, "Geen toegang", soort.geen_toegang)
@@ -423,7 +423,7 @@ def keuzes(view: Any, entries: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def wachtende(view: Any, user: Any) -> tuple[tuple[Any, bool], ...]:
     """Claims and invoices waiting for approval, each with whether this user may judge it (`mag_goedkeuren`)."""
-    from ledger.vier_ogen import mag_goedkeuren
+    from ledger.evaluatie.vier_ogen import mag_goedkeuren
 
     return tuple((p, mag_goedkeuren(_namen(user), ingevoerd_door=p.entered_by, declarant=p.declarant))
                  for p in view.payables if p.status == "ingediend" and p.link)

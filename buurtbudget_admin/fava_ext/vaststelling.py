@@ -2,7 +2,7 @@
 
 Only a logged-in auditor in the beheer Fava may (a beheerder keeps the books,
 the stadsdeel decides); the auditor's full name (gebruikers.toml) is the `door`. The same checks as
-`buurtbudget vaststellen` (`ledger.vaststelling.maak_vaststelling`); the form
+`buurtbudget vaststellen` (`ledger.evaluatie.vaststelling.maak_vaststelling`); the form
 shows what is still open (claims, violations) and asks for a confirmation
 (`bevestig=ja`). A refusal is a Dutch page and leaves the ledger byte-identical.
 """
@@ -42,7 +42,7 @@ class Openstaand:
 
 def openstaand(view: Any, entries: Any, overtredingen: int) -> Openstaand:
     """The open items of a ledger, by the same predicates as the start page and the payment forms."""
-    from ledger.betalingen import te_betalen, wachtend
+    from ledger.betalingen.batches import te_betalen, wachtend
 
     open_claims = [p for p in view.payables if p.status in ("ingediend", "goedgekeurd")]
     return Openstaand(len(open_claims), view.open_claims, len(te_betalen(view, entries)),
@@ -57,10 +57,10 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> U
     """Record the decision of the form; never raises for what a user can get wrong."""
     from buurtbudget_admin.fava_ext.formulieren import melding
     from buurtbudget_admin.valideren import valideer
-    from ledger.fouten import Fout
-    from ledger.money import AmountError, parse_amount
-    from ledger.schrijven import schrijf
-    from ledger.vaststelling import maak_vaststelling
+    from ledger.buurtbudget.fouten import Fout
+    from ledger.buurtbudget.money import AmountError, parse_amount
+    from ledger.schrijver.schrijven import schrijf
+    from ledger.evaluatie.vaststelling import maak_vaststelling
 
     if not may_record(mode, user):
         return Uitkomst(403, "Geen toegang", "Alleen een auditor van het stadsdeel legt de vaststelling vast.")

@@ -4,7 +4,7 @@ A beheerder is trusted with its own ledger's bookings: not with the kader, the
 approvals, the payments or the auditor's decision. Every web write (the
 editor's save, a slice edited or deleted, entries added, a receipt attached)
 is judged by meaning: both texts are parsed and the entries compared as
-written, wherever they stand (`ledger.veranderd.volle_identiteit`), so
+written, wherever they stand (`ledger.schrijver.veranderd.volle_identiteit`), so
 moving, re-indenting or commenting changes nothing. A change (an entry added,
 altered or removed) is refused (`EditRefused`, Dutch, with the reason) when it
 touches
@@ -50,10 +50,10 @@ from typing import Any, Mapping
 from beancount.core import data
 from beancount.parser import parser
 
-from ledger.accounts import Accounts
-from ledger.veranderd import verschil
-from ledger.view import Buurtbudget
-from ledger.vier_ogen import ZEGEL as SEAL_KEY
+from ledger.buurtbudget.accounts import Accounts
+from ledger.schrijver.veranderd import verschil
+from ledger.evaluatie.view import Buurtbudget
+from ledger.evaluatie.vier_ogen import ZEGEL as SEAL_KEY
 
 APPROVAL_KEY = "goedgekeurd-door"
 ALLOWED_PLUGIN_PREFIXES = ("rules.", "beancount.plugins.")
@@ -203,7 +203,7 @@ def _set_options(options: Mapping[str, Any]) -> dict[str, Any]:
 def _view_of_text(text: str, path: Path) -> Buurtbudget:
     """The view of a text on its own (for a caller without the loaded ledger: the pure tests)."""
     from beancount import loader
-    from ledger.view import build_view
+    from ledger.evaluatie.view import build_view
 
     entries, _errors, options = loader.load_string(text)
     options["filename"] = str(path)

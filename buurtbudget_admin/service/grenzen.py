@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fava.helpers import FavaAPIError
 
-from ledger.bonnen import BonFout, DEFAULT_MAX_MB, MB, max_bytes
+from ledger.buurtbudget.bonnen import BonFout, DEFAULT_MAX_MB, MB, max_bytes
 
 # -- Fava's request arguments ----------------------------------------------------------------
 
@@ -133,7 +133,7 @@ def install_period_check(app) -> None:
 # -- bodies and connections (waitress) ----------------------------------------------------------
 
 ANONYMOUS_BODY = 4 * 1024  # nothing outside beheer takes a body; a little slack for odd clients
-# A receipt of the one size limit (`ledger.bonnen.max_bytes`, the command line's too) in its multipart form.
+# A receipt of the one size limit (`ledger.buurtbudget.bonnen.max_bytes`, the command line's too) in its multipart form.
 def _receipt_limit() -> int:
     try:
         return max_bytes()

@@ -11,7 +11,7 @@ anything else happens (no form, no CSRF check, nothing read from the ledger).
 
 Forms: Flask-WTF's CSRF token (a cookie `bb_indienen`, path /indienen), the values checked by pydantic,
 each refusal shown beside its field; the ledger stays byte-identical. A photo is re-encoded without its
-EXIF (`ledger.bonnen.zonder_metadata`); a PDF is kept. Limits: the receipt's size (`ledger.bonnen`'s one
+EXIF (`ledger.buurtbudget.bonnen.zonder_metadata`); a PDF is kept. Limits: the receipt's size (`ledger.buurtbudget.bonnen`'s one
 limit) and `PER_UUR` submitted forms per link per hour (`auth.LoginThrottle`, keyed by the invitation).
 """
 
@@ -39,12 +39,12 @@ from buurtbudget_admin.service.inloggen import TEMPLATES, sessie_sleutel
 from buurtbudget_admin.service.webwrite import upload_limit
 from buurtbudget_admin.uitnodigingen import Uitnodiging, zoek
 from buurtbudget_admin.valideren import valideer
-from ledger.boekingen import DeclaratieInvoer, check_iban, maak_declaratie
-from ledger.bonnen import BonFout, MB, zonder_metadata
-from ledger.fouten import Fout
-from ledger.money import format_eur, parse_amount
-from ledger.schrijven import WijzigingGeweigerd, schrijf
-from ledger.vier_ogen import NaamFout, vereis_zichtbaar
+from ledger.schrijver.boekingen import DeclaratieInvoer, check_iban, maak_declaratie
+from ledger.buurtbudget.bonnen import BonFout, MB, zonder_metadata
+from ledger.buurtbudget.fouten import Fout
+from ledger.buurtbudget.money import format_eur, parse_amount
+from ledger.schrijver.schrijven import WijzigingGeweigerd, schrijf
+from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
 COOKIE = "bb_indienen"
 PER_UUR = 10  # submitted forms per link per hour: a resident files a few claims, a script is stopped

@@ -260,8 +260,8 @@ def taken_van(snap, user: User) -> tuple[Taak, ...]:
     from urllib.parse import quote
 
     from buurtbudget_admin.service.landing import aantal_overtredingen
-    from ledger.betalingen import onverwerkte_regels, te_betalen, wachtend
-    from ledger.vier_ogen import mag_goedkeuren
+    from ledger.betalingen.batches import onverwerkte_regels, te_betalen, wachtend
+    from ledger.evaluatie.vier_ogen import mag_goedkeuren
 
     pagina = f"/beheer/{snap.slug}/extension/Buurtbudget/"
     view = snap.view

@@ -21,8 +21,8 @@ import jinja2
 from werkzeug.wrappers import Request, Response
 
 from buurtbudget_admin.service.state import Snapshot, WorkspaceState
-from ledger.header import FASE_NAMEN
-from ledger.money import format_eur, format_percentage
+from ledger.buurtbudget.header import FASE_NAMEN
+from ledger.buurtbudget.money import format_eur, format_percentage
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -3,7 +3,7 @@
 A ledger is loaded (with every rule) once per change of its files, never per
 request: a request only compares file stamps, and at most once per
 `check_interval` seconds per ledger. On a change the ledger is checked again,
-its public copy (see `ledger.redact`) is written again, and its version goes up.
+its public copy (see `ledger.publiek.redact`) is written again, and its version goes up.
 
 The public copies live in a cache folder outside the workspace:
 
@@ -25,11 +25,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledger.kader import RULES_FILE_NAME, regelbestand_pad, regels_config, te_volgen_regelbestanden
-from ledger import tekst
-from ledger.loading import LedgerReadError
-from ledger.redact import KopieFout, redact_ledger
-from ledger.view import Buurtbudget
+from ledger.buurtbudget.kader import RULES_FILE_NAME, regelbestand_pad, regels_config, te_volgen_regelbestanden
+from ledger.buurtbudget import tekst
+from ledger.evaluatie.loading import LedgerReadError
+from ledger.publiek.redact import KopieFout, redact_ledger
+from ledger.evaluatie.view import Buurtbudget
 from rules import RULES_BY_CODE
 from rules.checking import Problem, check_ledger
 
@@ -240,7 +240,7 @@ class WorkspaceState:
                         entries=tuple(loaded.entries), options=loaded.options_map)
 
     def _copy_rules(self, rules_file: Path | None, public_dir: Path) -> bytes | None:
-        """The rules file the ledger uses (`ledger.kader`, whatever its name or place), beside the copy.
+        """The rules file the ledger uses (`ledger.buurtbudget.kader`, whatever its name or place), beside the copy.
 
         The copy has no plugin line, so it finds `regels.toml` beside itself: its kader (and
         ceiling) is the original's. Nothing at the public root, where every copy would find it.

@@ -27,7 +27,7 @@ file.
 
 from __future__ import annotations
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 import hashlib
 import hmac
@@ -45,7 +45,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ledger.vier_ogen import naam_sleutel
+from ledger.evaluatie.vier_ogen import naam_sleutel
 
 USERS_FILE = "gebruikers.toml"
 ROLES = ("beheerder", "auditor")

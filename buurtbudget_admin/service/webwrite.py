@@ -1,4 +1,4 @@
-"""Every web write of the beheer Fava goes through `ledger.schrijven` (lock, rules, atomic write, git).
+"""Every web write of the beheer Fava goes through `ledger.schrijver.schrijven` (lock, rules, atomic write, git).
 
 Fava writes a ledger's files itself (no lock, no validation, no commit). The
 beheer ledgers get `SafeFileModule` instead of Fava's file module: each of its
@@ -12,12 +12,12 @@ refusal is a Fava API error with the Dutch reason (Fava shows it), and the file
 stays byte-identical. Reads of a source file resolve inside the ledger's folder.
 
 The text a web write adds (entries from the "add" form, a `document:` line) is
-written by `ledger.tekst`, never pasted: a value that beancount would read as
+written by `ledger.buurtbudget.tekst`, never pasted: a value that beancount would read as
 something else (a quote and a line break in a comment, a currency or flag that
 is not one) is escaped or refused, never written.
 
 Receipt uploads (`put_add_document`) are replaced too: a receipt as
-`ledger.bonnen.controleer_bon` decides (the command line's test, and its size
+`ledger.buurtbudget.bonnen.controleer_bon` decides (the command line's test, and its size
 limit), never over an existing file, saved inside the ledger's documents
 folder and committed by the same writer.
 """
@@ -43,9 +43,9 @@ from werkzeug.utils import secure_filename
 from buurtbudget_admin.service.auth import USER_ENVIRON_KEY
 from buurtbudget_admin.service.editpolicy import EditRefused, check_edit, inside
 from buurtbudget_admin.valideren import valideer
-from ledger import tekst
-from ledger.bonnen import BonFout, controleer_bon, max_bytes
-from ledger.schrijven import GitFout, SchrijfFout, WijzigingGeweigerd, Wijziging, schrijf
+from ledger.buurtbudget import tekst
+from ledger.buurtbudget.bonnen import BonFout, controleer_bon, max_bytes
+from ledger.schrijver.schrijven import GitFout, SchrijfFout, WijzigingGeweigerd, Wijziging, schrijf
 
 RECEIPT_SUFFIXES = {".pdf": (".pdf",), ".jpg": (".jpg", ".jpeg"), ".png": (".png",)}  # the names a kind may have
 
@@ -63,7 +63,7 @@ def _sha256_str(text: str) -> str:
 
 
 def upload_limit() -> int:
-    """The largest receipt, as on the command line (`ledger.bonnen.max_bytes`; 20 MB when its setting is wrong)."""
+    """The largest receipt, as on the command line (`ledger.buurtbudget.bonnen.max_bytes`; 20 MB when its setting is wrong)."""
     try:
         return max_bytes()
     except BonFout:
@@ -226,7 +226,7 @@ class SafeFileModule(FileModule):
 
 def _view_before(stand):
     """The view of the ledger as the writer loaded it: the rules plugin's own, else one built here."""
-    from ledger.evaluatie import bewaarde
+    from ledger.evaluatie.resultaat import bewaarde
 
     found = bewaarde(stand.options_map, stand.entries)
     return found.view if found is not None else stand.view

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ledger.accounts import Accounts
+from ledger.buurtbudget.accounts import Accounts
 from ledger.importers.camt053 import Camt053Importer
 from ledger.importers.common import AfschriftFout, BankImporter, SaldoFout, VreemdeRekening, entries_tekst
 from ledger.importers.csv_bank import CsvBankImporter
@@ -64,7 +64,7 @@ class ImportVoorvertoning:
     onverwerkt: tuple  # transactions on Onverwerkt: to be booked by hand
     eindsaldo: Decimal | None  # the bank's closing balance, checked against the ledger with these lines
     eindsaldo_datum: datetime.date | None
-    wijziging: Any  # the write (`ledger.schrijven.Wijziging`)
+    wijziging: Any  # the write (`ledger.schrijver.schrijven.Wijziging`)
 
     @property
     def overgeslagen(self) -> int:
@@ -74,7 +74,7 @@ class ImportVoorvertoning:
     @property
     def batches(self) -> tuple[str, ...]:
         """The payment batches whose payments this statement shows."""
-        from ledger.betalingen import BATCH_META
+        from ledger.betalingen.batches import BATCH_META
 
         return tuple(dict.fromkeys(str(e.meta[BATCH_META]) for e in self.betalingen if e.meta.get(BATCH_META)))
 
@@ -88,8 +88,8 @@ def voorvertoning_import(stand, afschrift: str | Path, *, zonder_saldo: bool = F
     """
     from beancount.core import data
 
-    from ledger.boekingen import InvoerFout, bank_account, opens_tekst
-    from ledger.schrijven import Wijziging
+    from ledger.schrijver.boekingen import InvoerFout, bank_account, opens_tekst
+    from ledger.schrijver.schrijven import Wijziging
 
     afschrift = Path(afschrift)
     view = stand.view

@@ -22,7 +22,7 @@ then decides, for the ledger it is given:
 - a credit that the bank marks as a return (CAMT `RtrInf`, MT940 `RTI`/`/RTRN/`,
   CSV column `retour-reden`) whose EndToEndId is a paid claim or invoice of the
   same amount is booked as its return: same link, money back on the bank, the
-  debt back on the liability, `retour-reden:` in the metadata (`ledger.retouren`);
+  debt back on the liability, `retour-reden:` in the metadata (`ledger.betalingen.retouren`);
 - every other line goes to `<Assets>:Onverwerkt` for the administrator;
 - the closing balance is compared with the ledger's balance of the bank
   account at that date (with the new lines): a difference refuses the whole
@@ -35,7 +35,7 @@ The importers are beangulp `Importer`s, so Fava's import page can use them too.
 
 from __future__ import annotations
 
-from ledger.fouten import Fout
+from ledger.buurtbudget.fouten import Fout
 
 import datetime
 import hashlib
@@ -50,8 +50,8 @@ import beangulp
 from beancount.core import amount as bc_amount
 from beancount.core import data
 
-from ledger.accounts import Accounts
-from ledger.view import Buurtbudget, Payable, build_view
+from ledger.buurtbudget.accounts import Accounts
+from ledger.evaluatie.view import Buurtbudget, Payable, build_view
 
 CURRENCY = "EUR"
 DEDUP_DAYS = 3
@@ -257,7 +257,7 @@ def saldo_op(entries: Iterable[data.Directive], account: str, datum: datetime.da
 
 
 def _eur(value: Decimal) -> str:
-    from ledger.money import format_eur
+    from ledger.buurtbudget.money import format_eur
 
     return format_eur(value)
 
@@ -272,14 +272,14 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
     """The new entries for a statement: payments, returns, unprocessed lines, the closing balance.
 
     A debit pays a claim or invoice only when the one predicate allows its payment (its state
-    `goedgekeurd`, `ledger.vier_ogen.beoordeel`, as `betaal` and BB-VIER-OGEN read it). `view`:
+    `goedgekeurd`, `ledger.evaluatie.vier_ogen.beoordeel`, as `betaal` and BB-VIER-OGEN read it). `view`:
     the view of `existing` with the ledger's own options (receipts for sealed approvals), when
     the caller has it; otherwise one is built from the entries.
 
     Raises SaldoFout when the closing balance is not what the ledger (with the new lines) says.
     """
-    from ledger.betalingen import BATCH_META, batch_voor_betaling, batches, uitgevoerd
-    from ledger.retouren import reden_tekst
+    from ledger.betalingen.batches import BATCH_META, batch_voor_betaling, batches, uitgevoerd
+    from ledger.betalingen.retouren import reden_tekst
 
     bestand = bestand or bron
     existing = list(existing)
@@ -382,7 +382,7 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
 
 def entries_tekst(entries: Sequence[data.Directive]) -> str:
     """Beancount text for imported entries, by the one serializer (a bank's text is escaped, never a directive)."""
-    from ledger import tekst
+    from ledger.buurtbudget import tekst
 
     return tekst.entries(entries)
 

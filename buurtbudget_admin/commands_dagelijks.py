@@ -332,10 +332,8 @@ def _betaler(ledger: Path, door: Optional[str]):
 
 
 def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
-    import contextlib
-    import tempfile
-
     from ledger.betalingen.batches import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
+    from ledger.schrijver.bestanden import klaar_naast, verwijder_stil, zet_op_plek
 
     user = _betaler(ledger, door)
     when = _date(datum, "--datum", datetime.date.today())
@@ -354,23 +352,18 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
             raise InvoerFout(str(exc))
         # The file is written beside its target now and renamed only once the ledger holds the batch.
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(werk.xml)
-                handle.flush()
-                os.fsync(handle.fileno())
+            tmp = klaar_naast(target, werk.xml)
         except OSError as exc:
             raise InvoerFout(f"{uitvoer}: kan het betaalbestand niet schrijven ({exc.strerror}); "
                              "er is niets gewijzigd")
-        info.update(batch=werk.batch, target=target, tmp=Path(tmp))
+        info.update(batch=werk.batch, target=target, tmp=tmp)
         return werk.wijziging(user.persoon, target.name)
 
     try:
         result = _write(ledger, build, user)
     except BaseException:
         if "tmp" in info:
-            with contextlib.suppress(OSError):
-                info["tmp"].unlink()
+            verwijder_stil(info["tmp"])
         raise
     voor = info.get("voor")
     for reden in (voor.overgeslagen if voor else ()):
@@ -378,8 +371,7 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
     batch = info.get("batch")
     if batch is None or not result.gewijzigd:
         if "tmp" in info:
-            with contextlib.suppress(OSError):
-                info["tmp"].unlink()
+            verwijder_stil(info["tmp"])
         if voor and voor.overgeslagen:
             raise _error("niets te betalen met een geldig IBAN; er is geen bestand geschreven")
         wacht = voor.wachtend if voor else {}
@@ -396,10 +388,8 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
         return 0
     target, tmp = info["target"], info["tmp"]
     try:
-        os.replace(tmp, target)
+        zet_op_plek(tmp, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise _error(f"betaalopdracht {batch.msgid} staat in de ledger, maar {target} kon niet worden geschreven "
                      f"({exc.strerror}); trek hem in met: buurtbudget betaal {ledger} --intrekken {batch.msgid}", 1)
     console.print(f"SEPA-bestand {target}: betaalopdracht {batch.msgid}, {len(batch.overboekingen)} betaling(en), "

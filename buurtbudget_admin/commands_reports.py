@@ -33,9 +33,13 @@ def _output(path: Path, overschrijven: bool, wat: str, *ledgers: Path) -> Path:
     from ledger.schrijver.uitvoer import UitvoerFout, uitvoer_pad
 
     try:
-        return uitvoer_pad(path, ledgers=[resolve_ledger_path(p) for p in ledgers], overschrijven=overschrijven, wat=wat)
+        doel = uitvoer_pad(path, ledgers=[resolve_ledger_path(p) for p in ledgers], overschrijven=overschrijven, wat=wat)
+        doel.parent.mkdir(parents=True, exist_ok=True)  # `-o rapporten/2025/k-buurt.pdf` makes its folders
     except UitvoerFout as exc:
         raise UserError(str(exc))
+    except OSError as exc:
+        raise UserError(f"{path}: kan de map niet maken ({exc.strerror})")
+    return doel
 
 
 OVERSCHRIJVEN_HELP = "Een bestaand bestand op dit pad vervangen."
@@ -71,7 +75,8 @@ def report(
                                                    "(buurtbudget sleutel maken)."),
 ) -> int:
     """Schrijf de verantwoording van een buurtbudget als getagde PDF/A-3a, met de ledger en de bonnen erin."""
-    from reports.render import render_statement, write_atomic
+    from reports.render import render_statement
+    from ledger.schrijver.bestanden import atomic_write_bytes
 
     folder = _sjablonen(sjablonen)
     statement = _statement(ledger, _date(tot, "--tot"), _taal(taal), bonnen=not zonder_bonnen)
@@ -88,7 +93,7 @@ def report(
             raise UserError(str(exc))
         first = lees_handtekeningen(pdf)[0]
         signed = f"; ondertekend door {first.ondertekenaar} (certificaat SHA-256 {first.vingerafdruk})"
-    target = write_atomic(target, pdf)
+    atomic_write_bytes(target, pdf)
     count = statement.violation_count
     verdict = "alle regels voldaan" if not count else f"{count} overtreding(en) van de regels"
     receipts = statement.receipts
@@ -115,7 +120,8 @@ def report_stadsdeel(
     """Schrijf één overzicht van alle buurtbudgetten van een werkruimte (of één stadsdeel) als PDF/A-3b."""
     from reports.context import StatementError
     from reports.overview import build_overview
-    from reports.render import render_overview, write_atomic
+    from reports.render import render_overview
+    from ledger.schrijver.bestanden import atomic_write_bytes
 
     folder = _sjablonen(sjablonen)
     try:
@@ -127,7 +133,7 @@ def report_stadsdeel(
         raise UserError(f"{workspace}: geen buurtbudgetten van stadsdeel '{stadsdeel}' gevonden")
     target = _output(output, overschrijven, "overzicht")
     pdf, pages = render_overview(overview, sjablonen=folder)
-    target = write_atomic(target, pdf)
+    atomic_write_bytes(target, pdf)
     unreadable = sum(1 for r in overview.rows if r.error)
     extra = f"; {unreadable} niet te lezen" if unreadable else ""
     print(f"Overzicht geschreven: {target} ({pages} pagina's; {len(overview.rows)} buurtbudgetten; "
@@ -144,13 +150,13 @@ def export(
 ) -> int:
     """Exporteer de bijlage (alle boekingen) als CSV of XLSX, veilig te openen in een spreadsheet."""
     from reports.export import export_annex
-    from reports.render import write_atomic
+    from ledger.schrijver.bestanden import atomic_write_bytes
 
     if output_format not in ("csv", "xlsx"):
         raise UserError(f"--format '{output_format}' onbekend; kies csv of xlsx")
     statement = _statement(ledger, _date(tot, "--tot"), "nl")
     target = _output(output, overschrijven, "exportbestand", ledger)
-    target = write_atomic(target, export_annex(statement, output_format))
+    atomic_write_bytes(target, export_annex(statement, output_format))
     print(f"Bijlage geschreven: {target} ({len(statement.view.cost_lines)} boekingen, {output_format})")
     return 0
 

@@ -443,20 +443,6 @@ def render_statement(statement: Any, *, sjablonen: str | os.PathLike | None = No
                        links=links, link_label=statement.labels["receipt"])
 
 
-def write_atomic(target: str | os.PathLike, content: bytes) -> Path:
-    """Write bytes to target via a temporary file beside it, so no half file is ever left."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(content)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
-
-
 def overview_html(overview: Any, *, sjablonen: str | os.PathLike | None = None) -> str:
     dirs = template_dirs(
         sjablonen=sjablonen,

@@ -37,6 +37,7 @@ from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from buurtbudget_admin.service.users import User, UserStore, UsersFileError, load_users
+from ledger.schrijver.bestanden import atomic_write_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
 SLEUTEL_MAP = ".buurtbudget"
@@ -67,11 +68,7 @@ def sessie_sleutel(workspace: Path) -> bytes:
     if not ignore.exists():  # a workspace in git: the key never goes into a commit
         ignore.write_text("# De sleutel van de sessies van beheer: nooit in git.\n*\n", encoding="utf-8")
     key = secrets.token_hex(32).encode()
-    tmp = folder / f".{SLEUTEL_BESTAND}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, key, modus=0o600)
     return key
 
 

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from ledger.buurtbudget.kader import RULES_FILE_NAME, regelbestand_pad, regels_c
 from ledger.buurtbudget import tekst
 from ledger.evaluatie.loading import LedgerReadError
 from ledger.publiek.redact import KopieFout, redact_ledger
+from ledger.schrijver.bestanden import atomic_write_bytes
 from ledger.evaluatie.view import Buurtbudget
 from rules import RULES_BY_CODE
 from rules.checking import Problem, check_ledger
@@ -97,10 +97,7 @@ def _write_if_changed(path: Path, content: bytes) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, content)
     return True
 
 

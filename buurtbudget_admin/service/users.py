@@ -31,10 +31,8 @@ from ledger.buurtbudget.fouten import Fout
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import tempfile
 import threading
 import tomllib
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ledger.evaluatie.vier_ogen import naam_sleutel
+from ledger.schrijver.bestanden import atomic_write_bytes
 
 USERS_FILE = "gebruikers.toml"
 ROLES = ("beheerder", "auditor")
@@ -209,19 +208,7 @@ def render_users(users: dict[str, User]) -> str:
 
 def save_users(path: Path, users: dict[str, User]) -> None:
     """Atomic replace, readable by the owner only."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".gebruikers.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_users(users))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(Path(path), render_users(users).encode("utf-8"), modus=0o600)
 
 
 def hash_password(password: str) -> str:

@@ -95,7 +95,7 @@ def tmp_prefix(pad: Path) -> str:
     return f".{pad.name}."
 
 
-def _write_tmp(pad: Path, inhoud: bytes) -> str:
+def _write_tmp(pad: Path, inhoud: bytes, modus: int | None = None) -> str:
     fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(pad), suffix=".tmp", dir=pad.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -104,8 +104,11 @@ def _write_tmp(pad: Path, inhoud: bytes) -> str:
             handle.flush()
             stap(f"fsync {pad.name}")
             os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, pad.stat().st_mode & 0o777 if pad.exists() else 0o644)
+        if modus is not None:  # a secret (users file, session key): never readable by others, not even briefly
+            os.chmod(tmp, modus)
+        else:
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, pad.stat().st_mode & 0o777 if pad.exists() else 0o644)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -113,9 +116,43 @@ def _write_tmp(pad: Path, inhoud: bytes) -> str:
     return tmp
 
 
-def atomic_write_bytes(pad: Path, inhoud: bytes) -> None:
-    """Temp file in the same folder, fsync, rename over the target, fsync the folder."""
-    atomic_write_many({pad: inhoud})
+def atomic_write_bytes(pad: Path, inhoud: bytes, *, modus: int | None = None) -> None:
+    """Temp file in the same folder, fsync, rename over the target, fsync the folder.
+
+    `modus`: the file's permissions (0o600 for a secret); without it a file keeps its own, a new one 0o644.
+    The one atomic write of the project: ledgers, the users file, the session key, the public copy.
+    """
+    if modus is None:
+        atomic_write_many({pad: inhoud})
+        return
+    tmp = klaar_naast(pad, inhoud, modus=modus)
+    zet_op_plek(tmp, pad)
+
+
+def klaar_naast(pad: Path, inhoud: bytes, *, modus: int | None = None) -> Path:
+    """The first half of an atomic write: `inhoud` complete and synced in a temp file beside `pad`.
+
+    For a file that may appear only once something else succeeded (a payment file, after the ledger
+    holds its batch): `zet_op_plek` finishes it, `verwijder_stil` drops it.
+    """
+    return Path(_write_tmp(pad, inhoud, modus))
+
+
+def zet_op_plek(tmp: Path, pad: Path) -> None:
+    """The second half: rename the temp file over `pad` and sync the folder."""
+    try:
+        stap(f"rename {pad.name}", ruimte=False)
+        os.replace(tmp, pad)
+    except BaseException:
+        verwijder_stil(tmp)
+        raise
+    fsync_dir(pad.parent)
+
+
+def verwijder_stil(tmp: Path) -> None:
+    """A temp file that is no longer wanted; gone already is fine."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
 
 
 def atomic_write_many(inhoud: dict[Path, bytes]) -> None:

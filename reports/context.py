@@ -27,7 +27,8 @@ from ledger.evaluatie.signalen import Signaal
 from ledger.evaluatie.vaststelling import Vaststellingen, terug_te_betalen, vaststellingen
 from ledger.evaluatie.view import Buurtbudget, CostLine
 from reports.labels import labels_for
-from reports.receipts import Receipts, collect_receipts, combined_sha256
+from reports.receipts import Receipts, collect_receipts
+from reports.sources import combined_sha256
 from reports.sources import SourceFile, Sources, statement_sources
 from reports.tier import Tier, accountability_tier
 from rules.checking import Problem, check_ledger, verdicts

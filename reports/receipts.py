@@ -112,9 +112,3 @@ def collect_receipts(entries: list[Any], options_map: Mapping[str, Any], ledger_
         files = [SourceFile(name, path, "", path.stat().st_size, b"") for path, name in found.items()]
     files.sort(key=lambda f: f.name)
     return Receipts(tuple(files), tuple(missing), embed, names)
-
-
-def combined_sha256(files: Iterable[SourceFile]) -> str:
-    """SHA-256 of the lines `sha256sum` prints for the files, sorted by name."""
-    ordered = sorted(files, key=lambda f: f.name)
-    return hashlib.sha256("".join(f.sha256sum_line for f in ordered).encode("utf-8")).hexdigest()

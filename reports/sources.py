@@ -25,10 +25,6 @@ class SourceFile:
     size: int
     content: bytes
 
-    @property
-    def sha256sum_line(self) -> str:
-        return f"{self.sha256}  {self.name}\n"
-
 
 @dataclass(frozen=True, slots=True)
 class Sources:
@@ -45,8 +41,17 @@ def read_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.PathLi
         name = Path(os.path.relpath(path, base)).as_posix()
         files.append(SourceFile(name, path, hashlib.sha256(content).hexdigest(), len(content), content))
     files.sort(key=lambda f: f.name)
-    combined = hashlib.sha256("".join(f.sha256sum_line for f in files).encode("utf-8")).hexdigest()
-    return Sources(tuple(files), combined)
+    return Sources(tuple(files), combined_sha256(files))
+
+
+def combined_sha256(files: Iterable[SourceFile] | Iterable[tuple[str, str]]) -> str:
+    """The one digest of a dossier: SHA-256 of the lines `sha256sum` prints, sorted by name.
+
+    `files`: `SourceFile`s, or (name, sha256) pairs (what `verifieer` found in a PDF); the statement
+    prints it, `verifieer` recomputes it, both by this function.
+    """
+    pairs = sorted((f.name, f.sha256) if isinstance(f, SourceFile) else tuple(f) for f in files)
+    return hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in pairs).encode("utf-8")).hexdigest()
 
 
 def statement_sources(ledger_file: str | os.PathLike, paths: Iterable[str | os.PathLike],

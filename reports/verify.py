@@ -40,6 +40,7 @@ from typing import Any, Mapping
 
 from reports.dossier import MANIFEST_NAME, page_one, read_manifest
 from reports.labels import labels_for
+from reports.sources import combined_sha256
 from reports.weergave import Weergave
 
 SAFE_PLUGINS = re.compile(r"^(rules(\.[a-z_]+)?|beancount\.(plugins|ops)\.[a-z_.]+)$")
@@ -117,10 +118,6 @@ def _safe_relative(name: str) -> PurePosixPath | None:
 
 def _depth(path: PurePosixPath) -> int:
     return sum(1 for p in path.parts if p == "..")
-
-
-def _combined(items: list[tuple[str, str]]) -> str:
-    return hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(items)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -274,7 +271,7 @@ def verify(path: str | Path) -> Verification:
         checks.append(Check("hashes", True, f"SHA-256 van elk van de {len(actual)} bestanden klopt"))
 
     # 3. The combined hash (over what is embedded now) against the manifest and page 1.
-    combined = _combined(list(actual.items()))
+    combined = combined_sha256(actual.items())
     stated = str(manifest.get("sha256-alles", ""))
     on_page = combined in re.sub(r"\s+", "", page_text)
     if combined == stated and on_page:

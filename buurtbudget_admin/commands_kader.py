@@ -55,7 +55,7 @@ def wijzigen(
 def tonen(ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map.")) -> None:
     """Toon het kader dat voor een buurtbudget geldt en de vastgelegde wijzigingen ervan."""
     from ledger.buurtbudget.money import format_eur
-    from rules.base import percentage
+    from ledger.buurtbudget.money import format_fraction as percentage
     from rules.checking import check_ledger
 
     loaded, _problems = check_ledger(ledger)

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ledger.buurtbudget.money import format_eur, format_percentage
+from ledger.buurtbudget.money import format_eur, format_fraction, format_percentage
 
 MANIFEST_NAME = "verantwoording.json"
 KIND = "buurtbudget-verantwoording"
@@ -30,11 +30,6 @@ class Figure:
     key: str
     text: str
     on_page: bool = True  # printed as such on page 1 (names and codes are, booleans are not)
-
-
-def _pct(fraction: Any) -> str:
-    pct = (fraction * 100).normalize()
-    return format(pct, "f").replace(".", ",") + "%"
 
 
 def page_one(statement: Any) -> tuple[Figure, ...]:
@@ -52,7 +47,7 @@ def page_one(statement: Any) -> tuple[Figure, ...]:
         Figure("ondersteuning", format_eur(v.support_costs)),
         Figure("overig", format_eur(v.other_costs), on_page=bool(v.other_costs)),
         Figure("ondersteuning-pct", format_percentage(v.support_costs, v.award)),
-        Figure("plafond-pct", _pct(v.kader.ondersteuning_max)),
+        Figure("plafond-pct", format_fraction(v.kader.ondersteuning_max)),
         Figure("plafond", format_eur(v.ceiling)),
         Figure("binnen-plafond", "ja" if v.support_within_ceiling else "nee", on_page=False),
         Figure("resterend", format_eur(v.remaining)),

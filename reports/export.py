@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ledger.buurtbudget.money import format_number
 from reports.context import Statement
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -85,10 +86,6 @@ def export_rows(statement: Statement) -> list[ExportRow]:
     return rows
 
 
-def _dutch_number(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",")
-
-
 def to_csv(statement: Statement) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -96,7 +93,7 @@ def to_csv(statement: Statement) -> bytes:
     for row in export_rows(statement):
         payee, narration, plan, title, category, account = row.texts()
         writer.writerow([row.date.isoformat(), payee, narration, plan, title, category, account,
-                         _dutch_number(row.amount), row.currency, neutralize(row.receipts), neutralize(row.location)])
+                         format_number(row.amount), row.currency, neutralize(row.receipts), neutralize(row.location)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

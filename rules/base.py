@@ -74,13 +74,6 @@ def eur(amount: Decimal) -> str:
     return format_eur(amount)
 
 
-def percentage(fraction: Decimal) -> str:
-    """0.08 -> `8%`, 0.075 -> `7,5%`."""
-    pct = (fraction * 100).normalize()
-    text = format(pct, "f")
-    return text.replace(".", ",") + "%"
-
-
 def run_guarded(rule: Any, ctx: Context) -> list[RuleError]:
     """Run one rule; a crash inside it becomes an error that names the rule, never a traceback."""
     try:

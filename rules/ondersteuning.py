@@ -18,7 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledger.buurtbudget.money import within_ceiling
-from rules.base import Context, RuleError, eur, percentage, violation
+from ledger.buurtbudget.money import format_fraction as percentage
+from rules.base import Context, RuleError, eur, violation
 
 CODE = "BB-ONDERSTEUNING"
 TITLE = "Ondersteuningskosten binnen het plafond"

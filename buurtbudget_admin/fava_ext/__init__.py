@@ -28,7 +28,7 @@ from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import current_app, request
 
 from ledger.buurtbudget.header import FASE_NAMEN
-from ledger.buurtbudget.money import format_eur, format_percentage
+from ledger.buurtbudget.money import bar_width, format_eur, format_percentage
 from ledger.evaluatie.resultaat import Evaluatie, bewaarde
 from ledger.evaluatie.view import Buurtbudget as BuurtbudgetView
 
@@ -211,8 +211,8 @@ class Buurtbudget(FavaExtensionBase):
                 budget=format_eur(plan.budget) if plan.declared else "niet vastgesteld",
                 costs=format_eur(plan.costs),
                 percent=format_percentage(plan.costs, budget) if budget else "–",
-                width=max(0, min(100, int(plan.costs * 100 / top))),
-                budget_width=max(0, min(100, int(budget * 100 / top))),
+                width=bar_width(plan.costs, top),
+                budget_width=bar_width(budget, top),
                 over=plan.over_budget or not plan.declared,
                 declared=plan.declared,
                 name=plan.name,

@@ -42,7 +42,7 @@ from buurtbudget_admin.valideren import valideer
 from ledger.schrijver.boekingen import DeclaratieInvoer, check_iban, maak_declaratie
 from ledger.buurtbudget.bonnen import BonFout, MB, zonder_metadata
 from ledger.buurtbudget.fouten import Fout
-from ledger.buurtbudget.money import format_eur, parse_amount
+from ledger.buurtbudget.money import format_eur, format_mb, parse_amount
 from ledger.schrijver.schrijven import WijzigingGeweigerd, schrijf
 from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
@@ -194,7 +194,7 @@ class Indienen:
     def _create(self, key: bytes) -> flask.Flask:
         app = flask.Flask(__name__, template_folder=str(TEMPLATES))
         limiet = upload_limit()
-        limiet_mb = f"{Decimal(limiet) / MB:.1f}".replace(".", ",").removesuffix(",0")  # 20 / 2,5
+        limiet_mb = format_mb(limiet).removesuffix(" MB").removesuffix(",0")  # 20 / 2,5
         app.config.update(
             SECRET_KEY=key,
             SESSION_COOKIE_NAME=COOKIE,

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from buurtbudget_admin.service.state import Snapshot, WorkspaceState
 from ledger.buurtbudget.header import FASE_NAMEN
-from ledger.buurtbudget.money import format_eur, format_percentage
+from ledger.buurtbudget.money import bar_width, format_eur, format_percentage
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -64,12 +64,6 @@ class Card:
     terug: str = ""
 
 
-def _bar(part: Decimal, whole: Decimal | None) -> int:
-    if not whole:
-        return 0
-    return max(0, min(100, int(part * 100 / whole)))
-
-
 def aantal_overtredingen(snap: Snapshot) -> int:
     """The violations of a ledger as every page counts them: the rules' findings (BB-...)."""
     return sum(1 for p in snap.problems if p.code.startswith("BB-"))
@@ -82,7 +76,7 @@ def card_of(snap: Snapshot) -> Card:
                     "onbekend", "Niet te lezen", "", "–", "–", "–", "–", "–", "–", 0, False, (), 0, True)
     header = view.header
     plans = tuple(
-        PlanRow(p.titel, format_eur(p.budget), format_eur(p.costs), _bar(p.costs, p.budget), p.over_budget)
+        PlanRow(p.titel, format_eur(p.budget), format_eur(p.costs), bar_width(p.costs, p.budget), p.over_budget)
         for p in view.plans
     )
     violations = aantal_overtredingen(snap)
@@ -93,7 +87,7 @@ def card_of(snap: Snapshot) -> Card:
         award=format_eur(view.award), spent=format_eur(view.spent), remaining=format_eur(view.remaining),
         support=format_eur(view.support_costs), ceiling=format_eur(view.ceiling),
         support_pct=format_percentage(view.support_costs, view.award),
-        support_bar=_bar(view.support_costs, view.ceiling), support_ok=view.support_within_ceiling,
+        support_bar=bar_width(view.support_costs, view.ceiling), support_ok=view.support_within_ceiling,
         plans=plans, violations=violations, unreadable=False,
         vastgesteld=format_eur(besluit.bedrag) if besluit else "",
         terug_label=("" if terug is None else "Terug te betalen aan de gemeente" if terug >= 0

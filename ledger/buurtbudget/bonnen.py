@@ -29,6 +29,7 @@ same bytes as that original for the auditor (and the seal of an approval).
 from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout
+from ledger.buurtbudget.money import format_mb
 
 import os
 import shutil
@@ -89,10 +90,6 @@ def max_bytes(environ: dict[str, str] | os._Environ | None = None) -> int:
     return int(mb * MB)
 
 
-def _mb(n: int) -> str:
-    return f"{Decimal(n) / MB:.1f}".replace(".", ",") + " MB"
-
-
 def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
     """Open, check and read a receipt; BonFout with a Dutch message otherwise."""
     pad = Path(pad)
@@ -117,7 +114,7 @@ def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
         if not stat.S_ISREG(st.st_mode):
             raise BonFout(f"{naam} is geen gewoon bestand; geef het pad van een PDF, JPEG of PNG")
         if st.st_size > limiet:
-            raise BonFout(f"{naam} is te groot ({_mb(st.st_size)}; hoogstens {_mb(limiet)}, "
+            raise BonFout(f"{naam} is te groot ({format_mb(st.st_size)}; hoogstens {format_mb(limiet)}, "
                           f"in te stellen met {MAX_MB_ENV}); verklein de scan of foto")
         chunks, total = [], 0
         while True:
@@ -126,7 +123,7 @@ def lees_bon(pad: str | os.PathLike, limiet: int | None = None) -> Bon:
                 break
             total += len(chunk)
             if total > limiet:  # grew while we read it
-                raise BonFout(f"{naam} is te groot (hoogstens {_mb(limiet)}, in te stellen met {MAX_MB_ENV})")
+                raise BonFout(f"{naam} is te groot (hoogstens {format_mb(limiet)}, in te stellen met {MAX_MB_ENV})")
             chunks.append(chunk)
     except OSError as exc:
         raise BonFout(f"{naam} is niet te lezen ({exc.strerror})") from None
@@ -146,7 +143,7 @@ def controleer_bon(inhoud: bytes, naam: str, limiet: int | None = None) -> tuple
     if not inhoud:
         raise BonFout(f"{naam} is leeg; geef de scan of foto van de bon (PDF, JPEG of PNG)")
     if len(inhoud) > limiet:
-        raise BonFout(f"{naam} is te groot ({_mb(len(inhoud))}; hoogstens {_mb(limiet)}, "
+        raise BonFout(f"{naam} is te groot ({format_mb(len(inhoud))}; hoogstens {format_mb(limiet)}, "
                       f"in te stellen met {MAX_MB_ENV}); verklein de scan of foto")
     for soort, extensie, test in _SOORTEN:
         if test(inhoud):  # type: ignore[operator]

@@ -94,6 +94,11 @@ def format_eur(amount: Decimal | int | None) -> str:
     return format_currency(Decimal(amount), "EUR", locale="nl_NL").replace("\xa0", " ")
 
 
+def format_number(amount: Decimal) -> str:
+    """An amount without sign or thousands separator, `1234,56`: a cell a Dutch spreadsheet reads as a number."""
+    return f"{Decimal(amount):.2f}".replace(".", ",")
+
+
 def format_percentage(part: Decimal, whole: Decimal) -> str:
     """Part of whole as `7,95%` (two decimals, Dutch comma); `–` for an empty whole."""
     if not whole:
@@ -102,6 +107,23 @@ def format_percentage(part: Decimal, whole: Decimal) -> str:
         ctx.prec = 50
         pct = (Decimal(part) * 100 / Decimal(whole)).quantize(CENT)
     return f"{pct:.2f}%".replace(".", ",")
+
+
+def format_fraction(fraction: Decimal) -> str:
+    """A kader's fraction as people write it: 0.08 -> `8%`, 0.075 -> `7,5%` (no trailing zeros)."""
+    return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",") + "%"
+
+
+def format_mb(n: int) -> str:
+    """A size in bytes as `20,0 MB` (MiB, one decimal, Dutch comma): limits and free space."""
+    return f"{Decimal(n) / (1024 * 1024):.1f}".replace(".", ",") + " MB"
+
+
+def bar_width(part: Decimal, whole: Decimal | None) -> int:
+    """How much of a bar `part` fills, in whole percents 0..100 (a width for CSS, never a figure shown)."""
+    if not whole:
+        return 0
+    return max(0, min(100, int(Decimal(part) * 100 / Decimal(whole))))
 
 
 def within_ceiling(support: Decimal, award: Decimal, fraction: Decimal) -> bool:

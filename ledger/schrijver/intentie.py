@@ -36,6 +36,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledger.buurtbudget.money import format_mb
 from ledger.schrijver.bestanden import clean_stale_tmp, fsync_dir, ledger_lock, stap
 from ledger.schrijver.vastleggen import GitFout, in_head, index_naar_head, repo_van, ruim_vergrendelingen_op
 
@@ -65,13 +66,9 @@ def controleer_ruimte(folder: Path, nodig: int) -> None:
     vrij = st.f_bavail * st.f_frsize
     if vrij < nodig + MARGE:
         raise IntentieFout(
-            f"te weinig vrije schijfruimte in {folder}: nodig {_mb(nodig + MARGE)}, vrij {_mb(vrij)}. "
+            f"te weinig vrije schijfruimte in {folder}: nodig {format_mb(nodig + MARGE)}, vrij {format_mb(vrij)}. "
             "Er is niets gewijzigd; maak ruimte vrij en probeer het opnieuw."
         )
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".replace(".", ",") + " MB"
 
 
 @dataclass

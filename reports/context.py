@@ -31,26 +31,7 @@ from reports.receipts import Receipts, collect_receipts
 from reports.sources import combined_sha256
 from reports.sources import SourceFile, Sources, statement_sources
 from reports.tier import Tier, accountability_tier
-from rules.checking import Problem, check_ledger, verdicts
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    code: str
-    date: datetime.date | None
-    message: str
-    location: str  # main.beancount:42
-
-
-@dataclass(frozen=True, slots=True)
-class RuleVerdict:
-    code: str
-    title: str
-    violations: tuple[Violation, ...]
-
-    @property
-    def passed(self) -> bool:
-        return not self.violations
+from rules.checking import Problem, RuleVerdict, Violation, check_ledger, rule_verdicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +173,8 @@ def _violation(problem: Problem, base: Path, dates: Mapping[tuple[str, int], dat
     location = _relative(problem.filename, base)
     if problem.lineno:
         location += f":{problem.lineno}"
-    return Violation(problem.code, dates.get((key_file, problem.lineno)), problem.message, location)
+    return Violation(problem.code, problem.message, problem.filename, problem.lineno, location,
+                     dates.get((key_file, problem.lineno)))
 
 
 def annex_groups(view: Buurtbudget, labels: Mapping[str, str]) -> tuple[AnnexGroup, ...]:
@@ -260,11 +242,8 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
     view = loaded.view.op(statement_date)
     base = loaded.path.parent
     dates = _dates_by_line(loaded.entries)
-    rule_verdicts = tuple(
-        RuleVerdict(rule.CODE, rule.TITLE, tuple(_violation(p, base, dates) for p in found))
-        for rule, found in verdicts(problems)
-    )
     rule_codes = {rule.CODE for rule in rules.ALL_RULES}
+    verdicts = rule_verdicts([_violation(p, base, dates) for p in problems if p.code in rule_codes])
     others = tuple(_violation(p, base, dates) for p in problems if p.code not in rule_codes)
     sources = statement_sources(loaded.path, loaded.source_files, loaded.options_map)
     receipts = collect_receipts(loaded.entries, loaded.options_map, loaded.path, statement_date, embed=bonnen,
@@ -275,7 +254,7 @@ def build_statement(path: str | os.PathLike, *, tot: datetime.date | None = None
         taal=taal,
         ledger_path=loaded.path,
         sources=sources,
-        verdicts=rule_verdicts,
+        verdicts=verdicts,
         other_problems=others,
         tier=accountability_tier(view.award),
         annex=annex_groups(view, labels),

@@ -23,7 +23,8 @@ from typing import Callable, Sequence
 from ledger.evaluatie.loading import LedgerReadError
 from ledger.buurtbudget.money import format_percentage
 from ledger.evaluatie.signalen import Signaal
-from reports.context import StatementError, Violation, _relative_place, build_statement
+from reports.context import StatementError, _relative_place, build_statement
+from rules.checking import Violation
 from reports.labels import labels_for
 from reports.sources import SourceFile
 

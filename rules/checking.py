@@ -38,6 +38,47 @@ class Problem:
         return {"bestand": self.filename, "regel": self.lineno, "code": self.code, "melding": self.message}
 
 
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One finding of a rule as people are shown it: the statement, the extension page, the overview.
+
+    `location` is the file relative to the ledger's folder with its line (`main.beancount:42`);
+    `date` the date of the entry at that line; `context_hash` Fava's `#context-<hash>` of that entry.
+    """
+
+    code: str
+    message: str
+    filename: str | None = None
+    lineno: int | None = None
+    location: str = ""
+    date: datetime.date | None = None
+    context_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    """A rule (or another code) with what it found; no violations: passed."""
+
+    code: str
+    title: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+
+def rule_verdicts(violations: list[Violation], *, andere: bool = False) -> tuple[RuleVerdict, ...]:
+    """Every rule in the contract's order with its violations; `andere`: then every other code, by code."""
+    found: dict[str, list[Violation]] = {}
+    for v in violations:
+        found.setdefault(v.code, []).append(v)
+    out = [RuleVerdict(rule.CODE, rule.TITLE, tuple(found.pop(rule.CODE, ()))) for rule in rules.ALL_RULES]
+    if andere:
+        out.extend(RuleVerdict(code, code, tuple(vs)) for code, vs in sorted(found.items()))
+    return tuple(out)
+
+
 # beancount's own errors get a code too, so every line of `check` reads the same.
 _BEANCOUNT_CODES = {
     "ParserError": "BC-SYNTAX",

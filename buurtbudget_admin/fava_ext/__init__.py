@@ -31,28 +31,10 @@ from ledger.buurtbudget.header import FASE_NAMEN
 from ledger.buurtbudget.money import bar_width, format_eur, format_percentage
 from ledger.evaluatie.resultaat import Evaluatie, bewaarde
 from ledger.evaluatie.view import Buurtbudget as BuurtbudgetView
+from rules.checking import RuleVerdict, Violation, rule_verdicts
 
 FASE_LABELS = FASE_NAMEN
 SCALE = Decimal("1.25")  # the gauge runs to 125% of the ceiling
-
-
-@dataclass(frozen=True)
-class Violation:
-    message: str
-    context_hash: str | None  # Fava's #context-<hash>
-    filename: str | None
-    lineno: int | None
-
-
-@dataclass(frozen=True)
-class RuleVerdict:
-    code: str
-    title: str
-    violations: tuple[Violation, ...]
-
-    @property
-    def passed(self) -> bool:
-        return not self.violations
 
 
 @dataclass(frozen=True)
@@ -302,8 +284,6 @@ class Buurtbudget(FavaExtensionBase):
         return index
 
     def _public_verdict(self) -> tuple[RuleVerdict, ...]:
-        import rules
-
         path = Path(self.ledger.beancount_file_path).with_name("oordeel.json")
         try:
             items = json.loads(path.read_text(encoding="utf-8"))
@@ -311,13 +291,12 @@ class Buurtbudget(FavaExtensionBase):
             items = []
         index = self._entry_index()
         filename = str(Path(self.ledger.beancount_file_path))
-        found: dict[str, list[Violation]] = {}
+        found: list[Violation] = []
         for item in items:
             entry = index.get((filename, item.get("regel"))) if item.get("regel") else None
-            found.setdefault(item["code"], []).append(
-                Violation(item["melding"], hash_entry(entry) if entry is not None else None, None, None)
-            )
-        return self._by_rule(found, rules)
+            found.append(Violation(item["code"], item["melding"],
+                                   context_hash=hash_entry(entry) if entry is not None else None))
+        return rule_verdicts(found, andere=True)
 
     def _beheer_verdict(self) -> tuple[RuleVerdict, ...]:
         import rules
@@ -335,7 +314,7 @@ class Buurtbudget(FavaExtensionBase):
             if missing:
                 errors.extend(judge(evaluatie.view, evaluatie.entries, self.ledger.options, missing))
         index = self._entry_index()
-        found: dict[str, list[Violation]] = {}
+        found: list[Violation] = []
         seen = set()
         for error in errors:
             problem = to_problem(error)
@@ -345,18 +324,9 @@ class Buurtbudget(FavaExtensionBase):
             entry = getattr(error, "entry", None)
             if entry is None or not hasattr(entry, "meta"):
                 entry = index.get((problem.filename, problem.lineno))
-            found.setdefault(problem.code, []).append(Violation(
-                problem.message, hash_entry(entry) if entry is not None else None,
-                problem.filename, problem.lineno,
-            ))
-        return self._by_rule(found, rules)
-
-    @staticmethod
-    def _by_rule(found: dict[str, list[Violation]], rules: Any) -> tuple[RuleVerdict, ...]:
-        out = [RuleVerdict(rule.CODE, rule.TITLE, tuple(found.pop(rule.CODE, ()))) for rule in rules.ALL_RULES]
-        for code, violations in sorted(found.items()):
-            out.append(RuleVerdict(code, code, tuple(violations)))
-        return tuple(out)
+            found.append(Violation(problem.code, problem.message, problem.filename, problem.lineno,
+                                   context_hash=hash_entry(entry) if entry is not None else None))
+        return rule_verdicts(found, andere=True)
 
     def verdict(self) -> tuple[RuleVerdict, ...]:
         mode = "publiek" if self.mode == "publiek" else "beheer"

@@ -176,8 +176,3 @@ def check_ledger(path: str | os.PathLike, *, tot: datetime.date | None = None,
     # One problem once: the same error can come from two plugin lines.
     problems = list(dict.fromkeys(problems))
     return loaded, problems
-
-
-def verdicts(problems: list[Problem]) -> list[tuple[Any, list[Problem]]]:
-    """Every rule with the problems it found (empty: passed), in the contract's order."""
-    return [(rule, [p for p in problems if p.code == rule.CODE]) for rule in rules.ALL_RULES]

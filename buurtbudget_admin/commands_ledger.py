@@ -15,6 +15,7 @@ from ledger.buurtbudget.header import Header, ValidationError, _describe_validat
 from ledger.buurtbudget.money import AmountError, parse_amount
 from ledger.buurtbudget.fouten import InvoerFout
 from ledger.schrijver.nieuw import LedgerExistsError, check_naam, create_ledger
+from ledger.schrijver.vastleggen import GitFout
 from rules.checking import check_ledger
 
 console = Console(highlight=False, soft_wrap=True)
@@ -39,8 +40,10 @@ def init(
     beheerder: Optional[str] = typer.Option(None, help="Partij die de boeken bijhoudt."),
     iban: Optional[str] = typer.Option(None, help="IBAN van de rekening van het buurtbudget."),
     naam: Optional[str] = typer.Option(None, help="Naam van het buurtbudget; standaard 'Buurt Jaar'."),
+    door: Optional[str] = typer.Option(None, "--door", help="Login uit gebruikers.toml (of BUURTBUDGET_GEBRUIKER); "
+                                                            "nodig in een git-werkruimte: de commit staat op naam."),
 ) -> int:
-    """Maak een nieuwe ledger: DIR/main.beancount en DIR/documents/."""
+    """Maak een nieuwe ledger: DIR/main.beancount en DIR/documents/; in een git-werkruimte vastgelegd in één commit."""
     try:  # one line of printable text each, before anything is built or written
         for option, value in (("--stadsdeel", stadsdeel), ("--buurt", buurt), ("--model", model),
                               ("--beschikking", beschikking), ("--beheerder", beheerder), ("--iban", iban),
@@ -63,15 +66,40 @@ def init(
         raise UserError("ongeldige gegevens: " + _describe_validation_error(exc))
     if not beschikking.strip():
         raise UserError("--beschikking mag niet leeg zijn")
+    vastleggen, commit = _vastleggen(directory, door, f"Nieuw buurtbudget '{header.naam}' aangemaakt")
     try:
         target = create_ledger(directory, header, toekenning=amount, beschikking=beschikking.strip(),
-                               controle=lambda staged: [p.format() for p in check_ledger(staged)[1]])
+                               controle=lambda staged: [p.format() for p in check_ledger(staged)[1]],
+                               vastleggen=vastleggen)
     except LedgerExistsError as exc:
         raise UserError(str(exc), exit_code=1)
     except InvoerFout as exc:
         raise UserError(str(exc))
-    console.print(f"Nieuw buurtbudget '{header.naam}' aangemaakt: {target}")
+    except GitFout as exc:
+        raise UserError(f"{exc}\nEr is niets aangemaakt.", exit_code=1)
+    console.print(f"Nieuw buurtbudget '{header.naam}' aangemaakt: {target}"
+                  + (f" (git {commit[0][:10]})" if commit else ""))
     return 0
+
+
+def _vastleggen(directory: Path, door: Optional[str], bericht: str):
+    """In a git work tree: the commit of the new ledger, by a known person (as every write); else nothing.
+
+    Asked before anything is written: git must be able to commit and the person must be a beheerder
+    of the workspace's gebruikers.toml. Returns (the commit function, a list that receives the hash)."""
+    from buurtbudget_admin.identiteit import persoon
+    from ledger.schrijver.vastleggen import git_commit, voorbereiden
+
+    bestaand = next(p for p in (directory.resolve(), *directory.resolve().parents) if p.is_dir())
+    try:
+        repo = voorbereiden(bestaand)
+    except GitFout as exc:
+        raise UserError(str(exc), exit_code=1)
+    if repo is None:
+        return None, []
+    user = persoon(directory / "main.beancount", door, nieuw=True)
+    commit: list[str] = []
+    return (lambda target: commit.append(git_commit(repo, [target], user.persoon, bericht, email=user.email))), commit
 
 
 def check(

@@ -33,9 +33,11 @@ def _ledger(ledger: str | os.PathLike) -> Path:
     return p.resolve()
 
 
-def gebruikersbestand(ledger: str | os.PathLike) -> Path | None:
-    """The workspace's gebruikers.toml for this ledger, or None when there is none."""
-    folder = _ledger(ledger).parent
+def gebruikersbestand(ledger: str | os.PathLike, *, nieuw: bool = False) -> Path | None:
+    """The workspace's gebruikers.toml for this ledger, or None when there is none.
+
+    `nieuw`: the ledger is about to be made (`init`), so it need not exist yet."""
+    folder = (Path(ledger).resolve() if nieuw else _ledger(ledger)).parent
     for candidate in (folder.parent / USERS_FILE, folder / USERS_FILE):
         if candidate.is_file():
             return candidate
@@ -50,14 +52,14 @@ def _toevoegen_hint(ledger: Path, rol: str) -> str:
 
 
 def persoon(ledger: str | os.PathLike, login: str | None, *, rol: str = "beheerder",
-            optie: str = "--door") -> User:
+            optie: str = "--door", nieuw: bool = False) -> User:
     """The user behind `login` (or $BUURTBUDGET_GEBRUIKER), allowed to do this to `ledger`; UserError otherwise.
 
     `rol="beheerder"`: a beheerder of this ledger (the day's bookings);
     `rol="auditor"`: an auditor (the vaststelling). Nothing is read or
-    written before this has answered.
+    written before this has answered. `nieuw`: the ledger does not exist yet (`init`).
     """
-    pad = _ledger(ledger)
+    pad = Path(ledger).resolve() if nieuw else _ledger(ledger)
     given = (login if login is not None else os.environ.get(ENV) or "").strip()
     if not given:
         raise UserError(f"wie doet dit? geef {optie} LOGIN of zet {ENV} (een login uit {USERS_FILE})")
@@ -65,7 +67,7 @@ def persoon(ledger: str | os.PathLike, login: str | None, *, rol: str = "beheerd
         vereis_zichtbaar(given, optie)
     except NaamFout as exc:
         raise UserError(str(exc)) from None
-    bestand = gebruikersbestand(pad)
+    bestand = gebruikersbestand(pad, nieuw=nieuw)
     if bestand is None:
         raise UserError(
             f"{pad.parent}: geen {USERS_FILE} in de werkruimte; wie schrijft moet een bekende gebruiker zijn. "

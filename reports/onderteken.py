@@ -19,6 +19,7 @@ auditor which key that was (compare it with the certificate the penvoerder gave)
 from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout
+from ledger.schrijver.uitvoer import UitvoerFout, uitvoer_pad
 
 import datetime
 import hashlib
@@ -65,14 +66,6 @@ def fingerprint(der: bytes) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def _ledger_folder_of(path: Path) -> Path | None:
-    """The ledger folder `path` would lie in (a folder holding a .beancount file), if any."""
-    for folder in (path, *path.parents):
-        if folder.is_dir() and any(folder.glob("*.beancount")):
-            return folder
-    return None
-
-
 def sleutel_pad(werkruimte: Path, naam: str = DEFAULT_NAME) -> Path:
     return werkruimte / KEY_FOLDER / f"{naam}.pem"
 
@@ -92,11 +85,14 @@ def maak_sleutel(doel: Path, penvoerder: str, *, organisatie: str | None = None,
     if doel.suffix != ".pem":
         raise SleutelFout(f"{doel}: een sleutelbestand eindigt op .pem")
     folder = doel.parent
-    ledger = _ledger_folder_of(folder)
-    if ledger is not None:
-        raise SleutelFout(f"{doel}: ligt in de ledger-map {ledger}; een sleutel hoort niet bij de boeken "
-                          f"(die worden gedeeld en in git bewaard). Kies bijvoorbeeld <werkruimte>/{KEY_FOLDER}/")
     certificate_path = doel.with_suffix(".crt")
+    # The one output policy (`ledger.schrijver.uitvoer`): never in a ledger's folder, `.git/` or a control file.
+    for path, wat in ((doel, "sleutelbestand"), (certificate_path, "certificaat")):
+        try:
+            uitvoer_pad(path, wat=wat, bestaand=False)
+        except UitvoerFout as exc:
+            raise SleutelFout(f"{exc}. Een sleutel hoort niet bij de boeken (die worden gedeeld en in git "
+                              f"bewaard): laat -o weg voor <werkruimte>/{KEY_FOLDER}/") from None
     for path in (doel, certificate_path):
         if path.exists():
             raise SleutelFout(f"{path}: bestaat al; een bestaande sleutel wordt niet overschreven")

@@ -56,6 +56,36 @@ def test_statement_without_closing_balance_is_refused_unless_said(tmp_path: Path
     assert 'bank-ref: "R-0001"' in ledger.read_text(encoding="utf-8")
 
 
+def test_camt_statement_without_clbd_is_refused_unless_said(tmp_path: Path):
+    import datetime
+    import re
+
+    from tests.dagelijks_helpers import Line, camt053
+
+    ledger = _repo(tmp_path)
+    xml = camt053(IBAN, [Line(datetime.date(2025, 3, 2), Decimal("-12.50"), "R-0002", "Bakker", "Brood")],
+                  Decimal("10000.00"), datetime.date(2025, 3, 3)).decode()
+    zonder = re.sub(r"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd>.*?</Bal>", "", xml)
+    assert "CLBD" in xml and "CLBD" not in zonder
+    statement = tmp_path / "afschrift.xml"
+    statement.write_text(zonder, encoding="utf-8")
+    before, head = folder_digest(ledger.parent.parent), _git(ledger.parent, "rev-parse", "HEAD")
+
+    refused = cli("import", str(ledger), str(statement))
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "geen eindsaldo" in refused.stderr and "--zonder-saldo" in refused.stderr
+    assert folder_digest(ledger.parent.parent) == before
+    assert _git(ledger.parent, "rev-parse", "HEAD") == head
+    assert _git(ledger.parent, "status", "--porcelain") == ""
+
+    done = cli("import", str(ledger), str(statement), "--zonder-saldo")
+    assert done.returncode == 0, done.stderr
+    assert "LET OP" in done.stdout and "geen eindsaldo" in done.stdout
+    assert "geen eindsaldo" in _git(ledger.parent, "log", "-1", "--format=%B")
+    assert 'bank-ref: "R-0002"' in ledger.read_text(encoding="utf-8")
+    assert _git(ledger.parent, "status", "--porcelain") == ""
+
+
 def test_vote_names_match_plans_whatever_their_case_and_accents(tmp_path: Path):
     view = read_ledger(make_ledger(tmp_path / "b")).view  # Speeltuin and Groen are declared
     keuze = kies_plannen(view, [Kandidaat("SPEELTUIN", "S", Decimal("10"), 5, 2),

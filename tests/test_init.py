@@ -78,3 +78,66 @@ def test_init_into_an_existing_empty_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.iterdir()) == ["documents", "main.beancount"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k-buurt-2025"]
     assert cli("check", str(target), door=None).returncode == 0
+
+
+# --------------------------------------------------------------------------- in a git workspace: one commit
+
+
+def _git(folder: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
+
+
+def _git_werkruimte(tmp_path: Path) -> Path:
+    from tests.dagelijks_helpers import gebruiker
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    gebruiker(ws, "Henk Bakker", login="henk")
+    gebruiker(ws, "Jan de Wit", rol="auditor", login="jan")
+    _git(ws, "init", "-q")
+    _git(ws, "add", "-A")
+    _git(ws, "-c", "user.name=Init", "-c", "user.email=init@x", "commit", "-qm", "begin")
+    return ws
+
+
+def _staat(ws: Path) -> tuple:
+    return folder_digest(ws), _git(ws, "rev-parse", "HEAD"), _git(ws, "status", "--porcelain", "--untracked-files=all")
+
+
+def test_init_in_a_git_workspace_commits_the_new_ledger_as_the_person(tmp_path: Path) -> None:
+    ws = _git_werkruimte(tmp_path)
+    args = [x for kv in INIT.items() for x in kv]
+    r = cli("init", str(ws / "k-buurt-2025"), *args, door="henk")
+    assert r.returncode == 0, r.stderr
+    assert "(git " in r.stdout
+    assert _git(ws, "status", "--porcelain", "--untracked-files=all") == ""
+    assert _git(ws, "log", "-1", "--format=%an|%s").strip() == "Henk Bakker|Nieuw buurtbudget 'K-buurt 2025' aangemaakt"
+    assert _git(ws, "show", "--name-only", "--format=", "HEAD").split() == ["k-buurt-2025/main.beancount"]
+
+
+@pytest.mark.parametrize("door,says", [(None, "wie doet dit?"), ("jan", "leest alleen (auditor)"),
+                                       ("piet", "geen login")])
+def test_init_in_a_git_workspace_without_a_known_beheerder_makes_nothing(tmp_path: Path, door, says) -> None:
+    ws = _git_werkruimte(tmp_path)
+    voor = _staat(ws)
+    r = cli("init", str(ws / "k-buurt-2025"), *[x for kv in INIT.items() for x in kv], door=door)
+    assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert _staat(ws) == voor
+
+
+@pytest.mark.parametrize("bestond", [False, True])
+def test_init_whose_commit_fails_leaves_the_workspace_as_it_was(tmp_path: Path, bestond: bool) -> None:
+    ws = _git_werkruimte(tmp_path)
+    (ws / ".gitignore").write_text("k-buurt-2025/\n", encoding="utf-8")  # git will not take the new ledger
+    _git(ws, "add", ".gitignore")
+    _git(ws, "-c", "user.name=Init", "-c", "user.email=init@x", "commit", "-qm", "negeer")
+    if bestond:
+        (ws / "k-buurt-2025").mkdir()
+        (ws / "k-buurt-2025" / "notitie.txt").write_text("van tevoren\n", encoding="utf-8")
+    voor = _staat(ws)
+    r = cli("init", str(ws / "k-buurt-2025"), *[x for kv in INIT.items() for x in kv], door="henk")
+    assert r.returncode == 1 and ".gitignore" in r.stderr and "niets aangemaakt" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert _staat(ws) == voor

@@ -275,3 +275,25 @@ def test_too_little_free_space_is_refused_before_anything_is_written(tmp_path: P
     with pytest.raises(IntentieFout, match="te weinig vrije schijfruimte"):
         controleer_ruimte(tmp_path, vrij + 1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_receipt_larger_than_the_free_space_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """The writer itself asks: a receipt (sparse, so quick to make) bigger than the disk's free space."""
+    from buurtbudget_admin.valideren import valideer
+    from ledger.schrijver.schrijven import Wijziging, schrijf
+    from tests.schrijven_fout_kind import KOSTEN, OPEN
+
+    folder = tmp_path / "ws"
+    ledger = werkruimte(folder)
+    st = os.statvfs(folder)
+    groot = folder.parent / "groot.pdf"
+    with open(groot, "wb") as handle:
+        handle.write(PDF)
+        handle.truncate(st.f_bavail * st.f_frsize + 1024 ** 3)
+    voor, head = bestanden(folder), git(folder, "rev-parse", "HEAD")
+    with pytest.raises(SchrijfFout, match="te weinig vrije schijfruimte"):
+        schrijf(ledger, lambda stand: Wijziging(OMSCHRIJVING, toevoegen=OPEN + "\n" + KOSTEN,
+                                                bestanden=((groot, ledger.parent / "documents" / "verf.pdf"),)),
+                door="Henk", valideer=valideer)
+    assert bestanden(folder) == voor and git(folder, "rev-parse", "HEAD") == head
+    assert git(folder, "status", "--porcelain", "--untracked-files=all") == ""

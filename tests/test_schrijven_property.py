@@ -175,8 +175,10 @@ hand_edits = st.one_of(
     st.tuples(st.just("extra_hand")),
     st.tuples(st.just("regels"), st.sampled_from(["50.00", "500.00", "weg"])),
     st.tuples(st.just("bon"), st.sampled_from(["weg", "terug"])),
-    # bytes bean-check reads in a comment: a NUL, a Latin-1 é, a lone 0xff
-    st.tuples(st.just("bytes"), st.sampled_from(["\x00", "\udce9", "\udcff"])),
+    # bytes in a comment (bean-check reads them) or inside a string: a NUL bean-check reads there too,
+    # a Latin-1 é or a lone 0xff it flags (UnicodeDecodeError); the writer must agree either way
+    st.tuples(st.just("bytes"), st.sampled_from(["\x00", "\udce9", "\udcff"]),
+              st.sampled_from(["commentaar", "tekst"])),
 )
 steps = st.lists(st.one_of(writes, writes, hand_edits), min_size=3, max_size=9)
 
@@ -210,7 +212,8 @@ def _hand(ws: Werkruimte, op: tuple) -> None:
         else:
             bon.write_bytes(b"%PDF-1.4\n% bon\n")
     elif kind == "bytes":
-        main += f"\n; met de hand: caf{op[1]} \n"
+        main += (f"\n; met de hand: caf{op[1]} \n" if op[2] == "commentaar"
+                 else f'\n2025-01-01 event "hand" "caf{op[1]}"\n')
     elif kind == "regels":
         regels = ws.root / "regels.toml"
         if op[1] == "weg":

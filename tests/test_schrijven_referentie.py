@@ -64,9 +64,11 @@ def _boek(ledger: Path, bedrag: str) -> None:
 # --------------------------------------------------------------------------- the reference
 
 
-@pytest.mark.parametrize("bytes_", [b"\x00", b"\xff", b"caf\xe9"], ids=["NUL", "0xff", "latin-1"])
-def test_what_bean_check_reads_check_reads_and_the_writer_writes(tmp_path: Path, bytes_: bytes) -> None:
-    ledger = werkruimte(tmp_path / "ws", b"\n; met de hand: " + bytes_ + b"\n")
+@pytest.mark.parametrize("extra", [b"\n; met de hand: \x00\n", b"\n; met de hand: \xff\n", b"\n; met de hand: caf\xe9\n",
+                                   b'\n2025-01-01 event "hand" "a\x00b"\n'],
+                         ids=["NUL", "0xff", "latin-1", "NUL-in-tekst"])
+def test_what_bean_check_reads_check_reads_and_the_writer_writes(tmp_path: Path, extra: bytes) -> None:
+    ledger = werkruimte(tmp_path / "ws", extra)
     assert bean_check(ledger).returncode == 0
     r = cli("check", str(ledger))
     assert r.returncode == 0, r.stdout + r.stderr
@@ -75,6 +77,22 @@ def test_what_bean_check_reads_check_reads_and_the_writer_writes(tmp_path: Path,
     na = ledger.read_bytes()
     assert na.startswith(voor) and b"Verf" in na[len(voor):]  # the odd byte written back as it was
     assert bean_check(ledger).returncode == 0
+    assert git(tmp_path / "ws", "status", "--porcelain") == ""
+
+
+def test_what_bean_check_flags_check_flags_and_the_writer_does_not_blame_on_a_new_booking(tmp_path: Path) -> None:
+    # A Latin-1 byte inside a string: beancount reports a UnicodeDecodeError on that line.
+    ledger = werkruimte(tmp_path / "ws", b'\n2025-01-01 event "hand" "caf\xe9"\n')
+    referentie = bean_check(ledger)
+    assert referentie.returncode != 0 and "UnicodeDecodeError" in referentie.stderr
+    regel = ledger.read_bytes().count(b"\n")  # the event is the last line
+    r = cli("check", str(ledger))
+    assert r.returncode == 1 and f"{ledger}:{regel}: BC-SYNTAX UnicodeDecodeError" in r.stdout, r.stdout + r.stderr
+    assert "1 probleem/problemen (BC-SYNTAX 1)" in r.stdout  # the one error bean-check reports, nothing else
+    voor = ledger.read_bytes()
+    _boek(ledger, "10.00")  # the error was there before: not the booking's doing
+    assert ledger.read_bytes().startswith(voor)
+    assert bean_check(ledger).stderr.count("UnicodeDecodeError") == 1
     assert git(tmp_path / "ws", "status", "--porcelain") == ""
 
 

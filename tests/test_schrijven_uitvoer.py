@@ -89,6 +89,17 @@ def test_reports_and_exports_never_write_into_the_books(ws: Path, opdracht: tupl
     _geweigerd(ws, *opdracht, doel, "--overschrijven")
 
 
+@pytest.mark.parametrize("doel,woorden", [
+    (".git/hooks/sleutel.pem", "git-map"),
+    ("k-buurt-2025/sleutel.pem", "van een buurtbudget"),
+    ("k-buurt-2025/documents/sleutel.pem", "bonnenmap"),
+])
+def test_sleutel_maken_never_writes_into_the_books(ws: Path, doel: str, woorden: str) -> None:
+    # The key and its certificate are files a command writes too: the same policy.
+    err = _geweigerd(ws, "sleutel", "maken", ".", "--penvoerder", "Stichting X", "-o", doel)
+    assert woorden in err and "sleutel hoort niet bij de boeken" in err, err
+
+
 def test_an_existing_file_is_replaced_only_with_overschrijven(ws: Path) -> None:
     brief = ws / "bijlage.csv"
     brief.write_text("mijn eigen bestand\n", encoding="utf-8")

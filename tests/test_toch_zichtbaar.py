@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.dagelijks_helpers import cli, make_ledger, receipt
+from tests.dagelijks_helpers import cli, folder_digest, gebruiker, make_ledger, receipt
 
 REDEN = "correctie accountant"
 
@@ -24,17 +24,30 @@ REDEN = "correctie accountant"
 def geforceerd(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("toch")
     ledger = make_ledger(tmp / "b")
+    gebruiker(tmp, "Henk")  # the person the commands run as, in the first commit
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=Init", "-c", "user.email=init@x", "commit", "-qm", "begin"]):
+        _git(tmp, *args)
     bon = receipt(tmp)
     boek = ("boek", str(ledger), "--plan", "Speeltuin", "--categorie", "Materiaal", "--begunstigde", "Bouwmarkt",
             "--bon", str(bon))
     assert cli(*boek, "--datum", "2025-03-10", "--bedrag", "400", "--omschrijving", "Hout").returncode == 0
     assert cli("afsluiten", str(ledger), "--datum", "2026-01-31").returncode == 0
+    voor = (folder_digest(ledger.parent), _git(tmp, "rev-parse", "HEAD"), _git(tmp, "status", "--porcelain"))
     refused = cli(*boek, "--datum", "2025-06-01", "--bedrag", "99", "--omschrijving", "Vergeten tegels")
     assert refused.returncode != 0 and "afgesloten" in refused.stderr.lower()
+    assert (folder_digest(ledger.parent), _git(tmp, "rev-parse", "HEAD"), _git(tmp, "status", "--porcelain")) == voor
     forced = cli(*boek, "--datum", "2025-06-01", "--bedrag", "99", "--omschrijving", "Vergeten tegels",
                  "--toch", "--reden", REDEN)
     assert forced.returncode == 0, forced.stderr
+    assert _git(tmp, "status", "--porcelain", "--", "b") == ""  # written anyway, and committed
+    assert _git(tmp, "log", "-1", "--format=%an").strip() == "Henk"
     return ledger
+
+
+def _git(folder: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
 
 
 def _line_of(ledger: Path, text: str) -> int:

@@ -568,12 +568,12 @@ def sleutel(tmp_path_factory) -> Path:
 def test_sleutel_maken_refuses_a_ledger_folder_and_an_existing_key(honest, sleutel, tmp_path):
     ledger, _pdf = honest
     r = cli("sleutel", "maken", str(ledger.parent), "--penvoerder", "X")
-    assert r.returncode == 2 and "ligt in de ledger-map" in r.stderr
+    assert r.returncode == 2 and "van een buurtbudget" in r.stderr and "sleutel hoort niet bij de boeken" in r.stderr
     assert not (ledger.parent / ".sleutels").exists()
     r = cli("sleutel", "maken", str(sleutel.parent.parent), "--penvoerder", "X")
     assert r.returncode == 2 and "bestaat al" in r.stderr
     r = cli("sleutel", "maken", str(tmp_path), "--penvoerder", "X", "-o", str(ledger.parent / "documents" / "k.pem"))
-    assert r.returncode == 2 and "ligt in de ledger-map" in r.stderr
+    assert r.returncode == 2 and "bonnenmap" in r.stderr
 
 
 @pytest.fixture(scope="module")

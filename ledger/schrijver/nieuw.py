@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout, InvoerFout
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -120,10 +121,13 @@ def _umask() -> int:
 
 
 def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, beschikking: str,
-                  toekenning_datum: datetime.date | None = None, controle: Controle | None = None) -> Path:
+                  toekenning_datum: datetime.date | None = None, controle: Controle | None = None,
+                  vastleggen: Callable[[Path], object] | None = None) -> Path:
     """Write DIR/main.beancount and DIR/documents/; refuse when a ledger is already there.
 
     Raises InvoerFout (nothing written) when the input or the resulting ledger is not valid.
+    `vastleggen(target)` commits the new ledger once it is in place; when it raises, what
+    was created is removed again (the folder as before) and the error goes to the caller.
     """
     directory = Path(directory)
     target = directory / "main.beancount"
@@ -140,6 +144,7 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
 
     parent = directory.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
+    map_bestond, documents_bestond = directory.exists(), (directory / "documents").exists()
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.nieuw.", dir=parent))
     try:
         staged = staging / "main.beancount"
@@ -166,4 +171,17 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+    if vastleggen is not None:
+        try:
+            vastleggen(target)
+        except BaseException:
+            # Not committed: not made (a ledger outside the trail would be committed later under no one's name).
+            if not map_bestond:
+                shutil.rmtree(directory, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+                if not documents_bestond:
+                    with contextlib.suppress(OSError):
+                        (directory / "documents").rmdir()
+            raise
     return target

@@ -3,7 +3,7 @@
     doel = uitvoer_pad(Path("betaling.xml"), overschrijven=False)   # UitvoerFout (Dutch) otherwise
 
 The one policy for every output path (`betaal -o`, `report -o`,
-`report-stadsdeel -o`, `export -o`). Judged on the path with every symlink
+`report-stadsdeel -o`, `export -o`, `sleutel maken -o`). Judged on the path with every symlink
 followed, so a link named `betaling.xml` that points at a ledger is that ledger.
 Refused:
 

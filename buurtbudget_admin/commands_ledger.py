@@ -51,7 +51,7 @@ def init(
         raise UserError(str(exc))
     reden = slug_fout(directory.resolve().name)  # the folder name is the slug in the site's addresses
     if reden is not None:
-        raise UserError(f"{directory}: {reden}")
+        raise UserError(f"{directory}: {reden}; kies een andere mapnaam")
     begin_d, einde_d = _date(begin, "--begin"), _date(einde, "--einde")
     try:
         amount = parse_amount(toekenning)

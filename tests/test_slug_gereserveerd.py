@@ -37,6 +37,7 @@ def test_init_refuses_a_reserved_folder_name_and_writes_nothing(tmp_path: Path, 
     r = _init(tmp_path / naam)
     assert r.returncode == 2, r.stdout
     assert r.stderr.startswith("fout:") and f"de mapnaam '{naam}' is gereserveerd" in r.stderr
+    assert r.stderr.rstrip().endswith("kies een andere mapnaam")
     assert "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []
 

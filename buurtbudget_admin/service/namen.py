@@ -22,4 +22,4 @@ def slug_fout(naam: str) -> str | None:
     if naam not in GERESERVEERD:
         return None
     return (f"de mapnaam '{naam}' is gereserveerd voor een eigen pagina van de website (/beheer/{naam}/), "
-            "zodat de boeken in die map daar niet te openen zouden zijn; kies een andere mapnaam")
+            "zodat de boeken in die map daar niet te openen zouden zijn")

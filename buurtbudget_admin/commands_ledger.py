@@ -11,6 +11,7 @@ from rich.console import Console
 
 from buurtbudget_admin import controle
 from buurtbudget_admin.errors import UserError
+from buurtbudget_admin.service.namen import slug_fout
 from ledger.buurtbudget.header import Header, ValidationError, _describe_validation_error
 from ledger.buurtbudget.money import AmountError, parse_amount
 from ledger.buurtbudget.fouten import InvoerFout
@@ -51,6 +52,9 @@ def init(
             check_naam(value, option)
     except InvoerFout as exc:
         raise UserError(str(exc))
+    reden = slug_fout(directory.resolve().name)  # the folder name is the slug in the site's addresses
+    if reden is not None:
+        raise UserError(f"{directory}: {reden}; kies een andere mapnaam")
     begin_d, einde_d = _date(begin, "--begin"), _date(einde, "--einde")
     try:
         amount = parse_amount(toekenning)

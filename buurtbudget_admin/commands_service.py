@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from buurtbudget_admin.errors import UserError
-from buurtbudget_admin.service.state import discover
+from buurtbudget_admin.service.state import discover, weiger_gereserveerde_namen
 from buurtbudget_admin.service.users import (
     ROLES, UsersFileError, add_user, load_users, random_password, remove_user, users_path,
 )
@@ -77,6 +77,7 @@ def serve(
         print("Let op: buurtbudget serve draait als root. Elke fout in de website raakt dan de hele computer; "
               "start de dienst als een gewone gebruiker die alleen de werkruimte mag schrijven.",
               file=sys.stderr, flush=True)
+    weiger_gereserveerde_namen(workspace)  # before anything is written (users file, recovered writes)
     slugs = discover(workspace)
     if not slugs:
         raise UserError(f"{workspace}: geen buurtbudgetten gevonden (verwacht <map>/main.beancount)")

@@ -131,6 +131,10 @@ REFUSED = [
     ("kader uit", lambda t: _replace(t, HEADER_LINE, HEADER_LINE + "  ondersteuning-max: 1\n"
                                      "  vier-ogen-vanaf: 100000000.00\n"), "kop"),
     ("periode", lambda t: _replace(t, "einde: 2025-12-31", "einde: 2026-12-31"), "kop"),
+    ("begin", lambda t: _replace(t, "begin: 2025-01-01", "begin: 2024-01-01"), "kop"),
+    ("uurtarief", lambda t: _replace(t, HEADER_LINE, HEADER_LINE + '  uurtarief-max: 500.00\n'), "kop"),
+    ("bon-vanaf", lambda t: _replace(t, HEADER_LINE, HEADER_LINE + '  bon-vanaf: 100000.00\n'), "kop"),
+    ("categorieen", lambda t: _replace(t, HEADER_LINE, HEADER_LINE + '  extra-categorieen: "Cadeaubonnen"\n'), "kop"),
     ("stadsdeel", lambda t: _replace(t, 'stadsdeel: "Noord"', 'stadsdeel: "West"'), "kop"),
     ("kop weg", lambda t: _without(t, '2025-01-01 custom "buurtbudget"'), "kop"),
     ("tweede kop", lambda t: t + '\n2025-01-02 custom "buurtbudget" "Anders"\n  stadsdeel: "West"\n', "kop"),

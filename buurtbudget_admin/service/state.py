@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from buurtbudget_admin.service.namen import SlugFout, slug_fout
 from ledger.buurtbudget.kader import RULES_FILE_NAME, regelbestand_pad, regels_config, te_volgen_regelbestanden
 from ledger.buurtbudget import tekst
 from ledger.evaluatie.loading import LedgerReadError
@@ -47,13 +48,26 @@ def default_cache_dir(workspace: Path) -> Path:
     return Path(base) / f"{Path(workspace).resolve().name}-{digest}"
 
 
-def discover(workspace: Path) -> list[str]:
-    """The slugs of a workspace: every folder holding main.beancount."""
+def _ledger_folders(workspace: Path) -> list[str]:
     try:
         names = sorted(os.listdir(workspace))
     except OSError:
         return []
     return [n for n in names if not n.startswith(".") and os.path.isfile(os.path.join(workspace, n, LEDGER_FILE))]
+
+
+def discover(workspace: Path) -> list[str]:
+    """The slugs of a workspace: every folder holding main.beancount whose name no page of the site takes."""
+    return [n for n in _ledger_folders(workspace) if slug_fout(n) is None]
+
+
+def weiger_gereserveerde_namen(workspace: Path) -> None:
+    """A workspace with a ledger in a folder the site's own pages shadow is not served (`namen.slug_fout`)."""
+    for naam in _ledger_folders(workspace):
+        reden = slug_fout(naam)
+        if reden is not None:
+            raise SlugFout(f"{Path(workspace) / naam / LEDGER_FILE}: {reden}; hernoem de map en start opnieuw",
+                           bestand=str(Path(workspace) / naam / LEDGER_FILE))
 
 
 def _stamp(path: str) -> tuple[str, int, int]:
@@ -118,6 +132,7 @@ def verdict_items(problems: tuple[Problem, ...], redacted) -> list[dict]:
 class WorkspaceState:
     def __init__(self, workspace: Path, cache_dir: Path | None = None, *, check_interval: float = 1.0):
         self.workspace = Path(workspace).resolve()
+        weiger_gereserveerde_namen(self.workspace)
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir(self.workspace)
         self.public_root = self.cache_dir / "publiek"
         self.check_interval = check_interval

@@ -11,11 +11,9 @@ import subprocess
 from io import BytesIO
 from pathlib import Path
 
-from buurtbudget_admin.service.users import add_user, users_path
-from buurtbudget_admin.service.wsgi import create_service
 from tests.dagelijks_helpers import folder_digest, receipt as make_receipt
-from tests.service_workspace import git_workspace, post_form, session_client
-from tests.test_formulieren import BASE, _beside
+from tests.service_workspace import post_form
+from tests.test_formulieren import BASE, _beside, anja_logged_in
 
 CLAIM = {"datum": "2025-07-03", "bedrag": "23,40", "declarant": "Kees Bakker", "iban": "NL91ABNA0417164300",
          "plan": "Groen", "categorie": "Materiaal", "omschrijving": "Bloembollen"}
@@ -27,10 +25,7 @@ def _head(workspace: Path) -> str:
 
 
 def test_a_double_claim_is_refused_beside_its_field_and_written_only_with_a_visible_reason(tmp_path: Path):
-    workspace = git_workspace(tmp_path / "ws")
-    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
-    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
-    anja = session_client(service, "anja", "geheim-anja")
+    workspace, anja = anja_logged_in(tmp_path)
     ledger_dir = workspace / "testbuurt-2025"
     receipt = make_receipt(tmp_path).read_bytes()
 

@@ -9,7 +9,7 @@ decided (`buurtbudget_admin.bonbeleid`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 
@@ -24,36 +24,40 @@ BON_HELP = ("De bon (PDF, JPEG of PNG): een nieuw bestand, dat naar documents/ w
             "in documents/ staat (bijv. van een andere boeking gehaald).")
 
 
-@bon_app.command("koppelen")
-def koppelen(
-    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
-    boeking: str = typer.Argument(..., help=REF_HELP),
-    bon: Path = typer.Argument(..., help=BON_HELP),
-    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
-) -> int:
-    """Koppel een bon aan een boeking die er nog geen heeft."""
-    from ledger.schrijver.bonbeheer import maak_bon_koppeling
+def _koppeling(stand, boeking: str, bon: Path):
+    from ledger.schrijver.bonbeheer import maak_bon_koppeling  # the writer loads when a command runs
 
-    user = _door(ledger, door)
-    _bon(bon if bon.is_absolute() or bon.exists() else None)
-    _report(_write(ledger, bewaakt(lambda stand: maak_bon_koppeling(stand, boeking, bon)), user))
-    return 0
+    return maak_bon_koppeling(stand, boeking, bon)
 
 
-@bon_app.command("vervangen")
-def vervangen(
-    ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
-    boeking: str = typer.Argument(..., help=REF_HELP),
-    bon: Path = typer.Argument(..., help=BON_HELP),
-    door: Optional[str] = typer.Option(None, help=DOOR_HELP),
-) -> int:
-    """Vervang de bon van een boeking; het oude bestand blijft in documents/."""
+def _vervanging(stand, boeking: str, bon: Path):
     from ledger.schrijver.bonbeheer import maak_bon_vervanging
 
-    user = _door(ledger, door)
-    _bon(bon if bon.is_absolute() or bon.exists() else None)
-    _report(_write(ledger, bewaakt(lambda stand: maak_bon_vervanging(stand, boeking, bon)), user))
-    return 0
+    return maak_bon_vervanging(stand, boeking, bon)
+
+
+def _zet_bon(naam: str, maak: Callable, uitleg: str) -> None:
+    """`bon koppelen` and `bon vervangen`: one command each, the same wiring, their own builder;
+    the receipt is checked before the ledger is opened."""
+
+    def command(
+        ledger: Path = typer.Argument(..., help="Ledgerbestand of buurtbudget-map."),
+        boeking: str = typer.Argument(..., help=REF_HELP),
+        bon: Path = typer.Argument(..., help=BON_HELP),
+        door: Optional[str] = typer.Option(None, help=DOOR_HELP),
+    ) -> int:
+        user = _door(ledger, door)
+        _bon(bon if bon.is_absolute() or bon.exists() else None)
+        _report(_write(ledger, bewaakt(lambda stand: maak(stand, boeking, bon)), user))
+        return 0
+
+    command.__doc__ = uitleg
+    command.__name__ = naam
+    bon_app.command(naam)(command)
+
+
+_zet_bon("koppelen", _koppeling, "Koppel een bon aan een boeking die er nog geen heeft.")
+_zet_bon("vervangen", _vervanging, "Vervang de bon van een boeking; het oude bestand blijft in documents/.")
 
 
 @bon_app.command("verwijderen")

@@ -127,6 +127,61 @@ def write_workspace(root: Path) -> Path:
     return root
 
 
+_CLAIMS = """
+2025-07-01 ! "Buurtbewoner A" "Declaratie: plantjes" ^decl-2025-010
+  declarant: "Buurtbewoner A"
+  iban: "NL91ABNA0417164300"
+  ingevoerd-door: "{ingevoerd}"
+  document: "documents/2025-05-02-bollen.pdf"
+  Uitgaven:Plannen:Groen:Materiaal   20.00 EUR
+  Passiva:Declaraties
+
+2025-07-02 * "Buurtbewoner B" "Declaratie: aarde" ^decl-2025-011
+  declarant: "Buurtbewoner B"
+  iban: "NL91ABNA0417164300"
+  ingevoerd-door: "{ingevoerd}"
+  goedgekeurd-door: "{goedgekeurd}"
+  document: "documents/2025-05-02-bollen.pdf"
+  Uitgaven:Plannen:Groen:Materiaal   15.00 EUR
+  Passiva:Declaraties
+
+2025-07-03 * "Buurtbewoner C" "Declaratie: zaden" ^decl-2025-012
+  declarant: "Buurtbewoner C"
+  iban: "NL91ABNA0417164300"
+  ingevoerd-door: "{ingevoerd}"
+  goedgekeurd-door: "{goedgekeurd}"
+  document: "documents/2025-05-02-bollen.pdf"
+  Uitgaven:Plannen:Groen:Materiaal   5.00 EUR
+  Passiva:Declaraties
+
+2025-07-04 custom "betaalopdracht" "BB-20250704-001-AAAA"
+  links: "decl-2025-012"
+  aantal: 1
+  totaal: 5.00 EUR
+  bestand: "betaling-juli.xml"
+  door: "{goedgekeurd}"
+"""
+
+
+def claims_beside(ingevoerd: str, goedgekeurd: str) -> str:
+    """Claims beside the test ledger's bookings: one entered by `ingevoerd` waiting for a second person,
+    one approved by `goedgekeurd` and not paid, one approved and in a payment batch that lies at the bank."""
+    return _CLAIMS.format(ingevoerd=ingevoerd, goedgekeurd=goedgekeurd)
+
+
+def user_workspace(root: Path, tail: str, users: tuple[tuple, ...]) -> Path:
+    """`write_workspace` with `tail` after testbuurt-2025's ledger and these logins
+    (each `(login, role, ledgers, password, full name or None)`, as `add_user` takes them)."""
+    from buurtbudget_admin.service.users import add_user, users_path
+
+    workspace = write_workspace(root)
+    ledger = workspace / "testbuurt-2025" / "main.beancount"
+    ledger.write_text(ledger.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    for login, role, ledgers, password, naam in users:
+        add_user(users_path(workspace), login, role, ledgers, password, naam=naam)
+    return workspace
+
+
 def git_workspace(root: Path) -> Path:
     """`write_workspace` as a git work tree with one first commit (web writes become commits)."""
     import subprocess
@@ -267,3 +322,18 @@ def post_form(client, url: str, data: dict, *, page: str | None = None, origin: 
     if found and "csrf_token" not in data:
         data = {**data, "csrf_token": found.group(1)}
     return client.post(url, data=data, headers={"Origin": origin}, content_type="multipart/form-data")
+
+
+def book_cost_in_browser(page, *, bedrag: str, begunstigde: str, omschrijving: str, bon: Path,
+                         plan: str = "Speeltuin", categorie: str = "Materiaal", datum: str = "2025-07-02"):
+    """Fill the cost form of the Buurtbudget page (`#bb-kosten`) by its labels, as a person does, and send it."""
+    form = page.locator("#bb-kosten")
+    form.get_by_label("Plan").select_option(plan)
+    form.get_by_label("Categorie").select_option(categorie)
+    form.get_by_label("Bedrag").fill(bedrag)
+    form.get_by_label("Datum").fill(datum)
+    form.get_by_label("Betaald aan").fill(begunstigde)
+    form.get_by_label("Omschrijving").fill(omschrijving)
+    form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+    with page.expect_navigation():
+        form.get_by_role("button", name="Boeken").click()

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from buurtbudget_admin.service.users import add_user, users_path
 from ledger.evaluatie.loading import load_entries
 from ledger.evaluatie.vaststelling import vaststellingen
-from tests.service_workspace import Served, browser_login, git_workspace
+from tests.service_workspace import Served, book_cost_in_browser, browser_login, git_workspace
 from tests.test_browser import browser, shot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -108,16 +108,8 @@ def test_the_auditors_day(site, browser):  # noqa: F811
     page = anja.new_page()
     page.goto(f"{address}/beheer/{SLUG}/extension/Buurtbudget/")
     before = folder_digest(ledger.parent)
-    form = page.locator("#bb-kosten")
-    form.get_by_label("Plan").select_option("Speeltuin")
-    form.get_by_label("Categorie").select_option("Materiaal")
-    form.get_by_label("Bedrag").fill("99,00")
-    form.get_by_label("Datum").fill("2025-07-02")
-    form.get_by_label("Betaald aan").fill("Bouwmarkt")
-    form.get_by_label("Omschrijving").fill("Achteraf nog verf")
-    form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(receipt(root)))
-    with page.expect_navigation():
-        form.get_by_role("button", name="Boeken").click()
+    book_cost_in_browser(page, bedrag="99,00", begunstigde="Bouwmarkt", omschrijving="Achteraf nog verf",
+                         bon=receipt(root))
     refusal = " ".join(page.locator(".bb-formulierfout, .bb-veldfout").all_inner_texts())
     assert "BB-VASTSTELLING" in refusal and "vastgestelde periode" in refusal, refusal
     assert str(served.workspace) not in refusal and "main.beancount:" in refusal  # no server paths

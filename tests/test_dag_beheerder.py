@@ -53,11 +53,27 @@ def _log_out(page, address: str) -> None:
     assert "/beheer/inloggen" in page.url  # the session is over
 
 
+def _claim_for_mo(page, address: str, bon: Path) -> None:
+    """Anja enters Mo Haddou's claim through the form, by its labels."""
+    page.goto(address)
+    form = page.locator("#bb-declaratie")
+    form.get_by_label("Declarant (bewoner)").fill("Mo Haddou")
+    form.get_by_label("IBAN van de declarant").fill("NL44RABO0123456789")
+    form.get_by_label("Plan").select_option("Groen")
+    form.get_by_label("Categorie").select_option("Materiaal")
+    form.get_by_label("Bedrag").fill("88,40")
+    form.get_by_label("Datum").fill("2025-07-01")
+    form.get_by_label("Omschrijving").fill("Plantenbakken")
+    form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
+    with page.expect_navigation():
+        form.get_by_role("button", name="Indienen").click()
+
+
 @pytest.mark.browser
 def test_the_administrators_day_in_the_browser(tmp_path: Path) -> None:
     from playwright import sync_api as playwright
 
-    from tests.service_workspace import Served, browser_login
+    from tests.service_workspace import Served, book_cost_in_browser, browser_login
 
     workspace = workspace_with_users(tmp_path)
     ledger = workspace / SLUG / "main.beancount"
@@ -76,16 +92,8 @@ def test_the_administrators_day_in_the_browser(tmp_path: Path) -> None:
                 page.goto(f"{served.address}{BASE}")
                 _look_as_a_phone(page)
                 head = _git(workspace, "rev-parse", "HEAD")
-                form = page.locator("#bb-kosten")
-                form.get_by_label("Plan").select_option("Speeltuin")
-                form.get_by_label("Categorie").select_option("Materiaal")
-                form.get_by_label("Bedrag").fill("12,95")
-                form.get_by_label("Datum").fill("2025-07-02")
-                form.get_by_label("Betaald aan").fill("IJzerwaren Oost")
-                form.get_by_label("Omschrijving").fill("Schroeven voor de bankjes")
-                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
-                with page.expect_navigation():
-                    form.get_by_role("button", name="Boeken").click()
+                book_cost_in_browser(page, bedrag="12,95", begunstigde="IJzerwaren Oost",
+                                     omschrijving="Schroeven voor de bankjes", bon=bon)
                 assert page.locator("h1").inner_text() == "Geboekt"
                 text = ledger.read_text(encoding="utf-8")
                 assert '"IJzerwaren Oost" "Schroeven voor de bankjes"' in text and "12.95 EUR" in text
@@ -95,25 +103,26 @@ def test_the_administrators_day_in_the_browser(tmp_path: Path) -> None:
                 assert author == "Anja de Boer" and "IJzerwaren Oost" in subject, subject
 
                 # -- Anja: a claim for a resident -------------------------------------------------
-                page.goto(f"{served.address}{BASE}")
-                form = page.locator("#bb-declaratie")
-                form.get_by_label("Declarant (bewoner)").fill("Mo Haddou")
-                form.get_by_label("IBAN van de declarant").fill("NL44RABO0123456789")
-                form.get_by_label("Plan").select_option("Groen")
-                form.get_by_label("Categorie").select_option("Materiaal")
-                form.get_by_label("Bedrag").fill("88,40")
-                form.get_by_label("Datum").fill("2025-07-01")
-                form.get_by_label("Omschrijving").fill("Plantenbakken")
                 # another purchase, another receipt (the cost's receipt again would be a double claim)
-                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(make_receipt(tmp_path, "bon-mo.pdf")))
-                with page.expect_navigation():
-                    form.get_by_role("button", name="Indienen").click()
+                bon_mo = make_receipt(tmp_path, "bon-mo.pdf")
+                _claim_for_mo(page, f"{served.address}{BASE}", bon_mo)
                 assert page.locator("h1").inner_text() == "Ingediend"
                 (claim,) = [c for c in read_ledger(ledger).view.payables if c.status == "ingediend"]
                 link = claim.link
                 assert claim.declarant == "Mo Haddou" and claim.amount == Decimal("88.40")
                 author, subject = _last_commit(workspace)
                 assert author == "Anja de Boer" and link in subject, subject
+
+                # -- the same receipt again: refused beside the receipt, a confirmation offered ----
+                before = (folder_digest(folder), _git(workspace, "rev-parse", "HEAD"))
+                _claim_for_mo(page, f"{served.address}{BASE}", bon_mo)
+                assert page.locator(".bb h1").inner_text() == "Niet ingediend"
+                form = page.locator("#bb-declaratie")
+                assert "deze bon is al ingediend" in form.locator("#bb-declaratie-bon-fout").inner_text()
+                _look_as_a_phone(page)  # the confirmation's fields have their labels too
+                assert form.get_by_label("Toch indienen").is_visible()
+                assert form.get_by_label("Reden").is_visible() and form.get_by_label("Reden").get_attribute("required") is not None
+                assert (folder_digest(folder), _git(workspace, "rev-parse", "HEAD")) == before
 
                 # -- Anja cannot approve what she entered: no button, and a forged POST changes nothing
                 page.goto(f"{served.address}{BASE}")

@@ -91,7 +91,7 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
     """390 px wide (a phone): every field has its label, and a cost with its receipt is booked."""
     from playwright import sync_api as playwright
 
-    from tests.service_workspace import Served, browser_login
+    from tests.service_workspace import Served, book_cost_in_browser, browser_login
 
     workspace = git_workspace(tmp_path / "ws")
     add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
@@ -113,15 +113,8 @@ def test_the_cost_form_works_in_a_phone_sized_browser(tmp_path: Path):
                     field_id = fields.nth(i).get_attribute("id")
                     assert form.locator(f'label[for="{field_id}"]').count() == 1, field_id
                 assert form.bounding_box()["width"] <= 390
-                form.get_by_label("Plan").select_option("Speeltuin")
-                form.get_by_label("Categorie").select_option("Materiaal")
-                form.get_by_label("Bedrag").fill("1,95")
-                form.get_by_label("Datum").fill("2025-07-02")
-                form.get_by_label("Betaald aan").fill("IJzerwaren <b>Oost</b>")
-                form.get_by_label("Omschrijving").fill("Schroeven")
-                form.get_by_label("Bon (PDF, JPEG of PNG)").set_input_files(str(bon))
-                with page.expect_navigation():
-                    form.get_by_role("button", name="Boeken").click()
+                book_cost_in_browser(page, bedrag="1,95", begunstigde="IJzerwaren <b>Oost</b>",
+                                     omschrijving="Schroeven", bon=bon)
                 assert page.locator("h1").inner_text() == "Geboekt"
                 context.close()
             finally:
@@ -226,6 +219,14 @@ def test_every_form_of_the_extension_needs_its_csrf_token(tmp_path: Path):
     assert "Hout voor het klimrek" in (ledger_dir / "main.beancount").read_text(encoding="utf-8")
 
 
+def anja_logged_in(tmp_path: Path):
+    """A git workspace of the test ledgers, its service, and the session of Anja de Boer (beheerder)."""
+    workspace = git_workspace(tmp_path / "ws")
+    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
+    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
+    return workspace, session_client(service, "anja", "geheim-anja")
+
+
 def _beside(page: str, form_id: str, name: str) -> str:
     """The Dutch message the refused form shows beside field `name`, checking its aria wiring."""
     import re
@@ -245,10 +246,7 @@ def test_a_refused_form_comes_back_with_the_values_entered_and_the_message_besid
     from io import BytesIO
     import re
 
-    workspace = git_workspace(tmp_path / "ws")
-    add_user(users_path(workspace), "anja", "beheerder", ("testbuurt-2025",), "geheim-anja", naam="Anja de Boer")
-    service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
-    anja = session_client(service, "anja", "geheim-anja")
+    workspace, anja = anja_logged_in(tmp_path)
     ledger_dir = workspace / "testbuurt-2025"
     receipt = make_receipt(tmp_path).read_bytes()
     before = folder_digest(ledger_dir), _git(workspace, "rev-parse", "HEAD")

@@ -223,6 +223,19 @@ def test_een_fout_staat_bij_het_veld_en_de_ledger_blijft_gelijk(omgeving, veld, 
     assert _ledger(ws) == voor and _commits(ws) == commits
 
 
+def test_een_bewoner_kan_een_dubbele_declaratie_niet_toch_indienen(omgeving):
+    """Confirming a double is the beheerder's (`/beheer/`); the resident's form has no toch and ignores one."""
+    ws, _service, client, _u, token = omgeving
+    foto = foto_met_gps()
+    assert _post(client, token, bon=(foto, "a.jpg")).status_code == 303
+    voor, commits = _ledger(ws), _commits(ws)
+    r = _post(client, token, bon=(foto, "a.jpg"), toch="y", reden="echt twee keer gekocht")
+    pagina = r.get_data(as_text=True)
+    assert r.status_code == 422 and ("al ingediend" in pagina or "staat er al" in pagina), pagina[:600]
+    assert 'name="toch"' not in pagina and "echt twee keer gekocht" not in _ledger(ws).decode()
+    assert (_ledger(ws), _commits(ws)) == (voor, commits)
+
+
 def test_zonder_csrf_token_geweigerd(omgeving):
     ws, _service, client, _u, token = omgeving
     voor = _ledger(ws)

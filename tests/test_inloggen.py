@@ -16,8 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from buurtbudget_admin.service.users import add_user, users_path
-from tests.service_workspace import Served, write_workspace
+from tests.service_workspace import Served, claims_beside, user_workspace
 
 SLUG, OTHER = "testbuurt-2025", "rivierenbuurt-2025"
 ANJA = ("anja", "geheim-anja-1")
@@ -26,42 +25,7 @@ PIET = ("piet", "geheim-piet-1")
 AUDITOR = ("stadsdeel", "geheim-audit-1")
 GOK = ("gok", "geheim-gok-01")  # only the throttling test fails logins, under its own name
 
-# Three claims beside the test ledger's bookings: one entered by anja waiting for a second person,
-# one approved and not paid, one approved and in a payment batch that lies at the bank.
-CLAIMS = """
-2025-07-01 ! "Buurtbewoner A" "Declaratie: plantjes" ^decl-2025-010
-  declarant: "Buurtbewoner A"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "anja"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   20.00 EUR
-  Passiva:Declaraties
-
-2025-07-02 * "Buurtbewoner B" "Declaratie: aarde" ^decl-2025-011
-  declarant: "Buurtbewoner B"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "anja"
-  goedgekeurd-door: "henk"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   15.00 EUR
-  Passiva:Declaraties
-
-2025-07-03 * "Buurtbewoner C" "Declaratie: zaden" ^decl-2025-012
-  declarant: "Buurtbewoner C"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "anja"
-  goedgekeurd-door: "henk"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   5.00 EUR
-  Passiva:Declaraties
-
-2025-07-04 custom "betaalopdracht" "BB-20250704-001-AAAA"
-  links: "decl-2025-012"
-  aantal: 1
-  totaal: 5.00 EUR
-  bestand: "betaling-juli.xml"
-  door: "henk"
-"""
+CLAIMS = claims_beside(ingevoerd="anja", goedgekeurd="henk")
 
 
 class Site:
@@ -113,14 +77,10 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("inloggen")
-    workspace = write_workspace(root / "ws")
-    ledger = workspace / SLUG / "main.beancount"
-    ledger.write_text(ledger.read_text(encoding="utf-8") + CLAIMS, encoding="utf-8")
-    add_user(users_path(workspace), ANJA[0], "beheerder", (SLUG,), ANJA[1])
-    add_user(users_path(workspace), HENK[0], "beheerder", (SLUG,), HENK[1])
-    add_user(users_path(workspace), PIET[0], "beheerder", (OTHER,), PIET[1])
-    add_user(users_path(workspace), AUDITOR[0], "auditor", (), AUDITOR[1])
-    add_user(users_path(workspace), GOK[0], "beheerder", (OTHER,), GOK[1])
+    workspace = user_workspace(root / "ws", CLAIMS, (
+        (ANJA[0], "beheerder", (SLUG,), ANJA[1], None), (HENK[0], "beheerder", (SLUG,), HENK[1], None),
+        (PIET[0], "beheerder", (OTHER,), PIET[1], None), (AUDITOR[0], "auditor", (), AUDITOR[1], None),
+        (GOK[0], "beheerder", (OTHER,), GOK[1], None)))
     served = Served(workspace, root / "cache")
     try:
         yield Site(served)

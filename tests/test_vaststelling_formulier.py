@@ -10,12 +10,11 @@ import re
 
 import pytest
 
-from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
 from ledger.evaluatie.loading import load_entries
 from ledger.evaluatie.vaststelling import vaststellingen
 from tests.dagelijks_helpers import digest
-from tests.service_workspace import post_form, session_client, write_workspace
+from tests.service_workspace import claims_beside, post_form, session_client, user_workspace
 
 SLUG = "testbuurt-2025"
 BASE = f"/beheer/{SLUG}/extension/Buurtbudget/"
@@ -23,51 +22,14 @@ AUDITOR = ("stadsdeel", "geheim-audit-1")
 ANJA = ("anja", "geheim-anja-1")
 FORM = {"bedrag": "9.000,00", "datum": "2026-03-02", "kenmerk": "N-2026-0312", "bevestig": "ja"}
 
-# Claims beside the test ledger's bookings: one waiting for a second person, one approved and not
-# paid, one approved and in a payment batch that lies at the bank.
-CLAIMS = """
-2025-07-01 ! "Buurtbewoner A" "Declaratie: plantjes" ^decl-2025-010
-  declarant: "Buurtbewoner A"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   20.00 EUR
-  Passiva:Declaraties
-
-2025-07-02 * "Buurtbewoner B" "Declaratie: aarde" ^decl-2025-011
-  declarant: "Buurtbewoner B"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  goedgekeurd-door: "Henk Visser"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   15.00 EUR
-  Passiva:Declaraties
-
-2025-07-03 * "Buurtbewoner C" "Declaratie: zaden" ^decl-2025-012
-  declarant: "Buurtbewoner C"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  goedgekeurd-door: "Henk Visser"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   5.00 EUR
-  Passiva:Declaraties
-
-2025-07-04 custom "betaalopdracht" "BB-20250704-001-AAAA"
-  links: "decl-2025-012"
-  aantal: 1
-  totaal: 5.00 EUR
-  bestand: "betaling-juli.xml"
-  door: "Henk Visser"
-"""
+CLAIMS = claims_beside(ingevoerd="Anja de Boer", goedgekeurd="Henk Visser")
 
 
 @pytest.fixture()
 def site(tmp_path):
-    workspace = write_workspace(tmp_path / "ws")
+    workspace = user_workspace(tmp_path / "ws", CLAIMS, ((AUDITOR[0], "auditor", (), AUDITOR[1], "Marieke de Graaf"),
+                                                        (ANJA[0], "beheerder", (SLUG,), ANJA[1], "Anja de Boer")))
     ledger = workspace / SLUG / "main.beancount"
-    ledger.write_text(ledger.read_text(encoding="utf-8") + CLAIMS, encoding="utf-8")
-    add_user(users_path(workspace), AUDITOR[0], "auditor", (), AUDITOR[1], naam="Marieke de Graaf")
-    add_user(users_path(workspace), ANJA[0], "beheerder", (SLUG,), ANJA[1], naam="Anja de Boer")
     service = create_service(workspace, cache_dir=tmp_path / "cache", check_interval=0.0)
     return service, ledger
 

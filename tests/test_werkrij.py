@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from buurtbudget_admin.service.users import add_user, users_path
 from buurtbudget_admin.service.wsgi import create_service
-from tests.service_workspace import session_client, write_workspace
+from tests.service_workspace import claims_beside, session_client, user_workspace
 
 SLUG, OTHER = "testbuurt-2025", "rivierenbuurt-2025"
 PAGINA = f"/beheer/{SLUG}/extension/Buurtbudget/"
@@ -20,15 +19,7 @@ PAGINA = f"/beheer/{SLUG}/extension/Buurtbudget/"
 # Beside the test ledger: a claim Anja de Boer entered (waiting), a claim Henk Bakker entered
 # under his login (waiting), one approved and unpaid, one in a batch at the bank; three bank lines
 # the import could not match, one of which a later booking moved off Onverwerkt.
-WERK = """
-2025-07-01 ! "Buurtbewoner A" "Declaratie: plantjes" ^decl-2025-010
-  declarant: "Buurtbewoner A"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   20.00 EUR
-  Passiva:Declaraties
-
+WERK = claims_beside(ingevoerd="Anja de Boer", goedgekeurd="Henk Bakker") + """
 2025-07-01 ! "Buurtbewoner D" "Declaratie: gieter" ^decl-2025-013
   declarant: "Buurtbewoner D"
   iban: "NL91ABNA0417164300"
@@ -36,31 +27,6 @@ WERK = """
   document: "documents/2025-05-02-bollen.pdf"
   Uitgaven:Plannen:Groen:Materiaal   8.00 EUR
   Passiva:Declaraties
-
-2025-07-02 * "Buurtbewoner B" "Declaratie: aarde" ^decl-2025-011
-  declarant: "Buurtbewoner B"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  goedgekeurd-door: "Henk Bakker"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   15.00 EUR
-  Passiva:Declaraties
-
-2025-07-03 * "Buurtbewoner C" "Declaratie: zaden" ^decl-2025-012
-  declarant: "Buurtbewoner C"
-  iban: "NL91ABNA0417164300"
-  ingevoerd-door: "Anja de Boer"
-  goedgekeurd-door: "Henk Bakker"
-  document: "documents/2025-05-02-bollen.pdf"
-  Uitgaven:Plannen:Groen:Materiaal   5.00 EUR
-  Passiva:Declaraties
-
-2025-07-04 custom "betaalopdracht" "BB-20250704-001-AAAA"
-  links: "decl-2025-012"
-  aantal: 1
-  totaal: 5.00 EUR
-  bestand: "betaling-juli.xml"
-  door: "Henk Bakker"
 
 2025-07-10 ! "Onbekend" "Onbekende bijschrijving"
   bank-ref: "B-0011"
@@ -86,13 +52,10 @@ WERK = """
 @pytest.fixture(scope="module")
 def dienst(tmp_path_factory):
     root = tmp_path_factory.mktemp("werkrij")
-    workspace = write_workspace(root / "ws")
-    ledger = workspace / SLUG / "main.beancount"
-    ledger.write_text(ledger.read_text(encoding="utf-8") + WERK, encoding="utf-8")
-    path = users_path(workspace)
-    add_user(path, "anja", "beheerder", (SLUG,), "geheim-anja-1", naam="Anja de Boer")
-    add_user(path, "henk", "beheerder", (SLUG,), "geheim-henk-1", naam="Henk Bakker")
-    add_user(path, "stadsdeel", "auditor", (), "geheim-audit-1", naam="Marieke de Graaf")
+    workspace = user_workspace(root / "ws", WERK, (
+        ("anja", "beheerder", (SLUG,), "geheim-anja-1", "Anja de Boer"),
+        ("henk", "beheerder", (SLUG,), "geheim-henk-1", "Henk Bakker"),
+        ("stadsdeel", "auditor", (), "geheim-audit-1", "Marieke de Graaf")))
     return create_service(workspace, cache_dir=root / "cache", check_interval=0.0)
 
 

@@ -28,10 +28,11 @@ from typing import Any, Callable, Mapping
 
 from flask_wtf import FlaskForm
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from wtforms import FileField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField
 
 from ledger.buurtbudget.fouten import Fout
-from ledger.schrijver.boekingen import InvoerFout
+from ledger.schrijver.boekingen import InvoerFout, VeldFout
+from ledger.schrijver.toch import Toch
 
 KOSTEN_PATH = "extension/Buurtbudget/kosten"
 DECLARATIE_PATH = "extension/Buurtbudget/declaratie"
@@ -70,6 +71,9 @@ class DeclaratieFormulier(_Formulier):
     omschrijving = StringField("Omschrijving", render_kw={"required": True})
     bon = FileField("Bon (PDF, JPEG of PNG)", render_kw={"required": True, "accept": "image/*,application/pdf",
                                                            "capture": "environment"})
+    # Shown only after a claim was refused as a double (`Uitslag.bevestigen`): the CLI's --toch --reden.
+    toch = BooleanField("Toch indienen")
+    reden = StringField("Reden", render_kw={"required": True})
 
 
 class GoedkeurFormulier(_Formulier):
@@ -146,6 +150,18 @@ def _bon(value: object) -> Upload:
 class _Velden(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
+    def geforceerd(self) -> Toch | None:
+        """The writer's `Toch` when the form confirms a change anyway; most forms never do."""
+        return None
+
+
+def _aangevinkt(value: object) -> bool:
+    return bool(str(value or "").strip())
+
+
+def _vrije_tekst(value: object) -> str:
+    return str(value or "")
+
 
 class KostenVelden(_Velden):
     datum: datetime.date
@@ -179,6 +195,8 @@ class DeclaratieVelden(_Velden):
     categorie: str
     omschrijving: str
     bon: Upload
+    toch: bool = False  # a double claim confirmed, with `reden` (checked by `maak_declaratie`, as the CLI's)
+    reden: str = ""
 
     _d = field_validator("datum", mode="before")(_datum)
     _b = field_validator("bedrag", mode="before")(_bedrag)
@@ -187,6 +205,14 @@ class DeclaratieVelden(_Velden):
     _i = field_validator("iban", mode="before")(_iban)
     _c = field_validator("categorie", mode="before")(_categorie)
     _bon = field_validator("bon", mode="before")(_bon)
+    _toch = field_validator("toch", mode="before")(_aangevinkt)
+    _r = field_validator("reden", mode="before")(_vrije_tekst)
+
+    def geforceerd(self) -> Toch | None:
+        # As `buurtbudget declaratie indienen --toch --reden`: the writer gets the reason too, so a rule
+        # violation the claim adds is marked `toch-reden:` exactly as there. An empty reason goes to the
+        # builder alone, which refuses it beside the field.
+        return Toch(self.reden) if self.toch and self.reden.strip() else None
 
 
 def _link(value: object) -> str:
@@ -220,14 +246,6 @@ class AfwijsVelden(_Velden):
 
 
 # -- the builders, each as the person behind the login ---------------------------------------------
-class VeldFout(InvoerFout):
-    """An InvoerFout about one field of the form (`veld`)."""
-
-    def __init__(self, veld: str, message: str):
-        super().__init__(message)
-        self.veld = veld
-
-
 def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
     from ledger.schrijver.boekingen import KostenInvoer, maak_kosten
     from ledger.buurtbudget.money import format_eur
@@ -236,8 +254,8 @@ def _kosten(stand: Any, v: KostenVelden, user: Any, bon: Path | None) -> Any:
     if v.bedrag >= drempel and v.iban is None:
         # Paid from the bank at once it would need a second person's approval already (BB-VIER-OGEN);
         # booked as an invoice it waits (`!`) until a second person approves it, and is paid after that.
-        raise VeldFout("iban", f"vanaf {format_eur(drempel)} keurt een tweede persoon de betaling eerst goed: "
-                               "geef de IBAN van de begunstigde, dan wacht de boeking als factuur op goedkeuring")
+        raise VeldFout(f"vanaf {format_eur(drempel)} keurt een tweede persoon de betaling eerst goed: "
+                       "geef de IBAN van de begunstigde, dan wacht de boeking als factuur op goedkeuring", veld="iban")
     return maak_kosten(stand, KostenInvoer(
         datum=v.datum, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie, begunstigde=v.begunstigde,
         omschrijving=v.omschrijving, door=user.persoon, bon=bon, factuur_iban=v.iban))
@@ -248,7 +266,7 @@ def _declaratie(stand: Any, v: DeclaratieVelden, user: Any, bon: Path | None) ->
 
     return maak_declaratie(stand, DeclaratieInvoer(
         datum=v.datum, declarant=v.declarant, iban=v.iban, bedrag=v.bedrag, plan=v.plan, categorie=v.categorie,
-        omschrijving=v.omschrijving, door=user.persoon, bon=bon))
+        omschrijving=v.omschrijving, door=user.persoon, bon=bon, toch=v.toch, reden=v.reden or None))
 
 
 def _goedkeuring(stand: Any, v: GoedkeurVelden, user: Any, _bon: Path | None) -> Any:
@@ -314,16 +332,11 @@ class Uitslag:
     titel: str
     bericht: str  # the whole outcome, Dutch
     velden: Mapping[str, str] = field(default_factory=dict)  # field name -> its Dutch message
-
-
-# A builder's refusal that names one field (the messages of `ledger.schrijver.boekingen`), by its opening words.
-_VELD_VAN_MELDING = (("onbekend plan", "plan"), ("categorie ", "categorie"), ("datum ", "datum"),
-                     ("IBAN ", "iban"), ("het bedrag", "bedrag"), ("de naam van de declarant", "declarant"),
-                     ("geef een reden", "reden"))
+    bevestigen: bool = False  # refused as a double claim: the form offers "Toch indienen" with a reason
 
 
 def veld_van(fout: Fout, namen: tuple[str, ...]) -> str | None:
-    """The field of the form a refusal is about, or None (then it is about the whole form)."""
+    """The field of the form a refusal is about (the `veld` the error carries), or None: the whole form."""
     from ledger.buurtbudget.bonnen import BonFout
     from ledger.buurtbudget.money import AmountError
 
@@ -332,9 +345,6 @@ def veld_van(fout: Fout, namen: tuple[str, ...]) -> str | None:
         veld = "bedrag"
     elif veld is None and isinstance(fout, BonFout):
         veld = "bon"
-    elif veld is None:
-        tekst = str(fout)
-        veld = next((naam for begin, naam in _VELD_VAN_MELDING if tekst.startswith(begin)), None)
     return veld if veld in namen else None
 
 
@@ -369,6 +379,28 @@ def _pydantic_melding(error: Mapping[str, Any]) -> str:
     return "vul dit veld correct in"
 
 
+def _gevalideerd(soort: Soort, waarden: Mapping[str, object]) -> _Velden | Uitslag:
+    """The submitted values as `soort.velden`, or the refusal with each message beside its field (400)."""
+    try:
+        return soort.velden.model_validate(waarden)
+    except ValidationError as exc:
+        fouten: dict[str, str] = {}
+        for error in exc.errors():
+            naam = str(error["loc"][0]) if error.get("loc") else ""
+            fouten.setdefault(naam, _pydantic_melding(error))
+        lijst = "; ".join(f"{naam}: {tekst}" for naam, tekst in fouten.items())
+        return Uitslag(400, soort.mislukt, f"Controleer het formulier: {lijst}.", fouten)
+
+
+def _geweigerd(soort: Soort, fout: Exception, status: int, tekst: str) -> Uitslag:
+    """A builder's or the writer's refusal, beside its field when it names one of this form."""
+    from ledger.schrijver.boekingen import DubbeleDeclaratie
+
+    veld = veld_van(fout, soort.namen())
+    return Uitslag(status, soort.mislukt, tekst, {veld: tekst} if veld else {},
+                   bevestigen=isinstance(fout, DubbeleDeclaratie) and "toch" in soort.namen())
+
+
 def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapping[str, str],
             bon: tuple[str, bytes] | None = None) -> Uitslag:
     """Validate the submitted form, write its builder's change as the logged-in person; never raises a Fout."""
@@ -380,15 +412,9 @@ def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapp
     waarden: dict[str, object] = {naam: formdata.get(naam, "") for naam in soort.namen() if naam != "bon"}
     if soort.met_bon:
         waarden["bon"] = bon or ("", b"")
-    try:
-        velden = soort.velden.model_validate(waarden)
-    except ValidationError as exc:
-        fouten: dict[str, str] = {}
-        for error in exc.errors():
-            naam = str(error["loc"][0]) if error.get("loc") else ""
-            fouten.setdefault(naam, _pydantic_melding(error))
-        lijst = "; ".join(f"{naam}: {tekst}" for naam, tekst in fouten.items())
-        return Uitslag(400, soort.mislukt, f"Controleer het formulier: {lijst}.", fouten)
+    velden = _gevalideerd(soort, waarden)
+    if isinstance(velden, Uitslag):
+        return velden
     tmp: Path | None = None
     try:
         upload = getattr(velden, "bon", None)
@@ -398,11 +424,9 @@ def verwerk(soort: Soort, ledger_path: str, mode: str, user: Any, formdata: Mapp
             with os.fdopen(fd, "wb") as handle:
                 handle.write(upload.inhoud)
         result = schrijf(ledger_path, lambda stand: soort.bouw(stand, velden, user, tmp),
-                         door=user.persoon, valideer=valideer, email=user.email)
+                         door=user.persoon, valideer=valideer, email=user.email, toch=velden.geforceerd())
     except Fout as exc:
-        status, tekst = melding(exc, ledger_path)
-        veld = veld_van(exc, soort.namen())
-        return Uitslag(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
+        return _geweigerd(soort, exc, *melding(exc, ledger_path))
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -511,7 +535,7 @@ def _uitnodiging(plek: Werkruimte, v: UitnodigVelden, user: Any, _bon: Path | No
     try:
         plannen = uitnodigingen.kies_plannen(plek.view, v.plannen, "plan", plek.ledger)
     except UserError as exc:
-        raise VeldFout("plannen", str(exc)) from None
+        raise VeldFout(str(exc), veld="plannen") from None
     return uitnodigingen.nodig_uit(plek.pad, plek.ledger, plannen, v.naam, v.dagen, user.persoon)
 
 
@@ -545,22 +569,16 @@ def verwerk_buiten_boeken(soort: Soort, plek: Werkruimte, mode: str, user: Any,
     lijsten = {naam for naam, info in soort.velden.model_fields.items() if get_origin(info.annotation) is tuple}
     waarden = {naam: (formdata.getlist(naam) if naam in lijsten else formdata.get(naam, ""))
                for naam in soort.namen()}
-    try:
-        velden = soort.velden.model_validate(waarden)
-    except ValidationError as exc:
-        fouten: dict[str, str] = {}
-        for error in exc.errors():
-            naam = str(error["loc"][0]) if error.get("loc") else ""
-            fouten.setdefault(naam, _pydantic_melding(error))
-        lijst = "; ".join(f"{naam}: {tekst}" for naam, tekst in fouten.items())
-        return UitslagMet(400, soort.mislukt, f"Controleer het formulier: {lijst}.", fouten)
+    velden = _gevalideerd(soort, waarden)
+    if isinstance(velden, Uitslag):
+        return UitslagMet(velden.status, velden.titel, velden.bericht, velden.velden)
     try:
         resultaat = soort.bouw(plek, velden, user, None)
     except (Fout, UserError) as exc:
         status, tekst = melding(exc)
         tekst = tekst.replace(str(pad(plek.pad)), BESTAND)  # the server's folders are not the browser's business
-        veld = veld_van(exc, soort.namen())
-        return UitslagMet(status, soort.mislukt, tekst, {veld: tekst} if veld else {})
+        geweigerd = _geweigerd(soort, exc, status, tekst)
+        return UitslagMet(geweigerd.status, geweigerd.titel, geweigerd.bericht, geweigerd.velden)
     return UitslagMet(200, soort.gelukt, "", resultaat=resultaat)
 
 

@@ -270,7 +270,7 @@ def check_iban(iban: str) -> str:
 
     why = iban_fout(iban)
     if why:
-        raise InvoerFout(f"IBAN '{iban}' is ongeldig ({why})")
+        raise VeldFout(f"IBAN '{iban}' is ongeldig ({why})", veld="iban")
     return iban.replace(" ", "").upper()
 
 
@@ -279,9 +279,9 @@ def _check_period(stand: Stand, datum: datetime.date) -> None:
     if header is None:
         raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop (custom \"buurtbudget\"); los dat eerst op")
     if not header.begin <= datum <= header.einde:
-        raise InvoerFout(
+        raise VeldFout(
             f"datum {datum.isoformat()} ligt buiten de periode van dit buurtbudget "
-            f"({header.begin.isoformat()} t/m {header.einde.isoformat()})"
+            f"({header.begin.isoformat()} t/m {header.einde.isoformat()})", veld="datum"
         )
 
 
@@ -291,8 +291,8 @@ def controleer_vooraf(*, categorie: str, door: str, goedgekeurd_door: str | None
     The forbidden categories are the kader's own: no rules file can allow them again.
     """
     if Kader().category_forbidden(categorie.strip()):
-        raise InvoerFout(f"categorie '{categorie.strip()}' wordt nooit vergoed volgens het kader, ook niet als "
-                         "ondersteuning; boek deze kosten niet op het buurtbudget")
+        raise VeldFout(f"categorie '{categorie.strip()}' wordt nooit vergoed volgens het kader, ook niet als "
+                       "ondersteuning; boek deze kosten niet op het buurtbudget", veld="categorie")
     if goedgekeurd_door is not None and zelfde_persoon(goedgekeurd_door, door):
         raise InvoerFout(f"{goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
                          "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
@@ -303,19 +303,21 @@ def expense_account(stand: Stand, plan: str, categorie: str) -> str:
     view, accounts = stand.structuur, stand.structuur.accounts
     categorie = categorie.strip()
     if view.kader.category_forbidden(categorie):  # also `alcohol`: say what is wrong, not how to spell it
-        raise InvoerFout(f"categorie '{categorie}' wordt nooit vergoed volgens het kader ({view.kader.bron}), "
-                         "ook niet als ondersteuning; boek deze kosten niet op het buurtbudget")
+        raise VeldFout(f"categorie '{categorie}' wordt nooit vergoed volgens het kader ({view.kader.bron}), "
+                       "ook niet als ondersteuning; boek deze kosten niet op het buurtbudget", veld="categorie")
     if not re.fullmatch(r"[A-Z][A-Za-z0-9-]*", categorie or ""):
-        raise InvoerFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)")
+        raise VeldFout(f"categorie '{categorie}' is geen geldige naam (begin met een hoofdletter, bijv. Materiaal)",
+                       veld="categorie")
     if plan.strip().casefold() in ("ondersteuning", accounts.ondersteuning.casefold()):
         return f"{accounts.ondersteuning}:{categorie}"
     found = view.plan(plan.strip())
     if found is None or not found.declared:
         known = ", ".join(p.name for p in view.plans if p.declared) or "(geen)"
-        raise InvoerFout(f"onbekend plan '{plan}'; gedeclareerde plannen: {known}")
+        raise VeldFout(f"onbekend plan '{plan}'; gedeclareerde plannen: {known}", veld="plan")
     if not view.kader.category_allowed(categorie):
         allowed = ", ".join(view.kader.categorieen)
-        raise InvoerFout(f"categorie '{categorie}' is niet toegestaan ({view.kader.bron}); kies uit: {allowed}")
+        raise VeldFout(f"categorie '{categorie}' is niet toegestaan ({view.kader.bron}); kies uit: {allowed}",
+                       veld="categorie")
     return f"{found.account}:{categorie}"
 
 
@@ -332,7 +334,7 @@ def _receipt(stand: Stand, datum: datetime.date, bon: Path | None) -> tuple[str 
     try:
         gelezen = lees_bon(bon)
     except BonFout as exc:
-        raise InvoerFout(str(exc)) from None
+        raise VeldFout(str(exc), veld="bon") from None
     doel = document_naam(datum, gelezen.pad, documents_folder(stand), gelezen.extensie)
     return document_ref(stand, doel), _Bon(gelezen, doel)
 
@@ -366,7 +368,7 @@ class KostenInvoer:
 def maak_kosten(stand: Stand, invoer: KostenInvoer):
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
-        raise InvoerFout("het bedrag moet groter dan nul zijn")
+        raise VeldFout("het bedrag moet groter dan nul zijn", veld="bedrag")
     if invoer.goedgekeurd_door is not None and zelfde_persoon(invoer.goedgekeurd_door, invoer.door):
         raise InvoerFout(f"{invoer.goedgekeurd_door} voert deze boeking in en mag haar niet ook goedkeuren "
                          "(vier-ogenprincipe); laat een tweede persoon goedkeuren met --goedgekeurd-door")
@@ -475,7 +477,7 @@ def _dubbel_fout(b, waarom: str) -> DubbeleDeclaratie:
 def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
     iban = check_iban(invoer.iban)
     if not invoer.declarant.strip():
-        raise InvoerFout("de naam van de declarant ontbreekt")
+        raise VeldFout("de naam van de declarant ontbreekt", veld="declarant")
     _zichtbaar(invoer.declarant, "de naam van de declarant (--declarant)")
     reden = None
     if invoer.toch:
@@ -487,7 +489,7 @@ def maak_declaratie(stand: Stand, invoer: DeclaratieInvoer):
             raise VeldFout(str(exc), veld="reden") from None
     _check_period(stand, invoer.datum)
     if invoer.bedrag <= 0:
-        raise InvoerFout("het bedrag moet groter dan nul zijn")
+        raise VeldFout("het bedrag moet groter dan nul zijn", veld="bedrag")
     rekening = expense_account(stand, invoer.plan, invoer.categorie)
     document, bon = _receipt(stand, invoer.datum, invoer.bon)
     accounts = stand.structuur.accounts
@@ -559,7 +561,7 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
     payable = find_payable(stand, link)
     where = f"{payable.meta.get('filename')}:{payable.meta.get('lineno')}"
     if not reden.strip():
-        raise InvoerFout("geef een reden voor de afwijzing (--reden)")
+        raise VeldFout("geef een reden voor de afwijzing (--reden)", veld="reden")
     reden = _zichtbaar(reden, "de reden van de afwijzing (--reden)")
     door = _zichtbaar(door, "wie afwijst (--door)")
     if payable.status == "afgewezen":

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping, get_args
 
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -35,8 +35,7 @@ from pydantic_core import PydanticCustomError
 
 Model = Literal["A", "B", "C"]
 Fase = Literal["ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten"]
-MODELS = ("A", "B", "C")
-FASES = ("ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten")
+MODELS: tuple[str, ...] = get_args(Model)
 MODEL_NAMES: dict[str, str] = {
     "A": "Amsterdam begroot",
     "B": "co-creatie",
@@ -96,7 +95,7 @@ _DUTCH_ERRORS = {
 }
 _LITERAL_ERRORS = {
     "model": "onbekend model {input!r} (kies A, B of C)",
-    "fase": "onbekende fase {input!r} (ideeen, stemmen, uitvoering, verantwoording, afgesloten)",
+    "fase": "onbekende fase {input!r} (" + ", ".join(get_args(Fase)) + ")",
 }
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from buurtbudget_admin import controle
 from buurtbudget_admin.errors import UserError
 from buurtbudget_admin.service.namen import slug_fout
-from ledger.buurtbudget.header import Header, ValidationError, _describe_validation_error
+from ledger.buurtbudget.header import Header, ValidationError, describe_validation_error
 from ledger.buurtbudget.money import AmountError, parse_amount
 from ledger.buurtbudget.fouten import InvoerFout
 from ledger.schrijver.nieuw import LedgerExistsError, check_naam, create_ledger
@@ -67,7 +67,7 @@ def init(
             "beheerder": beheerder, "iban": iban,
         })
     except ValidationError as exc:
-        raise UserError("ongeldige gegevens: " + _describe_validation_error(exc))
+        raise UserError("ongeldige gegevens: " + describe_validation_error(exc))
     if not beschikking.strip():
         raise UserError("--beschikking mag niet leeg zijn")
     vastleggen, commit = _vastleggen(directory, door, f"Nieuw buurtbudget '{header.naam}' aangemaakt")

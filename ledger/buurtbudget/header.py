@@ -12,25 +12,30 @@
 
 Pure functions turn these directives into frozen values; what does not fit
 becomes a `DirectiveError` that carries the entry's metadata (file, line). The
-values are plain frozen dataclasses, checked field by field with Dutch
-messages: a load that runs the rules pays no validation framework.
+header is a boundary (a directive of a ledger anyone may have written), so it
+is a pydantic model; `describe_validation_error` says pydantic's findings in
+Dutch, one clause per problem. A plan stays a plain frozen dataclass, checked
+by `parse_plan`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Mapping, get_args
 
 from beancount.core import data
 from beancount.core.amount import Amount
+from pydantic import (
+    AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 Model = Literal["A", "B", "C"]
 Fase = Literal["ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten"]
-MODELS = ("A", "B", "C")
-FASES = ("ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten")
+MODELS: tuple[str, ...] = get_args(Model)
 MODEL_NAMES: dict[str, str] = {
     "A": "Amsterdam begroot",
     "B": "co-creatie",
@@ -67,82 +72,76 @@ _FIELD_NAMES_NL = {
 }
 
 
-class ValidationError(ValueError):
-    """Values that do not fit a model: one Dutch clause per problem (`clauses`)."""
+# The kinds of error our own validators raise: a clause about one field ("'iban': ..."), or a whole sentence.
+_VELD = "buurtbudget_veld"
+_ZIN = "buurtbudget_zin"
 
-    def __init__(self, clauses: list[str]):
-        super().__init__("; ".join(clauses))
-        self.clauses = tuple(clauses)
+# Text in quotes: a number or a date where text belongs is an error, not quietly made text.
+_Tekst = Annotated[str, StringConstraints(strict=True, min_length=1)]
+_TekstOfNiets = Annotated[str | None, Field(strict=True)]
+
+# pydantic's messages are English; the people who read ours are not. One Dutch text per kind of error.
+_DUTCH_ERRORS = {
+    "string_type": "moet tekst zijn (tussen aanhalingstekens)",
+    "string_too_short": "mag niet leeg zijn",
+    "date_type": "is geen datum (schrijf JJJJ-MM-DD)",
+    "decimal_type": "moet een getal zijn",
+    "decimal_parsing": "moet een getal zijn",
+    "finite_number": "moet een getal zijn",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "less_than_equal": "moet ten hoogste {le} zijn",
+    "tuple_type": "moet een lijst zijn",
+    "iterable_type": "moet een lijst zijn",
+}
+_LITERAL_ERRORS = {
+    "model": "onbekend model {input!r} (kies A, B of C)",
+    "fase": "onbekende fase {input!r} (" + ", ".join(get_args(Fase)) + ")",
+}
 
 
-class _Checker:
-    """Collects what is wrong with the fields of one value, in Dutch, in field order."""
+def validation_clauses(exc: ValidationError) -> list[str]:
+    """What pydantic found wrong, in Dutch: one clause per problem, in field order (unknown keys first)."""
+    clauses: list[str] = []
+    unknown: list[str] = []
+    for err in exc.errors(include_url=False):
+        key = str(err["loc"][0]) if err["loc"] else ""
+        name, kind = _FIELD_NAMES_NL.get(key, key), err["type"]
+        if kind == "extra_forbidden":
+            unknown.append(key)
+        elif kind == _ZIN or not key:
+            clauses.append(err["msg"].removeprefix("Value error, "))
+        elif kind == "missing":
+            clauses.append(f"'{name}' ontbreekt")
+        elif kind == "literal_error" and key in _LITERAL_ERRORS:
+            clauses.append(_LITERAL_ERRORS[key].format(input=err.get("input")))
+        elif kind == _VELD:
+            clauses.append(f"'{name}': {err['msg']}")
+        elif kind in _DUTCH_ERRORS:
+            clauses.append(f"'{name}': {_DUTCH_ERRORS[kind].format(**err.get('ctx', {}))}")
+        else:  # a kind this table does not know yet: still Dutch, still naming the field
+            clauses.append(f"'{name}': ongeldige waarde {err.get('input')!r}")
+    if unknown:
+        clauses.insert(0, f"onbekende sleutel(s): {', '.join(sorted(unknown))}")
+    return clauses
 
-    def __init__(self, values: Mapping[str, Any], names: Mapping[str, str]):
-        self.values = values
-        self.names = names
-        self.clauses: list[str] = []
 
-    def _name(self, key: str) -> str:
-        return self.names.get(key, key)
+def describe_validation_error(exc: ValidationError) -> str:
+    """The problems of a value, in Dutch, one clause each."""
+    return "; ".join(validation_clauses(exc))
 
-    def fail(self, key: str | None, message: str) -> None:
-        self.clauses.append(f"'{self._name(key)}': {message}" if key else message)
 
-    def text(self, key: str, *, required: bool = True) -> str | None:
-        value = self.values.get(key)
-        if value is None:
-            if required:
-                self.clauses.append(f"'{self._name(key)}' ontbreekt")
-            return None
-        if not isinstance(value, str):
-            self.fail(key, "moet tekst zijn (tussen aanhalingstekens)")
-            return None
-        if required and not value:
-            self.fail(key, "mag niet leeg zijn")
-            return None
+def _as_date(value: Any) -> datetime.date:
+    """A date as beancount gives it, or as ISO text (`2025-01-01`); a datetime counts by its day."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
         return value
-
-    def date(self, key: str) -> datetime.date | None:
-        value = self.values.get(key)
-        if value is None:
-            self.clauses.append(f"'{self._name(key)}' ontbreekt")
-            return None
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.fail(key, "is geen datum (schrijf JJJJ-MM-DD)")
-        return None
-
-    def number(self, key: str, default: Decimal, *, ge: Decimal | None = None, le: Decimal | None = None) -> Decimal:
-        value = self.values.get(key, default)
-        if isinstance(value, float):  # a TOML float would carry binary noise into an exact ceiling
-            value = repr(value)
-        if isinstance(value, bool):
-            self.fail(key, "moet een getal zijn")
-            return default
+    if isinstance(value, str):
         try:
-            number = Decimal(value) if not isinstance(value, Decimal) else value
-        except (InvalidOperation, TypeError, ValueError):
-            self.fail(key, "moet een getal zijn")
-            return default
-        if not number.is_finite():
-            self.fail(key, "moet een getal zijn")
-        elif ge is not None and number < ge:
-            self.fail(key, f"moet minstens {ge} zijn")
-        elif le is not None and number > le:
-            self.fail(key, f"moet ten hoogste {le} zijn")
-        return number
-
-    def done(self) -> None:
-        if self.clauses:
-            raise ValidationError(self.clauses)
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError(_VELD, "is geen datum (schrijf JJJJ-MM-DD)")
 
 
 def iban_fout(value: str) -> str | None:
@@ -170,66 +169,77 @@ def iban_fout(value: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """The `custom "buurtbudget"` header of a ledger."""
+class Header(BaseModel):
+    """The `custom "buurtbudget"` header of a ledger, checked by pydantic (unknown keys are ignored)."""
 
-    naam: str
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    naam: _Tekst
     datum: datetime.date
-    stadsdeel: str
-    buurt: str
+    stadsdeel: _Tekst
+    buurt: _Tekst
     model: Model
     begin: datetime.date
     einde: datetime.date
-    beheerder: str | None = None
-    iban: str | None = None
+    beheerder: _TekstOfNiets = None
+    iban: _TekstOfNiets = None
     fase: Fase | None = None
-    prive_namen: tuple[str, ...] = ()
-    overrides: Mapping[str, Decimal] = field(default_factory=dict)
+    prive_namen: tuple[str, ...] = Field((), validation_alias=AliasChoices("prive-namen", "prive_namen"))
+    # Pairs, not a dict: a frozen header stays hashable; `dict(header.overrides)` gives the mapping.
+    overrides: tuple[tuple[str, Decimal], ...] = ()
 
+    @model_validator(mode="before")
     @classmethod
-    def model_validate(cls, values: Mapping[str, Any]) -> "Header":
-        """Check every field (unknown keys are ignored); raises `ValidationError` with every problem."""
-        check = _Checker(values, _FIELD_NAMES_NL)
-        naam = check.text("naam")
-        datum = check.date("datum")
-        stadsdeel = check.text("stadsdeel")
-        buurt = check.text("buurt")
-        model = values.get("model")
-        if model is None:
-            check.clauses.append("'model' ontbreekt")
-        else:
-            model = model.strip().upper() if isinstance(model, str) else model
-            if model not in MODELS:
-                check.clauses.append(f"onbekend model {values.get('model')!r} (kies A, B of C)")
-        begin, einde = check.date("begin"), check.date("einde")
-        beheerder = check.text("beheerder", required=False)
-        iban = check.text("iban", required=False)
-        if iban is not None:
-            why = iban_fout(iban)
-            if why:
-                check.fail("iban", f"'{iban}' is geen geldig IBAN ({why})")
-            iban = iban.replace(" ", "").upper()
-        fase = values.get("fase")
-        if fase is not None and fase not in FASES:
-            check.clauses.append(
-                f"onbekende fase {fase!r} (ideeen, stemmen, uitvoering, verantwoording, afgesloten)"
-            )
-        names = values.get("prive-namen", values.get("prive_namen", ()))
-        if isinstance(names, str):
-            names = tuple(name.strip() for name in names.replace(";", ",").split(",") if name.strip())
-        overrides = dict(values.get("overrides") or {})
-        if begin and einde and begin > einde:
-            check.clauses.append(f"einde ({einde}) ligt vóór begin ({begin})")
-        check.done()
-        return cls(naam, datum, stadsdeel, buurt, model, begin, einde, beheerder, iban, fase,
-                   tuple(names), overrides)
+    def _none_is_missing(cls, values: Any) -> Any:
+        # Beancount and the CLI say "not given" with None: a required field is then missing, not of the wrong type.
+        if isinstance(values, Mapping):
+            return {key: value for key, value in values.items() if value is not None}
+        return values
 
-    def model_copy(self, *, update: Mapping[str, Any]) -> "Header":
-        return dataclasses.replace(self, **update)
+    @field_validator("datum", "begin", "einde", mode="before")
+    @classmethod
+    def _datum(cls, value: Any) -> datetime.date:
+        return _as_date(value)
 
-    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in exclude}
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_hoofdletter(cls, value: Any) -> Any:
+        # "b" and " B " are model B; anything else stays as written, so the message shows what the ledger says.
+        if isinstance(value, str) and value.strip().upper() in MODELS:
+            return value.strip().upper()
+        return value
+
+    @field_validator("einde")
+    @classmethod
+    def _einde_na_begin(cls, einde: datetime.date, info: ValidationInfo) -> datetime.date:
+        # A field validator, not a model validator: it speaks even when another field is wrong too.
+        begin = info.data.get("begin")
+        if begin is not None and begin > einde:
+            raise PydanticCustomError(_ZIN, "einde ({einde}) ligt vóór begin ({begin})",
+                                      {"einde": str(einde), "begin": str(begin)})
+        return einde
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, iban: str | None) -> str | None:
+        if iban is None:
+            return None
+        why = iban_fout(iban)
+        if why:
+            raise PydanticCustomError(_VELD, "'{iban}' is geen geldig IBAN ({why})", {"iban": iban, "why": why})
+        return iban.replace(" ", "").upper()
+
+    @field_validator("prive_namen", mode="before")
+    @classmethod
+    def _namen(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.replace(";", ",").split(",") if name.strip())
+        return value
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _paren(cls, value: Any) -> Any:
+        return tuple(value.items()) if isinstance(value, Mapping) else value
 
     @property
     def model_naam(self) -> str:
@@ -242,14 +252,6 @@ class DirectiveError:
 
     meta: Mapping[str, Any]
     message: str
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """The problems of a value, in Dutch, one clause each."""
-    return "; ".join(exc.clauses)
-
-
-_describe_validation_error = describe_validation_error  # the name `init` knows
 
 
 def header_entries(entries: list[data.Directive]) -> list[data.Custom]:
@@ -277,7 +279,7 @@ def parse_header(entry: data.Custom) -> Header | DirectiveError:
             {**meta, "naam": naam, "datum": entry.date, "overrides": overrides}
         )
     except ValidationError as exc:
-        return DirectiveError(entry.meta, "ongeldige kop: " + _describe_validation_error(exc))
+        return DirectiveError(entry.meta, "ongeldige kop: " + describe_validation_error(exc))
     return header
 
 

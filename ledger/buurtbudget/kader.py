@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout
 
-import dataclasses
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -41,43 +43,34 @@ FORBIDDEN_CATEGORIES: tuple[str, ...] = ("Alcohol", "Salaris", "Boete", "Gift", 
 RULES_FILE_NAME = "regels.toml"
 
 
-_FIELDS = {"ondersteuning-max": "ondersteuning_max", "bon-vanaf": "bon_vanaf",
-           "vier-ogen-vanaf": "vier_ogen_vanaf", "uurtarief-max": "uurtarief_max"}
-_NAMES = {field: key for key, field in _FIELDS.items()}
+def _getal(default: str, name: str, *, le: int | None = None) -> Any:
+    """A bound of the kader: a Decimal >= 0 (and <= `le`), read by its key as written (`bon-vanaf`) or its field name."""
+    return Field(Decimal(default), validation_alias=AliasChoices(name, name.replace("-", "_")), ge=0, le=le)
 
 
-@dataclass(frozen=True, slots=True)
-class Kader:
-    """The parameters of the rules, with the city's defaults. Build it with `Kader.model_validate` to check it."""
+class Kader(BaseModel):
+    """The parameters of the rules, with the city's defaults. `Kader.model_validate` checks values from outside
+    (a rules file, a header's overrides); pydantic's `ValidationError` says in Dutch with
+    `ledger.buurtbudget.header.describe_validation_error`."""
 
-    ondersteuning_max: Decimal = Decimal("0.08")
-    bon_vanaf: Decimal = Decimal("0.00")
-    vier_ogen_vanaf: Decimal = Decimal("500.00")
-    uurtarief_max: Decimal = Decimal("50.00")
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ondersteuning_max: Decimal = _getal("0.08", "ondersteuning-max", le=1)
+    bon_vanaf: Decimal = _getal("0.00", "bon-vanaf")
+    vier_ogen_vanaf: Decimal = _getal("500.00", "vier-ogen-vanaf")
+    uurtarief_max: Decimal = _getal("50.00", "uurtarief-max")
     categorieen: tuple[str, ...] = DEFAULT_CATEGORIES
     verboden: tuple[str, ...] = FORBIDDEN_CATEGORIES
     bron: str = "kader (standaard)"
 
+    @field_validator("ondersteuning_max", "bon_vanaf", "vier_ogen_vanaf", "uurtarief_max", mode="before")
     @classmethod
-    def model_validate(cls, values: Mapping[str, Any]) -> "Kader":
-        """A checked kader (keys with - or _); raises `ledger.buurtbudget.header.ValidationError` in Dutch."""
-        from ledger.buurtbudget.header import ValidationError, _Checker
-
-        values = {_FIELDS.get(key, key): value for key, value in values.items()}
-        unknown = set(values) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValidationError([f"onbekende sleutel(s): {', '.join(sorted(unknown))}"])
-        check = _Checker(values, _NAMES)
-        default = cls()
-        numbers = {
-            "ondersteuning_max": check.number("ondersteuning_max", default.ondersteuning_max, ge=Decimal(0), le=Decimal(1)),
-            "bon_vanaf": check.number("bon_vanaf", default.bon_vanaf, ge=Decimal(0)),
-            "vier_ogen_vanaf": check.number("vier_ogen_vanaf", default.vier_ogen_vanaf, ge=Decimal(0)),
-            "uurtarief_max": check.number("uurtarief_max", default.uurtarief_max, ge=Decimal(0)),
-        }
-        check.done()
-        return cls(**numbers, categorieen=tuple(values.get("categorieen", default.categorieen)),
-                   verboden=tuple(values.get("verboden", default.verboden)), bron=str(values.get("bron", default.bron)))
+    def _exact(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # TOML's true is no number, though Python counts it as 1
+            raise PydanticCustomError("decimal_type", "moet een getal zijn")
+        if isinstance(value, float):  # a TOML float: its written digits, never its binary value
+            return Decimal(repr(value))
+        return value
 
     def category_allowed(self, category: str) -> bool:
         folded = category.casefold()
@@ -88,14 +81,8 @@ class Kader:
     def category_forbidden(self, category: str) -> bool:
         return any(category.casefold() == bad.casefold() for bad in self.verboden)
 
-    def model_dump(self, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in exclude}
-
-    def model_copy(self, *, update: Mapping[str, Any]) -> "Kader":
-        return dataclasses.replace(self, **update)
-
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Kader":
-        """This kader with some values replaced, checked again (raises `ValidationError`)."""
+        """This kader with some values replaced, checked again (raises pydantic's `ValidationError`)."""
         return Kader.model_validate({**self.model_dump(), **{key.replace("-", "_"): v for key, v in overrides.items()}})
 
 
@@ -139,12 +126,12 @@ def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str
     overrides: dict[str, Any] = {key: section[key] for key in _RULE_KEYS if key in section}
     overrides["categorieen"] = tuple(categories)
     overrides["bron"] = f"{path.name} ({where})"
-    from ledger.buurtbudget.header import ValidationError
+    from ledger.buurtbudget.header import describe_validation_error
 
     try:
         return kader.with_overrides(overrides)
     except ValidationError as exc:
-        raise RulesFileError(path, f"ongeldige waarde in {where}: {exc.clauses[0]}") from exc
+        raise RulesFileError(path, f"ongeldige waarde in {where}: {describe_validation_error(exc)}") from exc
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,28 @@ def test_no_public_page_of_the_demo_shows_a_signal_or_its_iban(demo):
             for shown in (iban, " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))):
                 assert shown not in page, (url, shown)
         assert "Bram Visser" not in page, url
+
+
+def test_the_approval_form_shows_a_waiting_claims_signals_before_its_button(demo):
+    """Issue 22 line 2: a claim waiting for approval carries its signals above "Goedkeuren"."""
+    workspace, service = demo
+    ledger = workspace / SLUG / "main.beancount"
+    text = ledger.read_text(encoding="utf-8")
+    document = re.search(r'document: "(2025-10-07-[^"]+\.pdf)"', text).group(1)  # Bram Visser's receipt
+    ledger.write_text(text + f"""
+2025-11-03 * "Noor Amrani" "Declaratie: potgrond" ^decl-2025-901
+  declarant: "Noor Amrani"
+  iban: "NL42RABO0302158761"
+  prive: TRUE
+  document: "{document}"
+  ingevoerd-door: "Henk Bakker"
+  Uitgaven:Plannen:Geveltuinen:Materiaal   48.20 EUR
+  Passiva:Declaraties
+""", encoding="utf-8")
+    page = session_client(service, "joyce", JOYCE.wachtwoord).get(PAGINA).get_data(as_text=True)
+    start = page.index('id="bb-decl-decl-2025-901"')
+    blok = page[start:page.index("</div>", page.index("<button", start))]
+    codes = re.findall(r'data-code="([\w-]+)"', blok)
+    assert {"SIG-EIGEN-IBAN", "SIG-BON-DUBBEL"} <= set(codes), codes
+    assert blok.index('data-code="SIG-EIGEN-IBAN"') < blok.index("Goedkeuren")
+    assert "eigen rekening van het buurtbudget" in blok

@@ -1,7 +1,8 @@
 // Names for what Fava's frontend draws without one (axe-core: button-name, link-name,
 // aria-input-field-name, scrollable-region-focusable). Fava calls onPageLoad after each
 // page; the charts and the editor are drawn later, so a MutationObserver labels them too.
-// Only attributes are set: no text of the books is written into the page as markup.
+// Only attributes are set: no text of the books is written into the page as markup. Also:
+// a journal shows its amounts by default (`boekingenTonen`).
 
 const KEUZES = [
   [["Maandelijks", "Jaarlijks", "Per kwartaal", "Wekelijks", "Dagelijks"], "Periode van de grafiek"],
@@ -38,6 +39,20 @@ function benoem(root) {
   }
 }
 
+// Fava hides a journal's postings (the amounts) until "Postings" (key p) is pressed; a resident
+// should see the amounts at once. Pressed once for whoever has not chosen yet: Fava stores the
+// choice (localStorage "fava-journal-show"), so turning it off again stays off.
+let gedrukt = false;
+
+function boekingenTonen() {
+  if (gedrukt || localStorage.getItem("fava-journal-show") !== null) return;
+  const journal = document.querySelector("ol.journal");
+  const knop = document.querySelector('button[data-key="p"]');
+  if (!journal || !knop) return;
+  gedrukt = true;
+  if (!journal.classList.contains("show-postings")) knop.click();
+}
+
 let bezig = false;
 
 export default {
@@ -48,10 +63,12 @@ export default {
       requestAnimationFrame(() => {
         bezig = false;
         benoem(document);
+        boekingenTonen();
       });
     }).observe(document.body, { childList: true, subtree: true });
   },
   onPageLoad() {
     benoem(document);
+    boekingenTonen();
   },
 };

@@ -10,8 +10,8 @@ that hides exactly those links, so a resident is offered only what opens. The
 doors stay shut either way: hiding is for the reader, the allow-list is the wall.
 
 Both views also carry `_READABLE_STYLE`: Fava's grey-on-grey metadata badges,
-pale links (`^decl-...`), links on a pending row's pink and the editor's
-placeholder reach a contrast of 4.5:1, and a link inside text is underlined, not
+pale links (`^decl-...`), links on a pending row's pink and in a journal's
+postings, and the editor's placeholder reach a contrast of 4.5:1, and a link inside text is underlined, not
 told apart by its colour alone (axe-core: color-contrast, link-in-text-block).
 What has no name at all gets one from `fava_ext/Buurtbudget.js`.
 """
@@ -40,6 +40,10 @@ _READABLE_STYLE = (
     " .cm-placeholder { color: #555f66 !important; }"
     " .journal .link, article span.link { color: #243845 !important; }"
     " li.pending a, li.pending .link { color: #00375a !important; }"
+    # A journal shows its postings (Buurtbudget.js): at full opacity, their links dark enough, their
+    # amounts not each a scroll box of their own.
+    " .journal .postings { opacity: 1 !important; } .journal .postings a { color: #00456e !important; }"
+    " .journal .postings .num { overflow: visible !important; }"
     " article .description a, article h3 > a, article .help-text a, article p a"
     " { text-decoration: underline; }"
     "</style>"

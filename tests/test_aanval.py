@@ -228,7 +228,7 @@ def test_a_catastrophic_filter_on_any_page_is_bounded_too(site, untouched):
     ("import/", 403), ("errors/", 403), ("document/?filename=/etc/passwd", 403),
     ("statement/?entry_hash=x&key=document", 403), ("extension/Buurtbudget/pdf", 403),
     ("api/source_slice?entry_hash=x", 403), ("api/payee_accounts/../source", 403), ("nergens/", 404),
-    ("api/nergens", 403), ("extension_js_module/Buurtbudget.js", 403),
+    ("api/nergens", 403), ("extension_js_module/Andere.js", 403), ("extension_js_module/Buurtbudget.jsx", 403),
 ])
 def test_public_mount_is_an_allow_list(site, untouched, path, status):
     got, _h, body = site.get(f"/buurt/{SLUG}/{path}")

@@ -108,7 +108,7 @@ def test_an_event_that_spells_directives_stays_an_event_and_the_public_view_stay
     entries, errors, options = parser.parse_string(copy.read_text(encoding="utf-8"))
     assert errors == [] and options["include"] == [] and options["plugin"] == []
     assert sorted(e.values[0].value for e in entries if getattr(e, "type", None) == "fava-option") == \
-        ["default-page", "language"]
+        ["default-page", "language", "locale"]
     assert fingerprint(site.workspace / OTHER) == other_before
 
 

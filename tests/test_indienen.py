@@ -192,6 +192,26 @@ def test_de_status_volgt_het_oordeel_van_de_beheerder(omgeving):
     assert "€ 7,25" in slinger_html
 
 
+def test_een_betaalde_declaratie_heet_betaald_en_andermans_declaraties_blijven_weg(omgeving):
+    """Issue 20 line 5: the status reaches "betaald" once the bank paid the claim; the ledger's other claims
+    (Kees Jansen's, and one of the same resident filed on paper, not through this link) never show."""
+    ws, _service, client, _u, token = omgeving
+    assert _post(client, token, bon=(foto_met_gps(), "a.jpg"), omschrijving="Kwasten").status_code == 303
+    link = re.findall(r"\^(decl-2025-\d+)", _ledger(ws).decode())[-1]
+    pad = ws / SLUG / "main.beancount"
+    schrijf(pad, lambda stand: maak_goedkeuring(stand, link, "Anja"), door="Anja", valideer=valideer)
+    assert "Goedgekeurd, wordt betaald" in client.get(f"/indienen/{token}/status").get_data(as_text=True)
+    # The bank line of the payment, as an import writes it.
+    with pad.open("a", encoding="utf-8") as ledger:
+        ledger.write(f'\n2025-06-20 * "{NAAM}" "Uitbetaling declaratie" ^{link}\n'
+                     "  Passiva:Declaraties   12.50 EUR\n  Activa:Bank:Betaalrekening\n")
+    html = client.get(f"/indienen/{token}/status").get_data(as_text=True)
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert len(items) == 1 and "Kwasten" in items[0] and "Betaald" in items[0] and "wordt betaald" not in items[0]
+    for ander in ("bloembollen", "Kees Jansen", "Taart", "64,20", "42,00", "decl-2025-004", "decl-2025-007"):
+        assert ander not in html, ander
+
+
 @pytest.mark.parametrize("veld,waarde,bon,melding", [
     ("bedrag", "12.5.0", None, "geen geldig bedrag"),
     ("bedrag", "-3,00", None, "negatief"),

@@ -174,6 +174,22 @@ def test_the_allow_list_admits_the_plan_page_and_nothing_new(service):
         assert client.get(f"/buurt/{SLUG}/{path}").status_code in (403, 404), path
 
 
+def test_the_extensions_script_that_names_favas_controls_is_served_to_both_views(service):
+    """`fava_ext/Buurtbudget.js` (names for Fava's unnamed controls, issue 20's axe-core line): our own
+    file, no figure of the books; the public allow-list admits exactly it."""
+    import base64
+
+    _svc, client, _ws = service
+    public = client.get(f"/buurt/{SLUG}/extension_js_module/Buurtbudget.js")
+    assert public.status_code == 200 and "javascript" in public.content_type
+    assert "aria-label" in public.get_data(as_text=True)
+    login = {"Authorization": "Basic " + base64.b64encode(b"anja:geheim-anja").decode()}
+    assert client.get(f"/beheer/{SLUG}/extension_js_module/Buurtbudget.js", headers=login).status_code == 200
+    assert client.get(f"/buurt/{SLUG}/extension_js_module/Andere.js").status_code in (403, 404)
+    page = _text(client, f"/buurt/{SLUG}/journal/")
+    assert ".metadata-indicator { color: #1b2a33" in page  # the readable style, in the public view too
+
+
 def test_fava_pages_are_dutch_and_the_public_sidebar_hides_its_closed_doors(service):
     _svc, client, _ws = service
     public = _text(client, f"/buurt/{SLUG}/journal/")

@@ -165,3 +165,87 @@ def test_gezien_from_the_browser_is_written_as_the_logged_in_person_and_refusals
     # The CLI reads the same mark.
     na, _ = signalering.van_ledger(ledger_dir)
     assert [g.door for s in na if s.id == eigen.id for g in s.gezien] == ["Joyce Sedney"]
+
+
+def _public_pages(client) -> dict[str, tuple[int, str]]:
+    """Every page an anonymous visitor can reach from the landing page (links followed within the
+    public view, Fava's pages and the plan pages among them), plus Fava's JSON API and downloads."""
+    from urllib.parse import urljoin, urlsplit
+
+    from tests.test_aanval_publiek import PUBLIC_PAGES
+
+    landing = client.get("/")
+    assert landing.status_code == 200
+    slugs = sorted(set(re.findall(r'href="/buurt/([^/"]+)/', landing.get_data(as_text=True))))
+    assert len(slugs) >= 3, slugs
+    todo = ["/", *(f"/buurt/{slug}/{page}" for slug in slugs for page in PUBLIC_PAGES)]
+    pages: dict[str, tuple[int, str]] = {}
+    while todo and len(pages) < 600:
+        url = todo.pop(0)
+        if url in pages:
+            continue
+        response = client.get(url)
+        pages[url] = (response.status_code, response.get_data(as_text=True))
+        if response.status_code != 200 or "html" not in response.content_type:
+            continue
+        for href in re.findall(r'href="([^"#]+)"', pages[url][1]):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(target)
+            if parts.netloc or not parts.path.startswith("/buurt/") or "/static/" in parts.path:
+                continue
+            # One page per Fava filter and per plan; a filtered page is the same page over fewer entries.
+            if parts.query and not parts.query.startswith("plan="):
+                continue
+            todo.append(target)
+    return pages
+
+
+def test_no_public_page_of_the_demo_shows_a_signal_or_its_iban(demo):
+    workspace, service = demo
+    from werkzeug.test import Client
+
+    found, _payments, _ = signalering.bereken(sorted(p for p in workspace.iterdir() if (p / "main.beancount").is_file()))
+    assert {"SIG-BON-DUBBEL", "SIG-EIGEN-IBAN"} <= {s.code for s in found}
+    ibans = {iban for s in found for iban in IBAN.findall(s.uitleg)}
+    assert ibans
+    pages = _public_pages(Client(service))
+    plan_pages = [url for url in pages if "?plan=" in url]
+    assert sum(status == 200 for status, _ in pages.values()) > 60 and len(plan_pages) >= 10, pages.keys()
+    assert not any(url.startswith("/beheer") for url in pages)
+    for url, (_status, page) in pages.items():
+        assert "SIG-" not in page and "bb-signalen" not in page and "signaal-gezien" not in page, url
+        assert "Signalen" not in page, url
+        for s in found:
+            assert s.id not in page, (url, s.id)
+            for zin in re.split(r"[.:;()]", s.uitleg):
+                if len(zin.strip()) > 25:
+                    assert zin.strip() not in page, (url, zin)
+        for iban in ibans:
+            for shown in (iban, " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))):
+                assert shown not in page, (url, shown)
+        assert "Bram Visser" not in page, url
+
+
+def test_the_approval_form_shows_a_waiting_claims_signals_before_its_button(demo):
+    """Issue 22 line 2: a claim waiting for approval carries its signals above "Goedkeuren"."""
+    workspace, service = demo
+    ledger = workspace / SLUG / "main.beancount"
+    text = ledger.read_text(encoding="utf-8")
+    document = re.search(r'document: "(2025-10-07-[^"]+\.pdf)"', text).group(1)  # Bram Visser's receipt
+    ledger.write_text(text + f"""
+2025-11-03 * "Noor Amrani" "Declaratie: potgrond" ^decl-2025-901
+  declarant: "Noor Amrani"
+  iban: "NL42RABO0302158761"
+  prive: TRUE
+  document: "{document}"
+  ingevoerd-door: "Henk Bakker"
+  Uitgaven:Plannen:Geveltuinen:Materiaal   48.20 EUR
+  Passiva:Declaraties
+""", encoding="utf-8")
+    page = session_client(service, "joyce", JOYCE.wachtwoord).get(PAGINA).get_data(as_text=True)
+    start = page.index('id="bb-decl-decl-2025-901"')
+    blok = page[start:page.index("</div>", page.index("<button", start))]
+    codes = re.findall(r'data-code="([\w-]+)"', blok)
+    assert {"SIG-EIGEN-IBAN", "SIG-BON-DUBBEL"} <= set(codes), codes
+    assert blok.index('data-code="SIG-EIGEN-IBAN"') < blok.index("Goedkeuren")
+    assert "eigen rekening van het buurtbudget" in blok

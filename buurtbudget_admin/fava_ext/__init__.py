@@ -112,6 +112,7 @@ class Buurtbudget(FavaExtensionBase):
     """Budget per plan, the support ceiling and the verdict of the rules."""
 
     report_title = "Buurtbudget"
+    has_js_module = True  # Buurtbudget.js: names for what Fava's frontend draws without one
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)

@@ -74,6 +74,7 @@ PUBLIC_PAGES = re.compile(
     r"|account/[^/]+/"
     r"|help/(?:[a-z_]+)?"
     r"|extension/Buurtbudget/"
+    r"|extension_js_module/Buurtbudget\.js"
     r"|download-journal/"
     r"|download-query/query_result\.(?:csv|xlsx|ods)"
     r")"

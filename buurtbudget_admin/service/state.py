@@ -35,8 +35,9 @@ from rules import RULES_BY_CODE
 from rules.checking import Problem, check_ledger
 
 LEDGER_FILE = "main.beancount"
-# What the public Fava shows over a copy: Dutch, opening on the Buurtbudget page.
-PUBLIC_FAVA_OPTIONS = (("language", "nl"), ("default-page", "extension/Buurtbudget/"))
+# What the public Fava shows over a copy: Dutch words and Dutch numbers (`35.000,00`, not `35000.00`),
+# opening on the Buurtbudget page.
+PUBLIC_FAVA_OPTIONS = (("language", "nl"), ("locale", "nl_NL"), ("default-page", "extension/Buurtbudget/"))
 
 
 def default_cache_dir(workspace: Path) -> Path:

@@ -44,7 +44,7 @@ from ledger.buurtbudget.header import (
 )
 from ledger.buurtbudget.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand, regels_van
 from ledger.buurtbudget.money import ceiling_of, within_ceiling
-from ledger.betalingen.retouren import betaalstatus, is_retour
+from ledger.evaluatie.retouren import betaalstatus, is_retour
 from ledger.evaluatie.vier_ogen import Oordeel, beoordeel, gedeelde_links
 from ledger.evaluatie.vaststelling import Vaststelling, terug_te_betalen, vaststellingen
 
@@ -173,7 +173,7 @@ class Payable(NamedTuple):
     rejection: str | None
     payments: tuple[data.Transaction, ...]
     entry: data.Transaction
-    returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.betalingen.retouren)
+    returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.evaluatie.retouren)
     oordeel: Oordeel = Oordeel(False, ())  # the four-eyes verdict (ledger.evaluatie.vier_ogen.beoordeel)
 
     @property

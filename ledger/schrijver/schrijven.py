@@ -23,7 +23,7 @@
    anything dated up to the settlement is refused the same way. A rule
    violation or a change to the closed period may be forced with `toch`
    (a change to the costs of a period the stadsdeel decided, never:
-   `ledger.evaluatie.vaststelling.vastgestelde_fouten`)
+   `ledger.schrijver.vastgesteld.vastgestelde_fouten`)
    (`--toch --reden`): the changed entries then carry `toch-reden:` and
    `toch-door:`, and the violation stays visible to `check`. beancount's own
    errors (syntax, balance, accounts) can never be forced.
@@ -75,7 +75,7 @@ from ledger.schrijver.kaderwijziging import kader_verschillen, kader_weigering
 from ledger.schrijver.toch import Toch, aantal_redenen, markeer
 from ledger.schrijver.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.schrijver.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
-from ledger.evaluatie.vaststelling import vastgestelde_fouten
+from ledger.schrijver.vastgesteld import vastgestelde_fouten
 from ledger.evaluatie.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the

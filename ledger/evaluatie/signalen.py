@@ -697,8 +697,8 @@ def betalingen_van(slug: str, view: Any, entries: Sequence[Any], options_map: Ma
     index_per_entry: dict[int, int] = {}
     for i, tx in enumerate(kosten.tx):
         index_per_entry[id(tx)] = i
-        plan_per_entry[id(tx)] = next((classes[p.account][1] for p in kosten.cost_postings(i)
-                                       if classes[p.account][1]), None)
+        plan_per_entry[id(tx)] = next((classes[p.account].plan for p in kosten.cost_postings(i)
+                                       if classes[p.account].plan), None)
 
     def bonnen(entry) -> tuple[BonKenmerk, ...]:
         values = document_values(entry.meta)

@@ -53,7 +53,7 @@ def vaststellen(
     """
     from buurtbudget_admin.commands_dagelijks import _amount, _date, _report, _write
     from buurtbudget_admin.identiteit import persoon
-    from ledger.evaluatie.vaststelling import maak_vaststelling
+    from ledger.schrijver.vaststellen import maak_vaststelling
 
     user = persoon(ledger, door, rol="auditor")
     when = _date(datum, "--datum")  # no clock: the phase on that date decides, as the rules do

@@ -41,7 +41,8 @@ def gezien(
     goedkeurder) mag het niet markeren.
     """
     from buurtbudget_admin.commands_dagelijks import _door, _error, _report, _write
-    from ledger.evaluatie.signalen import gezien_bezwaar, gezien_wijziging
+    from ledger.evaluatie.signalen import gezien_bezwaar
+    from ledger.schrijver.boekingen import gezien_wijziging
 
     if reden is None or not reden.strip():
         raise _error('--reden ontbreekt: zeg waarom dit signaal mag blijven staan (--reden "...")')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledger.betalingen.batches import batches, nieuwe_msgid, te_betalen, wachtend
-from ledger.betalingen.retouren import betaalstatus, reden_tekst
+from ledger.evaluatie.retouren import betaalstatus, reden_tekst
 from ledger.evaluatie.view import build_view
 from tests.books import Result, books
 

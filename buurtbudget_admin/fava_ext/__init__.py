@@ -602,7 +602,7 @@ class Buurtbudget(FavaExtensionBase):
         from buurtbudget_admin.valideren import valideer
         from ledger.buurtbudget.fouten import Fout
         from ledger.schrijver.schrijven import schrijf
-        from ledger.evaluatie.signalen import gezien_wijziging
+        from ledger.schrijver.boekingen import gezien_wijziging
         from ledger.evaluatie.vier_ogen import NaamFout, vereis_zichtbaar
 
         if not may_book(self.mode, self.user):

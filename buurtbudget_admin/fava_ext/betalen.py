@@ -94,7 +94,7 @@ def overzicht(view: Any, entries: Any, signalen_van: Callable[[str], tuple]) -> 
     """
     from ledger.betalingen.batches import voorvertoning
     from ledger.buurtbudget.money import format_eur
-    from ledger.betalingen.retouren import reden_tekst
+    from ledger.evaluatie.retouren import reden_tekst
 
     voor = voorvertoning(view, entries)
     per_link = {o.link: signalen_van(o.link) for o in voor.overboekingen}

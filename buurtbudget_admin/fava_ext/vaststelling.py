@@ -2,7 +2,7 @@
 
 Only a logged-in auditor in the beheer Fava may (a beheerder keeps the books,
 the stadsdeel decides); the auditor's full name (gebruikers.toml) is the `door`. The same checks as
-`buurtbudget vaststellen` (`ledger.evaluatie.vaststelling.maak_vaststelling`); the form
+`buurtbudget vaststellen` (`ledger.schrijver.vaststellen.maak_vaststelling`); the form
 shows what is still open (claims, violations) and asks for a confirmation
 (`bevestig=ja`). A refusal is a Dutch page and leaves the ledger byte-identical.
 """
@@ -60,7 +60,7 @@ def record(ledger_path: str, mode: str, user: Any, form: Mapping[str, str]) -> U
     from ledger.buurtbudget.fouten import Fout
     from ledger.buurtbudget.money import AmountError, parse_amount
     from ledger.schrijver.schrijven import schrijf
-    from ledger.evaluatie.vaststelling import maak_vaststelling
+    from ledger.schrijver.vaststellen import maak_vaststelling
 
     if not may_record(mode, user):
         return Uitkomst(403, "Geen toegang", "Alleen een auditor van het stadsdeel legt de vaststelling vast.")

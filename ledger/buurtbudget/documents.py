@@ -169,6 +169,14 @@ class DocumentResolver:
         return None
 
 
+def bon_vingerafdrukken(entry: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every receipt an entry names (`document*:` on the entry and on its postings), with its metadata."""
+    found = [(v, entry.meta) for v in document_values(entry.meta)]
+    for posting in entry.postings:
+        found.extend((v, posting.meta or entry.meta) for v in document_values(posting.meta))
+    return found
+
+
 class Vingerafdrukken:
     """The SHA-256 of the receipts an entry names, for the seal of an approval (`ledger.evaluatie.vier_ogen.zegel`).
 
@@ -184,8 +192,6 @@ class Vingerafdrukken:
         self._sha: dict[str, str] = {}
 
     def __call__(self, entry: data.Transaction) -> list[str]:
-        from ledger.evaluatie.vier_ogen import bon_vingerafdrukken
-
         if self._resolver is None:
             self._resolver = DocumentResolver(self._entries, self._options_map)
         result = []

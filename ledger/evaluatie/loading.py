@@ -79,7 +79,11 @@ def _binair(p: Path) -> bool:
 
 
 def _herstel(p: Path) -> None:
-    """A write of this ledger interrupted by a crash is finished or undone before anyone reads it."""
+    """A write of this ledger interrupted by a crash is finished or undone before anyone reads it.
+
+    The one import of the writer in `ledger.evaluatie` (see its docstring and
+    `tests/test_kamers.py`): the recovery is the writer's, and no read may skip it.
+    """
     from ledger.schrijver.intentie import IntentieFout, herstel_als_nodig
 
     try:

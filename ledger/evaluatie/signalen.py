@@ -697,8 +697,8 @@ def betalingen_van(slug: str, view: Any, entries: Sequence[Any], options_map: Ma
     index_per_entry: dict[int, int] = {}
     for i, tx in enumerate(kosten.tx):
         index_per_entry[id(tx)] = i
-        plan_per_entry[id(tx)] = next((classes[p.account][1] for p in kosten.cost_postings(i)
-                                       if classes[p.account][1]), None)
+        plan_per_entry[id(tx)] = next((classes[p.account].plan for p in kosten.cost_postings(i)
+                                       if classes[p.account].plan), None)
 
     def bonnen(entry) -> tuple[BonKenmerk, ...]:
         values = document_values(entry.meta)
@@ -815,11 +815,3 @@ def gezien_bezwaar(signaal: Signaal, slug: str, namen: str | tuple[str, ...]) ->
     if any(naam_sleutel(g.door) in sleutels for g in signaal.gezien):
         return f"signaal {signaal.id} is al als gezien gemarkeerd door {namen[0]}"
     return None
-
-
-def gezien_wijziging(datum: datetime.date, sid: str, reden: str, door: str):
-    """The writer's change that records a mark (after `gezien_bezwaar` said None): one directive appended."""
-    from ledger.buurtbudget import tekst
-    from ledger.schrijver.schrijven import Wijziging
-
-    return Wijziging(f"Signaal {sid} gezien door {door}", tekst.entry(gezien_entry(datum, sid, reden, door)))

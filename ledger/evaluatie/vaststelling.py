@@ -21,7 +21,7 @@ means the city still owes the budget. `vaststellingen(entries)` is pure: it
 reads the directives and says what is wrong with each one that cannot be
 read, with its `meta` (file and line).
 
-The decided period is closed: `vastgestelde_fouten(voor, na)` is the
+The decided period is closed: `ledger.schrijver.vastgesteld.vastgestelde_fouten` is the
 writer's check that a change adds, alters or removes no cost dated on or
 before the latest decision, and changes or removes no recorded decision
 (never forcible, not even with `--toch`).
@@ -33,7 +33,6 @@ import datetime
 import hashlib
 import json
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
@@ -177,7 +176,6 @@ def terug_te_betalen(received: Decimal, vastgesteld: Decimal) -> Decimal:
 # --------------------------------------------------------------------------- recording a decision
 
 # The phases in order; a decision is taken once the books are being accounted for.
-_FASE_VOLGORDE = ("ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten", "vastgesteld")
 
 
 def _een_regel(value: str, what: str) -> str:
@@ -219,136 +217,3 @@ def vaststelling_tekst(datum: datetime.date, bedrag: Decimal, door: str, kenmerk
     from ledger.buurtbudget import tekst
 
     return tekst.entry(vaststelling_entry(datum, bedrag, door, kenmerk, **digest))
-
-
-def maak_vaststelling(stand: Any, datum: datetime.date, bedrag: Decimal, door: str,
-                      kenmerk: str | None = None) -> Any:
-    """The `Wijziging` that records a decision; refusals are `InvoerFout`s in Dutch (nothing written).
-
-    Only once the books are being accounted for (phase `verantwoording` or
-    later on `datum`), never more than the award, and a correction never
-    dated before the decision it corrects. `door` is the auditor's full
-    name: who may decide is the caller's question (the role in gebruikers.toml).
-    """
-    from ledger.schrijver.boekingen import InvoerFout
-    from ledger.buurtbudget.money import format_eur
-    from ledger.schrijver.schrijven import Wijziging
-    from ledger.evaluatie.view import build_view
-
-    view = build_view(stand.entries, stand.options_map, tot=datum, peildatum=datum)
-    if view.header is None:
-        raise InvoerFout(f"{stand.pad}: de ledger heeft geen geldige kop; vaststellen kan niet")
-    fase = view.fase
-    if fase not in _FASE_VOLGORDE or _FASE_VOLGORDE.index(fase) < _FASE_VOLGORDE.index("verantwoording"):
-        raise InvoerFout(
-            f"vaststellen kan pas in de fase verantwoording of later; op {datum.isoformat()} is de fase "
-            f"'{fase}' (de periode loopt tot en met {view.header.einde.isoformat()})"
-        )
-    bedrag = Decimal(bedrag)
-    if bedrag < 0:
-        raise InvoerFout(f"--bedrag {format_eur(bedrag)} is negatief")
-    if bedrag != bedrag.quantize(Decimal("0.01")):
-        raise InvoerFout(f"--bedrag {bedrag} heeft meer dan twee decimalen")
-    if bedrag > view.award:
-        raise InvoerFout(f"--bedrag {format_eur(bedrag)} is hoger dan de toekenning {format_eur(view.award)}")
-    eerder = vaststellingen(stand.entries).latest
-    if eerder is not None and datum < eerder.datum:
-        raise InvoerFout(
-            f"een correctie moet gedateerd zijn op of na de vaststelling die ze corrigeert "
-            f"({eerder.datum.isoformat()}, {format_eur(eerder.bedrag)} door {eerder.door}); "
-            f"{datum.isoformat()} ligt ervoor en zou niets veranderen")
-    kosten = kosten_tot(view.kosten, datum)
-    corrigeert = (eerder.digest or f"{eerder.datum.isoformat()} {eerder.bedrag:.2f} {CURRENCY}") if eerder else None
-    try:
-        text = vaststelling_tekst(datum, bedrag, door, kenmerk, kosten=kosten, header=view.header,
-                                  corrigeert=corrigeert)
-    except ValueError as exc:
-        raise InvoerFout(str(exc)) from exc
-    soort = "Correctie van de vaststelling" if eerder is not None else "Vaststelling"
-    return Wijziging(
-        f"{soort} op {datum.isoformat()} door {door.strip()}: {format_eur(bedrag)} "
-        f"(toekenning {format_eur(view.award)}, ontvangen {format_eur(view.received)}, "
-        f"kosten tot en met die dag {format_eur(kosten)})",
-        text,
-    )
-
-
-# --------------------------------------------------------------------------- the decided period, for the writer
-
-
-@dataclass(frozen=True)
-class VastgesteldePeriode:
-    """The writer's refusal: a change to the costs of a decided period. Never forcible (`definitief`)."""
-
-    source: dict
-    message: str
-    entry: Any
-    definitief: bool = True
-    code: str = "BB-VASTSTELLING"
-
-
-def _kosten_identiteiten(entries: Iterable[Any], tot: datetime.date, is_kosten) -> Counter:
-    from ledger.schrijver.oordeel import entry_identiteit
-
-    return Counter(
-        entry_identiteit(e) for e in entries
-        if type(e) is data.Transaction and e.date <= tot and any(is_kosten(p.account) for p in e.postings)
-    )
-
-
-def _besluiten_blijven(voor: list, na: list) -> list[VastgesteldePeriode]:
-    """A recorded decision is never changed or removed by a write: a correction is a new one."""
-    from ledger.schrijver.veranderd import volle_identiteit
-
-    def besluiten(entries: list) -> list:
-        return [e for e in entries if type(e) is data.Custom and e.type == TYPE]
-
-    rest = Counter(volle_identiteit(e) for e in besluiten(na))
-    fouten = []
-    for e in besluiten(voor):
-        key = volle_identiteit(e)
-        if rest[key] > 0:
-            rest[key] -= 1
-            continue
-        fouten.append(VastgesteldePeriode(
-            {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
-            f"BB-VASTSTELLING de vaststelling van {e.date.isoformat()} kan niet worden gewijzigd of verwijderd; "
-            "een correctie is een nieuwe vaststelling door het stadsdeel (buurtbudget vaststellen)",
-            e))
-    return fouten
-
-
-def vastgestelde_fouten(voor: Any, na: Any) -> list[VastgesteldePeriode]:
-    """The costs dated on or before the latest decision that a change adds, alters or removes.
-
-    `voor` and `na` are the writer's two loads (`entries`, `options_map`). A
-    cost is compared as written (date, payee, narration, links, postings), not
-    by its metadata, so approving or paying a claim of the period stays possible.
-    """
-    from ledger.buurtbudget.accounts import Accounts
-
-    besluit = vaststellingen(voor.entries).latest
-    if besluit is None:
-        return []
-    fouten = _besluiten_blijven(voor.entries, na.entries)
-    is_kosten = Accounts.from_options(voor.options_map).is_expense
-    oud = _kosten_identiteiten(voor.entries, besluit.datum, is_kosten)
-    nieuw = _kosten_identiteiten(na.entries, besluit.datum, is_kosten)
-    where = f"{besluit.meta.get('filename')}:{besluit.meta.get('lineno')}"
-    for wat, verschil, entries in (("toegevoegd of gewijzigd", nieuw - oud, na.entries),
-                                   ("verwijderd of gewijzigd", oud - nieuw, voor.entries)):
-        if not verschil:
-            continue
-        from ledger.schrijver.oordeel import entry_identiteit
-
-        for e in entries:
-            if type(e) is data.Transaction and verschil.get(entry_identiteit(e), 0) > 0:
-                verschil[entry_identiteit(e)] -= 1
-                fouten.append(VastgesteldePeriode(
-                    {"filename": e.meta.get("filename", "<onbekend>"), "lineno": e.meta.get("lineno", 0)},
-                    f"BB-VASTSTELLING de kosten tot en met {besluit.datum.isoformat()} zijn vastgesteld door "
-                    f"{besluit.door} ({where}); deze wijziging heeft kosten van {e.date.isoformat()} "
-                    f"({e.payee or e.narration}) {wat}. Dat kan niet meer, ook niet met --toch; "
-                    "alleen het stadsdeel kan een nieuwe vaststelling doen",
-                    e))
-    return fouten

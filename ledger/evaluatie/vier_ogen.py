@@ -38,7 +38,7 @@ import os
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 GOEDKEURDER = "goedgekeurd-door"
 ZEGEL = "goedkeuring-sha256"
@@ -265,16 +265,6 @@ def zegel_inhoud(entry: Any, bonnen: Sequence[str], goedkeurder: object = None) 
 def zegel(entry: Any, bonnen: Sequence[str], goedkeurder: object = None) -> str:
     """The seal of an approval: SHA-256 (hex) of `zegel_inhoud`."""
     return hashlib.sha256(zegel_inhoud(entry, bonnen, goedkeurder).encode("utf-8")).hexdigest()
-
-
-def bon_vingerafdrukken(entry: Any) -> list[tuple[str, Mapping[str, Any]]]:
-    """Every receipt an entry names (`document*:` on the entry and on its postings), with its metadata."""
-    from ledger.buurtbudget.documents import document_values
-
-    found = [(v, entry.meta) for v in document_values(entry.meta)]
-    for posting in entry.postings:
-        found.extend((v, posting.meta or entry.meta) for v in document_values(posting.meta))
-    return found
 
 
 # --------------------------------------------------------------------------- may this be paid

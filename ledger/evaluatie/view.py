@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.documents import Vingerafdrukken, document_values
@@ -44,7 +45,7 @@ from ledger.buurtbudget.header import (
 )
 from ledger.buurtbudget.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand, regels_van
 from ledger.buurtbudget.money import ceiling_of, within_ceiling
-from ledger.betalingen.retouren import betaalstatus, is_retour
+from ledger.evaluatie.retouren import betaalstatus, is_retour
 from ledger.evaluatie.vier_ogen import Oordeel, beoordeel, gedeelde_links
 from ledger.evaluatie.vaststelling import Vaststelling, terug_te_betalen, vaststellingen
 
@@ -173,7 +174,7 @@ class Payable(NamedTuple):
     rejection: str | None
     payments: tuple[data.Transaction, ...]
     entry: data.Transaction
-    returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.betalingen.retouren)
+    returns: tuple[data.Transaction, ...] = ()  # payments the bank sent back (ledger.evaluatie.retouren)
     oordeel: Oordeel = Oordeel(False, ())  # the four-eyes verdict (ledger.evaluatie.vier_ogen.beoordeel)
 
     @property
@@ -380,14 +381,30 @@ class Buurtbudget:
 _OTHER, _COST, _BANK, _AWARD, _VORDERING, _TERUG, _LIABILITY = range(7)
 
 
+class AccountClass:
+    """What one account is to a buurtbudget (`code`: one of `_COST`, `_BANK`, ...), decided once per name.
+
+    A `__slots__` class: read by name in the hot fold as fast as a tuple by index. For a cost
+    account also its plan, category and kind (plan, ondersteuning, overig), whether its costs
+    need a receipt, and `amounts`: its EUR amounts, collected by `kosten_van` and summed once.
+    """
+
+    __slots__ = ("code", "plan", "category", "kind", "needs_receipt", "amounts")
+
+    def __init__(self, code: int, plan: str | None = None, category: str | None = None, kind: str | None = None,
+                 needs_receipt: bool = False):
+        self.code, self.plan, self.category, self.kind, self.needs_receipt = code, plan, category, kind, needs_receipt
+        self.amounts: list[Decimal] = []
+
+
 class _AccountClassifier:
     """What an account is to a buurtbudget, decided once per account name."""
 
     def __init__(self, accounts: Accounts):
         self.accounts = accounts
-        self.cache: dict[str, tuple] = {}
+        self.cache: dict[str, AccountClass] = {}
 
-    def __call__(self, account: str) -> tuple:
+    def __call__(self, account: str) -> AccountClass:
         a = self.accounts
         if a.is_expense(account):
             plannen_prefix = a.plannen + ":"
@@ -399,20 +416,19 @@ class _AccountClassifier:
             else:
                 split = (None, None, "overig")
             # Bank costs need no receipt: the bank statement proves them.
-            # The last item collects the account's EUR amounts in the fold (summed once at the end).
-            result: tuple = (_COST, *split, not a.is_bank_costs(account), [])
+            result = AccountClass(_COST, *split, needs_receipt=not a.is_bank_costs(account))
         elif a.is_bank(account):
-            result = (_BANK,)
+            result = AccountClass(_BANK)
         elif a.is_under(account, a.toekenning):
-            result = (_AWARD,)
+            result = AccountClass(_AWARD)
         elif account == a.vordering:
-            result = (_VORDERING,)
+            result = AccountClass(_VORDERING)
         elif account == a.terugbetaling:
-            result = (_TERUG,)
+            result = AccountClass(_TERUG)
         elif account in (a.declaraties, a.crediteuren):
-            result = (_LIABILITY,)
+            result = AccountClass(_LIABILITY)
         else:
-            result = (_OTHER,)
+            result = AccountClass(_OTHER)
         self.cache[account] = result
         return result
 
@@ -488,9 +504,9 @@ class Kosten:
     the fold and the columns made later use that one definition (`_is_cost_line`).
     """
 
-    def __init__(self, classes: Mapping[str, tuple], entries: Sequence[data.Directive] = ()):
+    def __init__(self, classes: Mapping[str, AccountClass], entries: Sequence[data.Directive] = ()):
         self.entries_read = entries  # what the fold read (the bank balance is summed from it when asked)
-        self.classes = classes  # account -> (code, plan, category, kind, needs receipt, EUR amounts)
+        self.classes = classes  # account -> its AccountClass
         self.tx: list[data.Transaction] = []
         self.receipt: list[Decimal] = []
         self.flow: list[Decimal] = []
@@ -532,14 +548,14 @@ class Kosten:
                     for posting in entry.postings:
                         units = posting.units
                         if units is not None and units.number is not None and units.currency == CURRENCY \
-                                and classes[posting.account][0] == _BANK:
+                                and classes[posting.account].code == _BANK:
                             bank += units.number
             self._bank = bank
         return self._bank
 
     def _is_cost_line(self, posting: data.Posting) -> bool:
         units = posting.units
-        return units is not None and units.number is not None and self.classes[posting.account][0] == _COST
+        return units is not None and units.number is not None and self.classes[posting.account].code == _COST
 
     def cost_postings(self, i: int) -> list[data.Posting]:
         """The cost postings of cost transaction i, in the order they stand."""
@@ -578,7 +594,7 @@ class Kosten:
     def support(self) -> list[int]:
         """The numbers of the EUR support cost lines (made when first asked)."""
         if self._support is None:
-            self._support = self._lines_where(lambda cls, currency: cls[3] == "ondersteuning" and currency == CURRENCY)
+            self._support = self._lines_where(lambda cls, currency: cls.kind == "ondersteuning" and currency == CURRENCY)
         return self._support
 
     @property
@@ -593,8 +609,8 @@ class Kosten:
         """Plan -> the numbers of its EUR cost lines: made when first asked (a check needs only the sums)."""
         if self._plans is None:
             plans: dict[str, list[int]] = {}
-            for j in self._lines_where(lambda cls, currency: cls[3] == "plan" and currency == CURRENCY):
-                plans.setdefault(self.classes[self.posting[j].account][1], []).append(j)
+            for j in self._lines_where(lambda cls, currency: cls.kind == "plan" and currency == CURRENCY):
+                plans.setdefault(self.classes[self.posting[j].account].plan, []).append(j)
             self._plans = plans
         return self._plans
 
@@ -621,7 +637,7 @@ class Kosten:
 
     def cost_accounts(self) -> dict[str, str]:
         """Every expense account with cost lines here, with its kind (plan, ondersteuning, overig)."""
-        return {account: cls[3] for account, cls in self.classes.items() if cls[0] == _COST}
+        return {account: cls.kind for account, cls in self.classes.items() if cls.code == _COST}
 
     def amount(self, j: int) -> Decimal:
         return self.posting[j].units.number
@@ -631,14 +647,14 @@ class Kosten:
         if i is None:
             i = self._line_tx[j] if self._line_tx is not None else bisect_right(self.start, j) - 1
         posting, entry = self.posting[j], self.tx[i]
-        _, plan, category, kind, _, _ = self.classes[posting.account]
+        cls = self.classes[posting.account]
         links = entry.links
         if not links:
             links = _NO_LINKS
         elif type(links) is not frozenset:
             links = frozenset(links)
-        return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, plan, category,
-                        kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
+        return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, cls.plan, cls.category,
+                        cls.kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
 
     @property
     def lines(self) -> tuple[CostLine, ...]:
@@ -673,6 +689,11 @@ class Kosten:
 
 _FILE_AND_LINE = frozenset(("filename", "lineno"))  # the metadata every parsed posting carries
 
+# Where the fields the fold reads stand in beancount's named tuples (asked of beancount, not assumed).
+_TX_META, _TX_LINKS, _TX_POSTINGS = (data.Transaction._fields.index(f) for f in ("meta", "links", "postings"))
+_P_ACCOUNT, _P_UNITS, _P_META = (data.Posting._fields.index(f) for f in ("account", "units", "meta"))
+_A_NUMBER, _A_CURRENCY = (Amount._fields.index(f) for f in ("number", "currency"))
+
 
 def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     """Fold: one pass over every posting, each account classified once (the hot loop of a load).
@@ -699,6 +720,8 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     # The classes and the currency as locals: read for every posting.
     COST, OTHER, BANK, AWARD, VORDERING, TERUG, LIABILITY = _COST, _OTHER, _BANK, _AWARD, _VORDERING, _TERUG, _LIABILITY
     EUR = CURRENCY
+    TX_META, TX_LINKS, TX_POSTINGS = _TX_META, _TX_LINKS, _TX_POSTINGS
+    P_ACCOUNT, P_UNITS, P_META, A_NUMBER, A_CURRENCY = _P_ACCOUNT, _P_UNITS, _P_META, _A_NUMBER, _A_CURRENCY
     i = 0  # the number of cost transactions so far
 
     for entry in entries:
@@ -711,25 +734,24 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
         # object per booking.
         receipt_amount = bank_flow = zero
         has_cost = foreign = has_hours = positive = own_meta = False
-        # Transaction(meta, date, flag, payee, narration, tags, links, postings), Posting(account,
-        # units, cost, price, flag, meta) and Amount(number, currency) are read by index: cheaper
-        # than by name, and unpacking a named tuple makes an iterator object per posting.
-        for posting in entry[7]:
-            units = posting[1]
+        # beancount's named tuples are read by index, the index named (`_TX_POSTINGS`, ...): measured
+        # cheaper in this loop than by attribute, and unpacking one makes an iterator per posting.
+        for posting in entry[TX_POSTINGS]:
+            units = posting[P_UNITS]
             if units is None:
                 continue
-            number, currency = units[0], units[1]
+            number, currency = units[A_NUMBER], units[A_CURRENCY]
             if number is None:
                 continue
-            account = posting[0]
+            account = posting[P_ACCOUNT]
             try:
                 cls = classes[account]
             except KeyError:  # an account met for the first time (try costs nothing when nothing is raised)
                 cls = classify(account)
-            code = cls[0]
+            code = cls.code
             if code == COST:
                 # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
-                posting_meta = posting[5]
+                posting_meta = posting[P_META]
                 if posting_meta and posting_meta.keys() != file_and_line:
                     own_meta = True
                     if "uren" in posting_meta:
@@ -742,9 +764,9 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                 has_cost = True
                 if number > zero:
                     positive = True
-                    if cls[4]:  # needs a receipt (bank costs need none: the statement proves them)
+                    if cls.needs_receipt:  # (bank costs need none: the statement proves them)
                         receipt_amount = number if receipt_amount is zero else receipt_amount + number
-                cls[5].append(number)  # the account's EUR amounts, summed at the end
+                cls.amounts.append(number)  # the account's EUR amounts, summed at the end
                 continue
             if code == OTHER or currency != EUR:
                 continue
@@ -768,7 +790,7 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             add_tx(entry)
             add_receipt(receipt_amount)
             add_flow(bank_flow)
-            if has_hours or "uren" in entry[0]:
+            if has_hours or "uren" in entry[TX_META]:
                 hours.append(i)
             if own_meta:
                 posting_meta_tx.add(i)
@@ -777,7 +799,7 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             if foreign:
                 k.has_foreign = True
             i += 1
-        links = entry[6]
+        links = entry[TX_LINKS]
         # A rejection reverses a claim under the same link; it is no payment.
         if links and ("afgewezen" in (entry.tags or ()) or "afgewezen-reden" in entry.meta):
             for link in links:
@@ -795,8 +817,8 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                     for link in links:
                         k.returns[link].append(entry)
 
-    k.by_account.update((account, sum(cls[5], ZERO)) for account, cls in classes.items()
-                        if cls[0] == _COST and cls[3] == "plan" and cls[5])
+    k.by_account.update((account, sum(cls.amounts, ZERO)) for account, cls in classes.items()
+                        if cls.code == _COST and cls.kind == "plan" and cls.amounts)
     k.award, k.vordering, k.settled = award, vordering, settled
     k.support_costs = ondersteuning_van(k)
     k.other = _sum_of_kind(classes, "overig")
@@ -804,9 +826,9 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     return k
 
 
-def _sum_of_kind(classes: Mapping[str, tuple], kind: str) -> Decimal:
+def _sum_of_kind(classes: Mapping[str, AccountClass], kind: str) -> Decimal:
     """The EUR costs on every account of this kind (refunds subtract)."""
-    return sum((amount for cls in classes.values() if cls[0] == _COST and cls[3] == kind for amount in cls[5]), ZERO)
+    return sum((amount for cls in classes.values() if cls.code == _COST and cls.kind == kind for amount in cls.amounts), ZERO)
 
 
 def ondersteuning_van(kosten: Kosten) -> Decimal:
@@ -831,14 +853,14 @@ def plannen_van(
     classes = kosten.classes
     per_plan: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     for cost_account, amount in kosten.by_account.items():
-        per_plan[classes[cost_account][1]].append((cost_account, amount))
+        per_plan[classes[cost_account].plan].append((cost_account, amount))
     for account in sorted(set(declarations) | set(per_plan)):  # declared, or with EUR costs
         decls = tuple(sorted(declarations.get(account, ()), key=lambda d: d.datum))
         by_cat: dict[str, Decimal] = defaultdict(lambda: ZERO)
         costs = ZERO
         for cost_account, amount in per_plan.get(account, ()):
             costs += amount
-            by_cat[classes[cost_account][2] or "(geen categorie)"] += amount
+            by_cat[classes[cost_account].category or "(geen categorie)"] += amount
         latest = decls[-1] if decls else None
         name = account.split(":")[-1]
         plans.append(

@@ -5,6 +5,9 @@
     entries = importer.extract("afschrift.xml", existing_entries)
 
 For Fava's import page, list `importers_voor(...)` in an import config.
+
+May import `ledger.buurtbudget`, `ledger.evaluatie`, `ledger.schrijver` and
+`ledger.betalingen`; nothing in `ledger/` imports it.
 """
 
 from __future__ import annotations

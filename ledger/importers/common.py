@@ -22,7 +22,7 @@ then decides, for the ledger it is given:
 - a credit that the bank marks as a return (CAMT `RtrInf`, MT940 `RTI`/`/RTRN/`,
   CSV column `retour-reden`) whose EndToEndId is a paid claim or invoice of the
   same amount is booked as its return: same link, money back on the bank, the
-  debt back on the liability, `retour-reden:` in the metadata (`ledger.betalingen.retouren`);
+  debt back on the liability, `retour-reden:` in the metadata (`ledger.evaluatie.retouren`);
 - every other line goes to `<Assets>:Onverwerkt` for the administrator;
 - the closing balance is compared with the ledger's balance of the bank
   account at that date (with the new lines): a difference refuses the whole
@@ -279,7 +279,7 @@ def boek_afschrift(afschrift: Afschrift, existing: Sequence[data.Directive], *, 
     Raises SaldoFout when the closing balance is not what the ledger (with the new lines) says.
     """
     from ledger.betalingen.batches import BATCH_META, batch_voor_betaling, batches, uitgevoerd
-    from ledger.betalingen.retouren import reden_tekst
+    from ledger.evaluatie.retouren import reden_tekst
 
     bestand = bestand or bron
     existing = list(existing)

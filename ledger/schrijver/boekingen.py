@@ -40,7 +40,7 @@ from beancount.core import data
 
 from ledger.buurtbudget import tekst
 from ledger.buurtbudget.accounts import Accounts
-from ledger.betalingen.batches import wachtend
+from ledger.evaluatie.betaalopdrachten import wachtend
 from ledger.schrijver.bewerken import BewerkingOnveilig, keur_goed
 from ledger.buurtbudget.bonnen import Bon, BonFout, lees_bon, momentopname, ruim_op_met
 from ledger.buurtbudget.kader import Kader
@@ -48,6 +48,7 @@ from ledger.buurtbudget.money import format_eur
 from ledger.schrijver.schrijven import Stand
 from ledger.buurtbudget.documents import Vingerafdrukken
 from ledger.evaluatie.vier_ogen import ZEGEL, NaamFout, vereis_zichtbaar, zegel, zelfde_persoon
+from ledger.evaluatie.signalen import gezien_entry
 from ledger.evaluatie.view import Payable
 
 CURRENCY = "EUR"
@@ -584,3 +585,10 @@ def maak_afwijzing(stand: Stand, link: str, reden: str, door: str, datum: dateti
     _check_period(stand, datum)
     return Wijziging(f"Declaratie ^{payable.link} afgewezen door {_een_regel(door)}: {_een_regel(reden)}",
                      afwijzing_tekst(payable, datum=datum, reden=reden.strip(), door=door))
+
+
+def gezien_wijziging(datum: datetime.date, sid: str, reden: str, door: str):
+    """The writer's change that records a mark (after `gezien_bezwaar` said None): one directive appended."""
+    from ledger.schrijver.schrijven import Wijziging
+
+    return Wijziging(f"Signaal {sid} gezien door {door}", tekst.entry(gezien_entry(datum, sid, reden, door)))

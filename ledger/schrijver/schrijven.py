@@ -23,7 +23,7 @@
    anything dated up to the settlement is refused the same way. A rule
    violation or a change to the closed period may be forced with `toch`
    (a change to the costs of a period the stadsdeel decided, never:
-   `ledger.evaluatie.vaststelling.vastgestelde_fouten`)
+   `ledger.schrijver.vastgesteld.vastgestelde_fouten`)
    (`--toch --reden`): the changed entries then carry `toch-reden:` and
    `toch-door:`, and the violation stays visible to `check`. beancount's own
    errors (syntax, balance, accounts) can never be forced.
@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout
 
+import datetime
 import os
 import sys
 import time
@@ -75,7 +76,8 @@ from ledger.schrijver.kaderwijziging import kader_verschillen, kader_weigering
 from ledger.schrijver.toch import Toch, aantal_redenen, markeer
 from ledger.schrijver.vastleggen import GitFout, git_commit, leg_gevonden_vast, onvastgelegd, voorbereiden
 from ledger.schrijver.veranderd import gesloten_fouten, nieuw_in_bestanden, te_forceren
-from ledger.evaluatie.vaststelling import vastgestelde_fouten
+from ledger.schrijver.vastgesteld import vastgestelde_fouten
+from ledger.evaluatie.resultaat import bewaarde
 from ledger.evaluatie.view import Buurtbudget, build_view
 
 # The caller's validator: (entries, options_map) -> errors, e.g. the rules when the
@@ -156,7 +158,11 @@ class Stand:
 
     @cached_property
     def view(self) -> Buurtbudget:
-        """The whole view: every figure (one pass over all entries)."""
+        """The whole view: every figure. The evaluation this load made (the rules plugin or the
+        validator) when it judged these very entries, on today's date; built only when none did."""
+        evaluatie = bewaarde(self.options_map, self.entries)
+        if evaluatie is not None:
+            return evaluatie.view.op(datetime.date.today())
         return build_view(self.entries, self.options_map)
 
     @cached_property

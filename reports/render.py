@@ -95,7 +95,7 @@ def _cached_datum(value: datetime.date | None, taal: str = "nl") -> str:
 def css_string(value: str) -> Markup:
     """A CSS string literal that no text can break out of."""
     escaped = "".join(ch if ch.isalnum() or ch in " .,:-" else f"\\{ord(ch):06x}" for ch in str(value))
-    return Markup(f'"{escaped}"')
+    return Markup('"') + Markup(escaped) + Markup('"')  # `escaped` holds only letters, digits, " .,:-" and \hex
 
 
 @functools.cache

@@ -288,11 +288,14 @@ def _approved(tmp_path: Path) -> Path:
     (claim,) = read_ledger(ledger).view.payables
     assert claim.approved and claim.meta[ZEGEL] == __import__("hashlib").sha256(
         zegel_inhoud(claim.entry, [digest(ledger.parent / "bon.pdf")]).encode("utf-8")).hexdigest()
-    # The canonical content, as docs/readme-dagelijks.md describes it.
-    assert zegel_inhoud(claim.entry, ["ab"]) == (
+    # The canonical content, exactly as the contract (docs/ledger-conventions.md) gives its example.
+    canoniek = zegel_inhoud(claim.entry, ["ab"])
+    assert canoniek == (
         '{"begunstigde":"Fatima el Amrani","boekingen":[["Passiva:Declaraties","-64.2","EUR"],'
         '["Uitgaven:Plannen:Groen:Materiaal","64.2","EUR"]],"bonnen":["ab"],"declarant":"Fatima el Amrani",'
         '"goedgekeurd-door":"Joyce Sedney","iban":"NL02ABNA0123456789","versie":1}')
+    contract = Path(__file__).resolve().parent.parent / "docs" / "ledger-conventions.md"
+    assert "\n" + canoniek + "\n" in contract.read_text(encoding="utf-8")
     return ledger
 
 

@@ -234,7 +234,7 @@ def _bedrag(number: Any) -> str:
 
 
 def zegel_inhoud(entry: Any, bonnen: Sequence[str], goedkeurder: object = None) -> str:
-    """The canonical text an approval seals (version 1), documented in docs/readme-dagelijks.md.
+    """The canonical text an approval seals (version 1), documented in docs/ledger-conventions.md (the contract).
 
     A JSON object with sorted keys, no spaces, UTF-8: `versie`, the approver, the payee, the
     declarant, the IBAN (spaces out, capitals), every posting as [account, amount, currency]

@@ -199,3 +199,20 @@ def test_names_ibans_mails_and_phones_are_gone_from_every_place(tmp_path):
     assert claim.links == payment.links and len(claim.links) == 1  # the link still ties them
     query = next(e for e in copied if type(e).__name__ == "Query")
     assert "Bewoner" in query.query_string and "Bewoner-1" in query.query_string
+
+
+def test_a_private_name_in_look_alike_letters_is_private_too(tmp_path):
+    """The header lists Ingrid Bakker; a booking to 'Ιngrid\u200bBakker' (Greek Iota, a zero-width space)
+    is the same person as people read it, and is redacted as her (the four-eyes name key)."""
+    workspace = write_workspace(tmp_path / "ws")
+    main = workspace / "testbuurt-2025" / "main.beancount"
+    with main.open("a", encoding="utf-8") as handle:
+        handle.write('\n2025-06-03 * "\u0399ngrid\u200bBakker" "Kwast voor de bankjes"\n'
+                     "  Uitgaven:Plannen:Speeltuin:Materiaal   4.00 EUR\n"
+                     "  Activa:Bank:Betaalrekening\n")
+    loaded, _problems = check_ledger(workspace / "testbuurt-2025")
+    result = redact_ledger(loaded.entries, loaded.options_map, fava_options=PUBLIC_FAVA_OPTIONS)
+    entries, errors, _options = loader.load_string(result.text)
+    kwast = next(e for e in entries if type(e).__name__ == "Transaction" and e.narration == "Kwast voor de bankjes")
+    assert kwast.payee == BEWONER
+    assert "ngrid" not in result.text

@@ -179,7 +179,9 @@ def _persoon(naam: object) -> str:
     return naam_sleutel(naam).replace(" ", "")
 
 
-def _kern(naam: object) -> str:
+def persoon_sleutel(naam: object) -> str:
+    """Who a name is, as people read it with its spaces aside: the key `zelfde_persoon` compares
+    ('Henk\u200bBakker' and 'Henk Bakker' are one person). '' for no name."""
     if naam is None:
         return ""
     try:
@@ -190,20 +192,20 @@ def _kern(naam: object) -> str:
 
 def zelfde_persoon(a: object, b: object) -> bool:
     """Both names given and, compared as names (spaces aside), equal."""
-    ka = _kern(a)
-    return bool(ka) and ka == _kern(b)
+    ka = persoon_sleutel(a)
+    return bool(ka) and ka == persoon_sleutel(b)
 
 
 def goedkeuring(goedkeurder: object, *, declarant: object = None, ingevoerd_door: object = None
                 ) -> tuple[bool, str | None]:
     """Whether anyone approved, and whether that was the declarant (`"declarant"`) or who entered
     the item (`"invoerder"`); None when a second person approved. Each name keyed once."""
-    sleutel = _kern(goedkeurder)
+    sleutel = persoon_sleutel(goedkeurder)
     if not sleutel:
         return False, None
-    if sleutel == _kern(declarant):
+    if sleutel == persoon_sleutel(declarant):
         return True, "declarant"
-    if sleutel == _kern(ingevoerd_door):
+    if sleutel == persoon_sleutel(ingevoerd_door):
         return True, "invoerder"
     return True, None
 
@@ -216,7 +218,7 @@ def mag_goedkeuren(goedkeurder: object, *, ingevoerd_door: object, declarant: ob
     `henk` is not a second person for a claim Henk Bakker entered, nor the reverse.
     """
     if isinstance(goedkeurder, tuple):
-        namen = [n for n in goedkeurder if _kern(n)]
+        namen = [n for n in goedkeurder if persoon_sleutel(n)]
         return bool(namen) and all(mag_goedkeuren(n, ingevoerd_door=ingevoerd_door, declarant=declarant)
                                    for n in namen)
     return goedkeuring(goedkeurder, declarant=declarant, ingevoerd_door=ingevoerd_door) == (True, None)

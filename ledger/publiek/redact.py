@@ -47,7 +47,7 @@ from beancount.parser import parser
 
 from ledger.buurtbudget import tekst
 from ledger.buurtbudget.header import header_entries, parse_header
-from ledger.evaluatie.vier_ogen import ZEGEL
+from ledger.evaluatie.vier_ogen import ZEGEL, persoon_sleutel
 
 BEWONER = "Bewoner"
 IBAN_HIDDEN = "[IBAN verborgen]"
@@ -125,7 +125,8 @@ def _header_private_names(entries: Iterable[data.Directive]) -> tuple[str, ...]:
 
 def find_secrets(entries: list[data.Directive]) -> Secrets:
     """The private entries (privacy follows links), private names and receipt names."""
-    listed = {n.casefold() for n in _header_private_names(entries)}
+    # Compared as people read names (look-alike letters, invisibles, spaces aside): the four-eyes key.
+    listed = {persoon_sleutel(n) for n in _header_private_names(entries)} - {""}
     names: set[str] = set(_header_private_names(entries))
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
 
@@ -141,7 +142,7 @@ def find_secrets(entries: list[data.Directive]) -> Secrets:
         marked = entry.meta.get("prive") if entry.meta else None
         if marked is True or (isinstance(marked, str) and marked.strip().upper() in ("TRUE", "JA", "1")):
             private.add(id(entry))
-        elif any(p.casefold() in listed for p in person_of(entry)):
+        elif any(persoon_sleutel(p) in listed for p in person_of(entry)):
             private.add(id(entry))
 
     # Privacy follows links, to a fixed point.

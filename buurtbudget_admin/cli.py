@@ -7,6 +7,7 @@ turns every failure into a Dutch sentence and an exit status, never a traceback.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -182,7 +183,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _bevries_imports() -> None:
+    """Leave what the imports made out of every later garbage collection.
+
+    Modules live as long as a command does, and pydantic alone brings some 100,000
+    objects: frozen, a full collection during a load no longer walks them again
+    (a `check` of 10,000 bookings spends 0.08 s less in beancount's load). Only in
+    the console script, a short-lived process: not in `main()`, which tests and
+    other callers run in their own process, nor in the plugin inside bean-check or Fava.
+    """
+    if sys.argv[1:2] == ["check"]:
+        import buurtbudget_admin.controle  # noqa: F401 - what `check` imports, before the freeze
+    elif sys.argv[1:2] == ["signalen"]:
+        import buurtbudget_admin.signalering  # noqa: F401
+    gc.freeze()
+
+
 def run() -> None:
+    _bevries_imports()
     sys.exit(main())
 
 

@@ -46,6 +46,7 @@ from hypothesis import strategies as st
 
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.money import format_eur as eur
+from ledger.evaluatie import view as view_module
 from ledger.evaluatie.view import kosten_van
 from tests.books import books, header, in_roots, root_options, write_books
 
@@ -631,7 +632,7 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
         every = [(tx, p) for tx in ref.txs for p in ref.costs(tx)]
         alone = kosten_van(entries, A)
         singles = [alone.line(j) for j in range(len(every))]  # before `lines` or `line_tx` was read
-        assert alone._lines is None
+        assert view_module._lines.peek(alone) is None  # nothing made yet
         whole = kosten_van(entries, A).lines
         assert singles == list(whole)
         assert [alone.line(j) for j in range(len(every))] == singles  # with `line_tx` or without
@@ -645,10 +646,11 @@ def check(text: str, overrides: dict[str, Decimal]) -> None:
         # made later (a report), the same postings in the same order.
         cost_txs = [tx for tx in ref.txs if ref.costs(tx)]
         fresh = kosten_van(entries, A)
-        before = [fresh.cost_postings(i) for i in range(len(fresh.tx))]
-        assert fresh._posting is None  # read without the column
-        assert before == [fresh.posting[fresh.start[i]:fresh.start[i + 1]] for i in range(len(fresh.tx))]
-        assert before == [fresh.cost_postings(i) for i in range(len(fresh.tx))] == [ref.costs(tx) for tx in cost_txs]
+        before = [list(fresh.cost_postings(i)) for i in range(len(fresh.tx))]
+        assert view_module._index.peek(fresh) is None  # read without the column
+        assert before == [list(fresh.posting[fresh.start[i]:fresh.start[i + 1]]) for i in range(len(fresh.tx))]
+        assert before == [list(fresh.cost_postings(i)) for i in range(len(fresh.tx))] == [
+            list(ref.costs(tx)) for tx in cost_txs]
 
         # And per cost transaction what the per-transaction rules ask of it.
         assert [(c.entry, c.receipt_amount, c.bank_flow, c.has_hours, c.books_costs) for c in alone.entries] == [

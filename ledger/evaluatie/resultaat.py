@@ -34,9 +34,12 @@ from ledger.evaluatie.view import Buurtbudget
 SLOT = "buurtbudget_evaluatie"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evaluatie:
-    """The result of one evaluation: the view and the rules' errors, for these entries."""
+    """The result of one evaluation: the view and the rules' errors, for these entries.
+
+    The entries are beancount's (the list it gave the plugin) and the errors are in beancount's
+    shape (a `source` dict); the view is immutable all the way down (`ledger.evaluatie.view`)."""
 
     view: Buurtbudget
     errors: tuple[Any, ...]  # beancount-style errors (source, message, entry); BB-codes first in message

@@ -11,28 +11,37 @@ composes, in one place (`view_of`), the folds that each make one part:
     plannen_van     each plan's latest declaration with its net costs
     oordelen_van    the four-eyes verdict of each claim and invoice (ledger.evaluatie.vier_ogen.beoordeel)
     te_betalen_van  the claims and invoices with their payments and state
-    ondersteuning_van  the support costs and their lines
 
 None of them reads a file or the clock (one exception: a sealed approval's
-receipts are hashed when its verdict is first asked, `ledger.buurtbudget.documents.Vingerafdrukken`): the rules file arrives read
+receipts are hashed for its verdict, `ledger.buurtbudget.documents.Vingerafdrukken`): the rules file arrives read
 (`ledger.buurtbudget.kader.Regelbestand`) and the day the phase is judged on is an
 argument. `build_view` is the convenience at the edge that does both reads.
 Rules, reports, the landing page and the Fava extension read this value (via
 one evaluation per load, `ledger.evaluatie.resultaat`); none of them sums postings again.
+
+The value is immutable all the way down: frozen dataclasses and named tuples
+holding tuples, frozensets and read-only mappings (beancount's own entries
+aside). What a check does not need (the `CostLine` per posting, the payables) is
+not kept inside it: pure functions of it make those when first asked, once per
+value (`EenmaalPer`), so a check stays as cheap as before and every reader gets
+the same objects (`tests/test_view_onveranderlijk.py`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import sys
+import threading
+import weakref
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
+from types import MappingProxyType
+from typing import Any, Callable, Collection, Iterable, Mapping, NamedTuple, Sequence
 
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -209,7 +218,7 @@ class AwardBooking:
     entry: data.Transaction = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Buurtbudget:
     """Everything a person asks of a buurtbudget, computed once from its entries."""
 
@@ -232,23 +241,16 @@ class Buurtbudget:
     settled: Decimal
     last_date: datetime.date | None
     kosten: "Kosten" = field(repr=False, compare=False)  # the cost postings, in columns
-    # The SHA-256 of an entry's receipts, read only for a sealed approval (ledger.evaluatie.vier_ogen.zegel).
-    bonnen: Any = field(default=None, repr=False, compare=False)
+    # The four-eyes verdict of each claim and invoice, in the order of `kosten.liabilities`: made once
+    # per evaluation; BB-VIER-OGEN reports from it and `payables` take their state from it, so the
+    # rule, `betaal`, the importers and the pages cannot disagree.
+    oordelen: tuple[Oordeel, ...] = field(default=(), repr=False, compare=False)
 
-    @cached_property
-    def oordelen(self) -> tuple[Oordeel, ...]:
-        """The four-eyes verdict of each claim and invoice, in the order of `kosten.liabilities`.
-
-        Made once per evaluation; BB-VIER-OGEN reports from it and `payables` take their state
-        from it, so the rule, `betaal`, the importers and the pages cannot disagree.
-        """
-        return oordelen_van(self.kosten, self.accounts, self.kader, self.bonnen)
-
-    @cached_property
+    @property
     def payables(self) -> tuple[Payable, ...]:
-        """Each claim and invoice with its payments and state: made once, when first asked (a check
-        needs none of these objects: BB-VIER-OGEN reads the columns of `kosten`)."""
-        return te_betalen_van(self.kosten, self.accounts, self.oordelen)
+        """Each claim and invoice with its payments and state: made once per evaluation, when first
+        asked (a check needs none of these objects: BB-VIER-OGEN reads the columns of `kosten`)."""
+        return _te_betalen(self.kosten, self.accounts, self.oordelen)
 
     # The cost lines as objects, made once when first asked (reports, the annex, the
     # writer); the rules read the columns of `kosten` and a check makes none of them.
@@ -366,14 +368,10 @@ class Buurtbudget:
         return Path(self.filename).resolve().parent.name
 
     def op(self, peildatum: datetime.date) -> "Buurtbudget":
-        """The same figures judged on another day (phase, what to repay): no second build."""
-        if peildatum == self.peildatum:
-            return self
-        other = dataclasses.replace(self, peildatum=peildatum)
-        for made in ("oordelen", "payables"):  # already made: the same figures, not made again
-            if made in self.__dict__:
-                other.__dict__[made] = self.__dict__[made]
-        return other
+        """The same figures judged on another day (phase, what to repay): no second build.
+
+        The copy shares the columns and the verdicts, and so what was derived from them."""
+        return self if peildatum == self.peildatum else dataclasses.replace(self, peildatum=peildatum)
 
 
 # --------------------------------------------------------------------------- the folds
@@ -479,161 +477,156 @@ def kader_van(regelbestand: Regelbestand, kop: Kop) -> tuple[Kader, RulesFileErr
     return kader, kader_error, kop
 
 
+class Rekening(NamedTuple):
+    """What one account is to a buurtbudget, as the evaluation keeps it (`AccountClass` without its sums)."""
+
+    code: int
+    plan: str | None
+    category: str | None
+    kind: str | None
+    needs_receipt: bool
+
+
+class EenmaalPer:
+    """A pure function of a frozen value, made once per value when first asked.
+
+    The value never changes, and keeps nothing it derives: what a check does not need
+    (a `CostLine` per posting, the payables) is made here, beside it, keyed by the
+    value's identity through a weak reference (gone with the value). Other arguments
+    must be fixed by the key (a `Kosten` is made by one build, with one `Accounts` and
+    one set of verdicts). Threads that ask at once get the one result.
+    """
+
+    def __init__(self, func: Callable[..., Any]):
+        self.func = func
+        self.made: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self.lock = threading.Lock()
+        functools.update_wrapper(self, func)
+
+    def __call__(self, key: Any, *args: Any) -> Any:
+        try:
+            return self.made[key]
+        except KeyError:
+            pass
+        with self.lock:
+            found = self.made.get(key, _NIETS)
+            if found is _NIETS:
+                found = self.made[key] = self.func(key, *args)
+            return found
+
+    def peek(self, key: Any) -> Any:
+        """What was made for this value, or None (nothing is made)."""
+        return self.made.get(key)
+
+
+_NIETS = object()
+
+
+@dataclass(frozen=True, slots=True, weakref_slot=True, eq=False)
 class Kosten:
     """What one pass over the postings gives, in columns: no object per cost until one is asked for.
 
-    A large ledger has a cost posting per booking. Kept as parallel lists of the
+    A large ledger has a cost posting per booking. Kept as tuples of the
     transactions beancount already made (plus Decimals and bools, which the cyclic
     garbage collector does not track), a load that only checks creates a handful
     of objects instead of hundreds of thousands, and so never makes Python rescan
-    the whole ledger in a full collection. `lines` and `entries` build the
-    `CostLine`/`CostEntry` objects once, when first read.
+    the whole ledger in a full collection.
 
     Per cost transaction i (in date order): `tx[i]`, `receipt[i]` (positive EUR
     costs that need a receipt), `flow[i]` (net EUR into the bank: negative when
-    paid out), its cost postings
-    `cost_postings(i)`. Of transactions: `hours` (with `uren:`), `posting_meta`
-    (a cost posting with metadata beyond file and line), `no_positive` (books no
-    positive cost in any currency: refunds). Made when first asked,
-    from the transactions (a check needs none of them): the cost lines' postings
-    `posting[j]`, where each transaction's lines start (`start[i]` up to
-    `start[i + 1]`), `line_tx[j]`, and the line numbers of `support`, `foreign`
-    and `plans[plan]`.
+    paid out), its cost postings `cost_postings(i)`. Of transactions: `hours` (with
+    `uren:`), `posting_meta` (a cost posting with metadata beyond file and line),
+    `no_positive` (books no positive cost in any currency: refunds).
+
+    Immutable, like everything in the evaluation. What a check does not read is
+    derived when first asked, by pure functions of this value (`EenmaalPer`): the
+    cost lines' postings `posting[j]`, where each transaction's lines start
+    (`start[i]` up to `start[i + 1]`), `line_tx[j]`, the line numbers of `support`,
+    `foreign` and `plans[plan]`, the payments per link, the bank balance and the
+    `CostLine`/`CostEntry` objects.
 
     A cost line is a posting with a number on an expense account (in any currency);
-    the fold and the columns made later use that one definition (`_is_cost_line`).
+    the fold and the derived columns use that one definition (`_is_cost_line`).
     """
 
-    def __init__(self, classes: Mapping[str, AccountClass], entries: Sequence[data.Directive] = ()):
-        self.entries_read = entries  # what the fold read (the bank balance is summed from it when asked)
-        self.classes = classes  # account -> its AccountClass
-        self.tx: list[data.Transaction] = []
-        self.receipt: list[Decimal] = []
-        self.flow: list[Decimal] = []
-        self._posting: list[data.Posting] | None = None
-        self._start: list[int] | None = None
-        self._line_tx: list[int] | None = None
-        self._plans: dict[str, list[int]] | None = None
-        self._support: list[int] | None = None
-        self._foreign: list[int] | None = None
-        self.has_foreign = False  # a cost in another currency was met (BB-VALUTA reads its lines)
-        self.hours: list[int] = []
-        self.posting_meta: set[int] = set()  # cost transactions with a cost posting carrying metadata of its own
-        self.no_positive: set[int] = set()  # cost transactions without a positive cost (rare: refunds)
-        self.support_costs = self.other = ZERO
-        self.award = self.vordering = self.settled = ZERO
-        self._bank: Decimal | None = None
-        self.award_bookings: list[AwardBooking] = []
-        # For the payables fold: (account, entry, amount) of each claim or invoice, the
-        # transactions paying each link, and the links that were rejected (with the reason).
-        self.liabilities: list[tuple[str, data.Transaction, Decimal]] = []
-        self._payment_links: list[str] = []  # per payment and link: the link ...
-        self._payment_entries: list[data.Transaction] = []  # ... and the paying transaction
-        self._payments: dict[str, list[data.Transaction]] | None = None
-        self.rejected: dict[str, str] = {}
-        self.returns: dict[str, list[data.Transaction]] = defaultdict(list)  # returned payments per link
-        self.last_date: datetime.date | None = None
-        self.customs: list[data.Custom] = []  # met on the way: the header and plan folds read only these
-        self.by_account: dict[str, Decimal] = {}  # net EUR costs per plan account (plans sum these)
-        self._lines: tuple[CostLine, ...] | None = None
-        self._entries: tuple[CostEntry, ...] | None = None
+    classes: Mapping[str, Rekening]  # account -> what it is
+    entries_read: Sequence[data.Directive]  # what the fold read (the bank balance is summed from it when asked)
+    tx: tuple[data.Transaction, ...]
+    receipt: tuple[Decimal, ...]
+    flow: tuple[Decimal, ...]
+    hours: tuple[int, ...]
+    posting_meta: frozenset[int]  # cost transactions with a cost posting carrying metadata of its own
+    no_positive: frozenset[int]  # cost transactions without a positive cost (rare: refunds)
+    has_foreign: bool  # a cost in another currency was met (BB-VALUTA reads its lines)
+    support_costs: Decimal
+    other: Decimal
+    award: Decimal
+    vordering: Decimal
+    settled: Decimal
+    award_bookings: tuple[AwardBooking, ...]
+    # For the payables: (account, entry, amount) of each claim or invoice, per payment and link the
+    # link and the paying transaction, the links that were rejected (with the reason) and the
+    # payments the bank sent back per link.
+    liabilities: tuple[tuple[str, data.Transaction, Decimal], ...]
+    payment_links: tuple[str, ...]
+    payment_entries: tuple[data.Transaction, ...]
+    rejected: Mapping[str, str]
+    returns: Mapping[str, tuple[data.Transaction, ...]]
+    last_date: datetime.date | None
+    customs: tuple[data.Custom, ...]  # met on the way: the header and plan folds read only these
+    by_account: Mapping[str, Decimal]  # net EUR costs per plan account (plans sum these)
 
     @property
     def bank(self) -> Decimal:
         """The bank balance: every EUR posting to a bank account, in ledger order (summed when first asked)."""
-        if self._bank is None:
-            classes, bank = self.classes, ZERO
-            for entry in self.entries_read:
-                if type(entry) is data.Transaction:
-                    for posting in entry.postings:
-                        units = posting.units
-                        if units is not None and units.number is not None and units.currency == CURRENCY \
-                                and classes[posting.account].code == _BANK:
-                            bank += units.number
-            self._bank = bank
-        return self._bank
+        return _bank(self)
 
     def _is_cost_line(self, posting: data.Posting) -> bool:
         units = posting.units
         return units is not None and units.number is not None and self.classes[posting.account].code == _COST
 
-    def cost_postings(self, i: int) -> list[data.Posting]:
+    def cost_postings(self, i: int) -> tuple[data.Posting, ...]:
         """The cost postings of cost transaction i, in the order they stand."""
-        if self._posting is not None:
-            return self._posting[self._start[i]:self._start[i + 1]]
-        return [posting for posting in self.tx[i].postings if self._is_cost_line(posting)]
-
-    def _index(self) -> None:
-        posting: list[data.Posting] = []
-        start: list[int] = []
-        for entry in self.tx:
-            start.append(len(posting))
-            posting.extend(p for p in entry.postings if self._is_cost_line(p))
-        start.append(len(posting))
-        self._posting, self._start = posting, start
+        index = _index.peek(self)
+        if index is not None:
+            posting, start = index
+            return posting[start[i]:start[i + 1]]
+        return tuple(posting for posting in self.tx[i].postings if self._is_cost_line(posting))
 
     @property
-    def posting(self) -> list[data.Posting]:
-        """Per cost line j, its posting (made when first asked)."""
-        if self._posting is None:
-            self._index()
-        return self._posting
+    def posting(self) -> tuple[data.Posting, ...]:
+        """Per cost line j, its posting."""
+        return _index(self)[0]
 
     @property
-    def start(self) -> list[int]:
-        """Per cost transaction i, its first line; one more at the end (made when first asked)."""
-        if self._start is None:
-            self._index()
-        return self._start
-
-    def _lines_where(self, keep) -> list[int]:
-        classes = self.classes
-        return [j for j, posting in enumerate(self.posting) if keep(classes[posting.account], posting.units.currency)]
+    def start(self) -> tuple[int, ...]:
+        """Per cost transaction i, its first line; one more at the end."""
+        return _index(self)[1]
 
     @property
-    def support(self) -> list[int]:
-        """The numbers of the EUR support cost lines (made when first asked)."""
-        if self._support is None:
-            self._support = self._lines_where(lambda cls, currency: cls.kind == "ondersteuning" and currency == CURRENCY)
-        return self._support
+    def support(self) -> tuple[int, ...]:
+        """The numbers of the EUR support cost lines."""
+        return _support(self)
 
     @property
-    def foreign(self) -> list[int]:
-        """The numbers of the cost lines in another currency (made when first asked)."""
-        if self._foreign is None:
-            self._foreign = self._lines_where(lambda cls, currency: currency != CURRENCY) if self.has_foreign else []
-        return self._foreign
+    def foreign(self) -> tuple[int, ...]:
+        """The numbers of the cost lines in another currency."""
+        return _foreign(self)
 
     @property
-    def plans(self) -> dict[str, list[int]]:
-        """Plan -> the numbers of its EUR cost lines: made when first asked (a check needs only the sums)."""
-        if self._plans is None:
-            plans: dict[str, list[int]] = {}
-            for j in self._lines_where(lambda cls, currency: cls.kind == "plan" and currency == CURRENCY):
-                plans.setdefault(self.classes[self.posting[j].account].plan, []).append(j)
-            self._plans = plans
-        return self._plans
+    def plans(self) -> Mapping[str, tuple[int, ...]]:
+        """Plan -> the numbers of its EUR cost lines (a check needs only the sums)."""
+        return _plans(self)
 
     @property
-    def payments(self) -> dict[str, list[data.Transaction]]:
-        """Link -> the transactions paying it, in ledger order (made when first asked: a check on
-        approved claims needs none)."""
-        if self._payments is None:
-            payments: dict[str, list[data.Transaction]] = defaultdict(list)
-            for link, entry in zip(self._payment_links, self._payment_entries):
-                payments[link].append(entry)
-            self._payments = payments
-        return self._payments
+    def payments(self) -> Mapping[str, tuple[data.Transaction, ...]]:
+        """Link -> the transactions paying it, in ledger order (a check on approved claims needs none)."""
+        return _payments(self)
 
     @property
-    def line_tx(self) -> list[int]:
-        """Per cost line j, its transaction's number: derived from `start` when first asked."""
-        if self._line_tx is None:
-            start, line_tx = self.start, []
-            for i in range(len(self.tx)):
-                line_tx.extend([i] * (start[i + 1] - start[i]))
-            self._line_tx = line_tx
-        return self._line_tx
+    def line_tx(self) -> tuple[int, ...]:
+        """Per cost line j, its transaction's number."""
+        return _line_tx(self)
 
     def cost_accounts(self) -> dict[str, str]:
         """Every expense account with cost lines here, with its kind (plan, ondersteuning, overig)."""
@@ -642,49 +635,125 @@ class Kosten:
     def amount(self, j: int) -> Decimal:
         return self.posting[j].units.number
 
-    def _line(self, j: int, i: int | None = None) -> CostLine:
-        """Cost line j (of transaction i: found in `start` when not given, without the whole column)."""
-        if i is None:
-            i = self._line_tx[j] if self._line_tx is not None else bisect_right(self.start, j) - 1
-        posting, entry = self.posting[j], self.tx[i]
-        cls = self.classes[posting.account]
-        links = entry.links
-        if not links:
-            links = _NO_LINKS
-        elif type(links) is not frozenset:
-            links = frozenset(links)
-        return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, cls.plan, cls.category,
-                        cls.kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
-
     @property
     def lines(self) -> tuple[CostLine, ...]:
-        if self._lines is None:
-            self._lines = tuple(self._line(j, i) for j, i in enumerate(self.line_tx))
-        return self._lines
+        return _lines(self)
 
     @property
     def entries(self) -> tuple[CostEntry, ...]:
-        if self._entries is None:
-            lines, hours = self.lines, frozenset(self.hours)
-            self._entries = tuple(
-                CostEntry(self.tx[i], lines[self.start[i]:self.start[i + 1]], self.receipt[i], self.flow[i],
-                          i in hours)
-                for i in range(len(self.tx))
-            )
-        return self._entries
+        return _entries(self)
 
     def entry(self, i: int) -> CostEntry:
         return self.entries[i]
 
     def line(self, j: int) -> CostLine:
-        """Cost line j: the shared object once `lines` was read, else a fresh one (not kept)."""
-        return self._lines[j] if self._lines is not None else self._line(j)
+        """Cost line j: the shared object once `lines` was made, else a fresh one (not kept)."""
+        made = _lines.peek(self)
+        if made is not None:
+            return made[j]
+        posting, start = _index(self)
+        return _line(self, posting, j, bisect_right(start, j) - 1)
 
     def select(self, numbers: Sequence[int]) -> tuple[CostLine, ...]:
         if not numbers:
             return ()
         lines = self.lines
         return tuple(lines[j] for j in numbers)
+
+
+# What a check does not read, derived from the columns when first asked (once per `Kosten`).
+
+@EenmaalPer
+def _bank(k: Kosten) -> Decimal:
+    classes, bank = k.classes, ZERO
+    for entry in k.entries_read:
+        if type(entry) is data.Transaction:
+            for posting in entry.postings:
+                units = posting.units
+                if units is not None and units.number is not None and units.currency == CURRENCY \
+                        and classes[posting.account].code == _BANK:
+                    bank += units.number
+    return bank
+
+
+@EenmaalPer
+def _index(k: Kosten) -> tuple[tuple[data.Posting, ...], tuple[int, ...]]:
+    posting: list[data.Posting] = []
+    start: list[int] = []
+    is_cost_line = k._is_cost_line
+    for entry in k.tx:
+        start.append(len(posting))
+        posting.extend(p for p in entry.postings if is_cost_line(p))
+    start.append(len(posting))
+    return tuple(posting), tuple(start)
+
+
+def _lines_where(k: Kosten, keep: Callable[[Rekening, str], bool]) -> tuple[int, ...]:
+    classes = k.classes
+    return tuple(j for j, posting in enumerate(k.posting) if keep(classes[posting.account], posting.units.currency))
+
+
+@EenmaalPer
+def _support(k: Kosten) -> tuple[int, ...]:
+    return _lines_where(k, lambda cls, currency: cls.kind == "ondersteuning" and currency == CURRENCY)
+
+
+@EenmaalPer
+def _foreign(k: Kosten) -> tuple[int, ...]:
+    return _lines_where(k, lambda cls, currency: currency != CURRENCY) if k.has_foreign else ()
+
+
+@EenmaalPer
+def _plans(k: Kosten) -> Mapping[str, tuple[int, ...]]:
+    plans: dict[str, list[int]] = {}
+    posting, classes = k.posting, k.classes
+    for j in _lines_where(k, lambda cls, currency: cls.kind == "plan" and currency == CURRENCY):
+        plans.setdefault(classes[posting[j].account].plan, []).append(j)
+    return MappingProxyType({plan: tuple(numbers) for plan, numbers in plans.items()})
+
+
+@EenmaalPer
+def _payments(k: Kosten) -> Mapping[str, tuple[data.Transaction, ...]]:
+    payments: dict[str, list[data.Transaction]] = defaultdict(list)
+    for link, entry in zip(k.payment_links, k.payment_entries):
+        payments[link].append(entry)
+    return MappingProxyType({link: tuple(entries) for link, entries in payments.items()})
+
+
+@EenmaalPer
+def _line_tx(k: Kosten) -> tuple[int, ...]:
+    start, line_tx = k.start, []
+    for i in range(len(k.tx)):
+        line_tx.extend([i] * (start[i + 1] - start[i]))
+    return tuple(line_tx)
+
+
+def _line(k: Kosten, postings: Sequence[data.Posting], j: int, i: int) -> CostLine:
+    """Cost line j, of cost transaction i."""
+    posting, entry = postings[j], k.tx[i]
+    cls = k.classes[posting.account]
+    links = entry.links
+    if not links:
+        links = _NO_LINKS
+    elif type(links) is not frozenset:
+        links = frozenset(links)
+    return CostLine(entry.date, posting.account, posting.units.number, posting.units.currency, cls.plan, cls.category,
+                    cls.kind, entry.payee, entry.narration, entry.flag, links, entry, posting)
+
+
+@EenmaalPer
+def _lines(k: Kosten) -> tuple[CostLine, ...]:
+    postings = k.posting
+    return tuple(_line(k, postings, j, i) for j, i in enumerate(k.line_tx))
+
+
+@EenmaalPer
+def _entries(k: Kosten) -> tuple[CostEntry, ...]:
+    lines, hours, start = k.lines, frozenset(k.hours), k.start
+    return tuple(
+        CostEntry(k.tx[i], lines[start[i]:start[i + 1]], k.receipt[i], k.flow[i], i in hours)
+        for i in range(len(k.tx))
+    )
 
 
 _FILE_AND_LINE = frozenset(("filename", "lineno"))  # the metadata every parsed posting carries
@@ -708,14 +777,25 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     """
     classify = _AccountClassifier(accounts)
     classes = classify.cache
-    k = Kosten(classes, entries)
-    tx, receipts, flows = k.tx, k.receipt, k.flow
-    hours, posting_meta_tx = k.hours, k.posting_meta
+    # The fold's working lists; the `Kosten` made from them at the end is immutable.
+    tx: list[data.Transaction] = []
+    receipts: list[Decimal] = []
+    flows: list[Decimal] = []
+    hours: list[int] = []
+    posting_meta_tx: set[int] = set()
+    no_positive: set[int] = set()
+    award_bookings: list[AwardBooking] = []
+    payment_links: list[str] = []
+    payment_entries: list[data.Transaction] = []
+    returns: dict[str, list[data.Transaction]] = defaultdict(list)
+    has_foreign_cost = False
     award = vordering = settled = ZERO
-    rejected, liabilities = k.rejected, k.liabilities
-    Transaction, Custom, customs = data.Transaction, data.Custom, k.customs
+    rejected: dict[str, str] = {}
+    liabilities: list[tuple[str, data.Transaction, Decimal]] = []
+    Transaction, Custom = data.Transaction, data.Custom
+    customs: list[data.Custom] = []
     add_tx, add_receipt, add_flow = tx.append, receipts.append, flows.append
-    add_payment_link, add_payment_entry = k._payment_links.append, k._payment_entries.append
+    add_payment_link, add_payment_entry = payment_links.append, payment_entries.append
     file_and_line, zero = _FILE_AND_LINE, ZERO
     # The classes and the currency as locals: read for every posting.
     COST, OTHER, BANK, AWARD, VORDERING, TERUG, LIABILITY = _COST, _OTHER, _BANK, _AWARD, _VORDERING, _TERUG, _LIABILITY
@@ -774,7 +854,7 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                 bank_flow = number if bank_flow is zero else bank_flow + number
             elif code == AWARD:
                 award -= number
-                k.award_bookings.append(
+                award_bookings.append(
                     AwardBooking(entry.date, -number, entry.meta.get("beschikking"), entry.narration, entry)
                 )
             elif code == VORDERING:
@@ -795,9 +875,9 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             if own_meta:
                 posting_meta_tx.add(i)
             if not positive:
-                k.no_positive.add(i)
+                no_positive.add(i)
             if foreign:
-                k.has_foreign = True
+                has_foreign_cost = True
             i += 1
         links = entry[TX_LINKS]
         # A rejection reverses a claim under the same link; it is no payment.
@@ -815,25 +895,28 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                         add_payment_entry(entry)
                 elif is_retour(amount, has_cost, bool(links)):
                     for link in links:
-                        k.returns[link].append(entry)
+                        returns[link].append(entry)
 
-    k.by_account.update((account, sum(cls.amounts, ZERO)) for account, cls in classes.items()
-                        if cls.code == _COST and cls.kind == "plan" and cls.amounts)
-    k.award, k.vordering, k.settled = award, vordering, settled
-    k.support_costs = ondersteuning_van(k)
-    k.other = _sum_of_kind(classes, "overig")
-    k.last_date = next((e.date for e in reversed(entries) if type(e) is Transaction), None)
-    return k
+    by_account = {account: sum(cls.amounts, ZERO) for account, cls in classes.items()
+                  if cls.code == _COST and cls.kind == "plan" and cls.amounts}
+    return Kosten(
+        classes=MappingProxyType({account: Rekening(cls.code, cls.plan, cls.category, cls.kind, cls.needs_receipt)
+                                  for account, cls in classes.items()}),
+        entries_read=tuple(entries), tx=tuple(tx), receipt=tuple(receipts), flow=tuple(flows), hours=tuple(hours),
+        posting_meta=frozenset(posting_meta_tx), no_positive=frozenset(no_positive), has_foreign=has_foreign_cost,
+        support_costs=_sum_of_kind(classes, "ondersteuning"), other=_sum_of_kind(classes, "overig"),
+        award=award, vordering=vordering, settled=settled, award_bookings=tuple(award_bookings),
+        liabilities=tuple(liabilities), payment_links=tuple(payment_links), payment_entries=tuple(payment_entries),
+        rejected=MappingProxyType(rejected),
+        returns=MappingProxyType({link: tuple(paid) for link, paid in returns.items()}),
+        last_date=next((e.date for e in reversed(entries) if type(e) is Transaction), None),
+        customs=tuple(customs), by_account=MappingProxyType(by_account),
+    )
 
 
 def _sum_of_kind(classes: Mapping[str, AccountClass], kind: str) -> Decimal:
-    """The EUR costs on every account of this kind (refunds subtract)."""
+    """The EUR costs on every account of this kind (refunds subtract): the support costs, the other costs."""
     return sum((amount for cls in classes.values() if cls.code == _COST and cls.kind == kind for amount in cls.amounts), ZERO)
-
-
-def ondersteuning_van(kosten: Kosten) -> Decimal:
-    """Fold: the support costs (every EUR line under `Ondersteuning`, refunds subtract)."""
-    return _sum_of_kind(kosten.classes, "ondersteuning")
 
 
 def plannen_van(
@@ -911,6 +994,11 @@ def oordelen_van(kosten: Kosten, accounts: Accounts, kader: Kader, bonnen: Any =
     )
 
 
+@EenmaalPer
+def _te_betalen(kosten: Kosten, accounts: Accounts, oordelen: Sequence[Oordeel]) -> tuple[Payable, ...]:
+    return te_betalen_van(kosten, accounts, oordelen)
+
+
 def te_betalen_van(kosten: Kosten, accounts: Accounts, oordelen: Sequence[Oordeel]) -> tuple[Payable, ...]:
     """Fold: each claim and invoice, tied to its payments by its links, with its state (from its verdict)."""
     payables: list[Payable] = []
@@ -984,12 +1072,12 @@ def view_of(
         received=kosten.award - kosten.vordering,
         plans=plans,
         plan_errors=plan_errors,
-        support_costs=kosten.support_costs,  # ondersteuning_van, summed once by kosten_van
+        support_costs=kosten.support_costs,  # summed once by kosten_van
         other_costs=kosten.other,
         settled=kosten.settled,
         last_date=kosten.last_date,
         kosten=kosten,
-        bonnen=Vingerafdrukken(entries, options_map),
+        oordelen=oordelen_van(kosten, accounts, kader, Vingerafdrukken(entries, options_map)),
     )
 
 

@@ -77,8 +77,10 @@ NL: dict[str, str] = {
     "categories": "Toegestane categorieën",
     "other-problems": "Overige meldingen bij het laden",
     "overrides": "Bewust toch geschreven",
-    "overrides-intro": "Deze boekingen maakten een regel erger of raakten een afgesloten periode, en zijn toch "
-                       "geschreven met een reden. De overtreding zelf staat hierboven bij de regels.",
+    "overrides-intro": "Deze boekingen weigerde de schrijver eerst, en zijn toch geschreven met een reden: ze "
+                       "maakten een regel erger of vielen in een afgesloten periode. Wat een regel erger maakte, "
+                       "staat ook hierboven bij de regels; een boeking in een afgesloten periode breekt geen regel "
+                       "en staat alleen hier.",
     "no-overrides": "Geen enkele boeking is toch geschreven tegen het oordeel van de regels in.",
     "signals": "Signalen",
     "signals-intro": "Wat per boeking mag, maar samen verdacht is (dezelfde bon twee keer, een betaling op de "

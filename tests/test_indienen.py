@@ -256,6 +256,28 @@ def test_een_bewoner_kan_een_dubbele_declaratie_niet_toch_indienen(omgeving):
     assert (_ledger(ws), _commits(ws)) == (voor, commits)
 
 
+def test_een_dubbele_bon_noemt_de_declaratie_van_een_ander_niet(omgeving):
+    """The same receipt as Kees Jansen's claim: refused, without his name, amount, link or place in the books."""
+    ws, _service, client, _u, token = omgeving
+    pdf = b"%PDF-1.4\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 8 + b"%%EOF\n"
+    (ws / SLUG / "documents" / "kees-verf.pdf").write_bytes(pdf)
+    with (ws / SLUG / "main.beancount").open("a", encoding="utf-8") as ledger:
+        ledger.write('\n2025-06-02 ! "Kees Jansen" "Declaratie: verf" ^decl-2025-090\n'
+                     '  declarant: "Kees Jansen"\n  iban: "NL91ABNA0417164300"\n'
+                     '  document: "documents/kees-verf.pdf"\n  ingevoerd-door: "Kees Jansen"\n'
+                     "  Uitgaven:Plannen:Speeltuin:Materiaal   37.80 EUR\n  Passiva:Declaraties\n")
+    subprocess.run(["git", "-C", str(ws), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(ws), "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm",
+                    "declaratie van Kees"], check=True)
+    voor, commits = _ledger(ws), _commits(ws)
+    r = _post(client, token, bon=(pdf, "verf.pdf"))
+    pagina = r.get_data(as_text=True)
+    assert r.status_code == 422 and "al ingediend" in pagina, pagina[:800]
+    for ander in ("Kees", "37,80", "decl-2025-090", "main.beancount", "--toch", "kees-verf"):
+        assert ander not in pagina, ander
+    assert (_ledger(ws), _commits(ws)) == (voor, commits)
+
+
 def test_zonder_csrf_token_geweigerd(omgeving):
     ws, _service, client, _u, token = omgeving
     voor = _ledger(ws)

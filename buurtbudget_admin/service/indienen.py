@@ -39,7 +39,7 @@ from buurtbudget_admin.service.inloggen import TEMPLATES, sessie_sleutel
 from buurtbudget_admin.service.webwrite import upload_limit
 from buurtbudget_admin.uitnodigingen import Uitnodiging, zoek
 from buurtbudget_admin.valideren import valideer
-from ledger.schrijver.boekingen import DeclaratieInvoer, check_iban, maak_declaratie
+from ledger.schrijver.boekingen import DeclaratieInvoer, DubbeleDeclaratie, check_iban, maak_declaratie
 from ledger.buurtbudget.bonnen import BonFout, MB, zonder_metadata
 from ledger.buurtbudget.fouten import Fout
 from ledger.buurtbudget.money import format_eur, format_mb, parse_amount
@@ -337,6 +337,13 @@ class Indienen:
                 fouten["algemeen"] = ("Deze declaratie past niet binnen de regels van het buurtbudget"
                                       + (f" ({', '.join(codes)})" if codes else "")
                                       + "; er is niets opgeslagen. Neem contact op met de beheerder.")
+                return formulier(u, ctx, waarden, fouten, 422)
+            except DubbeleDeclaratie:
+                # Whose claim it doubles (a name, an amount, a place in the books) is not the resident's
+                # to read, and confirming a double is the beheerder's (`--toch` is no word for a phone).
+                fouten["algemeen"] = ("Deze declaratie of deze bon is al ingediend: één uitgave wordt maar één "
+                                      "keer vergoed. Er is niets opgeslagen. Is dit echt een tweede uitgave? "
+                                      "Neem dan contact op met de beheerder.")
                 return formulier(u, ctx, waarden, fouten, 422)
             except Fout as exc:
                 fouten["algemeen"] = self._zonder_paden(str(exc)) + "; er is niets opgeslagen."

@@ -1,6 +1,6 @@
 """The evaluation is immutable all the way down: nothing in it changes after it was made.
 
-Walked from a real load with the rules (the demo workspace, every ledger): the
+Walked from a real load with the rules (the demo workspace, written afresh: every ledger): the
 view, its columns, its plans, its verdicts and everything derived from it when
 first asked (cost lines, cost entries, payables, the line numbers per plan).
 Every object on the way is a frozen dataclass, a named tuple, a frozen pydantic
@@ -21,12 +21,12 @@ from types import MappingProxyType
 import pydantic
 import pytest
 
+from buurtbudget_admin.demo import write_demo_workspace
 from ledger.evaluatie.resultaat import bewaarde
 from ledger.evaluatie.view import Buurtbudget
 from rules.checking import check_ledger
 
-DEMO = Path(__file__).resolve().parent.parent / "demo-werkruimte"
-LEDGERS = sorted(p for p in DEMO.glob("*/main.beancount"))
+SLUGS = ("k-buurt-2025", "geuzenveld-2025", "de-baarsjes-2025")  # the demo workspace's ledgers
 LEAVES = (str, int, bool, Decimal, datetime.date, type(None))
 
 
@@ -77,9 +77,16 @@ def derived(view: Buurtbudget) -> MappingProxyType:
             "start": k.start, "line_tx": k.line_tx, "plan_lines": tuple(p.lines for p in view.plans)})
 
 
-@pytest.mark.parametrize("ledger", LEDGERS, ids=lambda p: p.parent.name)
-def test_nothing_in_the_evaluation_can_change(ledger: Path) -> None:
-    loaded, _ = check_ledger(ledger)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("demo") / "werkruimte"
+    write_demo_workspace(target)
+    return target
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_nothing_in_the_evaluation_can_change(demo: Path, slug: str) -> None:
+    loaded, _ = check_ledger(demo / slug)
     view = loaded.view
     assert view.kosten.tx and view.payables  # a ledger with costs and claims: something to walk
     assert mutable_places(view, loaded.entries) == []
@@ -107,8 +114,8 @@ def test_the_walk_finds_what_could_change() -> None:
         "view[1]['a']: dict"]
 
 
-def test_a_derived_table_is_made_once_also_when_threads_ask_at_once() -> None:
-    loaded, _ = check_ledger(LEDGERS[0])
+def test_a_derived_table_is_made_once_also_when_threads_ask_at_once(demo: Path) -> None:
+    loaded, _ = check_ledger(demo / SLUGS[0])
     view = loaded.view
     other_day = view.op(view.peildatum + datetime.timedelta(days=400))
     assert other_day is not view and other_day.fase != "" and other_day.kosten is view.kosten

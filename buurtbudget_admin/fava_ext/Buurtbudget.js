@@ -1,8 +1,9 @@
 // Names for what Fava's frontend draws without one (axe-core: button-name, link-name,
 // aria-input-field-name, scrollable-region-focusable). Fava calls onPageLoad after each
 // page; the charts and the editor are drawn later, so a MutationObserver labels them too.
-// Only attributes are set: no text of the books is written into the page as markup. Also:
-// a journal shows its amounts by default (`boekingenTonen`).
+// Only attributes and plain text are set: no text of the books is written into the page as markup.
+// Also: a journal shows its amounts by default (`boekingenTonen`), and what Fava's frontend writes
+// in English whatever its catalog says is made Dutch (`nederlands`).
 
 const KEUZES = [
   [["Maandelijks", "Jaarlijks", "Per kwartaal", "Wekelijks", "Dagelijks"], "Periode van de grafiek"],
@@ -53,6 +54,57 @@ function boekingenTonen() {
   if (!journal.classList.contains("show-postings")) knop.click();
 }
 
+// Fava's frontend draws some things with fixed English formats, not with its `locale` option: the
+// axes of its charts (d3 ".3s": "35.0k", "0.00"), month and day names ("Jan 2025", "February"),
+// percentages in tooltips ("12.34%"), and the names of the entry types above a journal ("Transaction").
+const getal = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 2 });
+const WOORDEN = {
+  January: "januari", February: "februari", March: "maart", April: "april", May: "mei", June: "juni",
+  July: "juli", August: "augustus", September: "september", October: "oktober", November: "november",
+  December: "december", Jan: "jan", Feb: "feb", Mar: "mrt", Apr: "apr", Jun: "jun", Jul: "jul",
+  Aug: "aug", Sep: "sep", Oct: "okt", Nov: "nov", Dec: "dec",
+  Mon: "ma", Tue: "di", Wed: "wo", Thu: "do", Fri: "vr", Sat: "za", Sun: "zo",
+};
+// A date label as d3 writes it: a month or day name, optionally with a number ("Jan 2025", "Mon 03").
+const DATUM = new RegExp(`^(${Object.keys(WOORDEN).join("|")})( \\d+)?$`);
+const SOORTEN = {
+  "s o": "Opening", "s c": "Sluiting", "s t": "Transactie", "s b": "Saldocontrole", "s n": "Notitie",
+  "s d": "Document", "s p": "Aanvulling", "s q": "Zoekopdracht", "s C": "Eigen",
+};
+
+function zet(node, tekst) {
+  if (node.textContent !== tekst) node.textContent = tekst;
+}
+
+function datum(tekst) {
+  const found = DATUM.exec(tekst.trim());
+  return found ? WOORDEN[found[1]] + (found[2] || "") : tekst;
+}
+
+function nederlands(root) {
+  for (const tick of root.querySelectorAll("svg g.tick")) {
+    const label = tick.querySelector("text");
+    if (!label) continue;
+    const waarde = tick.__data__; // d3 keeps each tick's value on its element
+    if (typeof waarde === "number") zet(label, getal.format(waarde));
+    else zet(label, datum(label.textContent));
+  }
+  for (const tooltip of root.querySelectorAll(".tooltip")) {
+    const walker = document.createTreeWalker(tooltip, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const tekst = datum(node.nodeValue).replace(/(\d)\.(\d+)%/g, "$1,$2%");
+      if (node.nodeValue !== tekst) node.nodeValue = tekst;
+    }
+  }
+  for (const [toets, naam] of Object.entries(SOORTEN)) {
+    for (const knop of root.querySelectorAll(`form button[data-key="${toets}"]`)) {
+      const tekst = knop.firstChild;
+      if (tekst && tekst.nodeType === Node.TEXT_NODE && tekst.nodeValue !== naam) tekst.nodeValue = naam;
+      if (knop.getAttribute("title") !== `${naam} tonen of verbergen`) knop.setAttribute("title", `${naam} tonen of verbergen`);
+    }
+  }
+}
+
 let bezig = false;
 
 export default {
@@ -63,12 +115,14 @@ export default {
       requestAnimationFrame(() => {
         bezig = false;
         benoem(document);
+        nederlands(document);
         boekingenTonen();
       });
     }).observe(document.body, { childList: true, subtree: true });
   },
   onPageLoad() {
     benoem(document);
+    nederlands(document);
     boekingenTonen();
   },
 };

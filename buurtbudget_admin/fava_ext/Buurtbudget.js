@@ -56,7 +56,8 @@ function boekingenTonen() {
 
 // Fava's frontend draws some things with fixed English formats, not with its `locale` option: the
 // axes of its charts (d3 ".3s": "35.0k", "0.00"), month and day names ("Jan 2025", "February"),
-// percentages in tooltips ("12.34%"), and the names of the entry types above a journal ("Transaction").
+// percentages in tooltips ("12.34%"), the names of the entry types ("Transaction") and the columns
+// of the fixed queries behind its holdings and statistics ("book_value").
 const getal = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 2 });
 const WOORDEN = {
   January: "januari", February: "februari", March: "maart", April: "april", May: "mei", June: "juni",
@@ -67,10 +68,27 @@ const WOORDEN = {
 };
 // A date label as d3 writes it: a month or day name, optionally with a number ("Jan 2025", "Mon 03").
 const DATUM = new RegExp(`^(${Object.keys(WOORDEN).join("|")})( \\d+)?$`);
+// Beancount's entry types, as Fava names them above a journal and in its statistics.
 const SOORTEN = {
-  "s o": "Opening", "s c": "Sluiting", "s t": "Transactie", "s b": "Saldocontrole", "s n": "Notitie",
-  "s d": "Document", "s p": "Aanvulling", "s q": "Zoekopdracht", "s C": "Eigen",
+  Open: "Opening", Close: "Sluiting", Transaction: "Transactie", Balance: "Saldocontrole", Note: "Notitie",
+  Document: "Document", Pad: "Aanvulling", Query: "Zoekopdracht", Custom: "Eigen", Commodity: "Valuta",
+  Event: "Gebeurtenis", Price: "Koers",
 };
+// The columns of the fixed queries of Fava's holdings and statistics pages (not of a visitor's own query).
+const KOLOMMEN = {
+  account: "Rekening", units: "Eenheden", book_value: "Boekwaarde", market_value: "Marktwaarde",
+  unrealized_profit_pct: "Ongerealiseerd resultaat (%)", "count(account)": "Aantal boekingen",
+};
+
+// The titles of the query editor's fold markers (CodeMirror's own English phrases).
+const TITELS = { "Fold line": "Regel inklappen", "Unfold line": "Regel uitklappen" };
+
+function vertaal(element, woorden) {
+  const tekst = element.firstChild;
+  if (!tekst || tekst.nodeType !== Node.TEXT_NODE || !Object.hasOwn(woorden, tekst.nodeValue.trim())) return false;
+  if (tekst.nodeValue !== woorden[tekst.nodeValue.trim()]) tekst.nodeValue = woorden[tekst.nodeValue.trim()];
+  return true;
+}
 
 function zet(node, tekst) {
   if (node.textContent !== tekst) node.textContent = tekst;
@@ -96,12 +114,20 @@ function nederlands(root) {
       if (node.nodeValue !== tekst) node.nodeValue = tekst;
     }
   }
-  for (const [toets, naam] of Object.entries(SOORTEN)) {
-    for (const knop of root.querySelectorAll(`form button[data-key="${toets}"]`)) {
-      const tekst = knop.firstChild;
-      if (tekst && tekst.nodeType === Node.TEXT_NODE && tekst.nodeValue !== naam) tekst.nodeValue = naam;
-      if (knop.getAttribute("title") !== `${naam} tonen of verbergen`) knop.setAttribute("title", `${naam} tonen of verbergen`);
-    }
+  for (const knop of root.querySelectorAll('form button[data-key^="s "]')) {
+    if (!vertaal(knop, SOORTEN)) continue;
+    const titel = `${knop.textContent} tonen of verbergen`;
+    if (knop.getAttribute("title") !== titel) knop.setAttribute("title", titel);
+  }
+  for (const [engels, titel] of Object.entries(TITELS)) {
+    for (const el of root.querySelectorAll(`[title="${engels}"]`)) el.setAttribute("title", titel);
+  }
+  const pad = window.location.pathname;
+  if (pad.endsWith("/statistics/")) {
+    for (const cel of root.querySelectorAll("article td:first-child")) vertaal(cel, SOORTEN);
+  }
+  if (pad.endsWith("/statistics/") || pad.includes("/holdings/")) {
+    for (const kop of root.querySelectorAll("article th")) vertaal(kop, KOLOMMEN);
   }
 }
 

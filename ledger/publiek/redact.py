@@ -67,7 +67,7 @@ PHONE_PATTERN = re.compile(
 # folders, plugins, includes, importers) stays behind.
 _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
 # Beancount's own accounts of a summary (Fava's balance sheet shows the year's result under `Earnings:Current`):
-# in the copy in Dutch, unless the original names them itself.
+# in the copy always these Dutch names (not the original's: no option value of the books reaches the copy).
 SAMENVATTING = {"account_current_earnings": "Resultaat:Lopend", "account_previous_earnings": "Resultaat:Eerder",
                 "account_previous_balances": "Beginsaldi", "account_current_conversions": "Omrekening:Lopend",
                 "account_previous_conversions": "Omrekening:Eerder",
@@ -364,9 +364,7 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
     options = {"title": secrets.scrub(str(options_map.get("title") or "Buurtbudget")),
                "operating_currency": [str(c) for c in options_map.get("operating_currency") or ["EUR"]]}
     options.update({key: str(options_map[key]) for key in _KEPT_OPTIONS if options_map.get(key)})
-    for key, dutch in SAMENVATTING.items():
-        own = options_map.get(key)
-        options[key] = str(own) if own and own != options_lib.OPTIONS_DEFAULTS[key] else dutch
+    options.update(SAMENVATTING)
     out: list[str] = [
         "; Openbare kopie van een buurtbudget, gemaakt door buurtbudget-admin.",
         "; Bonnen, IBANs en namen van bewoners zijn weggelaten; de bedragen zijn die van de boeken.",

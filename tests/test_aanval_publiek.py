@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 from beancount.parser import parser
 
+from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
 from buurtbudget_admin.service.users import add_user, users_path
 from tests.service_workspace import SECRETS, Served, git_workspace
 from tests.test_aanval import ANJA, OTHER, SLUG, Site, fingerprint, put_source
@@ -108,7 +109,7 @@ def test_an_event_that_spells_directives_stays_an_event_and_the_public_view_stay
     entries, errors, options = parser.parse_string(copy.read_text(encoding="utf-8"))
     assert errors == [] and options["include"] == [] and options["plugin"] == []
     assert sorted(e.values[0].value for e in entries if getattr(e, "type", None) == "fava-option") == \
-        ["default-page", "language", "locale"]
+        sorted(name for name, _value in PUBLIC_FAVA_OPTIONS)
     assert fingerprint(site.workspace / OTHER) == other_before
 
 

@@ -380,3 +380,42 @@ def test_a_refused_edit_shows_the_dutch_reason_in_fava_and_changes_nothing(serve
     shot(page, "13-beheer-editor-geweigerd")
     assert (real.read_bytes(), users.read_bytes()) == before
     context.close()
+
+
+def test_a_beheerder_invites_an_initiatiefnemer_and_the_link_opens_the_claim_form(server, browser):
+    """The invitation form of /beheer/ driven in the browser: the personal link appears once and works."""
+    from tests.test_publiek_browser import _axe
+
+    address, _ws, _out = server
+    context = browser_login(browser, address, BEHEERDER)
+    page = context.new_page()
+    page.goto(f"{address}/beheer/de-baarsjes-2025/extension/Buurtbudget/")
+    form = page.locator("#bb-uitnodigen-formulier")
+    form.get_by_label("Volledige naam van de initiatiefnemer").fill("Fatima el Amrani")
+    plans = form.locator("#bb-uitnodigen-plannen")
+    plans.get_by_label("RepairCafe").check()
+    plans.get_by_label("Kunstlab").check()
+    form.get_by_label("Geldig (dagen)").fill("7")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Uitnodigen").click()
+    expect(page.locator("#bb-uitnodiging-uitkomst")).to_contain_text("Fatima el Amrani is uitgenodigd voor")
+    assert "niet nog eens getoond" in page.inner_text("body")
+    link = page.locator("#bb-uitnodiging-link")
+    href = link.get_attribute("href")
+    assert href == link.inner_text() and re.fullmatch(rf"{re.escape(address)}/indienen/[A-Za-z0-9_-]{{40,}}", href)
+    _axe(page, "uitnodiging")
+    shot(page, "30-beheer-uitnodiging")
+    page.goto(f"{address}/beheer/de-baarsjes-2025/extension/Buurtbudget/")
+    assert href not in page.content()  # shown once: the list names the invitation, never its link
+    assert "Fatima el Amrani" in page.inner_text("#bb-uitnodigingen")
+    context.close()
+
+    # The link works for the resident, without a login: the claim form for the invited plans only.
+    resident = browser.new_context()
+    page = resident.new_page()
+    response = page.goto(href)
+    assert response.status == 200
+    plans = page.locator("select#plan option").evaluate_all("els => els.map(e => e.value)")
+    assert sorted(p for p in plans if p) == ["Kunstlab", "RepairCafe"], plans
+    _axe(page, "indienen via de uitnodiging")
+    resident.close()

@@ -231,12 +231,92 @@ def test_the_journal_shows_its_amounts_by_default_and_keeps_a_visitors_choice(se
     page.wait_for_load_state("networkidle")
     page.wait_for_selector("ol.journal.show-postings .postings", state="visible")
     amounts = page.locator("ol.journal .postings .num").all_inner_texts()
-    # Shown, though as Fava serialises a posting ("10.60 EUR"): its journal does not apply `locale` there.
-    assert sum(bool(re.fullmatch(r"-?\d[\d.,]*\d EUR", a.strip())) for a in amounts) > 20, amounts[:5]
+    # Shown, and Dutch ("10,60 EUR", not Fava's own "10.60 EUR": `fava_nl.zoals_geschreven`).
+    assert sum(bool(re.fullmatch(r"-?\d{1,3}(?:\.\d{3})*,\d\d EUR", a.strip())) for a in amounts) > 20, amounts[:5]
     page.locator('button[data-key="p"]').click()  # the visitor turns them off: that stays so
     assert page.locator("ol.journal.show-postings").count() == 0
     page.reload()
     page.wait_for_load_state("networkidle")
     page.wait_for_selector("ol.journal")
     assert page.locator("ol.journal.show-postings").count() == 0
+    context.close()
+
+
+# English as Fava's frontend would write a number or a label whatever its `locale` and `language` say.
+_ENGLISH_NUMBER = re.compile(r"\d\.\d\d EUR|\d,\d{3}\.\d\d|\d\.\d\d(?![\d,])|\d\.\d+k\b|\d\.\d\d%")
+_ENGLISH_WORDS = ("Stacked Bars", "Single Bars", "Netto Winst", "Net Profit", "Other", "Go to account",
+                  "Filter by tag", "Account Balance", "Net Worth", "Transaction", "Earnings", "Jan 2025",
+                  "February", "Oct 2025")
+
+
+def _dutch(amount) -> str:
+    """An amount as Fava's `locale nl_NL` writes it: `35.000,00`."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(amount, format="#,##0.00", locale="nl_NL")
+
+
+def _shown_text(page) -> str:
+    """What the page shows, the charts' labels and placeholders included."""
+    page.wait_for_load_state("networkidle")
+    return page.evaluate("""() => [document.body.innerText,
+        ...Array.from(document.querySelectorAll('svg text'), t => t.textContent),
+        ...Array.from(document.querySelectorAll('[placeholder]'), e => e.getAttribute('placeholder'))].join('\\n')""")
+
+
+def _no_english(text: str, where: str) -> None:
+    assert not _ENGLISH_NUMBER.search(text), (where, _ENGLISH_NUMBER.findall(text)[:5])
+    lines = set(text.split("\n"))
+    for word in _ENGLISH_WORDS:
+        assert word not in text if " " in word else word not in lines, (where, word)
+
+
+def test_favas_pages_say_amounts_labels_and_dates_in_dutch(server, browser):  # noqa: F811
+    """Issue 20 line 3: every amount of Fava's own public pages `1.234,56`, no English label or month."""
+    address, workspace, _out = server
+    view = read_ledger(workspace / SLUG / "main.beancount").view
+    award = _dutch(view.award)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    base = f"{address}/buurt/{SLUG}/"
+
+    page.goto(base + "journal/")
+    page.wait_for_selector("ol.journal.show-postings .postings", state="visible")
+    text = _shown_text(page)
+    _no_english(text, "journal")
+    postings = page.locator("ol.journal .postings .num").all_inner_texts()
+    assert f"{award} EUR" in [p.strip() for p in postings], postings[:10]  # the award's posting, with its dot
+    # Fava's entry types above the journal, in Dutch.
+    buttons = page.locator("form button[data-key]").all_inner_texts()
+    assert {"Opening", "Transactie", "Saldocontrole", "Notitie"} <= set(buttons), buttons
+
+    page.goto(base + "account/Uitgaven/")
+    page.wait_for_selector("svg g.tick text")
+    page.wait_for_selector("ol.journal .postings .num")
+    text = _shown_text(page)
+    _no_english(text, "rekening Uitgaven")
+    assert _dutch(view.spent) in text  # the balance of Uitgaven, with its thousands dot
+    ticks = page.locator("svg g.tick text").all_text_contents()
+    assert "maart" in ticks and any(re.fullmatch(r"\d{1,2}\.000", t) for t in ticks), ticks
+
+    page.goto(base + "income_statement/")
+    page.wait_for_selector("svg g.tick text")
+    text = _shown_text(page)
+    _no_english(text, "winst- en verliesrekening")
+    assert award in text and "Saldo" in text.split("\n")
+    assert _dutch(view.award - view.spent) in text  # the saldo: what is left of the grant, positive
+    for label in ("Gestapelde staven", "Losse staven", "Overig"):
+        assert label in text, label
+    ticks = page.locator("svg g.tick text").all_text_contents()
+    assert {"jan 2025", "mrt 2025", "okt 2025", "35.000"} <= set(ticks), ticks
+    # A bar's tooltip (January: the award): its amount and its month in Dutch.
+    page.locator("svg g.stacks rect").first.hover()
+    tooltip = page.locator(".tooltip").inner_text()
+    assert f"{award} EUR" in tooltip and "jan 2025" in tooltip, tooltip
+
+    page.goto(base + "balance_sheet/")
+    page.wait_for_selector("svg g.tick text")
+    text = _shown_text(page)
+    _no_english(text, "balans")
+    assert "Resultaat" in text and "Nettovermogen" in text  # beancount's own Earnings:Current, Net Worth
     context.close()

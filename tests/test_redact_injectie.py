@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from buurtbudget_admin.service.state import PUBLIC_FAVA_OPTIONS
 from ledger.buurtbudget import tekst
-from ledger.publiek.redact import KopieFout, redact_ledger, redacted_entries
+from ledger.publiek.redact import SAMENVATTING, KopieFout, redact_ledger, redacted_entries
 from tests import vijandig
 
-OURS = {"title", "operating_currency"}
+OURS = {"title", "operating_currency", *SAMENVATTING}
 
 
 def _numbered(entries: list[data.Directive]) -> list[data.Directive]:
@@ -42,6 +42,7 @@ def _check_copy(entries: list[data.Directive], title: str) -> str:
     assert errors == [], errors
     # Only our options: no include, no plugin, no option out of any string.
     assert options["include"] == [] and options["plugin"] == []
+    assert {k: options[k] for k in SAMENVATTING} == SAMENVATTING  # beancount's summary accounts in Dutch
     changed = {k for k, v in options_lib.OPTIONS_DEFAULTS.items()
                if k not in ("filename", "dcontext") and options[k] != v}
     assert changed <= OURS, changed

@@ -44,6 +44,7 @@ from flask import url_for as flask_url_for
 from jinja2 import BaseLoader, Environment
 
 from buurtbudget_admin.service.fava_layout import DutchLayoutLoader
+from buurtbudget_admin.service.fava_nl import install_dutch
 from buurtbudget_admin.service.grenzen import install_period_check
 from buurtbudget_admin.service.queries import QueryDoor
 
@@ -262,6 +263,7 @@ def create_fava(resolve: Callable[[str], Path | None], *, read_only: bool, mode:
     app = create_app([], read_only=read_only, poll_watcher=True)
     # Before any template is compiled; the extension's templates (an overlay) read through it too.
     app.jinja_loader = EscapingLoader(DutchLayoutLoader(app.jinja_loader, public=mode == "publiek"))
+    install_dutch(app)
     app.config["LEDGERS"] = SlugLedgers(resolve, ServiceLedger if mode == "publiek" else BeheerLedger)
     app.config["BUURTBUDGET_MODE"] = mode
     install_period_check(app)

@@ -14,13 +14,23 @@ pale links (`^decl-...`), links on a pending row's pink and in a journal's
 postings, and the editor's placeholder reach a contrast of 4.5:1, and a link inside text is underlined, not
 told apart by its colour alone (axe-core: color-contrast, link-in-text-block).
 What has no name at all gets one from `fava_ext/Buurtbudget.js`.
+
+Fava's journal rows (`_journal_table.html`) write a posting's units and cost as
+the number was written (`10.60 EUR`); both views send them through
+`fava_nl.zoals_geschreven`, so they follow the ledger's `locale` as Fava's
+other columns do (`10,60 EUR`).
 """
 
 from __future__ import annotations
 
 from jinja2 import BaseLoader, Environment
 
+from buurtbudget_admin.service.fava_nl import FILTER
+
 LAYOUT = "_layout.html"
+JOURNAL = "_journal_table.html"
+# A posting's two numbers in Fava's journal rows, each once.
+_POSTING_NUMBERS = ("posting.units.number|incognito", "posting.cost.number|incognito")
 _HTML = "<html>"
 _HEAD_END = "</head>"
 
@@ -50,8 +60,14 @@ _READABLE_STYLE = (
 )
 
 
+def _unexpected(template: str) -> RuntimeError:
+    # Fava's template changed shape: fail loudly rather than serve a page half in English.
+    return RuntimeError(f"Fava's {template} heeft een onverwachte vorm; pas fava_layout.py aan")
+
+
 class DutchLayoutLoader(BaseLoader):
-    """Reads Fava's templates, giving `_layout.html` `lang="nl"`, the readable style (and, public, the sidebar's)."""
+    """Reads Fava's templates, giving `_layout.html` `lang="nl"`, the readable style (and, public, the sidebar's),
+    and the journal's posting numbers the ledger's locale."""
 
     def __init__(self, inner: BaseLoader, *, public: bool):
         self.inner = inner
@@ -59,11 +75,16 @@ class DutchLayoutLoader(BaseLoader):
 
     def get_source(self, environment: Environment, template: str):
         source, filename, uptodate = self.inner.get_source(environment, template)
+        if template == JOURNAL:
+            if any(source.count(number) != 1 for number in _POSTING_NUMBERS):
+                raise _unexpected(JOURNAL)
+            for number in _POSTING_NUMBERS:
+                source = source.replace(number, number.replace("|incognito", f"|{FILTER}|incognito"))
+            return source, filename, uptodate
         if template != LAYOUT:
             return source, filename, uptodate
-        # Fava's layout changed shape: fail loudly rather than serve a page without its language.
         if source.count(_HTML) != 1 or source.count(_HEAD_END) != 1:
-            raise RuntimeError(f"Fava's {LAYOUT} heeft een onverwachte vorm; pas fava_layout.py aan")
+            raise _unexpected(LAYOUT)
         source = source.replace(_HTML, '<html lang="nl">')
         style = _READABLE_STYLE + (_PUBLIC_STYLE if self.public else "")
         source = source.replace(_HEAD_END, style + "\n  " + _HEAD_END)

@@ -36,8 +36,10 @@ from rules.checking import Problem, check_ledger
 
 LEDGER_FILE = "main.beancount"
 # What the public Fava shows over a copy: Dutch words and Dutch numbers (`35.000,00`, not `35000.00`),
-# opening on the Buurtbudget page.
-PUBLIC_FAVA_OPTIONS = (("language", "nl"), ("locale", "nl_NL"), ("default-page", "extension/Buurtbudget/"))
+# income and the saldo as positive amounts (the grant is 35.000,00, not -35.000,00; what is left of it
+# is +2.699,25), opening on the Buurtbudget page.
+PUBLIC_FAVA_OPTIONS = (("language", "nl"), ("locale", "nl_NL"), ("invert-income-liabilities-equity", "true"),
+                       ("default-page", "extension/Buurtbudget/"))
 
 
 def default_cache_dir(workspace: Path) -> Path:

@@ -14,7 +14,8 @@ text of a new beancount file for the residents' view:
 - an account, tag or link named after a private person gets a neutral name
   (`Bewoner-1`, ...; the same person the same name everywhere);
 - the header, plans, accounts and every amount stay, so `build_view` of the
-  copy gives the same figures as of the original.
+  copy gives the same figures as of the original; the accounts beancount
+  makes for a summary (`Earnings:Current`) get Dutch names (`SAMENVATTING`).
 
 What Fava shows on top of the copy (`custom "fava-option"` lines) is the
 caller's to say (`fava_options`); the original's own Fava directives
@@ -65,6 +66,12 @@ PHONE_PATTERN = re.compile(
 # Options a reader of the public copy needs; everything else (documents
 # folders, plugins, includes, importers) stays behind.
 _KEPT_OPTIONS = ("name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
+# Beancount's own accounts of a summary (Fava's balance sheet shows the year's result under `Earnings:Current`):
+# in the copy always these Dutch names (not the original's: no option value of the books reaches the copy).
+SAMENVATTING = {"account_current_earnings": "Resultaat:Lopend", "account_previous_earnings": "Resultaat:Eerder",
+                "account_previous_balances": "Beginsaldi", "account_current_conversions": "Omrekening:Lopend",
+                "account_previous_conversions": "Omrekening:Eerder",
+                "account_unrealized_gains": "Resultaat:Ongerealiseerd"}
 # Directives for Fava (options, extensions, sidebar links): the copy gets only the caller's.
 _FAVA_PREFIX = "fava-"
 
@@ -357,6 +364,7 @@ def redact_ledger(entries: list[data.Directive], options_map: Mapping[str, Any],
     options = {"title": secrets.scrub(str(options_map.get("title") or "Buurtbudget")),
                "operating_currency": [str(c) for c in options_map.get("operating_currency") or ["EUR"]]}
     options.update({key: str(options_map[key]) for key in _KEPT_OPTIONS if options_map.get(key)})
+    options.update(SAMENVATTING)
     out: list[str] = [
         "; Openbare kopie van een buurtbudget, gemaakt door buurtbudget-admin.",
         "; Bonnen, IBANs en namen van bewoners zijn weggelaten; de bedragen zijn die van de boeken.",

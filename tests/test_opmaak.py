@@ -163,11 +163,11 @@ FAVA_PAGES = [
      "article table", (payload("payee"), payload("narration"), BANK_PAYEE)),
     ("commodities/", "article", ()),
     ("statistics/", "article", ()),
-    ("help/", "article", ()),
     # A rule's message quotes the payee (BB-BON: no receipt).
     ("extension/Buurtbudget/", ".bb-plan", (HEADER_NAME, payload("plan"), RULE)),
 ]
 BEHEER_ONLY = [
+    ("help/", "article", ()),
     ("documents/", "article", (DOCUMENT_NAME,)),
     ("errors/", "article table", (RULE,)),
     ("editor/", ".cm-content", ()),

@@ -149,8 +149,9 @@ def test_the_public_sidebar_offers_only_pages_that_open(server, browser):  # noq
     shown = [links.nth(i).get_attribute("href") for i in range(links.count()) if links.nth(i).is_visible()]
     pages = sorted({href.split("?")[0] for href in shown if href.startswith("/buurt/")})
     assert len(pages) >= 8, pages
-    for name in ("documents", "editor", "import", "options", "errors"):
+    for name in ("documents", "editor", "import", "options", "errors", "help"):
         assert not any(f"/{name}/" in href for href in pages), (name, pages)
+    assert context.request.get(f"{address}/buurt/{SLUG}/help/").status == 403  # Fava's English manual
     for href in pages:
         assert context.request.get(address + href).status == 200, href
     text = page.inner_text("aside")
@@ -186,8 +187,9 @@ def test_axe_finds_nothing_serious_on_any_public_page(server, browser, viewport)
     context = browser.new_context(viewport=viewport)
     pages = _public_pages(context, address)
     names = {where.split("/", 1)[-1].split("?")[0] for where, _ in pages}
-    assert {"journal/", "income_statement/", "balance_sheet/", "query/", "statistics/", "help/",
+    assert {"journal/", "income_statement/", "balance_sheet/", "query/", "statistics/",
             "extension/Buurtbudget/"} <= names, names
+    assert "help/" not in names  # Fava's own manual, in English: not offered to the public
     assert sum("?plan=" in where for where, _ in pages) >= 10
     page = context.new_page()
     for where, path in pages:

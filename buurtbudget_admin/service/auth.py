@@ -72,7 +72,6 @@ PUBLIC_PAGES = re.compile(
     r"|(?:income_statement|balance_sheet|trial_balance|journal|query|events|statistics|commodities|holdings)/"
     r"|holdings/by_(?:account|currency|cost_currency)/"
     r"|account/[^/]+/"
-    r"|help/(?:[a-z_]+)?"
     r"|extension/Buurtbudget/"
     r"|extension_js_module/Buurtbudget\.js"
     r"|download-journal/"
@@ -82,11 +81,13 @@ PUBLIC_PAGES = re.compile(
 PUBLIC_API = frozenset({
     "changed", "errors", "journal", "journal_page", "income_statement", "balance_sheet", "trial_balance",
     "account_report", "events", "statistics", "commodities", "query", "narrations", "payee_accounts",
-    "payee_transaction", "narration_transaction", "context", "help",
+    "payee_transaction", "narration_transaction", "context",
 })
-# Known Fava pages that are not for the public (403 with an explanation, not 404).
+# Known Fava pages that are not for the public (403 with an explanation, not 404). Fava's help is
+# its own manual, in English, about a bookkeeper's tool: nothing a resident needs.
 PUBLIC_REFUSED = re.compile(
-    r"(?:document/|statement/|import/|editor/|options/|documents/|errors/|api/|extension/|extension_js_module/)"
+    r"(?:document/|statement/|import/|editor/|options/|documents/|errors/|help/|api/|extension/"
+    r"|extension_js_module/)"
 )
 
 # -- beheer paths refused whatever the role ---------------------------------

@@ -35,7 +35,7 @@ _HTML = "<html>"
 _HEAD_END = "</head>"
 
 # The sidebar's links to pages the public may not open (Fava's report names).
-PUBLIC_HIDDEN_REPORTS = ("documents", "editor", "import", "options", "errors")
+PUBLIC_HIDDEN_REPORTS = ("documents", "editor", "import", "options", "errors", "help")
 
 _PUBLIC_STYLE = (
     "<style>"
@@ -54,6 +54,8 @@ _READABLE_STYLE = (
     # amounts not each a scroll box of their own.
     " .journal .postings { opacity: 1 !important; } .journal .postings a { color: #00456e !important; }"
     " .journal .postings .num { overflow: visible !important; }"
+    # Long lines (a query, an error) wrap rather than make a box that scrolls on a phone.
+    " article pre { white-space: pre-wrap; overflow-wrap: anywhere; }"
     " article .description a, article h3 > a, article .help-text a, article p a"
     " { text-decoration: underline; }"
     "</style>"

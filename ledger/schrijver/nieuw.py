@@ -65,7 +65,7 @@ def check_header(header: Header) -> None:
 
 def ledger_entries(header: Header, *, toekenning: Decimal, beschikking: str, toekenning_datum: datetime.date,
                    roots: Accounts = DUTCH_ROOTS) -> list[data.Directive]:
-    """The directives of a new ledger: language, header, standard accounts, the award."""
+    """The directives of a new ledger: language and number format, header, standard accounts, the award."""
     opened = min(header.begin, toekenning_datum, header.datum)
     header_meta = tekst.meta_van([
         ("stadsdeel", header.stadsdeel), ("buurt", header.buurt), ("model", header.model),
@@ -73,6 +73,8 @@ def ledger_entries(header: Header, *, toekenning: Decimal, beschikking: str, toe
     ])
     return [
         tekst.custom(opened, "fava-option", [tekst.custom_waarde("language"), tekst.custom_waarde("nl")]),
+        # Fava's numbers as the Netherlands writes them (1.234,56), also in the beheerder's view.
+        tekst.custom(opened, "fava-option", [tekst.custom_waarde("locale"), tekst.custom_waarde("nl_NL")]),
         tekst.custom(header.datum, "buurtbudget", [tekst.custom_waarde(header.naam)], header_meta),
         *[tekst.open_(opened, account) for account in roots.standard()],
         tekst.transaction(

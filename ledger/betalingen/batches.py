@@ -367,14 +367,18 @@ class BatchWerk:
     batch: NieuweBatch
     xml: bytes
 
-    def wijziging(self, door: str, bestand: str | None):
-        """The write that records the batch (`ledger.schrijver.schrijven.schrijf`); `bestand`: the file's name."""
+    def wijziging(self, door: str, bestand: str | None, uitvoer: Path | None = None):
+        """The write that records the batch (`ledger.schrijver.schrijven.schrijf`); `bestand`: the file's name.
+
+        `uitvoer`: where the file is written, in the same transaction: it is there exactly when the batch is
+        recorded and committed (a download made from the ledger later needs none).
+        """
         from ledger.buurtbudget.money import format_eur
         from ledger.schrijver.schrijven import Wijziging
 
         b = self.batch
         return Wijziging(f"Betaalopdracht {b.msgid}: {len(b.overboekingen)} betaling(en), samen {format_eur(b.totaal)}",
-                         batch_tekst(b, door, bestand))
+                         batch_tekst(b, door, bestand), uitvoer=((uitvoer, self.xml),) if uitvoer else ())
 
 
 def maak_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> BatchWerk | None:

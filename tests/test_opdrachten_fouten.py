@@ -32,6 +32,7 @@ from ledger.evaluatie.loading import read_ledger
 from ledger.schrijver.intentie import intentie_pad
 from tests.dagelijks_helpers import RESIDENT_IBAN, cli, gebruiker, make_ledger, receipt
 from tests.test_init import INIT
+from tests.test_schrijven_fouten import serve_start
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "k-buurt-2025"
@@ -208,16 +209,7 @@ def test_serve_at_start_undoes_an_interrupted_init(tmp_path, init_sjabloon) -> N
     folder, _r, _ = _geval(tmp_path, init_sjabloon, n, "kill")
     (folder / "ander").mkdir()  # serve needs a ledger to serve
     make_ledger(folder / "ander")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("buurtbudget")), "serve", str(folder),
-                             "--port", "0", "--cache", str(tmp_path / "cache")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for regel in proc.stdout:  # the ledgers are loaded after the recovery
-            if "laden uit" in regel:
-                break
-    finally:
-        proc.terminate()
-        _out, err = proc.communicate(timeout=60)
+    err = serve_start(folder, tmp_path / "cache")
     assert "teruggedraaid" in err and "niet aangemaakt" in err, err
     assert not (folder / SLUG).exists()
 

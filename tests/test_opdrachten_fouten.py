@@ -317,3 +317,21 @@ def test_betaal_over_an_earlier_file_killed_at_every_step_puts_the_old_file_back
         elif "teruggedraaid" in gezegd:
             assert "eerder.xml is teruggezet" in gezegd, gezegd
     assert any("eerder.xml is teruggezet" in gezegd for _s, _c, gezegd in uitkomsten.values())
+
+
+def test_only_a_dead_inits_staging_folder_is_removed(tmp_path: Path, capsys) -> None:
+    from ledger.schrijver.bestanden import ledger_lock
+    from ledger.schrijver.nieuw import ruim_staging_op
+
+    dood = tmp_path / ".k-buurt-2025.nieuw.abcd_123"  # an init killed while it wrote its ledger
+    (dood / "documents").mkdir(parents=True)
+    (dood / "main.beancount").write_text("; half\n", encoding="utf-8")
+    levend = tmp_path / ".k-buurt-2025.nieuw.efgh_456"  # an init at work holds its lock
+    levend.mkdir()
+    eigen = tmp_path / ".notities.nieuw.ijkl_789"  # someone's own folder, named alike
+    eigen.mkdir()
+    (eigen / "lijst.txt").write_text("van de bewonersgroep\n", encoding="utf-8")
+    with ledger_lock(levend / "main.beancount"):
+        assert ruim_staging_op(tmp_path) == [dood]
+    assert not dood.exists() and levend.is_dir() and (eigen / "lijst.txt").is_file()
+    assert "onderbroken 'buurtbudget init'" in capsys.readouterr().err

@@ -28,6 +28,7 @@ import dataclasses
 import datetime
 import fcntl
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -42,7 +43,7 @@ from ledger.buurtbudget import tekst
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.header import Header
 from ledger.schrijver.bestanden import fsync_dir, ledger_lock, stap
-from ledger.schrijver.intentie import Intentie, herstel, herstel_als_nodig, oorzaak
+from ledger.schrijver.intentie import Intentie, herstel, herstel_als_nodig, intentie_pad, oorzaak
 
 DUTCH_ROOTS = Accounts(
     assets="Activa", liabilities="Passiva", equity="Vermogen", income="Inkomsten", expenses="Uitgaven"
@@ -152,6 +153,8 @@ def ruim_staging_op(parent: Path, naam: str = "*") -> list[Path]:
     """
     weg = []
     for staging in sorted(Path(parent).glob(f".{naam}{STAGING}*")):
+        if not _is_staging(staging):
+            continue  # not one of ours: a folder someone named so is never removed
         try:
             fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
@@ -174,6 +177,20 @@ def ruim_staging_op(parent: Path, naam: str = "*") -> list[Path]:
     return weg
 
 
+def _is_staging(pad: Path) -> bool:
+    """A folder as `create_ledger` makes it: mkdtemp's name, holding at most the new ledger, an empty
+    documents/ and the intent record."""
+    if not re.fullmatch(rf"\..+{re.escape(STAGING)}[a-z0-9_]{{8}}", pad.name) or not pad.is_dir():
+        return False
+    try:
+        namen = set(os.listdir(pad))
+        documents = os.listdir(pad / "documents") if "documents" in namen else []
+    except OSError:
+        return False
+    toegestaan = {"main.beancount", "documents", intentie_pad(pad / "main.beancount").name}
+    return namen <= toegestaan and not documents
+
+
 def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, beschikking: str,
                   toekenning_datum: datetime.date | None = None, controle: Controle | None = None,
                   vastleggen: Callable[[Path, str], object] | None = None) -> Path:
@@ -186,7 +203,7 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
     """
     directory = Path(directory)
     target = directory / "main.beancount"
-    herstel_als_nodig(target)  # an earlier init of this folder, interrupted: finished or undone first
+    herstel_als_nodig(directory.absolute() / target.name)  # an earlier init of this folder, interrupted: done first
     if target.exists() or target.is_symlink():
         raise _bestaat(target)
     if directory.exists() and not directory.is_dir():

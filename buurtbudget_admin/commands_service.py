@@ -57,7 +57,7 @@ def _herstel_onderbroken(workspace: Path) -> None:
     ruim_staging_op(workspace)
     for folder in sorted(p for p in workspace.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
-            herstel_als_nodig((folder / "main.beancount").resolve())
+            herstel_als_nodig((folder / "main.beancount").resolve(), moet_bestaan=False)
         except IntentieFout as exc:
             print(f"Let op: {exc}", file=sys.stderr, flush=True)
         except OSError:

@@ -335,3 +335,19 @@ def test_only_a_dead_inits_staging_folder_is_removed(tmp_path: Path, capsys) -> 
         assert ruim_staging_op(tmp_path) == [dood]
     assert not dood.exists() and levend.is_dir() and (eigen / "lijst.txt").is_file()
     assert "onderbroken 'buurtbudget init'" in capsys.readouterr().err
+
+
+def test_a_read_or_write_of_an_undone_init_says_there_is_no_ledger(tmp_path, init_sjabloon) -> None:
+    from ledger.schrijver.schrijven import SchrijfFout, lees_stand
+
+    n = init_sjabloon["namen"].index("git commit") + 1
+    folder, _r, _ = _geval(tmp_path, init_sjabloon, n, "kill")
+    r = subprocess.run([str(Path(sys.executable).with_name("buurtbudget")), "check", str(folder / SLUG)],
+                       capture_output=True, text=True)
+    assert "teruggedraaid" in r.stderr and "buurtbudget init" in r.stdout + r.stderr, (r.stdout, r.stderr)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "interne fout" not in r.stderr
+    assert _een_van_beide(folder, init_sjabloon) == "voor"
+    folder, _r, _ = _geval(tmp_path / "schrijven", init_sjabloon, n, "kill")
+    with pytest.raises(SchrijfFout, match="er is geen ledger"):
+        lees_stand(folder / SLUG / "main.beancount")
+    assert _een_van_beide(folder, init_sjabloon) == "voor"

@@ -373,21 +373,28 @@ def oorzaak(exc: BaseException) -> str:
     return str(exc)
 
 
-def herstel(ledger: Path) -> str | None:
-    """Finish or undo an interrupted write of `ledger` (the caller holds the lock); says so on stderr."""
+def herstel(ledger: Path, *, moet_bestaan: bool = True) -> str | None:
+    """Finish or undo an interrupted write of `ledger` (the caller holds the lock); says so on stderr.
+
+    `moet_bestaan`: the caller goes on to use the ledger; IntentieFout when the undone write was
+    the one that created it (an `init`), so there is none.
+    """
     uitkomst = _herstel_onder_slot(ledger)
     if uitkomst is None:
         return None
     print(f"let op: {uitkomst.bericht}", file=sys.stderr)
+    if moet_bestaan and not uitkomst.afgerond and not ledger.exists():
+        raise IntentieFout(f"{ledger}: er is geen ledger: het onderbroken aanmaken ervan is teruggedraaid. "
+                           "Maak het buurtbudget opnieuw met 'buurtbudget init'.")
     return uitkomst.bericht
 
 
-def herstel_als_nodig(ledger: Path) -> str | None:
+def herstel_als_nodig(ledger: Path, *, moet_bestaan: bool = True) -> str | None:
     """For readers: a look for a record (three stats); only when there is one, the lock and `herstel`."""
     if not any(intentie_pad(ledger, t).exists() for t in ("", "klaar", "terug")):
         return None
     with ledger_lock(ledger):
-        return herstel(ledger)
+        return herstel(ledger, moet_bestaan=moet_bestaan)
 
 
 def schrijfbaar(paden: list[Path]) -> None:

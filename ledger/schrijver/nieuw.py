@@ -203,7 +203,8 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
     """
     directory = Path(directory)
     target = directory / "main.beancount"
-    herstel_als_nodig(directory.absolute() / target.name)  # an earlier init of this folder, interrupted: done first
+    # an earlier init of this folder, interrupted: finished or undone first
+    herstel_als_nodig(directory.absolute() / target.name, moet_bestaan=False)
     if target.exists() or target.is_symlink():
         raise _bestaat(target)
     if directory.exists() and not directory.is_dir():
@@ -228,7 +229,7 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
                 _nieuwe_map(ledger, staging, omschrijving(header), vastleggen)
             else:
                 with ledger_lock(ledger):
-                    herstel(ledger)
+                    herstel(ledger, moet_bestaan=False)
                     _in_bestaande_map(ledger, staged, omschrijving(header), vastleggen)
     except OSError as exc:
         raise NietAangemaakt(f"{directory}: het buurtbudget kon niet worden aangemaakt ({oorzaak(exc)}); "

@@ -267,13 +267,11 @@ def _nieuwe_map(ledger: Path, staging: Path, wat: str, vastleggen) -> None:
     intentie = Intentie(ledger, wat, (), (ledger,), git=vastleggen is not None,
                         mappen=(ledger.parent / "documents", ledger.parent))
     intentie.begin(waar=staging)
-
-    def plaats() -> None:
-        stap(f"rename {ledger.parent.name}", ruimte=False)
-        os.rename(staging, ledger.parent)
-        fsync_dir(ledger.parent.parent)
-
-    _plaats_en_leg_vast(intentie, plaats, vastleggen)
+    stap(f"rename {ledger.parent.name}", ruimte=False)
+    # The whole folder appears at once, its record in it. Should this fail, nothing is in place
+    # (and a folder that appeared meanwhile is another's): the caller removes the staging folder.
+    os.rename(staging, ledger.parent)
+    _plaats_en_leg_vast(intentie, lambda: fsync_dir(ledger.parent.parent), vastleggen)
 
 
 def _in_bestaande_map(ledger: Path, staged: Path, wat: str, vastleggen) -> None:

@@ -300,17 +300,13 @@ def betaal(
     """
     if intrekken is not None:
         return _betaal_intrekken(ledger, intrekken, datum, reden, door)
-    if uitvoer is None:
+    standaard = uitvoer is None
+    if uitvoer is None:  # its folder, when missing, is made by the write that records the batch
         from ledger.evaluatie.loading import resolve_ledger_path
         from ledger.schrijver.uitvoer import standaard_betaalbestand
 
         uitvoer = standaard_betaalbestand(resolve_ledger_path(ledger), _date(datum, "--datum", datetime.date.today()))
-        try:
-            uitvoer.parent.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise _error(f"{uitvoer.parent}: kan de map voor betaalbestanden niet maken ({exc.strerror}); "
-                         "geef een pad met -o")
-    return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
+    return _betaal_batch(ledger, uitvoer, datum, overschrijven, door, map_moet_bestaan=not standaard)
 
 
 def _betaler(ledger: Path, door: Optional[str]):
@@ -331,7 +327,8 @@ def _betaler(ledger: Path, door: Optional[str]):
     return _door(ledger, value)
 
 
-def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
+def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str],
+                  *, map_moet_bestaan: bool = True) -> int:
     from ledger.betalingen.batches import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
 
     user = _betaler(ledger, door)
@@ -342,11 +339,13 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
         info["voor"] = voorvertoning(stand.view, stand.entries)
         try:
             # A ledger, documents/ or a folder is never a place for the file, even with nothing to pay.
-            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False)
+            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False,
+                               map_moet_bestaan=map_moet_bestaan)
             werk = maak_batch(stand.entries, stand.view, when)
             if werk is None:
                 return None
-            target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven)
+            target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven,
+                                        map_moet_bestaan=map_moet_bestaan)
         except BetaalFout as exc:
             raise InvoerFout(str(exc))
         info.update(batch=werk.batch, target=target)

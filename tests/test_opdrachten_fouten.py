@@ -228,7 +228,7 @@ def _zonder_tijd(folder: Path) -> dict:
 
 
 def _betaal_voor(voor: Path) -> None:
-    """A ledger with one approved claim to pay, and the workspace's betalingen/ folder."""
+    """A ledger with one approved claim to pay; no betalingen/ folder yet (the batch makes it)."""
     ledger = make_ledger(voor / SLUG)
     r = cli("declaratie", "indienen", str(ledger), "--datum", "2025-05-02", "--declarant", "Fatima el Amrani",
             "--iban", RESIDENT_IBAN, "--bedrag", "64,20", "--plan", "Groen", "--categorie", "Materiaal",
@@ -237,7 +237,6 @@ def _betaal_voor(voor: Path) -> None:
     (voor / "bon.pdf").unlink()
     link = [p.link for p in read_ledger(ledger).view.payables][-1]
     assert cli("declaratie", "goedkeuren", str(ledger), link, door="Ria").returncode == 0
-    (voor / "betalingen").mkdir()
 
 
 def _betaal_sjabloon(voor: Path, na: Path, args: list[str]) -> dict:
@@ -305,6 +304,7 @@ def test_betaal_over_an_earlier_file_killed_at_every_step_puts_the_old_file_back
     """`--overschrijven`: undone, the earlier payment file is back byte for byte; finished, it is the new one."""
     voor = tmp_path_factory.mktemp("overschrijven-voor")
     _betaal_voor(voor)
+    (voor / "betalingen").mkdir()
     (voor / "betalingen" / "eerder.xml").write_bytes(b"<?xml version='1.0'?><Document xmlns='pain.001'/>\n")
     args = [*BETAAL_ARGS, "-o", "{ws}/betalingen/eerder.xml", "--overschrijven"]
     sjabloon = _betaal_sjabloon(voor, tmp_path_factory.mktemp("overschrijven-na"), args)

@@ -306,16 +306,17 @@ def valideer(xml: bytes) -> None:
 
 
 def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool,
-                       *, bestaand: bool = True) -> Path:
+                       *, bestaand: bool = True, map_moet_bestaan: bool = True) -> Path:
     """Where the payment file may go: `ledger.schrijver.uitvoer.uitvoer_pad` (never in the books), and
     `--overschrijven` replaces only an earlier payment file (pain.001 XML).
 
+    `map_moet_bestaan=False`: the default folder (the workspace's `betalingen/`), which the write makes.
     Returns the resolved path; raises BetaalFout (Dutch, says what to do) otherwise.
     """
     try:
         return uitvoer_pad(uitvoer, ledgers=[ledger, *(options_map.get("include") or ())], overschrijven=overschrijven,
                            vervangbaar=lambda begin: b"pain.001" in begin, wat="betaalbestand",
-                           map_moet_bestaan=True, bestaand=bestaand)
+                           map_moet_bestaan=map_moet_bestaan, bestaand=bestaand)
     except UitvoerFout as exc:
         raise BetaalFout(str(exc)) from None
 

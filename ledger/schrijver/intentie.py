@@ -91,7 +91,7 @@ class Intentie:
     git: bool = True
     # files outside the books written with the change, never committed: (path, it existed before)
     uitvoer: tuple[tuple[Path, bool], ...] = ()
-    mappen: tuple[Path, ...] = ()  # folders the write creates, deepest first (a new ledger's)
+    mappen: tuple[Path, ...] = ()  # folders the write creates, deepest first (a new ledger's, a payment file's)
     gekoppeld: list[Path] = field(default_factory=list)
 
     @property
@@ -215,7 +215,7 @@ class Intentie:
             if not self._eigen_map(map_):
                 stap(f"weg {map_.name}/", ruimte=False)
                 _rmdir(map_)
-        for folder in sorted({p.parent for p in (*self.vervangen, *self.nieuw)} - set(self.mappen)):
+        for folder in sorted({p.parent for p in (*self.vervangen, *self.nieuw, *self.mappen)} - set(self.mappen)):
             fsync_dir(folder)
         stap("intentie weg", ruimte=False)
         intentie_pad(self.ledger, "terug").unlink(missing_ok=True)

@@ -66,7 +66,7 @@ from typing import Any, Callable, Iterable, Sequence
 from beancount.core import data
 
 from ledger.schrijver.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
-    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
+    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, stap,
 )
 from ledger.schrijver import vorige_stand
 from ledger.evaluatie.bronnen import Bronnen, laad_bronnen
@@ -118,6 +118,7 @@ class Wijziging:
     vervang: tuple[tuple[Path, str], ...] = ()
     # (a file outside the books, its complete bytes): written with the change and never committed,
     # in place exactly when the write stands (the payment file of a batch; `ledger.schrijver.intentie`).
+    # Its folder is made with it when it does not exist (and removed again when the write is undone).
     uitvoer: tuple[tuple[Path, bytes], ...] = ()
     # True only for `buurtbudget kader wijzigen` (`ledger.schrijver.kaderwijziging`): any other change
     # that alters the kader (the header's kader fields, the plugin lines) is refused.
@@ -316,8 +317,9 @@ def schrijf(
             return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start, hersteld=hersteld)
         bonnen = _bonnen(p, wijziging)
         uitvoer = {Path(pad): inhoud_ for pad, inhoud_ in wijziging.uitvoer}
+        mappen = tuple(dict.fromkeys(pad.parent for pad in uitvoer if not pad.parent.is_dir()))  # made with it
         try:
-            schrijfbaar([*inhoud, *bonnen, *uitvoer])
+            schrijfbaar([*inhoud, *bonnen, *uitvoer, *mappen])
             controleer_ruimte(p.parent, sum(map(len, [*inhoud.values(), *uitvoer.values()]))
                               + sum(_grootte(b) for b, _ in wijziging.bestanden))
         except IntentieFout as exc:
@@ -325,7 +327,7 @@ def schrijf(
 
         # From here on all or nothing (`ledger.schrijver.intentie`): the record first, then receipts, files, commit.
         intentie = Intentie(p, wijziging.omschrijving, tuple(inhoud), tuple(bonnen), git=repo is not None,
-                            uitvoer=tuple((pad, pad.exists()) for pad in uitvoer))
+                            uitvoer=tuple((pad, pad.exists()) for pad in uitvoer), mappen=mappen)
         try:
             intentie.begin()
         except OSError as exc:
@@ -364,6 +366,9 @@ def schrijf(
                 if gevonden:
                     leg_gevonden_vast(repo, gevonden, door)
             geschreven = True
+            for map_ in mappen:
+                stap(f"map {map_.name}")
+                map_.mkdir()
             atomic_write_many({**uitvoer, **inhoud})  # a file outside the books first, the ledger's last
             if repo is not None:
                 commit = git_commit(repo, [*inhoud, *bonnen], door, wijziging.omschrijving, wijziging.details,

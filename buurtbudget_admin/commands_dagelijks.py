@@ -300,17 +300,13 @@ def betaal(
     """
     if intrekken is not None:
         return _betaal_intrekken(ledger, intrekken, datum, reden, door)
-    if uitvoer is None:
+    standaard = uitvoer is None
+    if uitvoer is None:  # its folder, when missing, is made by the write that records the batch
         from ledger.evaluatie.loading import resolve_ledger_path
         from ledger.schrijver.uitvoer import standaard_betaalbestand
 
         uitvoer = standaard_betaalbestand(resolve_ledger_path(ledger), _date(datum, "--datum", datetime.date.today()))
-        try:
-            uitvoer.parent.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise _error(f"{uitvoer.parent}: kan de map voor betaalbestanden niet maken ({exc.strerror}); "
-                         "geef een pad met -o")
-    return _betaal_batch(ledger, uitvoer, datum, overschrijven, door)
+    return _betaal_batch(ledger, uitvoer, datum, overschrijven, door, map_moet_bestaan=not standaard)
 
 
 def _betaler(ledger: Path, door: Optional[str]):
@@ -331,9 +327,9 @@ def _betaler(ledger: Path, door: Optional[str]):
     return _door(ledger, value)
 
 
-def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str]) -> int:
+def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijven: bool, door: Optional[str],
+                  *, map_moet_bestaan: bool = True) -> int:
     from ledger.betalingen.batches import BetaalFout, controleer_uitvoer, maak_batch, retouren_van, voorvertoning
-    from ledger.schrijver.bestanden import klaar_naast, verwijder_stil, zet_op_plek
 
     user = _betaler(ledger, door)
     when = _date(datum, "--datum", datetime.date.today())
@@ -343,35 +339,25 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
         info["voor"] = voorvertoning(stand.view, stand.entries)
         try:
             # A ledger, documents/ or a folder is never a place for the file, even with nothing to pay.
-            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False)
+            controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven, bestaand=False,
+                               map_moet_bestaan=map_moet_bestaan)
             werk = maak_batch(stand.entries, stand.view, when)
             if werk is None:
                 return None
-            target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven)
+            target = controleer_uitvoer(uitvoer, stand.pad, stand.options_map, overschrijven,
+                                        map_moet_bestaan=map_moet_bestaan)
         except BetaalFout as exc:
             raise InvoerFout(str(exc))
-        # The file is written beside its target now and renamed only once the ledger holds the batch.
-        try:
-            tmp = klaar_naast(target, werk.xml)
-        except OSError as exc:
-            raise InvoerFout(f"{uitvoer}: kan het betaalbestand niet schrijven ({exc.strerror}); "
-                             "er is niets gewijzigd")
-        info.update(batch=werk.batch, target=target, tmp=tmp)
-        return werk.wijziging(user.persoon, target.name)
+        info.update(batch=werk.batch, target=target)
+        # The file is part of the write: in place exactly when the ledger holds the batch and its commit.
+        return werk.wijziging(user.persoon, target.name, uitvoer=target)
 
-    try:
-        result = _write(ledger, build, user)
-    except BaseException:
-        if "tmp" in info:
-            verwijder_stil(info["tmp"])
-        raise
+    result = _write(ledger, build, user)
     voor = info.get("voor")
     for reden in (voor.overgeslagen if voor else ()):
         err_console.print(f"let op: niet in het betaalbestand: {reden}", markup=False)
     batch = info.get("batch")
     if batch is None or not result.gewijzigd:
-        if "tmp" in info:
-            verwijder_stil(info["tmp"])
         if voor and voor.overgeslagen:
             raise _error("niets te betalen met een geldig IBAN; er is geen bestand geschreven")
         wacht = voor.wachtend if voor else {}
@@ -386,12 +372,7 @@ def _betaal_batch(ledger: Path, uitvoer: Path, datum: Optional[str], overschrijv
             console.print(f"  let op: {uitvoer} is een eerder bestand en is niet gewijzigd; upload het niet opnieuw "
                           "als de bank het al heeft uitgevoerd.", markup=False)
         return 0
-    target, tmp = info["target"], info["tmp"]
-    try:
-        zet_op_plek(tmp, target)
-    except OSError as exc:
-        raise _error(f"betaalopdracht {batch.msgid} staat in de ledger, maar {target} kon niet worden geschreven "
-                     f"({exc.strerror}); trek hem in met: buurtbudget betaal {ledger} --intrekken {batch.msgid}", 1)
+    target = info["target"]
     console.print(f"SEPA-bestand {target}: betaalopdracht {batch.msgid}, {len(batch.overboekingen)} betaling(en), "
                   f"samen {format_eur(batch.totaal)}", markup=False)
     retouren = retouren_van(batch)

@@ -70,7 +70,7 @@ def init(
         raise UserError("ongeldige gegevens: " + describe_validation_error(exc))
     if not beschikking.strip():
         raise UserError("--beschikking mag niet leeg zijn")
-    vastleggen, commit = _vastleggen(directory, door, f"Nieuw buurtbudget '{header.naam}' aangemaakt")
+    vastleggen, commit = _vastleggen(directory, door)
     try:
         target = create_ledger(directory, header, toekenning=amount, beschikking=beschikking.strip(),
                                controle=lambda staged: [p.format() for p in check_ledger(staged)[1]],
@@ -86,7 +86,7 @@ def init(
     return 0
 
 
-def _vastleggen(directory: Path, door: Optional[str], bericht: str):
+def _vastleggen(directory: Path, door: Optional[str]):
     """In a git work tree: the commit of the new ledger, by a known person (as every write); else nothing.
 
     Asked before anything is written: git must be able to commit and the person must be a beheerder
@@ -103,7 +103,8 @@ def _vastleggen(directory: Path, door: Optional[str], bericht: str):
         return None, []
     user = persoon(directory / "main.beancount", door, nieuw=True)
     commit: list[str] = []
-    return (lambda target: commit.append(git_commit(repo, [target], user.persoon, bericht, email=user.email))), commit
+    return (lambda target, bericht: commit.append(git_commit(repo, [target], user.persoon, bericht,
+                                                             email=user.email))), commit
 
 
 def check(

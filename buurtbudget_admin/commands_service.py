@@ -45,15 +45,23 @@ def ensure_first_users(workspace: Path) -> list[tuple[str, str, str]]:
     return made
 
 
-def _herstel_onderbroken(workspace: Path, slugs: list[str]) -> None:
-    """Writes a crash interrupted are finished or undone before the site serves the ledgers (`ledger.schrijver.intentie`)."""
-    from ledger.schrijver.intentie import IntentieFout, herstel_als_nodig
+def _herstel_onderbroken(workspace: Path) -> None:
+    """Writes a crash interrupted are finished or undone before the site looks for ledgers (`ledger.schrijver.intentie`).
 
-    for slug in slugs:
+    Every folder, not only those with a ledger: an interrupted `init` into an existing folder may
+    have its record there before its ledger; and what an `init` killed while staging left is removed.
+    """
+    from ledger.schrijver.intentie import IntentieFout, herstel_als_nodig
+    from ledger.schrijver.nieuw import ruim_staging_op
+
+    ruim_staging_op(workspace)
+    for folder in sorted(p for p in workspace.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
-            herstel_als_nodig((workspace / slug / "main.beancount").resolve())
+            herstel_als_nodig((folder / "main.beancount").resolve(), moet_bestaan=False)
         except IntentieFout as exc:
             print(f"Let op: {exc}", file=sys.stderr, flush=True)
+        except OSError:
+            continue  # a folder that cannot be read holds no ledger the site serves
 
 
 def serve(
@@ -78,10 +86,10 @@ def serve(
               "start de dienst als een gewone gebruiker die alleen de werkruimte mag schrijven.",
               file=sys.stderr, flush=True)
     weiger_gereserveerde_namen(workspace)  # before anything is written (users file, recovered writes)
+    _herstel_onderbroken(workspace)  # before the ledgers are found: an undone `init` takes its folder away
     slugs = discover(workspace)
     if not slugs:
         raise UserError(f"{workspace}: geen buurtbudgetten gevonden (verwacht <map>/main.beancount)")
-    _herstel_onderbroken(workspace, slugs)
     try:
         made = ensure_first_users(workspace)
     except (UsersFileError, OSError) as exc:

@@ -200,10 +200,10 @@ def test_check_after_a_crash_finishes_or_undoes_the_write_and_says_which(tmp_pat
     assert _een_van_beide(folder, sjabloon) == staat
 
 
-def test_serve_finishes_or_undoes_an_interrupted_write_before_it_serves(tmp_path, sjabloon) -> None:
-    folder = _gedood_bij(tmp_path, sjabloon, "rename extra.beancount")
+def serve_start(folder: Path, cache: Path) -> str:
+    """`buurtbudget serve` started on `folder` and stopped once it loads the ledgers; what it said on stderr."""
     proc = subprocess.Popen([str(Path(sys.executable).with_name("buurtbudget")), "serve", str(folder),
-                             "--port", "0", "--cache", str(tmp_path / "cache")],
+                             "--port", "0", "--cache", str(cache)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for regel in proc.stdout:  # the ledgers are loaded after the recovery
@@ -212,6 +212,12 @@ def test_serve_finishes_or_undoes_an_interrupted_write_before_it_serves(tmp_path
     finally:
         proc.terminate()
         _out, err = proc.communicate(timeout=60)
+    return err
+
+
+def test_serve_finishes_or_undoes_an_interrupted_write_before_it_serves(tmp_path, sjabloon) -> None:
+    folder = _gedood_bij(tmp_path, sjabloon, "rename extra.beancount")
+    err = serve_start(folder, tmp_path / "cache")
     assert "teruggedraaid" in err, err
     assert _een_van_beide(folder, sjabloon) == "voor"
 

@@ -306,16 +306,17 @@ def valideer(xml: bytes) -> None:
 
 
 def controleer_uitvoer(uitvoer: Path, ledger: Path, options_map: Mapping, overschrijven: bool,
-                       *, bestaand: bool = True) -> Path:
+                       *, bestaand: bool = True, map_moet_bestaan: bool = True) -> Path:
     """Where the payment file may go: `ledger.schrijver.uitvoer.uitvoer_pad` (never in the books), and
     `--overschrijven` replaces only an earlier payment file (pain.001 XML).
 
+    `map_moet_bestaan=False`: the default folder (the workspace's `betalingen/`), which the write makes.
     Returns the resolved path; raises BetaalFout (Dutch, says what to do) otherwise.
     """
     try:
         return uitvoer_pad(uitvoer, ledgers=[ledger, *(options_map.get("include") or ())], overschrijven=overschrijven,
                            vervangbaar=lambda begin: b"pain.001" in begin, wat="betaalbestand",
-                           map_moet_bestaan=True, bestaand=bestaand)
+                           map_moet_bestaan=map_moet_bestaan, bestaand=bestaand)
     except UitvoerFout as exc:
         raise BetaalFout(str(exc)) from None
 
@@ -367,14 +368,18 @@ class BatchWerk:
     batch: NieuweBatch
     xml: bytes
 
-    def wijziging(self, door: str, bestand: str | None):
-        """The write that records the batch (`ledger.schrijver.schrijven.schrijf`); `bestand`: the file's name."""
+    def wijziging(self, door: str, bestand: str | None, uitvoer: Path | None = None):
+        """The write that records the batch (`ledger.schrijver.schrijven.schrijf`); `bestand`: the file's name.
+
+        `uitvoer`: where the file is written, in the same transaction: it is there exactly when the batch is
+        recorded and committed (a download made from the ledger later needs none).
+        """
         from ledger.buurtbudget.money import format_eur
         from ledger.schrijver.schrijven import Wijziging
 
         b = self.batch
         return Wijziging(f"Betaalopdracht {b.msgid}: {len(b.overboekingen)} betaling(en), samen {format_eur(b.totaal)}",
-                         batch_tekst(b, door, bestand))
+                         batch_tekst(b, door, bestand), uitvoer=((uitvoer, self.xml),) if uitvoer else ())
 
 
 def maak_batch(entries: list, view: Buurtbudget, uitvoerdatum: datetime.date) -> BatchWerk | None:

@@ -130,11 +130,8 @@ def atomic_write_bytes(pad: Path, inhoud: bytes, *, modus: int | None = None) ->
 
 
 def klaar_naast(pad: Path, inhoud: bytes, *, modus: int | None = None) -> Path:
-    """The first half of an atomic write: `inhoud` complete and synced in a temp file beside `pad`.
-
-    For a file that may appear only once something else succeeded (a payment file, after the ledger
-    holds its batch): `zet_op_plek` finishes it, `verwijder_stil` drops it.
-    """
+    """The first half of an atomic write: `inhoud` complete and synced in a temp file beside `pad`;
+    `zet_op_plek` finishes it."""
     return Path(_write_tmp(pad, inhoud, modus))
 
 

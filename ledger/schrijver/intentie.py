@@ -7,6 +7,15 @@ old bytes of each source file stay on disk as a hard link
 (`.<file>.buurtbudget-oud`, no extra space): a rename back restores them, even
 on a full disk. Then the receipts, the files and the commit follow.
 
+Two more kinds of file belong to a write. A file outside the books that
+must exist exactly when the write stands (`uitvoer`: the payment file of a
+batch) is put in place before the commit and is never committed; undoing
+removes it again (or, replaced with `--overschrijven`, puts its old bytes
+back from the link). A write that creates the ledger itself (`buurtbudget
+init`, `ledger.schrijver.nieuw`) names its new folders (`mappen`): its
+record is written in the staging folder, which is renamed into place with
+the new ledger, and undoing removes the folders again.
+
 The record is decided exactly once, by renaming it (atomic):
 
 - `….klaar.json`: the write is committed (or, outside git, every file was
@@ -80,14 +89,33 @@ class Intentie:
     bestanden: tuple[Path, ...]  # source files that will be replaced (they exist)
     bonnen: tuple[Path, ...]  # receipts that will be created (they do not exist)
     git: bool = True
+    # files outside the books written with the change, never committed: (path, it existed before)
+    uitvoer: tuple[tuple[Path, bool], ...] = ()
+    mappen: tuple[Path, ...] = ()  # folders the write creates, deepest first (a new ledger's, a payment file's)
     gekoppeld: list[Path] = field(default_factory=list)
+
+    @property
+    def vervangen(self) -> tuple[Path, ...]:
+        """Files the write replaces: their old bytes are linked before, put back when it is undone."""
+        return (*self.bestanden, *(pad for pad, bestond in self.uitvoer if bestond))
+
+    @property
+    def nieuw(self) -> tuple[Path, ...]:
+        """Files the write creates: removed when it is undone."""
+        return (*self.bonnen, *(pad for pad, bestond in self.uitvoer if not bestond))
+
+    @property
+    def vastgelegd(self) -> tuple[Path, ...]:
+        """Files the commit holds."""
+        return (*self.bestanden, *self.bonnen)
 
     # -- the record -----------------------------------------------------------
     def _json(self) -> bytes:
         return json.dumps({
             "versie": VERSIE, "ledger": str(self.ledger), "omschrijving": self.omschrijving,
             "bestanden": [str(p) for p in self.bestanden], "bonnen": [str(p) for p in self.bonnen],
-            "git": self.git,
+            "git": self.git, "uitvoer": [[str(p), bestond] for p, bestond in self.uitvoer],
+            "mappen": [str(p) for p in self.mappen],
         }, ensure_ascii=False, indent=1).encode("utf-8")
 
     @classmethod
@@ -98,13 +126,20 @@ class Intentie:
             if data.get("versie") != VERSIE:
                 raise ValueError("versie")
             return cls(ledger, str(data["omschrijving"]), tuple(Path(p) for p in data["bestanden"]),
-                       tuple(Path(p) for p in data["bonnen"]), bool(data.get("git", True)))
+                       tuple(Path(p) for p in data["bonnen"]), bool(data.get("git", True)),
+                       tuple((Path(p), bool(bestond)) for p, bestond in data.get("uitvoer", ())),
+                       tuple(Path(p) for p in data.get("mappen", ())))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             return None
 
-    def begin(self) -> None:
-        """Write the record and link the old bytes, before any file of the ledger changes."""
-        pad = intentie_pad(self.ledger)
+    def begin(self, waar: Path | None = None) -> None:
+        """Write the record and link the old bytes, before any file of the ledger changes.
+
+        `waar`: the folder the record is written in when that is not yet the ledger's (a new
+        ledger's staging folder, renamed into place by the caller); the record names the final paths.
+        """
+        folder = waar or self.ledger.parent
+        pad = folder / intentie_pad(self.ledger).name
         stap("intentie schrijven")
         fd = os.open(pad, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -113,26 +148,26 @@ class Intentie:
                 handle.flush()
                 stap("intentie fsync")
                 os.fsync(handle.fileno())
-            fsync_dir(self.ledger.parent)
-            for bestand in self.bestanden:
+            fsync_dir(folder)
+            for bestand in self.vervangen:
                 stap(f"link {bestand.name}", ruimte=False)
                 oud_pad(bestand).unlink(missing_ok=True)  # without a record an old link is a leftover
                 os.link(bestand, oud_pad(bestand))
                 self.gekoppeld.append(bestand)
-            for folder in {b.parent for b in self.bestanden} - {self.ledger.parent}:
-                fsync_dir(folder)
-            fsync_dir(self.ledger.parent)
+            for map_ in {b.parent for b in self.vervangen} - {folder}:
+                fsync_dir(map_)
+            fsync_dir(folder)
         except BaseException:
-            self._weg_zonder_meer()
+            self._weg_zonder_meer(pad)
             raise
 
-    def _weg_zonder_meer(self) -> None:
+    def _weg_zonder_meer(self, pad: Path) -> None:
         """Nothing was replaced yet: remove the links and the record (best effort; else `herstel` does it)."""
         for bestand in self.gekoppeld:
             with contextlib.suppress(OSError):
                 oud_pad(bestand).unlink()
         with contextlib.suppress(OSError):
-            intentie_pad(self.ledger).unlink()
+            pad.unlink()
 
     # -- deciding ---------------------------------------------------------------
     def _beslis(self, toestand: str) -> None:
@@ -142,19 +177,19 @@ class Intentie:
 
     def _gelukt(self, repo) -> bool:
         """Did the write reach its end: every file replaced, and (in git) the last commit holds it all?"""
-        for bestand in self.bestanden:
+        for bestand in self.vervangen:
             oud = oud_pad(bestand)
             if not oud.exists() or not bestand.exists() or os.path.samefile(oud, bestand):
                 return False
-        if not all(b.is_file() for b in self.bonnen):
+        if not all(b.is_file() for b in self.nieuw) or not all(m.is_dir() for m in self.mappen):
             return False
         if repo is None:
-            return bool(self.bestanden)  # outside git a receipt alone proves nothing: undone
-        return in_head(repo, [*self.bestanden, *self.bonnen])
+            return bool(self.bestanden)  # outside git a receipt (or a new ledger) alone proves nothing: undone
+        return in_head(repo, self.vastgelegd)
 
     # -- the two ends (each may be repeated) -------------------------------------
     def _rond_af(self, repo, *, index: bool = True) -> None:
-        for bestand in self.bestanden:
+        for bestand in self.vervangen:
             stap(f"weg {oud_pad(bestand).name}", ruimte=False)
             oud_pad(bestand).unlink(missing_ok=True)
         self._opruimen(repo if index else None)
@@ -163,7 +198,7 @@ class Intentie:
         fsync_dir(self.ledger.parent)
 
     def _draai_terug(self, repo) -> None:
-        for bestand in self.bestanden:
+        for bestand in self.vervangen:
             oud = oud_pad(bestand)
             if not oud.exists():
                 continue  # put back already (or never linked: then never replaced)
@@ -172,20 +207,47 @@ class Intentie:
                 oud.unlink()  # never replaced
             else:
                 os.replace(oud, bestand)
-        for bon in self.bonnen:
+        for bon in self.nieuw:
             stap(f"weg {bon.name}", ruimte=False)
             bon.unlink(missing_ok=True)
         self._opruimen(repo)
-        for folder in sorted({p.parent for p in (*self.bestanden, *self.bonnen)}):
+        for map_ in self.mappen:
+            if not self._eigen_map(map_):
+                stap(f"weg {map_.name}/", ruimte=False)
+                _rmdir(map_)
+        for folder in sorted({p.parent for p in (*self.vervangen, *self.nieuw, *self.mappen)} - set(self.mappen)):
             fsync_dir(folder)
         stap("intentie weg", ruimte=False)
         intentie_pad(self.ledger, "terug").unlink(missing_ok=True)
         fsync_dir(self.ledger.parent)
+        if any(map(self._eigen_map, self.mappen)):
+            # The record lived in this folder, so the folder goes last. Not a step of its own: a crash
+            # exactly here leaves an empty folder, which `buurtbudget init` takes as an existing one.
+            with contextlib.suppress(OSError):
+                self.ledger.parent.rmdir()
+                fsync_dir(self.ledger.parent.parent)
 
     def _opruimen(self, repo) -> None:
-        clean_stale_tmp([*self.bestanden, *self.bonnen])
+        clean_stale_tmp([*self.vervangen, *self.nieuw])
         if repo is not None:
-            index_naar_head(repo, [*self.bestanden, *self.bonnen])
+            index_naar_head(repo, self.vastgelegd)
+
+    def _eigen_map(self, map_: Path) -> bool:
+        """Is `map_` the ledger's own folder (created by this write: `buurtbudget init`)?"""
+        return map_.resolve() == self.ledger.parent.resolve()
+
+    def teruggezet(self) -> str:
+        """What undoing this write put back, in Dutch."""
+        if any(b.resolve() == self.ledger.resolve() for b in self.bonnen):  # the write created the ledger
+            if any(map(self._eigen_map, self.mappen)):
+                return f"het buurtbudget is niet aangemaakt: de half aangemaakte map {self.ledger.parent} is weggehaald"
+            return f"het buurtbudget is niet aangemaakt: {self.ledger.parent} is weer zoals daarvoor"
+        return "de ledger en de bonnen zijn weer zoals daarvoor" + "".join(
+            f"; {pad} is {'teruggezet zoals het was' if bestond else 'weggehaald'}" for pad, bestond in self.uitvoer)
+
+    def op_zijn_plaats(self) -> str:
+        """The files outside the books a finished write left in place, in Dutch (or nothing)."""
+        return "".join(f"; {pad} staat klaar" for pad, _ in self.uitvoer)
 
     def klaar(self, repo, *, index: bool = True) -> None:
         """The write is committed: decide so, then remove the old links (`index`: and reset git's index
@@ -193,12 +255,20 @@ class Intentie:
         self._beslis("klaar")
         self._rond_af(repo, index=index)
 
+    def klaar_of_later(self, repo) -> None:
+        """`klaar` right after the commit; when removing what is left fails, say so: the next command does it."""
+        try:
+            self.klaar(repo, index=False)
+        except (OSError, GitFout) as exc:
+            print(f"let op: {self.ledger}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte "
+                  f"({oorzaak(exc)}); de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)
+
     def afbreken(self) -> None:
         """Undo before any source file was replaced (a refusal): receipts and links away, then the record."""
         for bon in self.bonnen:
             stap(f"weg {bon.name}", ruimte=False)
             bon.unlink(missing_ok=True)
-        clean_stale_tmp(list(self.bonnen))
+        clean_stale_tmp([*self.bonnen, *(pad for pad, _ in self.uitvoer)])
         for bestand in self.gekoppeld:
             stap(f"weg {oud_pad(bestand).name}", ruimte=False)
             oud_pad(bestand).unlink(missing_ok=True)
@@ -245,7 +315,7 @@ def _herstel_onder_slot(ledger: Path, *, repo=None, eigen: Intentie | None = Non
                 raise IntentieFout(f"{klaar} is onleesbaar")
             intentie._rond_af(repo or _repo(ledger, intentie))
             return Herstel(f"{ledger}: de vorige wijziging ({intentie.omschrijving}) was al opgeslagen en "
-                           "vastgelegd; het opruimen daarna is nu afgemaakt.", True)
+                           f"vastgelegd; het opruimen daarna is nu afgemaakt{intentie.op_zijn_plaats()}.", True)
         if terug.exists():
             intentie = Intentie.lees(ledger, terug)
             if intentie is None:  # pragma: no cover
@@ -261,19 +331,31 @@ def _herstel_onder_slot(ledger: Path, *, repo=None, eigen: Intentie | None = Non
             if intentie._gelukt(repo):
                 intentie.klaar(repo)
                 return Herstel(f"{ledger}: de vorige wijziging ({intentie.omschrijving}) was onderbroken na "
-                               "het vastleggen; ze is afgerond en staat in de geschiedenis.", True)
+                               f"het vastleggen; ze is afgerond en staat in de geschiedenis{intentie.op_zijn_plaats()}.",
+                               True)
             intentie._beslis("terug")
         if repo is None:
             repo = _repo(ledger, intentie)
         intentie._draai_terug(repo)
         return Herstel(f"{ledger}: de vorige wijziging ({intentie.omschrijving}) was niet afgerond en is "
-                       "teruggedraaid: de ledger en de bonnen zijn weer zoals daarvoor.", False)
+                       f"teruggedraaid: {intentie.teruggezet()}.", False)
     except (OSError, GitFout) as exc:
         raise IntentieFout(
             f"{ledger}: een onderbroken wijziging kan nu niet worden afgerond of teruggedraaid "
             f"({oorzaak(exc)}). Maak ruimte vrij of "
             "zorg dat de map beschrijfbaar is; de volgende opdracht op deze ledger maakt het dan af."
         ) from exc
+
+
+def _rmdir(map_: Path) -> None:
+    """A folder the write created, gone again; one that is gone already, or that holds something else, stays so."""
+    try:
+        map_.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
 
 
 _OORZAKEN = {
@@ -291,21 +373,28 @@ def oorzaak(exc: BaseException) -> str:
     return str(exc)
 
 
-def herstel(ledger: Path) -> str | None:
-    """Finish or undo an interrupted write of `ledger` (the caller holds the lock); says so on stderr."""
+def herstel(ledger: Path, *, moet_bestaan: bool = True) -> str | None:
+    """Finish or undo an interrupted write of `ledger` (the caller holds the lock); says so on stderr.
+
+    `moet_bestaan`: the caller goes on to use the ledger; IntentieFout when the undone write was
+    the one that created it (an `init`), so there is none.
+    """
     uitkomst = _herstel_onder_slot(ledger)
     if uitkomst is None:
         return None
     print(f"let op: {uitkomst.bericht}", file=sys.stderr)
+    if moet_bestaan and not uitkomst.afgerond and not ledger.exists():
+        raise IntentieFout(f"{ledger}: er is geen ledger: het onderbroken aanmaken ervan is teruggedraaid. "
+                           "Maak het buurtbudget opnieuw met 'buurtbudget init'.")
     return uitkomst.bericht
 
 
-def herstel_als_nodig(ledger: Path) -> str | None:
+def herstel_als_nodig(ledger: Path, *, moet_bestaan: bool = True) -> str | None:
     """For readers: a look for a record (three stats); only when there is one, the lock and `herstel`."""
     if not any(intentie_pad(ledger, t).exists() for t in ("", "klaar", "terug")):
         return None
     with ledger_lock(ledger):
-        return herstel(ledger)
+        return herstel(ledger, moet_bestaan=moet_bestaan)
 
 
 def schrijfbaar(paden: list[Path]) -> None:

@@ -10,16 +10,27 @@ printable text (`check_naam`), the text is built from beancount entries
 DIR, checked there (beancount's load plus the caller's validator, e.g. the
 rules), and only then moved into place. A refusal leaves DIR as it was (or
 absent); an existing ledger is never overwritten.
+
+Placing the ledger and committing it are one write of `ledger.schrijver.intentie`:
+its intent record comes into place with the new ledger (renamed in with the
+staging folder, or written first into an existing folder), so a crash before
+the commit is undone by the next command that touches the folder (`init` again,
+any read of the ledger, `serve` at start), and one after it is finished. A
+staging folder whose `init` died before anything was in place is removed by the
+next `init` of that folder and by `serve` at start (`ruim_staging_op`).
 """
 
 from __future__ import annotations
 
 from ledger.buurtbudget.fouten import Fout, InvoerFout
 
-import contextlib
+import dataclasses
 import datetime
+import fcntl
 import os
+import re
 import shutil
+import sys
 import tempfile
 import unicodedata
 from decimal import Decimal
@@ -31,6 +42,8 @@ from beancount.core import data
 from ledger.buurtbudget import tekst
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.header import Header
+from ledger.schrijver.bestanden import fsync_dir, ledger_lock, stap
+from ledger.schrijver.intentie import Intentie, herstel, herstel_als_nodig, intentie_pad, oorzaak
 
 DUTCH_ROOTS = Accounts(
     assets="Activa", liabilities="Passiva", equity="Vermogen", income="Inkomsten", expenses="Uitgaven"
@@ -42,6 +55,10 @@ Controle = Callable[[Path], Sequence[str]]
 
 class LedgerExistsError(Fout):
     pass
+
+
+class NietAangemaakt(Fout):
+    """The disk refused (full, read-only): nothing was created (Dutch)."""
 
 
 def check_naam(waarde: str | None, optie: str) -> str | None:
@@ -122,19 +139,76 @@ def _umask() -> int:
     return current
 
 
+STAGING = ".nieuw."  # `.<folder>.nieuw.<random>`: a new ledger being written and checked beside its place
+
+
+def omschrijving(header: Header) -> str:
+    """The new ledger's commit message (and the name of the write in its intent record)."""
+    return f"Nieuw buurtbudget '{header.naam}' aangemaakt"
+
+
+def ruim_staging_op(parent: Path, naam: str = "*") -> list[Path]:
+    """Staging folders an `init` that was killed left in `parent` (for folder `naam`; "*": any); says so.
+
+    A staging folder is locked by its `init` while it lives: one that can be locked is a dead one's.
+    Its ledger never stood in its place, so removing it is all there is to undo.
+    """
+    weg = []
+    for staging in sorted(Path(parent).glob(f".{naam}{STAGING}*")):
+        if not _is_staging(staging):
+            continue  # not one of ours: a folder someone named so is never removed
+        try:
+            fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # an init at work
+        try:
+            shutil.rmtree(staging)
+            weg.append(staging)
+            naam_ = staging.name[1:].rsplit(STAGING, 1)[0]
+            print(f"let op: {Path(parent) / naam_}: een onderbroken 'buurtbudget init' liet een halve kopie achter "
+                  f"({staging.name}); die is weggehaald, er was niets aangemaakt.", file=sys.stderr)
+        except OSError:
+            pass  # the next one tries again
+        finally:
+            os.close(fd)
+    return weg
+
+
+def _is_staging(pad: Path) -> bool:
+    """A folder as `create_ledger` makes it: mkdtemp's name, holding at most the new ledger, an empty
+    documents/ and the intent record."""
+    if not re.fullmatch(rf"\..+{re.escape(STAGING)}[a-z0-9_]{{8}}", pad.name) or not pad.is_dir():
+        return False
+    try:
+        namen = set(os.listdir(pad))
+        documents = os.listdir(pad / "documents") if "documents" in namen else []
+    except OSError:
+        return False
+    toegestaan = {"main.beancount", "documents", intentie_pad(pad / "main.beancount").name}
+    return namen <= toegestaan and not documents
+
+
 def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, beschikking: str,
                   toekenning_datum: datetime.date | None = None, controle: Controle | None = None,
-                  vastleggen: Callable[[Path], object] | None = None) -> Path:
+                  vastleggen: Callable[[Path, str], object] | None = None) -> Path:
     """Write DIR/main.beancount and DIR/documents/; refuse when a ledger is already there.
 
     Raises InvoerFout (nothing written) when the input or the resulting ledger is not valid.
-    `vastleggen(target)` commits the new ledger once it is in place; when it raises, what
-    was created is removed again (the folder as before) and the error goes to the caller.
+    `vastleggen(target, omschrijving)` commits the new ledger once it is in place. Placing and
+    committing are one write of `ledger.schrijver.intentie`: when the commit fails, or the process
+    dies, what was created is removed again (the folder as before), unless the commit stands.
     """
     directory = Path(directory)
     target = directory / "main.beancount"
+    # an earlier init of this folder, interrupted: finished or undone first
+    herstel_als_nodig(directory.absolute() / target.name, moet_bestaan=False)
     if target.exists() or target.is_symlink():
-        raise LedgerExistsError(f"{target} bestaat al; een bestaande ledger wordt nooit overschreven")
+        raise _bestaat(target)
     if directory.exists() and not directory.is_dir():
         raise InvoerFout(f"{directory} bestaat al en is geen map")
     if toekenning <= 0:
@@ -146,44 +220,94 @@ def create_ledger(directory: Path, header: Header, *, toekenning: Decimal, besch
 
     parent = directory.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    map_bestond, documents_bestond = directory.exists(), (directory / "documents").exists()
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.nieuw.", dir=parent))
+    ledger = parent / directory.name / target.name  # absolute: the record names the final paths
+    ruim_staging_op(parent, directory.name)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}{STAGING}", dir=parent))
     try:
-        staged = staging / "main.beancount"
-        with open(staged, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        (staging / "documents").mkdir()
-        problems = list(controle(staged)) if controle else _beancount_errors(staged)
-        if problems:
-            raise InvoerFout("de nieuwe ledger zou niet geldig zijn; er is niets aangemaakt:\n  "
-                                  + "\n  ".join(p.replace(str(staging), str(directory)) for p in problems))
-        if not directory.exists():
-            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it private; a ledger folder is not
-            os.rename(staging, directory)  # the whole folder appears at once
-            staging = None
-        else:
-            # An existing folder (empty, or holding other files): add documents/ and the ledger.
-            try:
-                os.link(staged, target)  # link() fails if the target appeared meanwhile: never overwrite
-            except FileExistsError as exc:
-                raise LedgerExistsError(f"{target} bestaat al; een bestaande ledger wordt nooit overschreven") from exc
-            (directory / "documents").mkdir(exist_ok=True)
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-    if vastleggen is not None:
-        try:
-            vastleggen(target)
-        except BaseException:
-            # Not committed: not made (a ledger outside the trail would be committed later under no one's name).
-            if not map_bestond:
-                shutil.rmtree(directory, ignore_errors=True)
+        # The staging folder's lock is held to the end: once renamed into place, it is the new folder's.
+        with ledger_lock(staging / target.name):
+            staged = _schrijf_en_controleer(staging, directory, text, controle)
+            if not directory.exists():
+                _nieuwe_map(ledger, staging, omschrijving(header), vastleggen)
             else:
-                target.unlink(missing_ok=True)
-                if not documents_bestond:
-                    with contextlib.suppress(OSError):
-                        (directory / "documents").rmdir()
-            raise
+                with ledger_lock(ledger):
+                    herstel(ledger, moet_bestaan=False)
+                    _in_bestaande_map(ledger, staged, omschrijving(header), vastleggen)
+    except OSError as exc:
+        raise NietAangemaakt(f"{directory}: het buurtbudget kon niet worden aangemaakt ({oorzaak(exc)}); "
+                             "er is niets aangemaakt") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already once renamed into place
     return target
+
+
+def _bestaat(target: Path) -> LedgerExistsError:
+    return LedgerExistsError(f"{target} bestaat al; een bestaande ledger wordt nooit overschreven")
+
+
+def _schrijf_en_controleer(staging: Path, directory: Path, text: str, controle: Controle | None) -> Path:
+    """The new ledger and documents/ in the staging folder; InvoerFout when it would not be valid."""
+    staged = staging / "main.beancount"
+    with open(staged, "w", encoding="utf-8", newline="") as handle:
+        stap(f"schrijf {staged.name}")
+        handle.write(text)
+        handle.flush()
+        stap(f"fsync {staged.name}")
+        os.fsync(handle.fileno())
+    stap("map documents")
+    (staging / "documents").mkdir()
+    problems = list(controle(staged)) if controle else _beancount_errors(staged)
+    if problems:
+        raise InvoerFout("de nieuwe ledger zou niet geldig zijn; er is niets aangemaakt:\n  "
+                         + "\n  ".join(p.replace(str(staging), str(directory)) for p in problems))
+    return staged
+
+
+def _nieuwe_map(ledger: Path, staging: Path, wat: str, vastleggen) -> None:
+    """A new folder: the staging folder, the record in it, renamed into place at once."""
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it private; a ledger folder is not
+    intentie = Intentie(ledger, wat, (), (ledger,), git=vastleggen is not None,
+                        mappen=(ledger.parent / "documents", ledger.parent))
+    intentie.begin(waar=staging)
+    stap(f"rename {ledger.parent.name}", ruimte=False)
+    # The whole folder appears at once, its record in it. Should this fail, nothing is in place
+    # (and a folder that appeared meanwhile is another's): the caller removes the staging folder.
+    os.rename(staging, ledger.parent)
+    _plaats_en_leg_vast(intentie, lambda: fsync_dir(ledger.parent.parent), vastleggen)
+
+
+def _in_bestaande_map(ledger: Path, staged: Path, wat: str, vastleggen) -> None:
+    """An existing folder (empty, or holding other files; its lock held): the record, then documents/ and the ledger."""
+    if ledger.exists() or ledger.is_symlink():
+        raise _bestaat(ledger)
+    documents = ledger.parent / "documents"
+    intentie = Intentie(ledger, wat, (), (ledger,), git=vastleggen is not None,
+                        mappen=() if documents.exists() else (documents,))
+    intentie.begin()
+
+    def plaats() -> None:
+        stap(f"link {ledger.name}", ruimte=False)
+        try:
+            os.link(staged, ledger)  # link() fails if the target appeared meanwhile: never overwrite
+        except FileExistsError:
+            # made outside buurtbudget (the folder is locked): not this write's to remove
+            dataclasses.replace(intentie, bonnen=(), mappen=()).afbreken()
+            raise _bestaat(ledger) from None
+        stap("map documents")
+        documents.mkdir(exist_ok=True)
+        fsync_dir(ledger.parent)
+
+    _plaats_en_leg_vast(intentie, plaats, vastleggen)
+
+
+def _plaats_en_leg_vast(intentie: Intentie, plaats: Callable[[], None], vastleggen) -> None:
+    """Place the new ledger and commit it; on any failure undone (decided from the disk, as after a crash)."""
+    try:
+        plaats()
+        if vastleggen is not None:
+            vastleggen(intentie.ledger, intentie.omschrijving)
+    except BaseException:
+        if not intentie.terugdraaien(None).afgerond:
+            raise
+        return  # the commit landed after all
+    intentie.klaar_of_later(None)

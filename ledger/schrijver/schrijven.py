@@ -38,8 +38,10 @@ the first receipt is copied in, an intent record and hard links to the old
 bytes are written; a refusal or a failure undoes them, and after a crash the
 next command (any write, any read through `ledger.evaluatie.loading`, `serve` at start)
 finishes the write when its commit stands and undoes it otherwise, saying
-which. A receipt must land inside the ledger's folder, the files must be
-writable and the disk must have room, or nothing starts.
+which. A file outside the books the change brings (`uitvoer`: a payment file) is
+renamed into place just before the ledger's files, in the same transaction. A
+receipt must land inside the ledger's folder, the files must be writable and the
+disk must have room, or nothing starts.
 
 No cache on disk: a write costs two full loads (see `bench/bench_writes.py`), or one when this
 process wrote the same ledger last and nothing it read has changed since (`ledger.schrijver.vorige_stand`).
@@ -55,7 +57,6 @@ from ledger.buurtbudget.fouten import Fout
 
 import datetime
 import os
-import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -65,7 +66,7 @@ from typing import Any, Callable, Iterable, Sequence
 from beancount.core import data
 
 from ledger.schrijver.bestanden import (  # noqa: F401 - atomic_write_bytes, ledger_lock: used by callers
-    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock,
+    atomic_write_bytes, atomic_write_many, clean_stale_tmp, copy_atomic, ledger_lock, stap,
 )
 from ledger.schrijver import vorige_stand
 from ledger.evaluatie.bronnen import Bronnen, laad_bronnen
@@ -115,6 +116,10 @@ class Wijziging:
     # (a source file of the ledger, its complete new text): the main file or one it
     # includes, inside the ledger's folder. `toevoegen` is appended after this.
     vervang: tuple[tuple[Path, str], ...] = ()
+    # (a file outside the books, its complete bytes): written with the change and never committed,
+    # in place exactly when the write stands (the payment file of a batch; `ledger.schrijver.intentie`).
+    # Its folder is made with it when it does not exist (and removed again when the write is undone).
+    uitvoer: tuple[tuple[Path, bytes], ...] = ()
     # True only for `buurtbudget kader wijzigen` (`ledger.schrijver.kaderwijziging`): any other change
     # that alters the kader (the header's kader fields, the plugin lines) is refused.
     kader: bool = False
@@ -311,14 +316,18 @@ def schrijf(
         if not inhoud and not wijziging.bestanden:  # the new text is the old text: nothing to write or commit
             return Resultaat(p, False, wijziging.omschrijving, duur=time.perf_counter() - start, hersteld=hersteld)
         bonnen = _bonnen(p, wijziging)
+        uitvoer = {Path(pad): inhoud_ for pad, inhoud_ in wijziging.uitvoer}
+        mappen = tuple(dict.fromkeys(pad.parent for pad in uitvoer if not pad.parent.is_dir()))  # made with it
         try:
-            schrijfbaar([*inhoud, *bonnen])
-            controleer_ruimte(p.parent, sum(map(len, inhoud.values())) + sum(_grootte(b) for b, _ in wijziging.bestanden))
+            schrijfbaar([*inhoud, *bonnen, *uitvoer, *mappen])
+            controleer_ruimte(p.parent, sum(map(len, [*inhoud.values(), *uitvoer.values()]))
+                              + sum(_grootte(b) for b, _ in wijziging.bestanden))
         except IntentieFout as exc:
             raise SchrijfFout(str(exc)) from None
 
         # From here on all or nothing (`ledger.schrijver.intentie`): the record first, then receipts, files, commit.
-        intentie = Intentie(p, wijziging.omschrijving, tuple(inhoud), tuple(bonnen), git=repo is not None)
+        intentie = Intentie(p, wijziging.omschrijving, tuple(inhoud), tuple(bonnen), git=repo is not None,
+                            uitvoer=tuple((pad, pad.exists()) for pad in uitvoer), mappen=mappen)
         try:
             intentie.begin()
         except OSError as exc:
@@ -357,22 +366,21 @@ def schrijf(
                 if gevonden:
                     leg_gevonden_vast(repo, gevonden, door)
             geschreven = True
-            atomic_write_many(inhoud)
+            for map_ in mappen:
+                stap(f"map {map_.name}")
+                map_.mkdir()
+            atomic_write_many({**uitvoer, **inhoud})  # a file outside the books first, the ledger's last
             if repo is not None:
                 commit = git_commit(repo, [*inhoud, *bonnen], door, wijziging.omschrijving, wijziging.details,
                                     email=email)
         except BaseException as exc:
             _na_een_fout(intentie, repo, geschreven, exc)  # raises, unless the commit landed after all
         else:
-            try:
-                intentie.klaar(repo, index=False)
-            except (OSError, GitFout) as exc:  # saved and committed: the next command removes what is left
-                print(f"let op: {p}: opgeslagen en vastgelegd, maar het opruimen daarna mislukte ({oorzaak(exc)}); "
-                      "de volgende opdracht op deze ledger maakt dat af", file=sys.stderr)
+            intentie.klaar_of_later(repo)  # saved and committed: what is left, now or by the next command
             if vorige_stand.AAN:  # this write's "after" is the next write's "before"
                 vorige_stand.bewaar(p, valideer, na, fouten_na)
         return Resultaat(p, True, wijziging.omschrijving, commit, tuple(erbij),
-                         time.perf_counter() - start, geforceerd, (*inhoud, *bonnen), hersteld)
+                         time.perf_counter() - start, geforceerd, (*inhoud, *bonnen, *uitvoer), hersteld)
 
 
 def _herstel(p: Path) -> str | None:

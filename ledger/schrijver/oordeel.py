@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from beancount.core import data
 
@@ -93,30 +93,38 @@ def identiteit(fout: Any) -> tuple:
     return (_code(fout), entry_identiteit(getattr(fout, "entry", None)), _tekst(fout))
 
 
+def meer_in(voor: Iterable[Any], na: Iterable[Any], sleutel: Callable[[Any], Any]) -> list:
+    """What `na` holds more of than `voor`, counted as a multiset by `sleutel` (twice is two), in `na`'s order."""
+    rest = Counter(sleutel(x) for x in voor)
+    extra = []
+    for x in na:
+        key = sleutel(x)
+        if rest[key] > 0:
+            rest[key] -= 1
+        else:
+            extra.append(x)
+    return extra
+
+
 def nieuwe_fouten(voor: Iterable[Any], na: Iterable[Any]) -> list:
     """The errors of `na` that `voor` lacks, or that are worse in `na` than in `voor`."""
-    voor = list(voor)
-    budget = Counter(identiteit(f) for f in voor if maat(f) is None)
+    voor, na = list(voor), list(na)
     ergste: dict[tuple, Decimal] = {}
     for f in voor:
         gemeten = maat(f)
         if gemeten is not None:
             key, grootte = gemeten
             ergste[key] = max(grootte, ergste.get(key, grootte))
-    nieuw = []
+    erger = set()
     for fout in na:
         gemeten = maat(fout)
         if gemeten is not None:
             key, grootte = gemeten
             if key not in ergste or grootte > ergste[key]:
-                nieuw.append(fout)
-            continue
-        key = identiteit(fout)
-        if budget[key] > 0:
-            budget[key] -= 1
-        else:
-            nieuw.append(fout)
-    return nieuw
+                erger.add(id(fout))
+    ongemeten = {id(f) for f in meer_in((f for f in voor if maat(f) is None), (f for f in na if maat(f) is None),
+                                        identiteit)}
+    return [fout for fout in na if id(fout) in erger or id(fout) in ongemeten]
 
 
 def formatteer_fout(fout: Any) -> str:

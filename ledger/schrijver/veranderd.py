@@ -7,7 +7,6 @@ up moves every line below it.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from beancount.core import data
 
 from ledger.buurtbudget.accounts import Accounts
 from ledger.evaluatie.bronnen import Bronnen
-from ledger.schrijver.oordeel import entry_identiteit
+from ledger.schrijver.oordeel import entry_identiteit, meer_in
 
 def volle_identiteit(entry: Any) -> tuple:
     """An entry as written, without where it is: an approval (flag, metadata) changes it."""
@@ -31,15 +30,7 @@ def volle_identiteit(entry: Any) -> tuple:
 
 def verschil(voor: list, na: list) -> list:
     """The entries of `na` that `voor` lacks, as a multiset of full identities."""
-    rest = Counter(volle_identiteit(e) for e in voor)
-    extra = []
-    for e in na:
-        key = volle_identiteit(e)
-        if rest[key] > 0:
-            rest[key] -= 1
-        else:
-            extra.append(e)
-    return extra
+    return meer_in(voor, na, volle_identiteit)
 
 
 def _gebied(oud: str, nieuw: str) -> tuple[int, int, int]:
@@ -86,16 +77,12 @@ def nieuw_in_bestanden(voor: Bronnen, na: Bronnen, inhoud: dict[Path, bytes]) ->
         for e in voor.entries:
             if e.meta.get("filename") == str(naam):
                 per_dag.setdefault((type(e), getattr(e, "date", None)), []).append(e)
-        bekend: dict[tuple, Counter] = {}
+        per_soort_en_dag: dict[tuple, list] = {}
         for e in kandidaten:
-            sleutel = (type(e), getattr(e, "date", None))
-            if sleutel not in bekend:
-                bekend[sleutel] = Counter(volle_identiteit(o) for o in per_dag.get(sleutel, ()))
-            ident = volle_identiteit(e)
-            if bekend[sleutel][ident] > 0:
-                bekend[sleutel][ident] -= 1
-            else:
-                erbij.append(e)
+            per_soort_en_dag.setdefault((type(e), getattr(e, "date", None)), []).append(e)
+        nieuw = {id(e) for sleutel, groep in per_soort_en_dag.items()
+                 for e in meer_in(per_dag.get(sleutel, ()), groep, volle_identiteit)}
+        erbij.extend(e for e in kandidaten if id(e) in nieuw)  # in the file's order
     return erbij
 
 

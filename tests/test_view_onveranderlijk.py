@@ -134,3 +134,20 @@ def test_a_derived_table_is_made_once_also_when_threads_ask_at_once(demo: Path) 
     payables, lines, later = got[0]
     assert all(p is payables and l is lines and q is payables for p, l, q in got)
     assert later is payables  # judged on another day: the same claims, not made again
+
+
+def test_what_was_derived_goes_with_the_value(demo: Path) -> None:
+    """Nothing derived keeps its value alive: once the evaluation is dropped, its tables are gone too."""
+    import gc
+    import weakref
+
+    from ledger.evaluatie import view as view_module
+
+    loaded, _ = check_ledger(demo / SLUGS[0])
+    kosten = weakref.ref(loaded.view.kosten)
+    assert derived(loaded.view)["payables"]  # every table made
+    memos = [m for m in vars(view_module).values() if isinstance(m, view_module.EenmaalPer)]
+    assert len(memos) >= 9 and all(m.peek(loaded.view.kosten) is not None for m in memos if m.__name__ != "_bank")
+    del loaded
+    gc.collect()
+    assert kosten() is None  # no derived table holds on to it (the memos keep it by a weak reference)

@@ -12,7 +12,8 @@ from rich.console import Console
 from buurtbudget_admin import controle
 from buurtbudget_admin.errors import UserError
 from buurtbudget_admin.service.namen import slug_fout
-from ledger.buurtbudget.header import Header, ValidationError, describe_validation_error
+from ledger.buurtbudget.fouten import WaardeFout
+from ledger.buurtbudget.header import header_uit
 from ledger.buurtbudget.money import AmountError, parse_amount
 from ledger.buurtbudget.fouten import InvoerFout
 from ledger.schrijver.nieuw import LedgerExistsError, check_naam, create_ledger
@@ -61,13 +62,13 @@ def init(
     except AmountError as exc:
         raise UserError(f"--toekenning: {exc}")
     try:
-        header = Header.model_validate({
+        header = header_uit({
             "naam": naam or f"{buurt} {begin_d.year}", "datum": begin_d, "stadsdeel": stadsdeel,
             "buurt": buurt, "model": model, "begin": begin_d, "einde": einde_d,
             "beheerder": beheerder, "iban": iban,
         })
-    except ValidationError as exc:
-        raise UserError("ongeldige gegevens: " + describe_validation_error(exc))
+    except WaardeFout as exc:
+        raise UserError("ongeldige gegevens: " + "; ".join(exc.clauses))
     if not beschikking.strip():
         raise UserError("--beschikking mag niet leeg zijn")
     vastleggen, commit = _vastleggen(directory, door)

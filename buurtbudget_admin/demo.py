@@ -41,7 +41,7 @@ from schwifty import IBAN
 
 from ledger.buurtbudget import tekst
 from ledger.schrijver.boekingen import plan_tekst
-from ledger.buurtbudget.header import Header
+from ledger.buurtbudget.header import header_uit
 from ledger.buurtbudget.money import format_eur
 from ledger.schrijver.nieuw import DUTCH_ROOTS, ledger_text
 
@@ -590,7 +590,7 @@ def budget_files(spec: BudgetSpec) -> dict[str, bytes]:
     book = _Book(spec, rng)
     bank_iban = _iban(spec.bank_code, spec.account_code)
     first_date, first_amount, first_beschikking, _ = spec.awards[0]
-    header = Header.model_validate({
+    header = header_uit({
         "naam": spec.naam, "datum": datetime.date(YEAR, 1, 1), "stadsdeel": spec.stadsdeel, "buurt": spec.buurt,
         "model": spec.model, "begin": datetime.date(YEAR, 1, 1), "einde": datetime.date(YEAR, 12, 31),
         "beheerder": spec.beheerder, "iban": bank_iban,

@@ -16,6 +16,8 @@ its code is a field of it (`code`), not read back from its text.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 
 class Fout(Exception):
     """A failure the user can fix: its message is Dutch; `bestand` and `regel` where known."""
@@ -35,3 +37,12 @@ class Fout(Exception):
 
 class InvoerFout(Fout, ValueError):
     """Input that does not fit this ledger (an unknown plan, a date outside the period, an empty name)."""
+
+
+class WaardeFout(InvoerFout):
+    """Values that do not fit a header or a kader: every problem, one Dutch clause each (`clauses`), in field
+    order; the message joins them with "; " (a caller says whose values they are: "ongeldige kop: ...")."""
+
+    def __init__(self, clauses: Iterable[str]):
+        self.clauses: tuple[str, ...] = tuple(clauses)
+        super().__init__("; ".join(self.clauses))

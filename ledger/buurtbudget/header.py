@@ -10,12 +10,16 @@
     2025-02-01 custom "plan" Expenses:Plannen:Speeltuin "Speeltuin opknappen" 5000.00 EUR
       status: "gekozen"
 
-Pure functions turn these directives into frozen values; what does not fit
-becomes a `DirectiveError` that carries the entry's metadata (file, line). The
-header is a boundary (a directive of a ledger anyone may have written), so it
-is a pydantic model; `describe_validation_error` says pydantic's findings in
-Dutch, one clause per problem. A plan stays a plain frozen dataclass, checked
-by `parse_plan`.
+Pure functions turn these directives into frozen values, as Fava's
+`core/budgets.py` does with its budget directives; what does not fit becomes a
+`DirectiveError` that carries the entry's metadata (file, line). The header is
+checked by one pure function, `header_uit`, which says every problem in Dutch,
+one clause each (a `WaardeFout`); `parse_header` turns the directive into its
+values and asks it. No pydantic here: a ledger's load imports this module, and
+pydantic's import and model building cost every process more than the checks.
+pydantic stays at the one boundary that is a file of its own, `regels.toml`
+(`ledger.buurtbudget.regelbestand_model`, imported only where one exists). A
+plan is checked by `parse_plan`.
 """
 
 from __future__ import annotations
@@ -23,19 +27,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Mapping, get_args
+from typing import Any, Literal, Mapping, get_args
 
 from beancount.core import data
 from beancount.core.amount import Amount
-from pydantic import (
-    AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+
+from ledger.buurtbudget.fouten import WaardeFout
 
 Model = Literal["A", "B", "C"]
 Fase = Literal["ideeen", "stemmen", "uitvoering", "verantwoording", "afgesloten"]
 MODELS: tuple[str, ...] = get_args(Model)
+FASEN: tuple[str, ...] = get_args(Fase)
 MODEL_NAMES: dict[str, str] = {
     "A": "Amsterdam begroot",
     "B": "co-creatie",
@@ -56,78 +58,12 @@ FASE_NAMEN: dict[str, str] = {
 # Header metadata keys that override a kader default for this ledger.
 OVERRIDE_KEYS = ("ondersteuning-max", "bon-vanaf", "vier-ogen-vanaf", "uurtarief-max")
 
-_FIELD_NAMES_NL = {
-    "naam": "naam (het tweede argument)",
-    "stadsdeel": "stadsdeel",
-    "buurt": "buurt",
-    "model": "model",
-    "begin": "begin",
-    "einde": "einde",
-    "iban": "iban",
-    "fase": "fase",
-    "ondersteuning_max": "ondersteuning-max",
-    "bon_vanaf": "bon-vanaf",
-    "vier_ogen_vanaf": "vier-ogen-vanaf",
-    "uurtarief_max": "uurtarief-max",
-}
+TEKST_FOUT = "moet tekst zijn (tussen aanhalingstekens)"
+DATUM_FOUT = "is geen datum (schrijf JJJJ-MM-DD)"
 
 
-# The kinds of error our own validators raise: a clause about one field ("'iban': ..."), or a whole sentence.
-_VELD = "buurtbudget_veld"
-_ZIN = "buurtbudget_zin"
-
-# Text in quotes: a number or a date where text belongs is an error, not quietly made text.
-_Tekst = Annotated[str, StringConstraints(strict=True, min_length=1)]
-_TekstOfNiets = Annotated[str | None, Field(strict=True)]
-
-# pydantic's messages are English; the people who read ours are not. One Dutch text per kind of error.
-_DUTCH_ERRORS = {
-    "string_type": "moet tekst zijn (tussen aanhalingstekens)",
-    "string_too_short": "mag niet leeg zijn",
-    "date_type": "is geen datum (schrijf JJJJ-MM-DD)",
-    "decimal_type": "moet een getal zijn",
-    "decimal_parsing": "moet een getal zijn",
-    "finite_number": "moet een getal zijn",
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "less_than_equal": "moet ten hoogste {le} zijn",
-    "tuple_type": "moet een lijst zijn",
-    "iterable_type": "moet een lijst zijn",
-}
-_LITERAL_ERRORS = {
-    "model": "onbekend model {input!r} (kies A, B of C)",
-    "fase": "onbekende fase {input!r} (" + ", ".join(get_args(Fase)) + ")",
-}
-
-
-def validation_clauses(exc: ValidationError) -> list[str]:
-    """What pydantic found wrong, in Dutch: one clause per problem, in field order (unknown keys first)."""
-    clauses: list[str] = []
-    unknown: list[str] = []
-    for err in exc.errors(include_url=False):
-        key = str(err["loc"][0]) if err["loc"] else ""
-        name, kind = _FIELD_NAMES_NL.get(key, key), err["type"]
-        if kind == "extra_forbidden":
-            unknown.append(key)
-        elif kind == _ZIN or not key:
-            clauses.append(err["msg"].removeprefix("Value error, "))
-        elif kind == "missing":
-            clauses.append(f"'{name}' ontbreekt")
-        elif kind == "literal_error" and key in _LITERAL_ERRORS:
-            clauses.append(_LITERAL_ERRORS[key].format(input=err.get("input")))
-        elif kind == _VELD:
-            clauses.append(f"'{name}': {err['msg']}")
-        elif kind in _DUTCH_ERRORS:
-            clauses.append(f"'{name}': {_DUTCH_ERRORS[kind].format(**err.get('ctx', {}))}")
-        else:  # a kind this table does not know yet: still Dutch, still naming the field
-            clauses.append(f"'{name}': ongeldige waarde {err.get('input')!r}")
-    if unknown:
-        clauses.insert(0, f"onbekende sleutel(s): {', '.join(sorted(unknown))}")
-    return clauses
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """The problems of a value, in Dutch, one clause each."""
-    return "; ".join(validation_clauses(exc))
+class _Zin(ValueError):
+    """A problem said as a whole sentence, not as a clause about one field."""
 
 
 def _as_date(value: Any) -> datetime.date:
@@ -141,7 +77,43 @@ def _as_date(value: Any) -> datetime.date:
             return datetime.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PydanticCustomError(_VELD, "is geen datum (schrijf JJJJ-MM-DD)")
+    raise ValueError(DATUM_FOUT)
+
+
+def _tekst(value: Any) -> str:
+    """Text in quotes, not empty: a number or a date where text belongs is an error, not quietly made text."""
+    if not isinstance(value, str):
+        raise ValueError(TEKST_FOUT)
+    if not value:
+        raise ValueError("mag niet leeg zijn")
+    return value
+
+
+def _tekst_of_leeg(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(TEKST_FOUT)
+    return value
+
+
+def _model(value: Any) -> str:
+    # "b" and " B " are model B; anything else is shown as written, so the message shows what the ledger says.
+    if isinstance(value, str) and value.strip().upper() in MODELS:
+        return value.strip().upper()
+    raise _Zin(f"onbekend model {value!r} (kies A, B of C)")
+
+
+def _fase(value: Any) -> str:
+    if isinstance(value, str) and value in FASEN:
+        return value
+    raise _Zin(f"onbekende fase {value!r} (" + ", ".join(FASEN) + ")")
+
+
+def _iban(value: Any) -> str:
+    iban = _tekst_of_leeg(value)
+    why = iban_fout(iban)
+    if why:
+        raise ValueError(f"'{iban}' is geen geldig IBAN ({why})")
+    return iban.replace(" ", "").upper()
 
 
 def iban_fout(value: str) -> str | None:
@@ -169,81 +141,79 @@ def iban_fout(value: str) -> str | None:
     return None
 
 
-class Header(BaseModel):
-    """The `custom "buurtbudget"` header of a ledger, checked by pydantic (unknown keys are ignored)."""
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The `custom "buurtbudget"` header of a ledger, as `header_uit` checked it."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    naam: _Tekst
+    naam: str
     datum: datetime.date
-    stadsdeel: _Tekst
-    buurt: _Tekst
+    stadsdeel: str
+    buurt: str
     model: Model
     begin: datetime.date
     einde: datetime.date
-    beheerder: _TekstOfNiets = None
-    iban: _TekstOfNiets = None
+    beheerder: str | None = None
+    iban: str | None = None
     fase: Fase | None = None
-    prive_namen: tuple[str, ...] = Field((), validation_alias=AliasChoices("prive-namen", "prive_namen"))
+    prive_namen: tuple[str, ...] = ()
     # Pairs, not a dict: a frozen header stays hashable; `dict(header.overrides)` gives the mapping.
     overrides: tuple[tuple[str, Decimal], ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _none_is_missing(cls, values: Any) -> Any:
-        # Beancount and the CLI say "not given" with None: a required field is then missing, not of the wrong type.
-        if isinstance(values, Mapping):
-            return {key: value for key, value in values.items() if value is not None}
-        return values
-
-    @field_validator("datum", "begin", "einde", mode="before")
-    @classmethod
-    def _datum(cls, value: Any) -> datetime.date:
-        return _as_date(value)
-
-    @field_validator("model", mode="before")
-    @classmethod
-    def _model_hoofdletter(cls, value: Any) -> Any:
-        # "b" and " B " are model B; anything else stays as written, so the message shows what the ledger says.
-        if isinstance(value, str) and value.strip().upper() in MODELS:
-            return value.strip().upper()
-        return value
-
-    @field_validator("einde")
-    @classmethod
-    def _einde_na_begin(cls, einde: datetime.date, info: ValidationInfo) -> datetime.date:
-        # A field validator, not a model validator: it speaks even when another field is wrong too.
-        begin = info.data.get("begin")
-        if begin is not None and begin > einde:
-            raise PydanticCustomError(_ZIN, "einde ({einde}) ligt vóór begin ({begin})",
-                                      {"einde": str(einde), "begin": str(begin)})
-        return einde
-
-    @field_validator("iban")
-    @classmethod
-    def _iban(cls, iban: str | None) -> str | None:
-        if iban is None:
-            return None
-        why = iban_fout(iban)
-        if why:
-            raise PydanticCustomError(_VELD, "'{iban}' is geen geldig IBAN ({why})", {"iban": iban, "why": why})
-        return iban.replace(" ", "").upper()
-
-    @field_validator("prive_namen", mode="before")
-    @classmethod
-    def _namen(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(name.strip() for name in value.replace(";", ",").split(",") if name.strip())
-        return value
-
-    @field_validator("overrides", mode="before")
-    @classmethod
-    def _paren(cls, value: Any) -> Any:
-        return tuple(value.items()) if isinstance(value, Mapping) else value
 
     @property
     def model_naam(self) -> str:
         return MODEL_NAMES[self.model]
+
+
+# The checked fields in the order their problems are said: key, check, required.
+_FIELDS = (
+    ("naam", _tekst, True), ("datum", _as_date, True), ("stadsdeel", _tekst, True), ("buurt", _tekst, True),
+    ("model", _model, True), ("begin", _as_date, True), ("einde", _as_date, True),
+    ("beheerder", _tekst_of_leeg, False), ("iban", _iban, False), ("fase", _fase, False),
+)
+_LABELS = {"naam": "naam (het tweede argument)"}  # where a key is not what the ledger shows
+
+
+def _namen(key: str, value: Any, clauses: list[str]) -> tuple[str, ...]:
+    """`prive-namen`: text split on `,` or `;`, or a list of texts (one clause for each that is none)."""
+    if isinstance(value, str):
+        return tuple(name.strip() for name in value.replace(";", ",").split(",") if name.strip())
+    if not isinstance(value, (list, tuple)):
+        clauses.append(f"'{key}': moet een lijst zijn")
+        return ()
+    clauses.extend(f"'{key}': {TEKST_FOUT}" for name in value if not isinstance(name, str))
+    return tuple(value)
+
+
+def header_uit(values: Mapping[str, Any]) -> Header:
+    """The header these values describe, or a `WaardeFout` with every problem, one Dutch clause each.
+
+    None means not given (beancount and the CLI say so): a required field is then missing, not of
+    the wrong type. Keys this header does not know are ignored. Pure."""
+    given = {key: value for key, value in values.items() if value is not None}
+    clauses: list[str] = []
+    found: dict[str, Any] = {}
+    for key, check, required in _FIELDS:
+        if key not in given:
+            if required:
+                clauses.append(f"'{_LABELS.get(key, key)}' ontbreekt")
+            continue
+        try:
+            found[key] = check(given[key])
+        except _Zin as exc:
+            clauses.append(str(exc))
+        except ValueError as exc:
+            clauses.append(f"'{_LABELS.get(key, key)}': {exc}")
+        if key == "einde" and "begin" in found and "einde" in found and found["begin"] > found["einde"]:
+            clauses.append(f"einde ({found['einde']}) ligt vóór begin ({found['begin']})")
+            del found["einde"]
+    namen_key = next((key for key in ("prive-namen", "prive_namen") if key in given), None)
+    if namen_key is not None:
+        found["prive_namen"] = _namen(namen_key, given[namen_key], clauses)
+    overrides = given.get("overrides", ())
+    found["overrides"] = tuple(overrides.items() if isinstance(overrides, Mapping) else map(tuple, overrides))
+    if clauses:
+        raise WaardeFout(clauses)
+    return Header(**found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,12 +245,9 @@ def parse_header(entry: data.Custom) -> Header | DirectiveError:
     if problems:
         return DirectiveError(entry.meta, "ongeldige kop: " + "; ".join(problems))
     try:
-        header = Header.model_validate(
-            {**meta, "naam": naam, "datum": entry.date, "overrides": overrides}
-        )
-    except ValidationError as exc:
-        return DirectiveError(entry.meta, "ongeldige kop: " + describe_validation_error(exc))
-    return header
+        return header_uit({**meta, "naam": naam, "datum": entry.date, "overrides": overrides})
+    except WaardeFout as exc:
+        return DirectiveError(entry.meta, f"ongeldige kop: {exc}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,20 +11,25 @@ root (`regels.toml`):
 
 Categories that the kader never allows (`Alcohol`, `Salaris`, ...) cannot be
 widened back in: a rules file that tries is an error.
+
+`Kader` is a frozen dataclass; every number in it passes one bounds policy
+(`kader_getal`), whether it comes from a header's overrides (`with_overrides`)
+or from the rules file. The rules file is read through a pydantic model
+(`ledger.buurtbudget.regelbestand_model`), imported only when a workspace has
+one: a load without it never imports pydantic.
 """
 
 from __future__ import annotations
 
-from ledger.buurtbudget.fouten import Fout
+from ledger.buurtbudget.fouten import Fout, WaardeFout
 
+import dataclasses
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
-
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -42,35 +47,60 @@ FORBIDDEN_CATEGORIES: tuple[str, ...] = ("Alcohol", "Salaris", "Boete", "Gift", 
 
 RULES_FILE_NAME = "regels.toml"
 
+# The kader's numbers and their bounds: each at least 0, and at most its upper bound where it has one.
+GETALLEN: Mapping[str, Decimal | None] = MappingProxyType({
+    "ondersteuning_max": Decimal(1),
+    "bon_vanaf": None,
+    "vier_ogen_vanaf": None,
+    "uurtarief_max": None,
+})
 
-def _getal(default: str, name: str, *, le: int | None = None) -> Any:
-    """A bound of the kader: a Decimal >= 0 (and <= `le`), read by its key as written (`bon-vanaf`) or its field name."""
-    return Field(Decimal(default), validation_alias=AliasChoices(name, name.replace("-", "_")), ge=0, le=le)
+
+def kader_getal(veld: str, waarde: Any) -> Decimal:
+    """One of the kader's numbers (`veld` as field name or as written, `bon-vanaf`), checked by its bounds.
+
+    The one bounds policy: a header's overrides, `kader --waarde` and the rules file all ask it. A bool is
+    no number (TOML's true, though Python counts it as 1); a float is read by its written digits, never its
+    binary value; NaN and infinity are no numbers. Raises ValueError with a Dutch clause."""
+    hoogste = GETALLEN[veld.replace("-", "_")]
+    if isinstance(waarde, bool) or not isinstance(waarde, (Decimal, int, float, str)):
+        raise ValueError("moet een getal zijn")
+    try:
+        getal = Decimal(repr(waarde)) if isinstance(waarde, float) else Decimal(waarde)
+    except InvalidOperation:
+        raise ValueError("moet een getal zijn") from None
+    if not getal.is_finite():
+        raise ValueError("moet een getal zijn")
+    if getal < 0:
+        raise ValueError("moet minstens 0 zijn")
+    if hoogste is not None and getal > hoogste:
+        raise ValueError(f"moet ten hoogste {hoogste} zijn")
+    return getal
 
 
-class Kader(BaseModel):
-    """The parameters of the rules, with the city's defaults. `Kader.model_validate` checks values from outside
-    (a rules file, a header's overrides); pydantic's `ValidationError` says in Dutch with
-    `ledger.buurtbudget.header.describe_validation_error`."""
+def _namen(waarde: Any) -> tuple[str, ...]:
+    if isinstance(waarde, (list, tuple)) and all(isinstance(naam, str) for naam in waarde):
+        return tuple(waarde)
+    raise ValueError("moet een lijst van namen zijn")
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    ondersteuning_max: Decimal = _getal("0.08", "ondersteuning-max", le=1)
-    bon_vanaf: Decimal = _getal("0.00", "bon-vanaf")
-    vier_ogen_vanaf: Decimal = _getal("500.00", "vier-ogen-vanaf")
-    uurtarief_max: Decimal = _getal("50.00", "uurtarief-max")
+def _tekst(waarde: Any) -> str:
+    if isinstance(waarde, str):
+        return waarde
+    raise ValueError("moet tekst zijn (tussen aanhalingstekens)")
+
+
+@dataclass(frozen=True, slots=True)
+class Kader:
+    """The parameters of the rules, with the city's defaults. Values from outside go through `with_overrides`."""
+
+    ondersteuning_max: Decimal = Decimal("0.08")
+    bon_vanaf: Decimal = Decimal("0.00")
+    vier_ogen_vanaf: Decimal = Decimal("500.00")
+    uurtarief_max: Decimal = Decimal("50.00")
     categorieen: tuple[str, ...] = DEFAULT_CATEGORIES
     verboden: tuple[str, ...] = FORBIDDEN_CATEGORIES
     bron: str = "kader (standaard)"
-
-    @field_validator("ondersteuning_max", "bon_vanaf", "vier_ogen_vanaf", "uurtarief_max", mode="before")
-    @classmethod
-    def _exact(cls, value: Any) -> Any:
-        if isinstance(value, bool):  # TOML's true is no number, though Python counts it as 1
-            raise PydanticCustomError("decimal_type", "moet een getal zijn")
-        if isinstance(value, float):  # a TOML float: its written digits, never its binary value
-            return Decimal(repr(value))
-        return value
 
     def category_allowed(self, category: str) -> bool:
         folded = category.casefold()
@@ -81,9 +111,31 @@ class Kader(BaseModel):
     def category_forbidden(self, category: str) -> bool:
         return any(category.casefold() == bad.casefold() for bad in self.verboden)
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> "Kader":
-        """This kader with some values replaced, checked again (raises pydantic's `ValidationError`)."""
-        return Kader.model_validate({**self.model_dump(), **{key.replace("-", "_"): v for key, v in overrides.items()}})
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Kader:
+        """This kader with some values replaced (keys as written, `bon-vanaf`, or as fields), each checked:
+        a `WaardeFout` says every problem, unknown keys first, then in field order. Pure."""
+        by_field = {key.replace("-", "_"): (key, value) for key, value in overrides.items()}
+        unknown = sorted(key for name, (key, _) in by_field.items() if name not in _CHECKS)
+        clauses = [f"onbekende sleutel(s): {', '.join(unknown)}"] if unknown else []
+        changes: dict[str, Any] = {}
+        for name, check in _CHECKS.items():
+            if name in by_field:
+                try:
+                    changes[name] = check(name, by_field[name][1])
+                except ValueError as exc:
+                    clauses.append(f"'{name.replace('_', '-')}': {exc}")
+        if clauses:
+            raise WaardeFout(clauses)
+        return dataclasses.replace(self, **changes)
+
+
+# How each field of the kader is checked, in field order.
+_CHECKS = {
+    **{name: kader_getal for name in GETALLEN},
+    "categorieen": lambda _, waarde: _namen(waarde),
+    "verboden": lambda _, waarde: _namen(waarde),
+    "bron": lambda _, waarde: _tekst(waarde),
+}
 
 
 class RulesFileError(Fout, ValueError):
@@ -105,15 +157,21 @@ class RulesFileError(Fout, ValueError):
         return f"regelbestand {self.path.name}: {self}" if self.in_regelbestand else str(self)
 
 
-_RULE_KEYS = {"ondersteuning-max", "bon-vanaf", "vier-ogen-vanaf", "uurtarief-max"}
-
-
 def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str) -> Kader:
-    unknown = set(section) - _RULE_KEYS - {"categorieen", "extra-categorieen"}
-    if unknown:
-        raise RulesFileError(path, f"onbekende sleutel(s) in {where}: {', '.join(sorted(unknown))}")
-    categories = list(section.get("categorieen", kader.categorieen))
-    for extra in section.get("extra-categorieen", []):
+    # Here, not at the top: only a workspace with a rules file pays for pydantic.
+    from pydantic import ValidationError
+
+    from ledger.buurtbudget.regelbestand_model import KaderSectie, describe_validation_error, unknown_keys
+
+    try:
+        sectie = KaderSectie.model_validate(section)
+    except ValidationError as exc:
+        unknown = unknown_keys(exc)
+        if unknown:
+            raise RulesFileError(path, f"onbekende sleutel(s) in {where}: {', '.join(unknown)}") from exc
+        raise RulesFileError(path, f"ongeldige waarde in {where}: {describe_validation_error(exc)}") from exc
+    categories = list(kader.categorieen if sectie.categorieen is None else sectie.categorieen)
+    for extra in sectie.extra_categorieen:
         if extra not in categories:
             categories.append(extra)
     for category in categories:
@@ -123,15 +181,8 @@ def _apply_section(kader: Kader, section: dict[str, Any], path: Path, where: str
             raise RulesFileError(
                 path, f"categorie '{category}' in {where} is volgens het kader nooit toegestaan"
             )
-    overrides: dict[str, Any] = {key: section[key] for key in _RULE_KEYS if key in section}
-    overrides["categorieen"] = tuple(categories)
-    overrides["bron"] = f"{path.name} ({where})"
-    from ledger.buurtbudget.header import describe_validation_error
-
-    try:
-        return kader.with_overrides(overrides)
-    except ValidationError as exc:
-        raise RulesFileError(path, f"ongeldige waarde in {where}: {describe_validation_error(exc)}") from exc
+    numbers = {name: getattr(sectie, name) for name in GETALLEN if getattr(sectie, name) is not None}
+    return dataclasses.replace(kader, **numbers, categorieen=tuple(categories), bron=f"{path.name} ({where})")
 
 
 @dataclass(frozen=True)

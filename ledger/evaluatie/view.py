@@ -48,9 +48,9 @@ from beancount.core.amount import Amount
 
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.documents import Vingerafdrukken, document_values
+from ledger.buurtbudget.fouten import WaardeFout
 from ledger.buurtbudget.header import (
-    DirectiveError, Header, PlanDeclaration, ValidationError, describe_validation_error, header_entries, parse_header,
-    parse_plan,
+    DirectiveError, Header, PlanDeclaration, header_entries, parse_header, parse_plan,
 )
 from ledger.buurtbudget.kader import Kader, Regelbestand, RulesFileError, kader_voor, lees_regelbestand, regels_van
 from ledger.buurtbudget.money import ceiling_of, within_ceiling
@@ -469,11 +469,9 @@ def kader_van(regelbestand: Regelbestand, kop: Kop) -> tuple[Kader, RulesFileErr
         kader_error, kader = exc, Kader()
     if header is not None and header.overrides:
         try:
-            kader = kader.with_overrides(dict(header.overrides))
-            kader = kader.model_copy(update={"bron": kader.bron + " + kop"})
-        except ValidationError as exc:  # a value out of range, e.g. ondersteuning-max: 8
-            kop = Kop(header, (*kop.errors, DirectiveError(kop.entry.meta, "ongeldige kop: " + describe_validation_error(exc))),
-                      kop.entry)
+            kader = kader.with_overrides({**dict(header.overrides), "bron": kader.bron + " + kop"})
+        except WaardeFout as exc:  # a value out of range, e.g. ondersteuning-max: 8
+            kop = Kop(header, (*kop.errors, DirectiveError(kop.entry.meta, f"ongeldige kop: {exc}")), kop.entry)
     return kader, kader_error, kop
 
 

@@ -25,7 +25,7 @@ its ledgers; a header override is one ledger's exception, on the record.
 
 from __future__ import annotations
 
-from ledger.buurtbudget.fouten import Fout
+from ledger.buurtbudget.fouten import Fout, WaardeFout
 
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -170,12 +170,10 @@ def _waarde(veld: str, waarde: str | None) -> Any:
             number = Decimal(waarde.replace(",", "."))
         except InvalidOperation:
             raise KaderFout(f"--waarde '{waarde}' is geen getal (bijvoorbeeld 0.10 of 500.00)") from None
-        from ledger.buurtbudget.header import ValidationError, describe_validation_error
-
         try:
             Kader().with_overrides({veld: number})
-        except ValidationError as exc:
-            raise KaderFout(f"--waarde voor {veld}: {describe_validation_error(exc)}") from None
+        except WaardeFout as exc:
+            raise KaderFout(f"--waarde voor {veld}: {exc}") from None
         return number
     if veld in ("begin", "einde"):
         try:

@@ -38,30 +38,23 @@ def _to_read(ctx: Context, candidates: list[int]) -> list[int]:
     """The candidates whose receipt is not plainly fine, in ledger order.
 
     Plainly fine, and passed over with a few look-ups (a large ledger has a receipt on
-    nearly every booking): the ledger's cost transactions have one receipt key,
-    `document`, and stand in the main ledger file; the transaction names a file under it
-    that lies beside the main ledger or in its documents folder; and no cost posting names
-    a receipt of its own. The fold noted the name, the keys and the files while it had the
-    transaction at hand. The rest `_judge` reads one by one, as the rule reads every
-    transaction; it comes to "fine" for each one passed over here.
+    nearly every booking): the ledger has one receipt key, the transaction names a file
+    under it that lies beside the main ledger or in its documents folder, and no cost
+    posting names a receipt of its own. The rest `_judge` reads one by one, as the rule
+    reads every transaction; it comes to "fine" for each one passed over here.
     """
     kosten = ctx.view.kosten
-    if [key for key in kosten.meta_keys if key[:8] == "document"] != ["document"]:
+    tx = kosten.tx
+    metas = [tx[i].meta for i in candidates]
+    receipt_keys = [key for key in set().union(*metas) if key[:8] == "document"]
+    if len(receipt_keys) != 1:
         return candidates
+    key, own_meta = receipt_keys[0], kosten.posting_meta
     main_file, plain = ctx.documents.plain_names()
-    if kosten.files != {main_file}:
-        return candidates
-    names, own_meta = kosten.receipt_name, kosten.posting_meta
-    if own_meta.isdisjoint(candidates):
-        try:  # the usual ledger, in bulk: every name plain (a name that is no text never is)
-            if set(map(names.__getitem__, candidates)) <= plain.keys():
-                return []
-        except TypeError:  # a value that cannot be hashed: judged one by one below
-            pass
     rest = []
-    for i in candidates:
-        name = names[i]
-        if type(name) is not str or name not in plain or i in own_meta:
+    for i, meta in zip(candidates, metas):
+        value = meta.get(key)
+        if type(value) is not str or value not in plain or meta.get("filename") != main_file or i in own_meta:
             rest.append(i)
     return rest
 

@@ -555,9 +555,6 @@ class Kosten:
     hours: tuple[int, ...]
     posting_meta: frozenset[int]  # cost transactions with a cost posting carrying metadata of its own
     no_positive: frozenset[int]  # cost transactions without a positive cost (rare: refunds)
-    receipt_name: tuple[Any, ...]  # per cost transaction, its `document:` as written (None: none)
-    meta_keys: frozenset[str]  # every metadata key of the cost transactions
-    files: frozenset[Any]  # the files the cost transactions stand in
     has_foreign: bool  # a cost in another currency was met (BB-VALUTA reads its lines)
     support_costs: Decimal
     other: Decimal
@@ -785,12 +782,6 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
     hours: list[int] = []
     posting_meta_tx: set[int] = set()
     no_positive: set[int] = set()
-    # For BB-BON, read while the transaction's metadata is at hand (reading it again later costs
-    # as much as the rest of the rule): its `document:`, and every key and file met.
-    receipt_names: list[Any] = []
-    meta_keys: set[str] = set()
-    files: set[Any] = set()
-    add_receipt_name, add_keys, add_file = receipt_names.append, meta_keys.update, files.add
     award_bookings: list[AwardBooking] = []
     payment_links: list[str] = []
     payment_entries: list[data.Transaction] = []
@@ -839,8 +830,7 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             if code == COST:
                 # Metadata of its own (beyond file and line) is rare: noted once, read by BB-BON and BB-UURTARIEF.
                 posting_meta = posting[P_META]
-                # (the length first: comparing the keys with a set costs more than the whole test mostly does)
-                if posting_meta and (len(posting_meta) != 2 or posting_meta.keys() != file_and_line):
+                if posting_meta and posting_meta.keys() != file_and_line:
                     own_meta = True
                     if "uren" in posting_meta:
                         has_hours = True
@@ -878,11 +868,7 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
             add_tx(entry)
             add_receipt(receipt_amount)
             add_flow(bank_flow)
-            meta = entry[TX_META]
-            add_receipt_name(meta.get("document"))
-            add_keys(meta)
-            add_file(meta.get("filename"))
-            if has_hours or "uren" in meta:
+            if has_hours or "uren" in entry[TX_META]:
                 hours.append(i)
             if own_meta:
                 posting_meta_tx.add(i)
@@ -916,7 +902,6 @@ def kosten_van(entries: Sequence[data.Directive], accounts: Accounts) -> Kosten:
                                   for account, cls in classes.items()}),
         entries_read=tuple(entries), tx=tuple(tx), receipt=tuple(receipts), flow=tuple(flows), hours=tuple(hours),
         posting_meta=frozenset(posting_meta_tx), no_positive=frozenset(no_positive), has_foreign=has_foreign_cost,
-        receipt_name=tuple(receipt_names), meta_keys=frozenset(meta_keys), files=frozenset(files),
         support_costs=_sum_of_kind(classes, "ondersteuning"), other=_sum_of_kind(classes, "overig"),
         award=award, vordering=vordering, settled=settled, award_bookings=tuple(award_bookings),
         liabilities=tuple(liabilities), payment_links=tuple(payment_links), payment_entries=tuple(payment_entries),

@@ -72,3 +72,27 @@ def test_journal_postings_follow_the_locale_with_the_decimals_they_were_written_
     numbers = [n.strip() for n in re.findall(r"<span class='num'>([^<]*)</span>", html) if n.strip()]
     assert {"35.000,00 EUR", "-35.000,00 EUR", "1.234,5 EUR", "-1.234,5 EUR", "0,125 EUR"} <= set(numbers), numbers
     assert not re.search(r"\d\.\d\d\d? EUR|\d{4}\.\d", " ".join(numbers)), numbers
+
+
+def _journal_numbers(client) -> list[str]:
+    html = json.loads(client.get(f"/{SLUG}/api/journal_page?page=1&order=asc").get_data(as_text=True))["data"]["journal"]
+    return [n.strip() for n in re.findall(r"<span class='num'>([^<]*)</span>", html) if n.strip()]
+
+
+def test_a_ledger_without_a_locale_shows_money_as_the_netherlands_writes_it_in_both_apps(tmp_path):
+    """A ledger from before `init` wrote `custom "fava-option" "locale"` (the beheerder's own, or the
+    public copy of one) still reads 35.000,00; a ledger that names a locale keeps it."""
+    without = LEDGER.replace('2025-01-01 custom "fava-option" "locale" "nl_NL"\n', "")
+    assert "locale" not in without
+    for mode, read_only in (("publiek", True), ("beheer", False)):
+        ledger = tmp_path / mode / SLUG / "main.beancount"
+        ledger.parent.mkdir(parents=True)
+        ledger.write_text(without.format(language="nl"), encoding="utf-8")
+        app = create_fava(lambda slug, ledger=ledger: ledger if slug == SLUG else None, read_only=read_only, mode=mode)
+        numbers = _journal_numbers(app.test_client())
+        assert {"35.000,00 EUR", "1.234,5 EUR"} <= set(numbers), (mode, numbers)
+    english = tmp_path / "en" / SLUG / "main.beancount"
+    english.parent.mkdir(parents=True)
+    english.write_text(LEDGER.replace('"locale" "nl_NL"', '"locale" "en_US"').format(language="en"), encoding="utf-8")
+    app = create_fava(lambda slug: english if slug == SLUG else None, read_only=True, mode="publiek")
+    assert "35,000.00 EUR" in _journal_numbers(app.test_client())

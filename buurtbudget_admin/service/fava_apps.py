@@ -47,6 +47,7 @@ from buurtbudget_admin.service.fava_layout import DutchLayoutLoader
 from buurtbudget_admin.service.fava_nl import install_dutch
 from buurtbudget_admin.service.grenzen import install_period_check
 from buurtbudget_admin.service.queries import QueryDoor
+from ledger.buurtbudget.money import LOCALE
 
 EXTENSION_MODULE = "buurtbudget_admin.fava_ext"
 
@@ -119,6 +120,11 @@ class ServiceLedger(FavaLedger):
         if not isinstance(self.extensions, _WithBuurtbudgetExtension):
             self.extensions = _WithBuurtbudgetExtension(self)
         super().load_file()
+        if self.fava_options.locale is None:
+            # A ledger from before `init` wrote its locale still shows money as the Netherlands writes it
+            # (35.000,00, not 35000.00); Fava sets this option itself for `render_commas` the same way.
+            self.fava_options.locale = LOCALE
+            self.format_decimal.load_file()
         # Fava's sidebar puts a `custom "fava-sidebar-link"` URL in an href as written.
         self.misc.sidebar_links = [(label, url) for label, url in self.misc.sidebar_links if safe_link(url)]
 

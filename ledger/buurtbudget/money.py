@@ -83,6 +83,11 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
+# How the Netherlands writes numbers (1.234,56): our own texts, and Fava's (`init` writes it as the
+# ledger's `fava-option`; the service gives it to a ledger that has none).
+LOCALE = "nl_NL"
+
+
 def format_eur(amount: Decimal | int | None) -> str:
     """`€ 1.234,56` — the way a Dutch reader expects money."""
     if amount is None:
@@ -91,7 +96,7 @@ def format_eur(amount: Decimal | int | None) -> str:
     from babel.numbers import format_currency
 
     # Babel puts a no-break space after the sign; people (and searches) type a plain one.
-    return format_currency(Decimal(amount), "EUR", locale="nl_NL").replace("\xa0", " ")
+    return format_currency(Decimal(amount), "EUR", locale=LOCALE).replace("\xa0", " ")
 
 
 def format_number(amount: Decimal) -> str:

@@ -42,6 +42,7 @@ from beancount.core import data
 from ledger.buurtbudget import tekst
 from ledger.buurtbudget.accounts import Accounts
 from ledger.buurtbudget.header import Header
+from ledger.buurtbudget.money import LOCALE
 from ledger.schrijver.bestanden import fsync_dir, ledger_lock, stap
 from ledger.schrijver.intentie import Intentie, herstel, herstel_als_nodig, intentie_pad, oorzaak
 
@@ -91,7 +92,7 @@ def ledger_entries(header: Header, *, toekenning: Decimal, beschikking: str, toe
     return [
         tekst.custom(opened, "fava-option", [tekst.custom_waarde("language"), tekst.custom_waarde("nl")]),
         # Fava's numbers as the Netherlands writes them (1.234,56), also in the beheerder's view.
-        tekst.custom(opened, "fava-option", [tekst.custom_waarde("locale"), tekst.custom_waarde("nl_NL")]),
+        tekst.custom(opened, "fava-option", [tekst.custom_waarde("locale"), tekst.custom_waarde(LOCALE)]),
         tekst.custom(header.datum, "buurtbudget", [tekst.custom_waarde(header.naam)], header_meta),
         *[tekst.open_(opened, account) for account in roots.standard()],
         tekst.transaction(
